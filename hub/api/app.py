@@ -1,0 +1,32 @@
+"""The hub's web application: SPARQL, collections, provenance, sources, health."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from hub import __version__
+from hub.api import collections, health, provenance, sources, sparql
+from hub.api.deps import problem
+from hub.config import Settings
+from hub.reader import NotPublished, PublishedReader
+
+DESCRIPTION = """
+The Mutualisons hub gathers the maps of Brussels networks of alternatives into one linked-open-data
+commons. Every statement it serves can be traced to its source, its harvest run and the exact bytes
+it came from. Query it with SPARQL at `/sparql`, or read organisations as JSON-LD or GeoJSON.
+"""
+
+
+def create_app(settings: Settings) -> FastAPI:
+    app = FastAPI(title="Mutualisons hub", version=__version__, description=DESCRIPTION)
+    app.state.reader = PublishedReader(settings)
+    app.state.settings = settings
+
+    @app.exception_handler(NotPublished)
+    async def not_published(_: Request, error: NotPublished) -> JSONResponse:
+        return problem(503, "No data published yet", str(error))
+
+    for module in (sparql, collections, provenance, sources, health):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,55 @@
+"""`/api/sources`: each source with its last run; `/api/sources/{id}/quarantine`: its rejected records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+
+from hub import quarantine, queries
+from hub.api.deps import problem, reader
+from hub.reader import PublishedReader
+
+router = APIRouter(tags=["Sources"])
+
+_COUNTS = ("accepted", "rejected", "added", "updated", "unchanged", "removed", "warned")
+
+
+def source_table(hub: PublishedReader) -> list[dict[str, Any]]:
+    """Each source of the published generation with its last run (what `mutualisons sources` prints)."""
+    store = hub.published().store
+    sources: dict[str, dict[str, Any]] = {}
+    for row in store.select(queries.render("sources")):
+        entry = sources.setdefault(row["source"].value, {
+            "id": row["id"].value, "iri": row["source"].value, "name": row["title"].value,
+            "license": row["license"].value, "contact": row["contact"].value if "contact" in row else None,
+            "urls": [], "last_run": None,
+        })
+        if "url" in row and row["url"].value not in entry["urls"]:
+            entry["urls"].append(row["url"].value)
+    for row in store.select(queries.render("source-runs", meta=hub.minter.meta_graph())):
+        known = sources.get(row["source"].value)
+        if known is None or known["last_run"] is not None:
+            continue  # runs come newest first
+        known["last_run"] = {
+            "run": row["run"].value, "status": row["status"].value,
+            "started": row["started"].value, "ended": row["ended"].value,
+            "counts": {name: int(row[name].value) for name in _COUNTS if name in row},
+        }
+    return sorted(sources.values(), key=lambda entry: entry["id"])
+
+
+@router.get("/api/sources", summary="Every source with its last run")
+async def list_sources(hub: PublishedReader = Depends(reader)) -> Response:
+    return JSONResponse({"sources": await run_in_threadpool(source_table, hub)})
+
+
+@router.get("/api/sources/{source_id}/quarantine", summary="The rejected records of a source's last run")
+async def source_quarantine(source_id: str, hub: PublishedReader = Depends(reader)) -> Response:
+    known = {entry["id"] for entry in await run_in_threadpool(source_table, hub)}
+    if source_id not in known:
+        return problem(404, "Unknown source", f"no source {source_id!r}; known: {', '.join(sorted(known))}")
+    view = quarantine.public_view(quarantine.read_latest(hub.data, source_id))
+    return JSONResponse({"source": source_id, **view})

@@ -1,0 +1,63 @@
+"""Check a document against the charter without harvesting it: the same lifting, the same verdicts.
+
+Used by `mutualisons validate` (and by the publishers' validation endpoint of later issues).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harvesters.fetch import Fetched, now_iso
+from hub.iris import Minter
+from hub.lifting import lift_document
+from hub.validation import Charter, Verdict
+
+CHECK_SOURCE_ID = "validate"
+
+
+@dataclass
+class CheckReport:
+    document: str
+    format: str
+    verdicts: list[Verdict]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def conforms(self) -> bool:
+        return all(verdict.accepted for verdict in self.verdicts)
+
+
+def check_file(path: Path, format_name: str | None, minter: Minter, charter: Charter | None = None) -> CheckReport:
+    """Raises OSError when the file cannot be read and LiftError when it cannot be parsed."""
+    body = path.read_bytes()
+    fetched = Fetched(url=path.resolve().as_uri(), body=body, content_type=None, fetched_at=now_iso())
+    return check_fetched(fetched, format_name, minter, charter)
+
+
+def check_fetched(fetched: Fetched, format_name: str | None, minter: Minter,
+                  charter: Charter | None = None) -> CheckReport:
+    lifted = lift_document(fetched, configured_format=format_name,
+                           base_iri=f"{minter.base}source/{CHECK_SOURCE_ID}/", minter=minter,
+                           source_id=CHECK_SOURCE_ID)
+    verdicts = (charter or Charter()).validate(lifted.records)
+    return CheckReport(lifted.document, lifted.format, verdicts, lifted.warnings)
+
+
+def format_report(report: CheckReport, language: str = "en") -> str:
+    lines = [f"{report.document} ({report.format}): {len(report.verdicts)} record(s)"]
+    for verdict in report.verdicts:
+        record = verdict.record
+        state = "accepted" if verdict.accepted else "REJECTED"
+        lines.append(f"- {state}: {record.subject.value} ({record.kind}; {', '.join(record.types)})")
+        for result in verdict.results:
+            where = f" at {result.path}" if result.path else ""
+            value = f" (value: {result.value})" if result.value is not None else ""
+            lines.append(f"    {result.severity}{where}: {result.message.get(language, result.message['en'])}"
+                         f"{value}")
+            lines.append(f"      shape {result.shape}")
+    for warning in report.warnings:
+        lines.append(f"warning: {warning}")
+    rejected = sum(1 for v in report.verdicts if not v.accepted)
+    lines.append("conforms" if report.conforms else f"does not conform: {rejected} record(s) rejected")
+    return "\n".join(lines)

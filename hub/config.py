@@ -1,0 +1,237 @@
+"""The source registry (`sources.toml`) and the hub's settings.
+
+Every key is documented in docs/sources.md. Errors name the file, the line and the key, with a
+"did you mean" hint for a misspelt key, because publishers edit this file by hand.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+DEFAULT_BASE_IRI = "http://127.0.0.1:8000/"
+DEFAULT_MAX_BYTES = 104_857_600
+FORMATS = ("turtle", "trig", "ntriples", "nquads", "rdfxml", "jsonld")
+REQUIRED_KEYS = ("id", "name", "url", "license", "publisher", "contact")
+OPTIONAL_KEYS = (
+    "format", "language", "base", "trusted_hosts", "max_bytes", "period", "gone_grace", "mapping",
+    "profiles",
+)
+_ID = re.compile(r"^[a-z0-9-]+$")
+_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$")
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+
+
+class ConfigError(Exception):
+    """An invalid `sources.toml`: the message names the file, the line and the reason."""
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    name: str
+    urls: tuple[str, ...]
+    license: str
+    publisher: str
+    contact: str
+    toml_dir: Path
+    format: str | None = None
+    language: str | None = None
+    base: str | None = None
+    trusted_hosts: tuple[str, ...] = ()
+    max_bytes: int = DEFAULT_MAX_BYTES
+    period: str = "P1D"
+    gone_grace: str = "P7D"
+    mapping: str | None = None
+    profiles: tuple[str, ...] = field(default_factory=tuple)
+
+    def base_iri(self, hub_base: str) -> str:
+        """Base IRI for relative IRIs in `file:` feeds: never a machine path."""
+        return self.base or f"{hub_base}source/{self.id}/"
+
+    def publisher_is_iri(self) -> bool:
+        return self.publisher.startswith(("http://", "https://"))
+
+
+def load_sources(path: Path) -> list[Source]:
+    """Reads and checks a `sources.toml`; raises ConfigError with the line of the first problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror}") from error
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from error
+    locator = _KeyLocator(text)
+    unknown_top = [key for key in document if key != "source"]
+    if unknown_top:
+        key = unknown_top[0]
+        raise ConfigError(f"{path}:{locator.top_level_line(key)}: unknown key {key!r}{_hint(key, ['source'])}")
+    tables = document.get("source", [])
+    if not isinstance(tables, list):
+        raise ConfigError(f"{path}: 'source' must be an array of tables: write [[source]]")
+    sources: list[Source] = []
+    seen: set[str] = set()
+    for index, table in enumerate(tables):
+        source = _source_from_table(path, locator, index, table)
+        if source.id in seen:
+            raise ConfigError(f"{path}:{locator.key_line(index, 'id')}: source id {source.id!r} is used twice")
+        seen.add(source.id)
+        sources.append(source)
+    return sources
+
+
+def _source_from_table(path: Path, locator: _KeyLocator, index: int, table: dict[str, object]) -> Source:
+    def fail(key: str | None, reason: str) -> ConfigError:
+        line = locator.key_line(index, key) if key else locator.table_line(index)
+        return ConfigError(f"{path}:{line}: [[source]] #{index + 1}: {reason}")
+
+    allowed = REQUIRED_KEYS + OPTIONAL_KEYS
+    for key in table:
+        if key not in allowed:
+            raise fail(key, f"unknown key {key!r}{_hint(key, allowed)}")
+    for key in REQUIRED_KEYS:
+        if key not in table:
+            near = [k for k in table if k not in allowed]
+            raise fail(None, f"missing required key {key!r}" + (_hint(near[0], [key]) if near else ""))
+
+    def text(key: str) -> str:
+        value = table[key]
+        if not isinstance(value, str) or not value.strip():
+            raise fail(key, f"{key!r} must be a non-empty string")
+        return value.strip()
+
+    def optional_text(key: str) -> str | None:
+        return text(key) if key in table else None
+
+    def text_list(key: str) -> tuple[str, ...]:
+        value = table.get(key, [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise fail(key, f"{key!r} must be a string or a list of strings")
+        return tuple(value)
+
+    source_id = text("id")
+    if not _ID.match(source_id):
+        raise fail("id", f"id {source_id!r} must match [a-z0-9-]+")
+    urls = text_list("url")
+    if not urls:
+        raise fail("url", "'url' must name at least one feed")
+    for url in urls:
+        if not (url.startswith(("http://", "https://", "file:"))):
+            raise fail("url", f"url {url!r} must be http(s):// or file: (relative to {path.name})")
+    license_iri = text("license")
+    if not license_iri.startswith(("http://", "https://")):
+        raise fail("license", f"license {license_iri!r} must be an IRI, e.g. https://creativecommons.org/licenses/by/4.0/")
+    contact = text("contact")
+    if not contact.startswith(("mailto:", "https://")):
+        raise fail("contact", f"contact {contact!r} must be a mailto: or https: IRI")
+    feed_format = optional_text("format")
+    if feed_format is not None and feed_format not in FORMATS:
+        raise fail("format", f"format {feed_format!r} is not supported{_hint(feed_format, FORMATS)}; "
+                   f"supported: {', '.join(FORMATS)}")
+    language = optional_text("language")
+    if language is not None and not _LANGUAGE.match(language):
+        raise fail("language", f"language {language!r} is not a BCP 47 tag such as 'fr' or 'nl-BE'")
+    base = optional_text("base")
+    if base is not None and not base.startswith(("http://", "https://")):
+        raise fail("base", f"base {base!r} must be an http(s) IRI")
+    max_bytes = table.get("max_bytes", DEFAULT_MAX_BYTES)
+    if not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes <= 0:
+        raise fail("max_bytes", "'max_bytes' must be a positive integer")
+    for key in ("period", "gone_grace"):
+        if key in table and not _DURATION.match(text(key)):
+            raise fail(key, f"{key!r} must be an ISO 8601 duration such as P1D or PT6H")
+    trusted = text_list("trusted_hosts")
+    for host in trusted:
+        if not re.match(r"^[^\s:/]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$", host):
+            raise fail("trusted_hosts", f"trusted host {host!r} must be written host:port")
+    return Source(
+        id=source_id,
+        name=text("name"),
+        urls=urls,
+        license=license_iri,
+        publisher=text("publisher"),
+        contact=contact,
+        toml_dir=path.parent.resolve(),
+        format=feed_format,
+        language=language,
+        base=base,
+        trusted_hosts=trusted,
+        max_bytes=max_bytes,
+        period=str(table.get("period", "P1D")),
+        gone_grace=str(table.get("gone_grace", "P7D")),
+        mapping=optional_text("mapping"),
+        profiles=text_list("profiles"),
+    )
+
+
+def file_url_path(source: Source, url: str) -> Path:
+    """The local path of a `file:` URL, which must stay inside the toml's folder."""
+    parsed = urlparse(url)
+    raw = unquote(parsed.path if parsed.netloc == "" else parsed.netloc + parsed.path)
+    candidate = (source.toml_dir / raw).resolve() if not raw.startswith("/") else Path(raw).resolve()
+    if candidate != source.toml_dir and source.toml_dir not in candidate.parents:
+        raise ConfigError(f"source {source.id}: {url} points outside {source.toml_dir}")
+    return candidate
+
+
+def _hint(word: str, choices: object) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)  # type: ignore[call-overload]
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class _KeyLocator:
+    """Finds the line of a key inside the n-th [[source]] table: tomllib does not report positions."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        self.table_starts = [i for i, line in enumerate(self.lines) if line.strip().startswith("[[source]]")]
+
+    def table_line(self, index: int) -> int:
+        return self.table_starts[index] + 1 if index < len(self.table_starts) else 1
+
+    def key_line(self, index: int, key: str | None) -> int:
+        if index >= len(self.table_starts):
+            return 1
+        start = self.table_starts[index]
+        end = self.table_starts[index + 1] if index + 1 < len(self.table_starts) else len(self.lines)
+        pattern = re.compile(rf"^\s*[\"']?{re.escape(key or '')}[\"']?\s*=")
+        for number in range(start, end):
+            if key and pattern.match(self.lines[number]):
+                return number + 1
+        return start + 1
+
+    def top_level_line(self, key: str) -> int:
+        pattern = re.compile(rf"^\s*\[*\s*[\"']?{re.escape(key)}\b")
+        for number, line in enumerate(self.lines):
+            if pattern.match(line):
+                return number + 1
+        return 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the hub keeps its data and what base IRI it mints under."""
+
+    sources_path: Path
+    data_dir: Path
+    base_iri: str
+
+    @staticmethod
+    def resolve(sources: str | None, data: str | None, base_iri: str | None) -> Settings:
+        base = base_iri or os.environ.get("MUTUALISONS_BASE_IRI") or DEFAULT_BASE_IRI
+        if not base.endswith("/"):
+            base += "/"
+        return Settings(
+            sources_path=Path(sources or "examples/sources.toml"),
+            data_dir=Path(data or "data"),
+            base_iri=base,
+        )

@@ -1,0 +1,89 @@
+"""Published generations: the working store becomes a read-only checkpoint, switched in atomically.
+
+Readers only ever open published generations, so a half-done harvest is never visible, and a
+harvest killed at any moment leaves the last generation whole (DESIGN.md, "Publish").
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from hub.datadir import DataDir
+from hub.store import ReadOnlyStore, WorkingStore
+
+KEEP_GENERATIONS = 3
+
+
+@dataclass(frozen=True)
+class Generation:
+    number: int
+    path: Path
+    published_at: float
+
+
+def current(data: DataDir) -> Generation | None:
+    """The generation readers should open, or None before the first publication."""
+    try:
+        number = int(data.current_pointer.read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        return None
+    path = data.generations / str(number)
+    if not path.is_dir():
+        return None
+    return Generation(number, path, data.current_pointer.stat().st_mtime)
+
+
+def publish(working: WorkingStore, data: DataDir) -> Generation:
+    """Checkpoints the working store as generation N+1 and points readers at it."""
+    data.generations.mkdir(parents=True, exist_ok=True)
+    numbers = _existing_numbers(data)
+    number = (max(numbers) + 1) if numbers else 1
+    target = data.generations / str(number)
+    working.checkpoint(target)
+    pointer_tmp = data.generations / f"CURRENT.{os.getpid()}.tmp"
+    pointer_tmp.write_text(f"{number}\n", encoding="ascii")
+    with open(pointer_tmp, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(pointer_tmp, data.current_pointer)
+    _prune(data, keep_from=number - KEEP_GENERATIONS + 1)
+    return Generation(number, target, time.time())
+
+
+def restore_working(data: DataDir) -> bool:
+    """Rebuilds the working store from the last generation after an interrupted harvest.
+
+    Returns True when it had to: the working store of a killed harvest is half-written.
+    """
+    if not data.dirty_marker.exists():
+        return False
+    shutil.rmtree(data.working, ignore_errors=True)
+    generation = current(data)
+    if generation is not None:
+        shutil.copytree(generation.path, data.working)
+        # A checkpoint has no LOCK file of its own worth keeping: RocksDB recreates it.
+        (data.working / "LOCK").unlink(missing_ok=True)
+    data.dirty_marker.unlink()
+    return True
+
+
+def open_current(data: DataDir) -> tuple[Generation, ReadOnlyStore] | None:
+    generation = current(data)
+    if generation is None:
+        return None
+    return generation, ReadOnlyStore(generation.path)
+
+
+def _existing_numbers(data: DataDir) -> list[int]:
+    return [int(p.name) for p in data.generations.iterdir() if p.is_dir() and p.name.isdigit()]
+
+
+def _prune(data: DataDir, keep_from: int) -> None:
+    # Old generations go once readers have had time to move on: a reader that still has one open
+    # keeps its files alive (hard links, open descriptors) until it reopens the newest.
+    for number in _existing_numbers(data):
+        if number < keep_from:
+            shutil.rmtree(data.generations / str(number), ignore_errors=True)

@@ -1,0 +1,70 @@
+"""The one place that mints the IRIs of instance data under the configured base IRI.
+
+Every IRI minted here dereferences on the hub (DESIGN.md, "Names and IRIs").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from urllib.parse import quote
+
+from pyoxigraph import NamedNode
+
+_SAFE_KEY = re.compile(r"^[A-Za-z0-9._~-]+$")
+
+
+class Minter:
+    """Mints `{base}source/{id}`, `{base}run/{source}/{ts}`, `{base}graph/{source}/{key}`, …"""
+
+    def __init__(self, base: str) -> None:
+        if not base.endswith("/"):
+            base += "/"
+        self.base = base
+
+    def source(self, source_id: str) -> NamedNode:
+        return NamedNode(f"{self.base}source/{source_id}")
+
+    def run(self, source_id: str, timestamp: str) -> NamedNode:
+        return NamedNode(f"{self.base}run/{source_id}/{timestamp}")
+
+    def graph(self, source_id: str, key: str) -> NamedNode:
+        return NamedNode(f"{self.base}graph/{source_id}/{_segment(key)}")
+
+    def meta_graph(self) -> NamedNode:
+        return NamedNode(f"{self.base}graph/meta")
+
+    def sources_graph(self) -> NamedNode:
+        return NamedNode(f"{self.base}graph/sources")
+
+    def hub_graph(self, name: str) -> NamedNode:
+        """Graphs the hub writes itself (vocabulary, shapes, …)."""
+        return NamedNode(f"{self.base}graph/{_segment(name)}")
+
+    def payload(self, sha256_hex: str) -> NamedNode:
+        return NamedNode(f"{self.base}payload/{sha256_hex}")
+
+    def entity(self, kind: str, key: str) -> NamedNode:
+        return NamedNode(f"{self.base}id/{_segment(kind)}/{_segment(key)}")
+
+    def hub(self) -> NamedNode:
+        """The hub itself, as an agent in provenance."""
+        return NamedNode(self.base)
+
+    def graph_key_for_subject(self, subject_iri: str) -> str:
+        """A stable, short key for the graph of a record whose subject is an IRI."""
+        return short_hash(subject_iri)
+
+
+def short_hash(text: str, length: int = 20) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
+
+
+def _segment(value: str) -> str:
+    return value if _SAFE_KEY.match(value) else quote(value, safe="")
+
+
+def run_timestamp(iso_time: str) -> str:
+    """`2026-11-29T04:50:51.123456+00:00` -> `20261129T045051123456Z`: a path segment that sorts."""
+    digits = re.sub(r"[^0-9T]", "", iso_time.split("+")[0].replace("Z", ""))
+    return digits + "Z"

@@ -1,0 +1,77 @@
+"""Rejected records, kept under `data/private/` with their report: nothing is lost.
+
+The full file holds the record's values (they may be personal data, for administrators only);
+`public_view` gives what anyone may see: what is wrong, never the values.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from pyoxigraph import Dataset, RdfFormat, serialize
+
+from hub.datadir import DataDir
+from hub.validation import Verdict
+
+
+def write(data: DataDir, source_id: str, run_timestamp: str, run_iri: str, rejected: list[Verdict],
+          graph_of: dict[str, str]) -> Path:
+    folder = data.quarantine / source_id
+    folder.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for verdict in rejected:
+        record = verdict.record
+        entries.append({
+            "subject": record.subject.value,
+            "type": record.types,
+            "graph": graph_of[record.subject.value],
+            "document": record.document,
+            "results": [
+                {**result.public(), "focus": result.focus, "value": result.value} for result in verdict.results
+            ],
+            "nquads": (serialize(Dataset(record.quads), format=RdfFormat.N_QUADS) or b"").decode("utf-8"),
+        })
+    document = {"source": source_id, "run": run_iri, "records": entries}
+    path = folder / f"{run_timestamp}.json"
+    _atomic_write(path, json.dumps(document, ensure_ascii=False, indent=1))
+    _atomic_write(folder / "latest", path.name)
+    return path
+
+
+def read_latest(data: DataDir, source_id: str) -> dict[str, Any] | None:
+    folder = data.quarantine / source_id
+    try:
+        name = (folder / "latest").read_text(encoding="utf-8").strip()
+        loaded: dict[str, Any] = json.loads((folder / name).read_text(encoding="utf-8"))
+        return loaded
+    except (OSError, ValueError):
+        return None
+
+
+def public_view(document: dict[str, Any] | None) -> dict[str, Any]:
+    """`{"records": [{"subject", "type", "graph", "results": [{"shape", "path", "severity", "message"}]}]}`."""
+    if document is None:
+        return {"records": []}
+    return {
+        "records": [
+            {
+                "subject": entry["subject"],
+                "type": entry["type"],
+                "graph": entry["graph"],
+                "results": [
+                    {key: result[key] for key in ("shape", "path", "severity", "message")}
+                    for result in entry["results"]
+                ],
+            }
+            for entry in document.get("records", [])
+        ]
+    }
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,146 @@
+"""The only module that touches `pyoxigraph.Store`.
+
+Its interface speaks SPARQL text, terms and N-Quads, and each operation is one that a remote
+SPARQL 1.1 store could do with one Update or Graph Store request (DESIGN.md, "The store"), so an
+Oxigraph server, Fuseki or QLever can later take the embedded store's place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from pyoxigraph import (
+    DefaultGraph,
+    NamedNode,
+    Quad,
+    QueryBoolean,
+    QuerySolutions,
+    QueryTriples,
+    RdfFormat,
+    Store,
+)
+
+QueryResult = QuerySolutions | QueryBoolean | QueryTriples
+
+
+class _Queryable:
+    _store: Store
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graphs: Sequence[NamedNode] | None = None,
+        named_graphs: Sequence[NamedNode] | None = None,
+    ) -> QueryResult:
+        """Runs a query. With no dataset given, the default graph is the union of the named graphs.
+
+        With a dataset given (SPARQL Protocol `default-graph-uri` / `named-graph-uri`), it is exactly
+        that dataset: an absent list is empty.
+        """
+        if default_graphs is None and named_graphs is None:
+            return self._store.query(sparql, use_default_graph_as_union=True)
+        return self._store.query(
+            sparql,
+            default_graph=list(default_graphs or []),
+            named_graphs=list(named_graphs or []),
+        )
+
+    def select(self, sparql: str) -> list[dict[str, Any]]:
+        """A SELECT as a list of {variable: term} rows (unbound variables left out)."""
+        result = self.query(sparql)
+        if not isinstance(result, QuerySolutions):
+            raise TypeError("select() needs a SELECT query")
+        names = [v.value for v in result.variables]
+        rows = []
+        for solution in result:
+            row: dict[str, Any] = {}
+            for name in names:
+                value = solution[name]
+                if value is not None:
+                    row[name] = value
+            rows.append(row)
+        return rows
+
+    def ask(self, sparql: str) -> bool:
+        return bool(self.query(sparql))
+
+    def graph_quads(self, graph: NamedNode) -> list[Quad]:
+        return list(self._store.quads_for_pattern(None, None, None, graph))
+
+    def named_graphs(self) -> Iterator[NamedNode]:
+        for graph in self._store.named_graphs():
+            if isinstance(graph, NamedNode):
+                yield graph
+
+    def has_graph(self, graph: NamedNode) -> bool:
+        return bool(self._store.contains_named_graph(graph))
+
+    def default_graph_size(self) -> int:
+        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, DefaultGraph()))
+
+    def dump_nquads(self) -> bytes:
+        return self._store.dump(format=RdfFormat.N_QUADS) or b""
+
+    def count_quads(self) -> int:
+        return len(self._store)
+
+
+class WorkingStore(_Queryable):
+    """The read-write store of the single writer (the harvest). Opened by nobody else."""
+
+    def __init__(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        self._store = Store(str(path))
+
+    def update(self, sparql: str) -> None:
+        self._store.update(sparql)
+
+    def replace_graph(self, graph: NamedNode, quads: Iterable[Quad]) -> None:
+        """Graph Store PUT: the graph's content becomes exactly `quads`."""
+        self._store.remove_graph(graph) if self._store.contains_named_graph(graph) else None
+        self._store.extend(Quad(q.subject, q.predicate, q.object, graph) for q in quads)
+
+    def drop_graph(self, graph: NamedNode) -> None:
+        """Graph Store DELETE."""
+        if self._store.contains_named_graph(graph):
+            self._store.remove_graph(graph)
+
+    def add_quads(self, quads: Iterable[Quad]) -> None:
+        self._store.extend(quads)
+
+    def remove_quads(self, quads: Iterable[Quad]) -> None:
+        for quad in list(quads):
+            self._store.remove(quad)
+
+    def remove_matching(
+        self, subject: NamedNode | None, predicate: NamedNode | None, graph: NamedNode
+    ) -> int:
+        """DELETE WHERE { GRAPH g { s p ?o } } for a fixed subject and/or predicate."""
+        matches = list(self._store.quads_for_pattern(subject, predicate, None, graph))
+        for quad in matches:
+            self._store.remove(quad)
+        return len(matches)
+
+    def bulk_load_nquads(self, data: bytes) -> None:
+        """Fast, non-transactional load: atomicity comes from generations."""
+        self._store.bulk_load(data, format=RdfFormat.N_QUADS)
+
+    def checkpoint(self, target: Path) -> None:
+        """A RocksDB checkpoint (hard links) of the store into a folder that must not exist."""
+        self._store.flush()
+        self._store.backup(str(target))
+
+    def close(self) -> None:
+        # pyoxigraph releases the RocksDB lock when the object is collected.
+        del self._store
+
+
+class ReadOnlyStore(_Queryable):
+    """A published generation, opened read-only; no process ever writes it again."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._store = Store.read_only(str(path))
