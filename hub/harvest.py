@@ -137,10 +137,11 @@ class Pipeline:
             facts.status = "failed"
         elif failed_documents or rejected:
             facts.status = "partial"
+        # The run ends as it commits: its graphs carry prov:generatedAtTime = the run's prov:endedAtTime.
+        facts.ended_at = now_iso()
         counts = self._commit(source, facts, accepted, rejected, failed_documents, payload_quads)
         counts["warned"] = len(warnings)
         facts.counts = counts
-        facts.ended_at = now_iso()
         self.store.add_quads(self.prov.run(facts))
         self.progress(f"[{source.id}] {facts.status}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
         for message in facts.errors:
@@ -192,7 +193,7 @@ class Pipeline:
             self.store.remove_matching(graph, None, self.meta)
             self.store.add_quads(self.prov.record_graph(GraphFacts(
                 graph=graph, subject=record.subject, kind=record.kind, source_id=source.id,
-                document=record.document, run=facts.run, generated_at=facts.started_at, license=source.license,
+                document=record.document, run=facts.run, generated_at=facts.ended_at, license=source.license,
                 content_hash=record.content_hash, payload=record.payload, upstream_graphs=record.upstream_graphs,
             )))
         for graph_iri, (_, document, subject) in existing.items():

@@ -7,6 +7,7 @@ behalf.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Request
@@ -21,6 +22,7 @@ from hub.sparql_guard import QueryRefused, check_query
 router = APIRouter(tags=["SPARQL"])
 
 SPARQL_JSON = "application/sparql-results+json"
+_POSITION = re.compile(r"^error at (?P<line>\d+):(?P<column>\d+): (?P<reason>.*)$", re.DOTALL)
 TURTLE = "text/turtle"
 
 
@@ -48,6 +50,14 @@ async def sparql_post(request: Request, hub: PublishedReader = Depends(reader)) 
     return await _answer(hub, params)
 
 
+def syntax_message(message: str) -> str:
+    """pyoxigraph says `error at 1:25: …`; say line and column in words."""
+    match = _POSITION.match(message)
+    if match:
+        return f"line {match['line']}, column {match['column']}: {match['reason']}"
+    return message
+
+
 def _refuse_update() -> Response:
     return problem(403, "Updates are refused",
                    "this endpoint is read-only: the hub's data changes only through harvests, "
@@ -65,8 +75,11 @@ async def _answer(hub: PublishedReader, params: dict[str, list[str]]) -> Respons
         check_query(query)
     except QueryRefused as error:
         return problem(400, "Query refused", str(error))
-    default_graphs = [NamedNode(iri) for iri in params.get("default-graph-uri", [])]
-    named_graphs = [NamedNode(iri) for iri in params.get("named-graph-uri", [])]
+    try:
+        default_graphs = [NamedNode(iri) for iri in params.get("default-graph-uri", [])]
+        named_graphs = [NamedNode(iri) for iri in params.get("named-graph-uri", [])]
+    except ValueError as error:
+        return problem(400, "Bad dataset", f"default-graph-uri and named-graph-uri take absolute IRIs: {error}")
     published = hub.published()
 
     def run() -> tuple[bytes, str]:
@@ -82,7 +95,7 @@ async def _answer(hub: PublishedReader, params: dict[str, list[str]]) -> Respons
     try:
         content, media_type = await run_in_threadpool(run)
     except SyntaxError as error:
-        return problem(400, "SPARQL syntax error", str(error))
+        return problem(400, "SPARQL syntax error", syntax_message(str(error)))
     except (ValueError, OSError, RuntimeError) as error:
         return problem(400, "Query failed", str(error))
     return Response(content, media_type=media_type)

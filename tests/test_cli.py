@@ -1,0 +1,118 @@
+"""The `mutualisons` command line, run as a user would: a subprocess with exit codes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from hub.lock import WriterLock
+from tests.conftest import EXAMPLES, ROOT
+
+VALID_ORG = """@prefix schema: <http://schema.org/> .
+<https://ok.example/org> a schema:Organization ; schema:name "Bon Endroit"@fr ;
+  schema:address [ schema:postalCode "1000" ] ;
+  schema:geo [ schema:latitude 50.85 ; schema:longitude 4.35 ] .
+"""
+
+
+def cli(*args: str, data: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "hub.cli"]
+    if data is not None:
+        command += ["--data", str(data)]
+    # The caller's own base IRI must not leak into the test; a test that wants one passes it.
+    full_env = {key: value for key, value in os.environ.items() if key != "MUTUALISONS_BASE_IRI"}
+    full_env.update(env or {})
+    return subprocess.run(command + list(args), cwd=ROOT, capture_output=True, text=True, env=full_env, timeout=120)
+
+
+def test_harvest_then_sources_table(tmp_path: Path) -> None:
+    result = cli("harvest", data=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "assiette-commune: partial" in result.stdout
+    assert "published generation 1" in result.stderr
+    table = cli("sources", data=tmp_path)
+    assert table.returncode == 0
+    line = next(line for line in table.stdout.splitlines() if line.startswith("quartiers-en-transition"))
+    assert line.split()[1:4] == ["partial", "16", "1"]
+
+
+def test_harvest_one_source_by_id(tmp_path: Path) -> None:
+    result = cli("harvest", "sante-solidaire", data=tmp_path)
+    assert result.returncode == 0
+    assert "sante-solidaire: partial" in result.stdout and "assiette-commune" not in result.stdout
+
+
+def test_unknown_source_id_is_a_usage_error(tmp_path: Path) -> None:
+    result = cli("harvest", "nope", data=tmp_path)
+    assert result.returncode == 2 and "unknown source id(s): nope" in result.stderr
+
+
+def test_invalid_sources_file_is_a_usage_error(tmp_path: Path) -> None:
+    bad = tmp_path / "sources.toml"
+    bad.write_text('[[source]]\nid = "x"\nnme = "X"\n', encoding="utf-8")
+    result = cli("--sources", str(bad), "harvest", data=tmp_path / "data")
+    assert result.returncode == 2
+    assert "sources.toml:3" in result.stderr and "did you mean 'name'" in result.stderr
+
+
+def test_a_failed_run_exits_1(tmp_path: Path) -> None:
+    toml = tmp_path / "sources.toml"
+    (tmp_path / "broken.ttl").write_text("@prefix nope", encoding="utf-8")
+    toml.write_text('[[source]]\nid = "broken"\nname = "Broken"\nurl = "file:broken.ttl"\n'
+                    'license = "https://creativecommons.org/licenses/by/4.0/"\npublisher = "B"\n'
+                    'contact = "mailto:b@b.example"\n', encoding="utf-8")
+    result = cli("--sources", str(toml), "harvest", data=tmp_path / "data")
+    assert result.returncode == 1
+    assert "broken: failed" in result.stdout and "broken.ttl: turtle line 1" in result.stderr
+
+
+def test_base_iri_is_recorded_and_a_different_one_refused(tmp_path: Path) -> None:
+    assert cli("--base-iri", "https://hub.example/", "harvest", "sante-solidaire", data=tmp_path).returncode == 0
+    assert (tmp_path / "base-iri").read_text().strip() == "https://hub.example/"
+    result = cli("harvest", data=tmp_path, env={"MUTUALISONS_BASE_IRI": "https://other.example/"})
+    assert result.returncode == 2
+    assert "https://hub.example/" in result.stderr and "https://other.example/" in result.stderr
+
+
+def test_a_second_writer_is_refused(tmp_path: Path) -> None:
+    tmp_path.mkdir(exist_ok=True)
+    with WriterLock(tmp_path / "harvest.lock"):
+        result = cli("harvest", data=tmp_path)
+    assert result.returncode == 1
+    assert f"harvest already running (pid {os.getpid()})" in result.stderr
+
+
+def test_validate_conforming_violating_and_unreadable(tmp_path: Path) -> None:
+    good = tmp_path / "good.ttl"
+    good.write_text(VALID_ORG, encoding="utf-8")
+    result = cli("validate", str(good))
+    assert result.returncode == 0 and result.stdout.strip().endswith("conforms")
+    assert "http://schema.org/ terms stored as https://schema.org/" in result.stdout
+
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(VALID_ORG.replace("50.85", "48.85"), encoding="utf-8")
+    result = cli("validate", str(bad), "--lang", "nl")
+    assert result.returncode == 1
+    assert "De breedtegraad moet tussen 49,49 en 51,51 liggen" in result.stdout
+
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("<a> <b> .", encoding="utf-8")
+    result = cli("validate", str(broken), "--format", "turtle")
+    assert result.returncode == 2 and "line 1" in result.stderr
+    assert cli("validate", str(tmp_path / "missing.ttl")).returncode == 2
+
+
+def test_validate_an_example_feed_reports_its_rejected_record() -> None:
+    result = cli("validate", str(EXAMPLES / "feeds" / "assiette-commune.ttl"))
+    assert result.returncode == 1
+    assert "REJECTED: https://assiette-commune.example/id/sans-nom" in result.stdout
+    assert result.stdout.count("accepted:") == 15
+
+
+def test_help_lists_the_commands() -> None:
+    result = cli("--help")
+    assert result.returncode == 0
+    for command in ("harvest", "serve", "validate", "sources"):
+        assert command in result.stdout

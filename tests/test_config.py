@@ -1,0 +1,86 @@
+"""sources.toml: the registry publishers edit by hand, so its errors must point at the line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hub.config import ConfigError, load_sources
+from tests.conftest import EXAMPLES
+
+VALID = """
+[[source]]
+id = "one"
+name = "One"
+url = "file:feed.ttl"
+license = "https://creativecommons.org/licenses/by/4.0/"
+publisher = "One asbl"
+contact = "mailto:one@one.example"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "sources.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_examples_load_with_their_keys() -> None:
+    sources = load_sources(EXAMPLES / "sources.toml")
+    assert [s.id for s in sources] == ["assiette-commune", "quartiers-en-transition", "sante-solidaire"]
+    food = sources[0]
+    assert food.format == "turtle" and food.language == "fr"
+    assert food.max_bytes == 104_857_600 and food.period == "P1D" and food.gone_grace == "P7D"
+    assert sources[2].urls == ("file:feeds/sante-solidaire/",)
+
+
+def test_unknown_key_names_its_line_and_suggests(tmp_path: Path) -> None:
+    path = write(tmp_path, VALID + 'licence_x = "oops"\nformt = "turtle"\n')
+    with pytest.raises(ConfigError) as error:
+        load_sources(path)
+    message = str(error.value)
+    assert f"{path}:9:" in message and "'licence_x'" in message
+
+
+def test_misspelt_key_gets_did_you_mean(tmp_path: Path) -> None:
+    path = write(tmp_path, VALID + 'formt = "turtle"\n')
+    with pytest.raises(ConfigError, match=r"sources.toml:9: .*unknown key 'formt' \(did you mean 'format'\?\)"):
+        load_sources(path)
+
+
+def test_missing_required_key_names_the_table(tmp_path: Path) -> None:
+    path = write(tmp_path, VALID.replace('contact = "mailto:one@one.example"\n', ""))
+    with pytest.raises(ConfigError, match=r"sources.toml:2: .*missing required key 'contact'"):
+        load_sources(path)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ('id = "one"', 'id = "One!"', r"must match \[a-z0-9-\]\+"),
+        ('url = "file:feed.ttl"', 'url = "ftp://x/feed.ttl"', "must be http"),
+        ('contact = "mailto:one@one.example"', 'contact = "one@one.example"', "mailto: or https:"),
+        ('license = "https://creativecommons.org/licenses/by/4.0/"', 'license = "CC-BY"', "must be an IRI"),
+    ],
+)
+def test_bad_values_are_refused(tmp_path: Path, old: str, new: str, expected: str) -> None:
+    with pytest.raises(ConfigError, match=expected):
+        load_sources(write(tmp_path, VALID.replace(old, new)))
+
+
+def test_bad_format_and_duration(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"format 'turtel' is not supported \(did you mean 'turtle'\?\)"):
+        load_sources(write(tmp_path, VALID + 'format = "turtel"\n'))
+    with pytest.raises(ConfigError, match="ISO 8601 duration"):
+        load_sources(write(tmp_path, VALID + 'period = "daily"\n'))
+
+
+def test_duplicate_ids_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="used twice"):
+        load_sources(write(tmp_path, VALID + VALID))
+
+
+def test_invalid_toml_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_sources(write(tmp_path, "[[source]\nid = 1"))

@@ -1,0 +1,206 @@
+"""The harvest pipeline on the example networks: counts, quarantine, provenance, generations."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pyoxigraph import NamedNode
+
+from hub import generations
+from hub.config import Settings
+from hub.datadir import DataDir
+from hub.harvest import HarvestSummary, harvest
+from hub.namespaces import sparql_prefixes
+from hub.store import ReadOnlyStore
+from tests.conftest import BASE, quiet
+
+FOOD, TRANSITION, HEALTH = "assiette-commune", "quartiers-en-transition", "sante-solidaire"
+SHARED_ORG = "https://potager-des-marolles.example/id/org"
+REJECTED = {
+    FOOD: "https://assiette-commune.example/id/sans-nom",
+    TRANSITION: "https://quartiers-en-transition.example/id/hors-belgique",
+    HEALTH: "https://sante-solidaire.example/id/hors-belgique",
+}
+
+
+def published_store(settings: Settings) -> ReadOnlyStore:
+    generation = generations.current(DataDir(settings.data_dir))
+    assert generation is not None
+    return ReadOnlyStore(generation.path)
+
+
+def count(store: ReadOnlyStore, where: str) -> int:
+    rows = store.select(sparql_prefixes() + f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {where} }}")
+    return int(rows[0]["n"].value)
+
+
+def test_every_source_ran_partially_with_its_rejected_record(harvested: tuple[Settings, HarvestSummary]) -> None:
+    _, summary = harvested
+    runs = {run.source_id: run for run in summary.runs}
+    assert {run.status for run in runs.values()} == {"partial"}
+    assert {sid: run.counts["accepted"] for sid, run in runs.items()} == {FOOD: 15, TRANSITION: 16, HEALTH: 12}
+    assert {sid: run.counts["rejected"] for sid, run in runs.items()} == {FOOD: 1, TRANSITION: 1, HEALTH: 1}
+    assert not summary.failed
+
+
+def test_published_counts_by_kind(harvested: tuple[Settings, HarvestSummary]) -> None:
+    store = published_store(harvested[0])
+    # 32 valid organisations and places, one of them in two networks under the same IRI.
+    assert count(store, "?s a ?t . VALUES ?t { schema:Organization schema:NGO schema:LocalBusiness "
+                        "schema:GroceryStore schema:Store schema:MedicalClinic schema:Place schema:CivicStructure }"
+                 ) == 31
+    assert count(store, "?s a schema:Event") == 7
+    assert count(store, "?s a schema:DigitalDocument") == 4
+
+
+def test_the_shared_organisation_has_one_graph_per_network(harvested: tuple[Settings, HarvestSummary]) -> None:
+    store = published_store(harvested[0])
+    rows = store.select(sparql_prefixes() + f"""
+        SELECT ?source WHERE {{ GRAPH ?meta {{ ?g hub:recordSubject <{SHARED_ORG}> ; dcterms:source ?source }} }}""")
+    assert sorted(r["source"].value for r in rows) == [f"{BASE}source/{FOOD}", f"{BASE}source/{TRANSITION}"]
+
+
+def test_rejected_records_are_quarantined_privately_and_never_published(
+    harvested: tuple[Settings, HarvestSummary],
+) -> None:
+    settings, _ = harvested
+    store = published_store(settings)
+    for source_id, subject in REJECTED.items():
+        assert not store.ask(f"ASK {{ GRAPH ?g {{ <{subject}> ?p ?o }} }}")
+        folder = settings.data_dir / "private" / "quarantine" / source_id
+        document = json.loads((folder / (folder / "latest").read_text().strip()).read_text())
+        [entry] = document["records"]
+        assert entry["subject"] == subject
+        assert entry["nquads"]  # the values are kept, privately: nothing is lost
+        messages = [r["message"] for r in entry["results"]]
+        assert all(set(m) == {"fr", "nl", "en"} for m in messages)
+    food = json.loads(next((settings.data_dir / "private/quarantine" / FOOD).glob("*.json")).read_text())
+    assert any(r["path"] == "https://schema.org/name" for r in food["records"][0]["results"])
+
+
+def test_provenance_of_a_chosen_triple(harvested: tuple[Settings, HarvestSummary]) -> None:
+    store = published_store(harvested[0])
+    rows = store.select(sparql_prefixes() + """
+        SELECT ?g ?source ?run ?doc ?time ?end ?license ?hash ?fetched ?payload WHERE {
+          GRAPH ?g { <https://assiette-commune.example/id/vrac-ixelles> schema:name ?name }
+          GRAPH ?meta {
+            ?g dcterms:source ?source ; prov:wasGeneratedBy ?run ; prov:wasDerivedFrom ?doc ;
+               prov:generatedAtTime ?time ; dcterms:license ?license ; hub:contentHash ?hash ; hub:payload ?payload .
+            ?run a prov:Activity ; prov:endedAtTime ?end ; prov:startedAtTime ?start ; prov:used ?payload ;
+                 dcterms:source ?source .
+            ?payload prov:generatedAtTime ?fetched ; prov:wasDerivedFrom ?doc .
+          }
+        }""")
+    assert rows, "the chosen triple must be traceable"
+    row = rows[0]
+    assert row["g"].value.startswith(f"{BASE}graph/{FOOD}/")
+    assert row["source"].value == f"{BASE}source/{FOOD}"
+    assert row["run"].value.startswith(f"{BASE}run/{FOOD}/")
+    assert row["doc"].value == "file:feeds/assiette-commune.ttl"
+    assert row["time"] == row["end"]
+    assert row["license"].value == "https://creativecommons.org/licenses/by/4.0/"
+    assert row["hash"].value.startswith("sha256:") and len(row["hash"].value) == 71
+    assert row["payload"].value.startswith(f"{BASE}payload/")
+
+
+def test_default_graph_is_empty_and_every_graph_is_described(harvested: tuple[Settings, HarvestSummary]) -> None:
+    store = published_store(harvested[0])
+    assert store.default_graph_size() == 0
+    meta = NamedNode(f"{BASE}graph/meta")
+    for graph in store.named_graphs():
+        assert store.ask(f"""PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX dcterms: <http://purl.org/dc/terms/>
+            ASK {{ GRAPH <{meta.value}> {{ <{graph.value}> prov:generatedAtTime ?t ; dcterms:license ?l }} }}"""), graph
+
+
+def test_sources_are_described_as_dcat(harvested: tuple[Settings, HarvestSummary]) -> None:
+    store = published_store(harvested[0])
+    rows = store.select(sparql_prefixes() + f"""SELECT ?id ?url WHERE {{ GRAPH <{BASE}graph/sources> {{
+        ?s a dcat:Dataset ; dcterms:identifier ?id ; dcat:distribution/dcat:accessURL ?url }} }} ORDER BY ?id""")
+    assert [r["id"].value for r in rows] == [FOOD, TRANSITION, HEALTH]
+
+
+def harvest_into(tmp_path: Path, examples: Path, *ids: str) -> HarvestSummary:
+    settings = Settings(sources_path=examples / "sources.toml", data_dir=tmp_path / "data", base_iri=BASE)
+    return harvest(settings, ids, progress=quiet)
+
+
+def test_a_second_harvest_rewrites_nothing(tmp_path: Path, examples_copy: Path) -> None:
+    harvest_into(tmp_path, examples_copy)
+    again = harvest_into(tmp_path, examples_copy)
+    for run in again.runs:
+        assert run.counts["added"] == run.counts["updated"] == run.counts["removed"] == 0
+        assert run.counts["unchanged"] == run.counts["accepted"]
+
+
+def test_an_edit_rewrites_one_record_and_a_removal_leaves_a_tombstone(tmp_path: Path, examples_copy: Path) -> None:
+    harvest_into(tmp_path, examples_copy, FOOD)
+    feed = examples_copy / "feeds" / "assiette-commune.ttl"
+    text = feed.read_text(encoding="utf-8")
+    name = '"L\'Épicerie Vrac du Coin"@fr'
+    assert name in text
+    feed.write_text(text.replace(name, '"L\'Épicerie Vrac du Coin (coop)"@fr'), encoding="utf-8")
+    [run] = harvest_into(tmp_path, examples_copy, FOOD).runs
+    assert (run.counts["updated"], run.counts["added"], run.counts["removed"]) == (1, 0, 0)
+    assert run.counts["unchanged"] == 14
+
+    # Drop the edited shop from the feed: its graph goes, a tombstone says why.
+    kept = [block for block in feed.read_text(encoding="utf-8").split("\n\n")
+            if not block.startswith("ac:vrac-ixelles a")]
+    feed.write_text("\n\n".join(kept), encoding="utf-8")
+    [run] = harvest_into(tmp_path, examples_copy, FOOD).runs
+    assert run.counts["removed"] == 1
+    settings = Settings(examples_copy / "sources.toml", tmp_path / "data", BASE)
+    store = published_store(settings)
+    assert store.ask(sparql_prefixes() + """ASK { GRAPH ?meta {
+        ?g a hub:Tombstone ; hub:recordSubject <https://assiette-commune.example/id/vrac-ixelles> ;
+           hub:tombstoneReason "left the feed" } }""")
+
+
+def test_a_broken_document_keeps_the_records_it_gave_before(tmp_path: Path, examples_copy: Path) -> None:
+    harvest_into(tmp_path, examples_copy, HEALTH)
+    broken = examples_copy / "feeds" / "sante-solidaire" / "agenda.ttl"
+    broken.write_text(broken.read_text(encoding="utf-8") + "\n<a> <b> \"unterminated .\n", encoding="utf-8")
+    [run] = harvest_into(tmp_path, examples_copy, HEALTH).runs
+    assert run.status == "partial"
+    assert any("agenda.ttl: turtle line" in error for error in run.errors), run.errors
+    assert run.counts["removed"] == 0
+
+
+def test_a_source_whose_every_document_fails_is_a_failed_run(tmp_path: Path, examples_copy: Path) -> None:
+    harvest_into(tmp_path, examples_copy, FOOD)
+    (examples_copy / "feeds" / "assiette-commune.ttl").write_text("@prefix broken", encoding="utf-8")
+    summary = harvest_into(tmp_path, examples_copy, FOOD)
+    assert summary.failed and summary.runs[0].status == "failed"
+    store = published_store(Settings(examples_copy / "sources.toml", tmp_path / "data", BASE))
+    assert count(store, "GRAPH ?meta { ?s a hub:RecordGraph ; dcterms:source ?src . "
+                        f"FILTER(?src = <{BASE}source/{FOOD}>) }}") == 15
+
+
+def test_a_source_removed_from_the_file_is_tombstoned(tmp_path: Path, examples_copy: Path) -> None:
+    harvest_into(tmp_path, examples_copy)
+    toml = examples_copy / "sources.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text[: text.index("[[source]]\nid = \"sante-solidaire\"")], encoding="utf-8")
+    summary = harvest_into(tmp_path, examples_copy)
+    removed = [run for run in summary.runs if run.source_id == HEALTH]
+    assert removed and removed[0].counts["removed"] == 12
+    store = published_store(Settings(toml, tmp_path / "data", BASE))
+    assert count(store, f"GRAPH ?meta {{ ?s a hub:RecordGraph ; dcterms:source <{BASE}source/{HEALTH}> }}") == 0
+
+
+def test_an_interrupted_harvest_is_rolled_back_to_the_last_generation(tmp_path: Path, examples_copy: Path) -> None:
+    harvest_into(tmp_path, examples_copy, FOOD)
+    data = DataDir(tmp_path / "data")
+    # Simulate a harvest killed while writing: garbage in the working store, the dirty marker left.
+    from hub.store import WorkingStore
+
+    working = WorkingStore(data.working)
+    working.update("INSERT DATA { GRAPH <http://junk.example/g> { <http://junk.example/s> <http://junk.example/p> 1 } }"
+                   )
+    working.close()
+    del working
+    data.dirty_marker.touch()
+    harvest_into(tmp_path, examples_copy, FOOD)
+    store = published_store(Settings(examples_copy / "sources.toml", tmp_path / "data", BASE))
+    assert not store.has_graph(NamedNode("http://junk.example/g"))

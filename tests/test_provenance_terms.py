@@ -1,0 +1,39 @@
+"""docs/provenance.md lists every term the hub writes in its meta and sources graphs."""
+
+from __future__ import annotations
+
+import re
+
+from hub.config import Settings
+from hub.harvest import HarvestSummary
+from hub.namespaces import PREFIXES
+from tests.conftest import BASE, ROOT
+from tests.test_pipeline import published_store
+
+
+def documented_terms() -> set[str]:
+    text = (ROOT / "docs" / "provenance.md").read_text(encoding="utf-8")
+    terms = set()
+    for curie in re.findall(r"`([a-z]+):([A-Za-z]+)`", text):
+        prefix, local = curie
+        if prefix in PREFIXES and prefix != "xsd":  # datatypes are not terms the hub defines or uses as such
+            terms.add(PREFIXES[prefix] + local)
+    return terms
+
+
+def test_every_provenance_term_in_the_store_is_documented(harvested: tuple[Settings, HarvestSummary]) -> None:
+    store = published_store(harvested[0])
+    used: set[str] = set()
+    for graph in (f"{BASE}graph/meta", f"{BASE}graph/sources"):
+        for row in store.select(f"SELECT DISTINCT ?p WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"):
+            used.add(row["p"].value)
+        for row in store.select(f"SELECT DISTINCT ?c WHERE {{ GRAPH <{graph}> {{ ?s a ?c }} }}"):
+            used.add(row["c"].value)
+    missing = sorted(used - documented_terms())
+    assert not missing, f"terms written but not listed in docs/provenance.md: {missing}"
+    # And the list is not padded with terms the hub does not write (tombstones come with removals).
+    unused = documented_terms() - used - {
+        PREFIXES["hub"] + name for name in ("Tombstone", "tombstoneReason", "error", "httpStatus", "etag")
+    } - {PREFIXES["prov"] + name for name in ("wasInvalidatedBy", "invalidatedAtTime")} - {
+        PREFIXES["dcterms"] + "publisher", PREFIXES["foaf"] + "Agent", PREFIXES["foaf"] + "name"}
+    assert not unused - {PREFIXES["dcterms"] + "format"}, f"documented but never written: {sorted(unused)}"

@@ -1,0 +1,104 @@
+"""Splitting quads into records, minting IRIs for blank-node subjects, and canonical hashes."""
+
+from __future__ import annotations
+
+import random
+
+from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, parse, serialize
+
+from hub.iris import Minter
+from hub.records import Record, split_records
+from hub.vocabulary import default_vocabulary
+
+MINTER = Minter("http://hub.test/")
+FEED = """
+@prefix schema: <https://schema.org/> .
+@prefix ex: <https://ex.example/> .
+ex:shop a schema:GroceryStore ; schema:name "Épicerie"@fr ;
+    schema:address ex:addr ; schema:geo [ schema:latitude 50.85 ; schema:longitude 4.35 ] .
+ex:cafe a schema:CafeOrCoffeeShop ; schema:name "Café"@fr ; schema:address ex:addr .
+ex:addr a schema:PostalAddress ; schema:postalCode "1000" .
+ex:event a schema:Event ; schema:name "Fête"@fr ; schema:location ex:shop .
+[] a schema:NGO ; schema:name "Sans IRI"@fr ; schema:url <https://sans-iri.example/> .
+[] a schema:NGO ; schema:name "Anonyme"@fr ; schema:address [ schema:postalCode "1060" ] .
+[] a schema:NGO ; schema:description "nothing stable"@fr .
+ex:lonely schema:name "not a record"@fr .
+"""
+
+
+def split(text: str, rdf_format: RdfFormat = RdfFormat.TURTLE) -> tuple[dict[str, Record], list[str], int]:
+    quads = list(parse(text, format=rdf_format))
+    result = split_records(quads, hierarchy=default_vocabulary().hierarchy, minter=MINTER,
+                           source_id="src", document="https://feed.example/doc.ttl")
+    return {r.subject.value: r for r in result.records}, result.warnings, result.orphan_subjects
+
+
+def test_a_record_holds_what_it_reaches_through_non_record_nodes() -> None:
+    records, _, _ = split(FEED)
+    shop = records["https://ex.example/shop"]
+    assert shop.kind == "organization"  # GroceryStore reaches Organization through the hierarchy
+    predicates = {q.predicate.value for q in shop.quads}
+    assert {"https://schema.org/postalCode", "https://schema.org/latitude"} <= predicates
+
+
+def test_a_shared_non_record_node_is_copied_into_each_record() -> None:
+    records, _, _ = split(FEED)
+    for subject in ("https://ex.example/shop", "https://ex.example/cafe"):
+        assert any(q.subject == NamedNode("https://ex.example/addr") for q in records[subject].quads)
+
+
+def test_references_to_other_records_stay_iris() -> None:
+    records, _, _ = split(FEED)
+    event = records["https://ex.example/event"]
+    assert event.kind == "event"
+    assert not any(q.subject == NamedNode("https://ex.example/shop") for q in event.quads)
+    assert any(q.object == NamedNode("https://ex.example/shop") for q in event.quads)
+
+
+def test_blank_node_subjects_get_minted_iris_from_stable_keys() -> None:
+    records, warnings, orphans = split(FEED)
+    minted = [s for s in records if s.startswith("http://hub.test/id/organization/src-")]
+    assert len(minted) == 3
+    # Same keys in another parse (fresh blank-node labels): same IRIs.
+    again, _, _ = split(FEED)
+    assert sorted(minted) == sorted(s for s in again if s.startswith("http://hub.test/id/"))
+    # Only the one without url, identifier, sameAs or name + postal code falls back, with a warning.
+    assert len(warnings) == 1 and "cannot be followed across edits" in warnings[0]
+    assert orphans == 1  # ex:lonely is reached by no record
+
+
+def test_hash_ignores_blank_node_labels_and_order() -> None:
+    records, _, _ = split(FEED)
+    lines = serialize(parse(FEED, format=RdfFormat.TURTLE), format=RdfFormat.N_TRIPLES).decode().splitlines()
+    random.Random(7).shuffle(lines)
+    # Re-parsing gives every blank node a fresh label, as a re-serialised feed would.
+    shuffled, _, _ = split("\n".join(lines), RdfFormat.N_TRIPLES)
+    for subject, record in records.items():
+        assert shuffled[subject].content_hash == record.content_hash
+
+
+def test_hash_changes_when_content_changes() -> None:
+    records, _, _ = split(FEED)
+    edited, _, _ = split(FEED.replace('"Épicerie"@fr', '"Épicerie bio"@fr'))
+    shop = "https://ex.example/shop"
+    assert edited[shop].content_hash != records[shop].content_hash
+    assert edited["https://ex.example/cafe"].content_hash == records["https://ex.example/cafe"].content_hash
+
+
+def test_blank_node_records_referenced_by_others_are_renamed_everywhere() -> None:
+    text = """
+    @prefix schema: <https://schema.org/> .
+    _:org a schema:NGO ; schema:name "Org"@fr ; schema:url <https://org.example/> .
+    <https://e.example/ev> a schema:Event ; schema:name "Ev"@fr ; schema:organizer _:org .
+    """
+    records, _, _ = split(text)
+    event = records["https://e.example/ev"]
+    organizer = [q.object for q in event.quads if q.predicate.value == "https://schema.org/organizer"][0]
+    assert isinstance(organizer, NamedNode) and organizer.value in records
+    assert not any(isinstance(q.object, BlankNode) for q in event.quads)
+
+
+def test_quads_of_records_are_in_the_default_graph() -> None:
+    records, _, _ = split(FEED)
+    assert all(isinstance(q, Quad) and q.graph_name.__class__.__name__ == "DefaultGraph"
+               for r in records.values() for q in r.quads)
