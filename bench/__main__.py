@@ -1,0 +1,9 @@
+"""`make bench` (or `python -m bench`): every benchmark, each printing its BENCH and INFO lines.
+
+BENCH_ORGANISATIONS sets the size of the generated feed (default 100000).
+"""
+
+from bench import harvest_bench
+
+if __name__ == "__main__":
+    harvest_bench.main()

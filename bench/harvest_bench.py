@@ -1,0 +1,119 @@
+"""The harvest benchmark: the full `mutualisons harvest` over loopback HTTP, with the shipped charter.
+
+Every figure is a ratio against `pyoxigraph.Store.bulk_load` of the same file in the same run, so a
+noisy machine moves both sides together. Line format:
+    BENCH <name> value=<x> target=<op><y> unit=<ratio|MiB> PASS|FAIL
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from pyoxigraph import RdfFormat, Store
+
+from bench.feeds import write_feed, write_reserialised
+from bench.measure import Measured, run_measured
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def bench_line(name: str, value: float, op: str, target: float, unit: str) -> str:
+    passed = value >= target if op == ">=" else value <= target
+    return f"BENCH {name} value={value:.3f} target={op}{target} unit={unit} {'PASS' if passed else 'FAIL'}"
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def _serve(folder: Path) -> tuple[ThreadingHTTPServer, str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"127.0.0.1:{server.server_address[1]}"
+
+
+def _bulk_load_seconds(feed: Path, work: Path, rdf_format: RdfFormat) -> float:
+    target = work / f"bulk-{time.monotonic_ns()}"
+    started = time.perf_counter()
+    store = Store(str(target))
+    store.bulk_load(path=str(feed), format=rdf_format)
+    store.flush()
+    elapsed = time.perf_counter() - started
+    del store
+    shutil.rmtree(target, ignore_errors=True)
+    return elapsed
+
+
+def _harvest(toml: Path, data: Path) -> Measured:
+    measured = run_measured([sys.executable, "-m", "hub.cli", "--sources", str(toml), "--data", str(data),
+                             "harvest"], cwd=ROOT)
+    if measured.returncode != 0:
+        print(f"INFO harvest exited {measured.returncode}: {measured.stderr[-2000:]}", flush=True)
+    return measured
+
+
+def run(count: int) -> list[str]:
+    lines: list[str] = []
+    work = Path(tempfile.mkdtemp(prefix="mutualisons-bench-"))
+    feeds = work / "feeds"
+    feeds.mkdir()
+    try:
+        feed = write_feed(feeds / "feed.ttl", count)
+        server, host = _serve(feeds)
+        toml = work / "sources.toml"
+        toml.write_text(
+            '[[source]]\nid = "bench"\nname = "Benchmark network"\n'
+            f'url = "http://{host}/feed.ttl"\nformat = "turtle"\n'
+            'license = "https://creativecommons.org/publicdomain/zero/1.0/"\n'
+            f'publisher = "Bench"\ncontact = "mailto:bench@bench.example"\ntrusted_hosts = ["{host}"]\n',
+            encoding="utf-8")
+        data = work / "data"
+        print(f"INFO feed organisations={count} bytes={feed.stat().st_size}", flush=True)
+
+        bulk = _bulk_load_seconds(feed, work, RdfFormat.TURTLE)
+        print(f"INFO bulk_load seconds={bulk:.2f}", flush=True)
+        first = _harvest(toml, data)
+        print(f"INFO first_harvest seconds={first.seconds:.2f} peak_rss_mib={first.peak_rss_mib:.0f}", flush=True)
+        lines.append(bench_line("first_harvest", bulk / first.seconds, ">=", 0.33, "ratio"))
+
+        same = _harvest(toml, data)
+        print(f"INFO reharvest_same_bytes seconds={same.seconds:.2f}", flush=True)
+
+        write_feed(feeds / "feed.ttl", count, edit=" (v2)")
+        bulk_changed = _bulk_load_seconds(feeds / "feed.ttl", work, RdfFormat.TURTLE)
+        changed = _harvest(toml, data)
+        print(f"INFO changed_harvest seconds={changed.seconds:.2f} bulk_load={bulk_changed:.2f}", flush=True)
+        lines.append(bench_line("changed_harvest", bulk_changed / changed.seconds, ">=", 0.25, "ratio"))
+
+        write_reserialised(feeds / "feed.ttl", feeds / "feed.nt")
+        (feeds / "feed.ttl").unlink()
+        (feeds / "feed.nt").rename(feeds / "feed.ttl")  # N-Triples is Turtle: same URL, new bytes
+        bulk_again = _bulk_load_seconds(feeds / "feed.ttl", work, RdfFormat.TURTLE)
+        again = _harvest(toml, data)
+        wrote = "added 0, updated 0" in again.stdout and "removed 0" in again.stdout
+        print(f"INFO reharvest seconds={again.seconds:.2f} bulk_load={bulk_again:.2f} wrote_nothing={wrote}",
+              flush=True)
+        lines.append(bench_line("reharvest", again.seconds / bulk_again if wrote else float("inf"), "<=", 1.5,
+                                "ratio"))
+        lines.append(bench_line("reharvest_same_bytes", same.seconds / first.seconds, "<=", 0.05, "ratio"))
+        peak = max(first.peak_rss_mib, same.peak_rss_mib, changed.peak_rss_mib, again.peak_rss_mib)
+        lines.append(bench_line("peak_rss", peak, "<=", 2048, "MiB"))
+        server.shutdown()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return lines
+
+
+def main() -> None:
+    count = int(os.environ.get("BENCH_ORGANISATIONS", "100000"))
+    for line in run(count):
+        print(line, flush=True)
