@@ -67,8 +67,11 @@ def expand_file_url(url: str, policy: FetchPolicy) -> list[str]:
     if not url.endswith("/"):
         return [url]
     if not path.is_dir():
-        raise FetchError(url, f"folder {path} does not exist")
-    return [url + child.name for child in sorted(path.iterdir()) if child.is_file() and not child.name.startswith(".")]
+        raise FetchError(url, "this folder does not exist")
+    names = sorted(child.name for child in path.iterdir() if child.is_file() and not child.name.startswith("."))
+    if not names:
+        raise FetchError(url, "this folder holds no document")
+    return [url + name for name in names]
 
 
 def file_path(url: str, policy: FetchPolicy) -> Path:
@@ -79,7 +82,7 @@ def file_path(url: str, policy: FetchPolicy) -> Path:
     root = policy.file_root.resolve()
     path = Path(raw).resolve() if raw.startswith("/") else (root / raw).resolve()
     if path != root and root not in path.parents:
-        raise FetchError(url, f"file: URL leaves the sources.toml folder {root}")
+        raise FetchError(url, "a file: URL must stay inside the folder of its sources.toml")
     return path
 
 
@@ -100,7 +103,7 @@ def _fetch_file(url: str, policy: FetchPolicy) -> Fetched:
             raise FetchError(url, f"{size} bytes exceeds max_bytes={policy.max_bytes}")
         body = path.read_bytes()
     except OSError as error:
-        raise FetchError(url, f"cannot read {path.name}: {error.strerror}") from error
+        raise FetchError(url, f"cannot read: {error.strerror}") from error
     return Fetched(url=url, body=body, content_type=None, fetched_at=now_iso())
 
 

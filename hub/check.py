@@ -25,7 +25,8 @@ class CheckReport:
 
     @property
     def conforms(self) -> bool:
-        return all(verdict.accepted for verdict in self.verdicts)
+        """At least one record, and none rejected: a document with no record publishes nothing."""
+        return bool(self.verdicts) and all(verdict.accepted for verdict in self.verdicts)
 
 
 def check_file(path: Path, format_name: str | None, minter: Minter, charter: Charter | None = None) -> CheckReport:
@@ -59,5 +60,9 @@ def format_report(report: CheckReport, language: str = "en") -> str:
     for warning in report.warnings:
         lines.append(f"warning: {warning}")
     rejected = sum(1 for v in report.verdicts if not v.accepted)
-    lines.append("conforms" if report.conforms else f"does not conform: {rejected} record(s) rejected")
+    if not report.verdicts:
+        lines.append("does not conform: no record found (no subject of an organisation, place, event or "
+                     "document class); nothing would be published")
+    else:
+        lines.append("conforms" if report.conforms else f"does not conform: {rejected} record(s) rejected")
     return "\n".join(lines)

@@ -12,7 +12,6 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 DEFAULT_BASE_IRI = "http://127.0.0.1:8000/"
 DEFAULT_MAX_BYTES = 104_857_600
@@ -171,16 +170,6 @@ def _source_from_table(path: Path, locator: _KeyLocator, index: int, table: dict
         mapping=optional_text("mapping"),
         profiles=text_list("profiles"),
     )
-
-
-def file_url_path(source: Source, url: str) -> Path:
-    """The local path of a `file:` URL, which must stay inside the toml's folder."""
-    parsed = urlparse(url)
-    raw = unquote(parsed.path if parsed.netloc == "" else parsed.netloc + parsed.path)
-    candidate = (source.toml_dir / raw).resolve() if not raw.startswith("/") else Path(raw).resolve()
-    if candidate != source.toml_dir and source.toml_dir not in candidate.parents:
-        raise ConfigError(f"source {source.id}: {url} points outside {source.toml_dir}")
-    return candidate
 
 
 def _hint(word: str, choices: object) -> str:

@@ -102,7 +102,9 @@ class Pipeline:
         attempted_documents: list[str] = []
         failed_documents: set[str] = set()
         payload_quads: list[Quad] = []
-        for document in self._documents(source, policy, facts):
+        documents, failed_urls = self._documents(source, policy, facts)
+        failed_documents.update(failed_urls)
+        for document in documents:
             attempted_documents.append(document)
             try:
                 fetched = fetch(document, policy)
@@ -133,7 +135,7 @@ class Pipeline:
         rejected = [v for v in verdicts if not v.accepted]
         for verdict in accepted:
             warnings += [f"{verdict.record.subject.value}: {w.message['en']}" for w in verdict.warnings]
-        if attempted_documents and len(failed_documents) == len(attempted_documents):
+        if not attempted_documents or len(failed_documents) >= len(attempted_documents):
             facts.status = "failed"
         elif failed_documents or rejected:
             facts.status = "partial"
@@ -148,17 +150,20 @@ class Pipeline:
             self.progress(f"[{source.id}] error: {message}")
         return RunSummary(source.id, run.value, facts.status, counts, facts.errors, warnings)
 
-    def _documents(self, source: Source, policy: FetchPolicy, facts: RunFacts) -> list[str]:
+    def _documents(self, source: Source, policy: FetchPolicy, facts: RunFacts) -> tuple[list[str], set[str]]:
+        """The documents to fetch, and the configured URLs that could not even be listed."""
         documents: list[str] = []
+        failed: set[str] = set()
         for url in source.urls:
             if url.startswith("file:"):
                 try:
                     documents += expand_file_url(url, policy)
                 except FetchError as error:
                     facts.errors.append(str(error))
+                    failed.add(url)
             else:
                 documents.append(url)
-        return documents
+        return documents, failed
 
     def _existing_graphs(self, source_id: str) -> dict[str, tuple[str, str, str]]:
         """graph IRI -> (content hash, document URL, subject) of the source's published records."""
@@ -174,8 +179,8 @@ class Pipeline:
         existing = self._existing_graphs(source.id)
         counts = {"added": 0, "updated": 0, "unchanged": 0, "removed": 0,
                   "accepted": len(accepted), "rejected": len(rejected)}
+        self._describe_payloads(payload_quads)
         if facts.status == "failed":
-            self.store.add_quads(payload_quads)
             return counts
         graph_of = {v.record.subject.value: self.minter.graph(source.id, v.record.graph_key).value
                     for v in accepted + rejected}
@@ -197,8 +202,8 @@ class Pipeline:
                 content_hash=record.content_hash, payload=record.payload, upstream_graphs=record.upstream_graphs,
             )))
         for graph_iri, (_, document, subject) in existing.items():
-            if graph_iri in kept or document in failed_documents:
-                continue  # a document that failed this time keeps its records
+            if graph_iri in kept or _under(document, failed_documents):
+                continue  # a document (or folder) that failed this time keeps its records
             reason = "rejected by the charter" if graph_iri in graph_of.values() else "left the feed"
             self._tombstone(NamedNode(graph_iri), NamedNode(subject), source.id, facts.run, reason)
             counts["removed"] += 1
@@ -208,8 +213,14 @@ class Pipeline:
             self.progress(f"[{source.id}] {len(rejected)} rejected record(s) kept in {path}")
         else:
             quarantine.write(self.data, source.id, run_timestamp(facts.started_at), facts.run.value, [], graph_of)
-        self.store.add_quads(payload_quads)
         return counts
+
+    def _describe_payloads(self, payload_quads: list[Quad]) -> None:
+        """The same bytes fetched again: their description says the latest fetch, once."""
+        for payload in {quad.subject for quad in payload_quads}:
+            assert isinstance(payload, NamedNode)
+            self.store.remove_matching(payload, None, self.meta)
+        self.store.add_quads(payload_quads)
 
     def _tombstone(self, graph: NamedNode, subject: NamedNode | None, source_id: str, run: NamedNode,
                    reason: str) -> None:
@@ -254,6 +265,11 @@ class Pipeline:
                              (sources_graph, "The sources the hub harvests (DCAT)")):
             self.store.remove_matching(graph, None, self.meta)
             self.store.add_quads(self.prov.hub_graph(graph, title, at))
+
+
+def _under(document: str, failed: set[str]) -> bool:
+    """A document failed itself, or lies in a folder URL that could not be listed."""
+    return document in failed or any(url.endswith("/") and document.startswith(url) for url in failed)
 
 
 def _merge_into(records: dict[str, Record], record: Record, payload: NamedNode, warnings: list[str]) -> None:

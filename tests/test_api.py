@@ -205,6 +205,11 @@ def test_public_quarantine_view_says_what_is_wrong_never_the_values(client: Test
     assert client.get("/api/sources/nope/quarantine").status_code == 404
 
 
+def test_map_sites_on_other_origins_may_read(client: TestClient) -> None:
+    response = client.get("/api/organizations", headers={"Origin": "https://map.example"})
+    assert response.headers["access-control-allow-origin"] == "*"
+
+
 def test_healthz_and_openapi(client: TestClient) -> None:
     health = client.get("/healthz").json()
     assert health["status"] == "ok" and health["generation"] >= 1

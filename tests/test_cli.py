@@ -103,6 +103,11 @@ def test_validate_conforming_violating_and_unreadable(tmp_path: Path) -> None:
     assert result.returncode == 2 and "line 1" in result.stderr
     assert cli("validate", str(tmp_path / "missing.ttl")).returncode == 2
 
+    empty = tmp_path / "empty.ttl"
+    empty.write_text("<https://x.example/a> <https://x.example/b> 1 .", encoding="utf-8")
+    result = cli("validate", str(empty))
+    assert result.returncode == 1 and "no record found" in result.stdout
+
 
 def test_validate_an_example_feed_reports_its_rejected_record() -> None:
     result = cli("validate", str(EXAMPLES / "feeds" / "assiette-commune.ttl"))

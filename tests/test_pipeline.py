@@ -167,6 +167,25 @@ def test_a_broken_document_keeps_the_records_it_gave_before(tmp_path: Path, exam
     assert run.counts["removed"] == 0
 
 
+def test_a_missing_folder_fails_the_run_and_keeps_its_records(tmp_path: Path, examples_copy: Path) -> None:
+    harvest_into(tmp_path, examples_copy, HEALTH)
+    (examples_copy / "feeds" / "sante-solidaire").rename(examples_copy / "feeds" / "moved")
+    [run] = harvest_into(tmp_path, examples_copy, HEALTH).runs
+    assert run.status == "failed" and run.counts["removed"] == 0
+    assert run.errors == ["file:feeds/sante-solidaire/: this folder does not exist"]  # no machine path
+    store = published_store(Settings(examples_copy / "sources.toml", tmp_path / "data", BASE))
+    assert count(store, f"GRAPH ?meta {{ ?s a hub:RecordGraph ; dcterms:source <{BASE}source/{HEALTH}> }}") == 12
+
+
+def test_a_payload_fetched_twice_is_described_once(tmp_path: Path, examples_copy: Path) -> None:
+    harvest_into(tmp_path, examples_copy, FOOD)
+    harvest_into(tmp_path, examples_copy, FOOD)
+    store = published_store(Settings(examples_copy / "sources.toml", tmp_path / "data", BASE))
+    rows = store.select(sparql_prefixes() + "SELECT ?p ?t WHERE { GRAPH ?meta { ?p a hub:Payload ; "
+                                            "prov:generatedAtTime ?t } }")
+    assert len(rows) == 1
+
+
 def test_a_source_whose_every_document_fails_is_a_failed_run(tmp_path: Path, examples_copy: Path) -> None:
     harvest_into(tmp_path, examples_copy, FOOD)
     (examples_copy / "feeds" / "assiette-commune.ttl").write_text("@prefix broken", encoding="utf-8")

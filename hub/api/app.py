@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from hub import __version__
@@ -27,6 +28,8 @@ def create_app(settings: Settings) -> FastAPI:
     async def not_published(_: Request, error: NotPublished) -> JSONResponse:
         return problem(503, "No data published yet", str(error))
 
+    # Map sites on other origins read the commons straight from the browser.
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"])
     for module in (sparql, collections, provenance, sources, health):
         app.include_router(module.router)
     return app
