@@ -14,6 +14,10 @@ from pyoxigraph import Literal, NamedNode, Quad
 from hub.namespaces import SCHEMA, SCHEMA_HTTP
 
 
+# Byte strings whose presence in a document's N-Quads means some term needs aligning.
+ALIGNMENT_MARKERS: tuple[bytes, ...] = (SCHEMA_HTTP.encode("ascii"),)
+
+
 @dataclass
 class AlignmentReport:
     rewritten_schema_terms: int = 0

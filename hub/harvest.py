@@ -22,7 +22,7 @@ from hub.lifting import lift_document
 from hub.lock import WriterLock
 from hub.namespaces import sparql_prefixes
 from hub.provenance import GraphFacts, PayloadFacts, ProvenanceWriter, RunFacts
-from hub.records import Record, content_hash
+from hub.records import Record
 from hub.store import WorkingStore
 from hub.validation import Charter, Verdict
 
@@ -280,7 +280,7 @@ def _merge_into(records: dict[str, Record], record: Record, payload: NamedNode, 
         records[record.subject.value] = record
         return
     warnings.append(f"{record.subject.value} is described in {existing.document} and {record.document}: merged")
-    merged = existing.quads + [q for q in record.quads if q not in set(existing.quads)]
-    existing.quads = merged
-    existing.content_hash = content_hash(merged)
+    known = set(existing.triples)
+    existing.triples = existing.triples + [line for line in record.triples if line not in known]
+    existing.rehash()
 

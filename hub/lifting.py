@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from harvesters.fetch import Fetched
-from harvesters.rdf import detect_format, lift_rdf
-from hub.alignment import align
+from harvesters.rdf import detect_format, lift_rdf_nquads
+from hub.alignment import ALIGNMENT_MARKERS, AlignmentReport, align
+from hub.ntriples import to_lines, to_quads
 from hub.iris import Minter
 from hub.records import Record, split_records
 from hub.vocabulary import Vocabulary, default_vocabulary
@@ -39,10 +40,15 @@ def lift_document(
     format_name = detect_format(configured_format, fetched.content_type, fetched.url, fetched.body)
     # Relative IRIs resolve against the document URL, or for file: feeds against the source's base.
     document_base = fetched.url if fetched.url.startswith(("http://", "https://")) else base_iri
-    quads = lift_rdf(fetched.body, format_name, document_base, fetched.url)
-    aligned, report = align(quads)
+    nquads = lift_rdf_nquads(fetched.body, format_name, document_base, fetched.url)
+    lines = nquads.decode("utf-8").splitlines()
+    report = AlignmentReport()
+    if any(marker in nquads for marker in ALIGNMENT_MARKERS):
+        # Only documents that use a vocabulary to align pay for term-by-term work.
+        aligned, report = align(to_quads(lines))
+        lines = to_lines(aligned)
     split = split_records(
-        aligned, hierarchy=vocabulary.hierarchy, minter=minter, source_id=source_id, document=fetched.url
+        lines=lines, hierarchy=vocabulary.hierarchy, minter=minter, source_id=source_id, document=fetched.url
     )
     warnings = list(split.warnings)
     if report.rewritten_schema_terms:
@@ -51,4 +57,4 @@ def lift_document(
     if split.orphan_subjects:
         warnings.append(f"{fetched.url}: {split.orphan_subjects} subjects belong to no record "
                         f"(no record class reaches them) and are not published")
-    return LiftedDocument(fetched.url, format_name, split.records, warnings, len(quads))
+    return LiftedDocument(fetched.url, format_name, split.records, warnings, len(lines))

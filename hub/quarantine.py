@@ -11,8 +11,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import Dataset, RdfFormat, serialize
-
 from hub.datadir import DataDir
 from hub.validation import Verdict
 
@@ -32,7 +30,7 @@ def write(data: DataDir, source_id: str, run_timestamp: str, run_iri: str, rejec
             "results": [
                 {**result.public(), "focus": result.focus, "value": result.value} for result in verdict.results
             ],
-            "nquads": (serialize(Dataset(record.quads), format=RdfFormat.N_QUADS) or b"").decode("utf-8"),
+            "nquads": "".join(line + "\n" for line in record.triples),
         })
     document = {"source": source_id, "run": run_iri, "records": entries}
     path = folder / f"{run_timestamp}.json"

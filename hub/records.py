@@ -1,39 +1,32 @@
-"""Split a feed's quads into records (DESIGN.md, "Split").
+"""Split a feed's statements into records (DESIGN.md, "Split").
 
 A record is a subject of a record class plus everything reachable from it through blank nodes and
 through IRI nodes that are not records themselves (address, geo, opening hours…). A non-record
 node shared by several records is copied into each; references to other records stay IRIs.
 A blank-node record subject gets an IRI minted from the source and a stable key.
+
+Records are kept as N-Triples lines (hub/ntriples.py): splitting and hashing a 100k-record feed
+then costs string operations, not millions of Python term objects.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
-from pyoxigraph import (
-    BlankNode,
-    CanonicalizationAlgorithm,
-    Dataset,
-    DefaultGraph,
-    Literal,
-    NamedNode,
-    Quad,
-    RdfFormat,
-    serialize,
-)
+from pyoxigraph import DefaultGraph, NamedNode, Quad
 
 from hub.iris import Minter, short_hash
-from hub.namespaces import RDF, SCHEMA
+from hub.namespaces import SCHEMA
+from hub.ntriples import RDF_TYPE_TOKEN, canonical_hash, split_line, to_lines, to_quads
 from hub.vocabulary import ClassHierarchy
 
-Node = NamedNode | BlankNode
-RDF_TYPE = RDF + "type"
 # Properties whose value identifies a thing across edits, in order of preference.
-_STABLE_KEY_PROPERTIES = (SCHEMA + "identifier", SCHEMA + "url", SCHEMA + "sameAs")
+_STABLE_KEY_PROPERTIES = tuple(f"<{SCHEMA}{name}>" for name in ("identifier", "url", "sameAs"))
+_NAME = f"<{SCHEMA}name>"
+_ADDRESS = f"<{SCHEMA}address>"
+_POSTAL_CODE = f"<{SCHEMA}postalCode>"
 
 
 @dataclass
@@ -41,13 +34,26 @@ class Record:
     subject: NamedNode
     kind: str
     types: list[str]
-    quads: list[Quad]  # in the default graph; the pipeline places them in the record's graph
+    triples: list[str]  # N-Triples lines "S P O ." in no graph; the pipeline places them in the record's graph
     document: str
     graph_key: str
     content_hash: str = ""
     upstream_graphs: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     payload: NamedNode | None = None  # the fetched bytes it was lifted from
+
+    @property
+    def quads(self) -> list[Quad]:
+        """The record as pyoxigraph quads in the default graph (parsed on demand: the slow path)."""
+        return to_quads(self.triples)
+
+    @quads.setter
+    def quads(self, quads: Iterable[Quad]) -> None:
+        self.triples = to_lines(Quad(q.subject, q.predicate, q.object, DefaultGraph()) for q in quads)
+        self.content_hash = canonical_hash(self.triples)
+
+    def rehash(self) -> None:
+        self.content_hash = canonical_hash(self.triples)
 
 
 @dataclass
@@ -58,36 +64,37 @@ class SplitResult:
 
 
 def split_records(
-    quads: Iterable[Quad],
+    quads: Iterable[Quad] | None = None,
     *,
+    lines: list[str] | None = None,
     hierarchy: ClassHierarchy,
     minter: Minter,
     source_id: str,
     document: str,
 ) -> SplitResult:
-    by_subject: dict[str, list[Quad]] = defaultdict(list)
+    """Records from quads, or (faster) from N-Quads lines as pyoxigraph serialises them."""
+    if lines is None:
+        lines = to_lines(quads or [])
+    by_subject: dict[str, list[tuple[str, str]]] = defaultdict(list)
     types: dict[str, list[str]] = defaultdict(list)
     upstream: dict[str, set[str]] = defaultdict(set)
-    node_of: dict[str, Node] = {}
-    for quad in quads:
-        key = _node_id(quad.subject)
-        node_of[key] = quad.subject  # type: ignore[assignment]
-        by_subject[key].append(quad)
-        if quad.predicate.value == RDF_TYPE and isinstance(quad.object, NamedNode):
-            types[key].append(quad.object.value)
-        if isinstance(quad.graph_name, NamedNode):
-            upstream[key].add(quad.graph_name.value)
+    for line in lines:
+        subject, predicate, obj, graph = split_line(line)
+        by_subject[subject].append((predicate, obj))
+        if predicate == RDF_TYPE_TOKEN and obj[0] == "<":
+            types[subject].append(obj[1:-1])
+        if graph is not None and graph[0] == "<":
+            upstream[subject].add(graph[1:-1])
 
     kinds = {subject: kind for subject, t in types.items() if (kind := hierarchy.kind_of(t)) is not None}
     warnings: list[str] = []
     # Blank-node record subjects get minted IRIs; references to them are rewritten everywhere.
-    renamed: dict[str, NamedNode] = {}
+    renamed: dict[str, str] = {}
     for subject, kind in kinds.items():
-        node = node_of[subject]
-        if isinstance(node, BlankNode):
-            stable, fell_back = _stable_key(by_subject[subject], subject, by_subject)
+        if subject.startswith("_:"):
+            stable, fell_back = _stable_key(subject, by_subject, kinds)
             minted = minter.entity(kind, f"{source_id}-{short_hash(stable)}")
-            renamed[subject] = minted
+            renamed[subject] = f"<{minted.value}>"
             if fell_back:
                 warnings.append(
                     f"{document}: a {kind} without identifier, url, sameAs or name and postal code got "
@@ -97,96 +104,74 @@ def split_records(
     records: list[Record] = []
     reached: set[str] = set()
     for subject, kind in kinds.items():
-        subject_node = renamed.get(subject) or node_of[subject]
-        assert isinstance(subject_node, NamedNode)
-        record_quads: list[Quad] = []
-        upstream_graphs: set[str] = set(upstream.get(subject, ()))
-        stack = [subject]
-        visited = {subject}
-        while stack:
-            current = stack.pop()
-            reached.add(current)
-            for quad in by_subject.get(current, ()):
-                obj = quad.object
-                record_quads.append(
-                    Quad(_rename(quad.subject, renamed), quad.predicate, _rename(obj, renamed), DefaultGraph())
-                )
-                if isinstance(obj, BlankNode | NamedNode):
-                    obj_id = _node_id(obj)
-                    if obj_id in kinds or obj_id in visited or obj_id not in by_subject:
-                        continue
-                    visited.add(obj_id)
-                    upstream_graphs |= upstream.get(obj_id, set())
-                    stack.append(obj_id)
+        triples, nodes = _closure(subject, by_subject, kinds, renamed)
+        reached |= nodes
+        upstream_graphs: set[str] = set()
+        for node in nodes:
+            upstream_graphs |= upstream.get(node, set())
+        subject_token = renamed.get(subject, subject)
         record = Record(
-            subject=subject_node,
+            subject=NamedNode(subject_token[1:-1]),
             kind=kind,
             types=sorted(set(types[subject])),
-            quads=_dedupe(record_quads),
+            triples=triples,
             document=document,
-            graph_key=minter.graph_key_for_subject(subject_node.value),
+            graph_key=minter.graph_key_for_subject(subject_token[1:-1]),
             upstream_graphs=sorted(upstream_graphs),
         )
-        record.content_hash = content_hash(record.quads)
+        record.rehash()
         records.append(record)
     orphans = sum(1 for subject in by_subject if subject not in reached)
     return SplitResult(records=records, orphan_subjects=orphans, warnings=warnings)
 
 
+def _closure(root: str, by_subject: dict[str, list[tuple[str, str]]], kinds: dict[str, str],
+             renamed: dict[str, str]) -> tuple[list[str], set[str]]:
+    """The record's lines: the root's statements and those of the non-record nodes it reaches."""
+    triples: list[str] = []
+    seen_lines: set[str] = set()
+    visited = {root}
+    stack = [root]
+    while stack:
+        current = stack.pop()
+        current_token = renamed.get(current, current)
+        for predicate, obj in by_subject.get(current, ()):
+            line = f"{current_token} {predicate} {renamed.get(obj, obj)} ."
+            if line not in seen_lines:
+                seen_lines.add(line)
+                triples.append(line)
+            if obj[0] in "<_" and obj not in kinds and obj not in visited and obj in by_subject:
+                visited.add(obj)
+                stack.append(obj)
+    return triples, visited
+
+
 def content_hash(quads: Iterable[Quad]) -> str:
     """SHA-256 of the RDFC-1.0 canonical N-Quads: blank-node labels and order never count."""
-    dataset = Dataset(quads)
-    dataset.canonicalize(CanonicalizationAlgorithm.RDFC_1_0)
-    lines = (serialize(dataset, format=RdfFormat.N_QUADS) or b"").splitlines(keepends=True)
-    return "sha256:" + hashlib.sha256(b"".join(sorted(lines))).hexdigest()
+    return canonical_hash(to_lines(Quad(q.subject, q.predicate, q.object, DefaultGraph()) for q in quads))
 
 
-def _node_id(node: object) -> str:
-    if isinstance(node, BlankNode):
-        return "_:" + node.value
-    assert isinstance(node, NamedNode)
-    return node.value
-
-
-def _rename(node: Any, renamed: dict[str, NamedNode]) -> Any:
-    if isinstance(node, BlankNode):
-        return renamed.get("_:" + node.value, node)
-    return node
-
-
-def _dedupe(quads: list[Quad]) -> list[Quad]:
-    seen: set[Quad] = set()
-    unique = []
-    for quad in quads:
-        if quad not in seen:
-            seen.add(quad)
-            unique.append(quad)
-    return unique
-
-
-def _stable_key(own: list[Quad], subject: str, by_subject: dict[str, list[Quad]]) -> tuple[str, bool]:
+def _stable_key(subject: str, by_subject: dict[str, list[tuple[str, str]]], kinds: dict[str, str]) -> tuple[str, bool]:
     """identifier, url, sameAs, or name + postal code; else the canonical hash (and a warning)."""
+    own = by_subject[subject]
     for prop in _STABLE_KEY_PROPERTIES:
-        values = sorted(_plain(q.object) for q in own if q.predicate.value == prop)
+        values = sorted(obj for predicate, obj in own if predicate == prop)
         if values:
             return f"{prop}={values[0]}", False
-    names = sorted(_plain(q.object) for q in own if q.predicate.value == SCHEMA + "name")
+    names = sorted(obj for predicate, obj in own if predicate == _NAME)
     postal = _postal_code(own, by_subject)
     if names and postal:
         return f"name={names[0]}|postalCode={postal}", False
-    return content_hash([Quad(q.subject, q.predicate, q.object, DefaultGraph()) for q in own]), True
+    triples, _ = _closure(subject, by_subject, kinds, {})
+    return canonical_hash(triples), True
 
 
-def _postal_code(own: list[Quad], by_subject: dict[str, list[Quad]]) -> str | None:
-    for quad in own:
-        if quad.predicate.value == SCHEMA + "address" and not isinstance(quad.object, Literal):
-            for inner in by_subject.get(_node_id(quad.object), ()):
-                if inner.predicate.value == SCHEMA + "postalCode":
-                    return _plain(inner.object)
-        if quad.predicate.value == SCHEMA + "postalCode":
-            return _plain(quad.object)
+def _postal_code(own: list[tuple[str, str]], by_subject: dict[str, list[tuple[str, str]]]) -> str | None:
+    for predicate, obj in own:
+        if predicate == _POSTAL_CODE:
+            return obj
+        if predicate == _ADDRESS and obj[0] in "<_":
+            for inner_predicate, inner_obj in by_subject.get(obj, ()):
+                if inner_predicate == _POSTAL_CODE:
+                    return inner_obj
     return None
-
-
-def _plain(term: object) -> str:
-    return getattr(term, "value", str(term))
