@@ -13,7 +13,6 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from hub.namespaces import SCHEMA, SCHEMA_HTTP
 
-
 # Byte strings whose presence in a document's N-Quads means some term needs aligning.
 ALIGNMENT_MARKERS: tuple[bytes, ...] = (SCHEMA_HTTP.encode("ascii"),)
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from harvesters.fetch import Fetched
 from harvesters.rdf import detect_format, lift_rdf_nquads
 from hub.alignment import ALIGNMENT_MARKERS, AlignmentReport, align
-from hub.ntriples import to_lines, to_quads
 from hub.iris import Minter
+from hub.ntriples import to_lines, to_quads
 from hub.records import Record, split_records
 from hub.vocabulary import Vocabulary, default_vocabulary
 
