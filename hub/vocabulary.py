@@ -37,6 +37,21 @@ class ClassHierarchy:
                     and isinstance(quad.subject, NamedNode)):
                 self._parents[quad.subject.value].add(quad.object.value)
         self._cache: dict[str, frozenset[str]] = {}
+        self._children: dict[str, set[str]] = defaultdict(set)
+        for child, parents in self._parents.items():
+            for parent in parents:
+                self._children[parent].add(child)
+
+    def subclasses(self, class_iri: str) -> frozenset[str]:
+        """The class itself and all its descendants: what a shape targeting it reaches."""
+        seen = {class_iri}
+        stack = [class_iri]
+        while stack:
+            for child in self._children.get(stack.pop(), ()):
+                if child not in seen:
+                    seen.add(child)
+                    stack.append(child)
+        return frozenset(seen)
 
     def superclasses(self, class_iri: str) -> frozenset[str]:
         """The class itself and all its ancestors."""
