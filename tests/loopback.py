@@ -108,3 +108,4 @@ def serve(route: Route, tls: ssl.SSLContext | None = None) -> Iterator[LoopbackS
         yield server
     finally:
         server.close()
+

@@ -25,13 +25,6 @@ from tests.loopback import Answer, Canary, LoopbackServer, Request, serve
 TURTLE = b'<http://a.test/x> <http://schema.org/name> "x" .\n'
 
 
-@pytest.fixture()
-def canary() -> Iterator[Canary]:
-    probe = Canary()
-    yield probe
-    probe.close()
-
-
 def trusting(*servers: LoopbackServer, **options: Any) -> FetchPolicy:
     return FetchPolicy(trusted_hosts=tuple(s.hostport for s in servers), backoff_base=0.01, **options)
 
