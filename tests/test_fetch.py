@@ -199,6 +199,17 @@ def test_fetch_context_to_an_untrusted_loopback_port_never_connects(canary: Cana
     assert canary.connections() == 0
 
 
+def test_fetch_context_redirected_to_an_untrusted_port_never_connects(canary: Canary) -> None:
+    def route(_: Request) -> Answer:
+        return 301, {"Location": f"http://127.0.0.1:{canary.port}/context.jsonld"}, b""
+
+    for server in one(route):
+        with pytest.raises(FetchError, match="non-public address"):
+            fetch_context(server.url("/context.jsonld"), trusting(server))
+        assert len(server.requests) == 1
+    assert canary.connections() == 0
+
+
 def test_fetch_context_refuses_file_iris_even_inside_the_source_folder(tmp_path: Path) -> None:
     context = tmp_path / "context.jsonld"
     context.write_text('{"@context": {"@vocab": "https://schema.org/"}}')
