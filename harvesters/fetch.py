@@ -190,17 +190,23 @@ def is_forbidden(address: Address) -> bool:
 
 def resolve_checked(url: str, policy: FetchPolicy) -> tuple[str, int, list[str]]:
     """Resolves the URL's host once and checks every address: (host, port, addresses to connect to)."""
-    parsed = httpx.URL(url)
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as error:
+        raise FetchError(url, f"invalid URL: {error}") from error
     host = parsed.raw_host.decode("ascii").lower()  # IDNA-encoded, as httpcore will name it
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
     if not host:
         raise FetchError(url, "no host in URL")
+    if not 0 < port < 65536:
+        raise FetchError(url, f"invalid port {port}")
     shown = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    trusted = shown in policy.trusted_hosts or f"{host}:{port}" in policy.trusted_hosts
+    trusted_hosts = {entry.lower() for entry in policy.trusted_hosts}
+    trusted = shown in trusted_hosts or f"{host}:{port}" in trusted_hosts
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as error:
-        raise FetchError(url, f"cannot resolve {host}: {error.strerror}") from error
+    except (socket.gaierror, UnicodeError) as error:
+        raise FetchError(url, f"cannot resolve {host}: {getattr(error, 'strerror', None) or error}") from error
     addresses = list(dict.fromkeys(str(info[4][0]).split("%")[0] for info in infos))
     if not addresses:
         raise FetchError(url, f"cannot resolve {host}: no address")

@@ -168,6 +168,13 @@ def test_redirect_to_localhost_by_name_is_refused(canary: Canary) -> None:
     assert canary.connections() == 0
 
 
+@pytest.mark.parametrize("location", ["http://[::1/x", "http://feed.example:99999/", "gopher://a.example/"])
+def test_redirect_to_a_malformed_or_foreign_url_fails_cleanly(location: str) -> None:
+    for server in one(lambda _: (302, {"Location": location}, b"")):
+        with pytest.raises(FetchError, match="(?i)invalid (url|port)|non-HTTP"):
+            fetch(server.url(), trusting(server))
+
+
 def test_redirect_to_a_file_iri_is_refused(tmp_path: Path) -> None:
     secret = tmp_path / "secret.ttl"
     secret.write_bytes(TURTLE)
@@ -277,7 +284,7 @@ def test_the_checked_address_is_the_one_connected_to(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(socket, "getaddrinfo", resolver)
     for server in one(lambda _: (200, {}, TURTLE)):
         url = f"http://feed.example:{server.port}/feed.ttl"
-        fetched = fetch(url, FetchPolicy(trusted_hosts=(f"feed.example:{server.port}",)))
+        fetched = fetch(url, FetchPolicy(trusted_hosts=(f"Feed.Example:{server.port}",)))  # names are case-blind
         assert fetched.body == TURTLE
         assert server.requests[0].headers["host"] == f"feed.example:{server.port}"
         assert resolver.calls == ["feed.example"]
