@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import subprocess
 import sys
@@ -12,10 +13,12 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from harvesters.fetch import Fetched, now_iso
 from harvesters.rdf import LiftError, detect_format, lift_rdf, sniff
+from hub.config import Settings
+from hub.harvest import harvest
 from hub.iris import Minter
 from hub.lifting import lift_document
 from tests.conftest import ROOT, SHARED_FEEDS
-from tests.loopback import Canary
+from tests.loopback import Answer, Canary, Request, serve
 
 BASE = "http://hub.test/source/demo/"
 S = "https://schema.org/"
@@ -352,3 +355,26 @@ def test_dfc_turtle_unparsable_files_fail_alone_with_a_position() -> None:
     assert str(failed["main/dataset/orders/index0.ttl"]).startswith("main/dataset/orders/index0.ttl: turtle line 12")
     # and every other document parses, whatever its neighbours did
     assert len(parsed) == len(list(DFC.rglob("*.ttl"))) - len(failed) and len(parsed) >= 60
+
+
+def test_an_html_page_and_a_gzipped_feed_harvest_over_loopback(tmp_path: Path) -> None:
+    """The whole pipeline, fed by the guarded fetcher: format from Content-Type, gzip decoded."""
+    def route(request: Request) -> Answer:
+        if request.path == "/shop":
+            return 200, {"Content-Type": "text/html; charset=utf-8"}, SHOP_PAGE
+        return 200, {"Content-Type": "text/turtle", "Content-Encoding": "gzip"}, gzip.compress(VALID["turtle"])
+
+    for server in serve(route):
+        (tmp_path / "sources.toml").write_text(
+            "".join(
+                f'[[source]]\nid = "{sid}"\nname = "{sid}"\nurl = "{server.url(path)}"\n'
+                f'license = "https://creativecommons.org/publicdomain/zero/1.0/"\npublisher = "Demo"\n'
+                f'contact = "mailto:demo@demo.example"\ntrusted_hosts = ["{server.hostport}"]\n\n'
+                for sid, path in (("shop-page", "/shop"), ("gzip-feed", "/feed"))
+            ), encoding="utf-8")
+        settings = Settings(sources_path=tmp_path / "sources.toml", data_dir=tmp_path / "data",
+                            base_iri="http://hub.test/")
+        summary = harvest(settings, progress=lambda _: None)
+    runs = {run.source_id: run for run in summary.runs}
+    assert (runs["shop-page"].status, runs["shop-page"].counts["added"]) == ("succeeded", 4), runs["shop-page"]
+    assert (runs["gzip-feed"].status, runs["gzip-feed"].counts["added"]) == ("succeeded", 1), runs["gzip-feed"]
