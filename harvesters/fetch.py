@@ -1,39 +1,75 @@
 """The guarded fetcher: bytes plus HTTP metadata, for `file:` and `http(s):` URLs.
 
-Every fetch a feed triggers goes through here. Loopback, private, link-local and reserved
-addresses are refused unless the source lists them in `trusted_hosts`, so the hub never fetches
-on a stranger's behalf into its own network.
+Every fetch a feed triggers goes through here (its documents, its redirects, its JSON-LD contexts).
+The hub must never fetch on a stranger's behalf into its own network, nor be starved by a hostile
+server, so every request:
+
+- resolves the host name once, refuses loopback, private, link-local, reserved and cloud-metadata
+  addresses unless the source lists `host:port` in `trusted_hosts`, and connects to the very
+  address it checked (a second DNS answer could point elsewhere: "DNS rebinding");
+- has connect and read timeouts and a deadline for the whole fetch;
+- reads at most `max_bytes`, on the wire and after gzip/deflate decoding, decoding as it streams so
+  that a compression bomb stops at the cap instead of filling memory;
+- follows at most 5 redirects, checking each new address again, and never to a `file:` IRI;
+- retries 408, 425, 429 and 5xx with exponential back-off, honouring Retry-After up to a cap.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
+import functools
 import hashlib
+import io
 import ipaddress
 import socket
-from dataclasses import dataclass, field
+import ssl
+import time
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
+import httpcore
 import httpx
 
 MAX_REDIRECTS = 5
 USER_AGENT = "Mutualisons-hub/0.1 (+https://w3id.org/mutualisons)"
+FEED_ACCEPT = ("text/turtle, application/ld+json, application/trig, application/n-quads, "
+               "application/n-triples, application/rdf+xml;q=0.9, text/html;q=0.5, */*;q=0.1")
+CONTEXT_ACCEPT = "application/ld+json, application/json;q=0.9, */*;q=0.1"
+RETRY_STATUSES = frozenset({408, 425, 429} | set(range(500, 600)))
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# Metadata services that answer on addresses Python does not all class as non-global
+# (Azure's wire server is a public address; Alibaba's sits in the shared 100.64/10 range).
+CLOUD_METADATA = frozenset(ipaddress.ip_address(a) for a in (
+    "169.254.169.254", "169.254.170.2", "169.254.169.123", "fd00:ec2::254", "100.100.100.200",
+    "168.63.129.16", "192.0.0.192",
+))
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class FetchError(Exception):
     """A fetch that failed: the message names the URL and the reason."""
 
-    def __init__(self, url: str, reason: str) -> None:
+    def __init__(self, url: str, reason: str, status: int | None = None) -> None:
         super().__init__(f"{url}: {reason}")
         self.url = url
         self.reason = reason
+        self.status = status  # the last HTTP status, when a server answered
+
+
+class FeedGone(FetchError):
+    """HTTP 410: the publisher says the feed is gone for good (its records are tombstoned after gone_grace)."""
 
 
 @dataclass(frozen=True)
 class Fetched:
     url: str  # the document URL after redirects
-    body: bytes
+    body: bytes  # decoded (gzip/deflate removed); empty for a 304
     content_type: str | None
     fetched_at: str
     status: int = 200
@@ -45,16 +81,26 @@ class Fetched:
     def sha256(self) -> str:
         return hashlib.sha256(self.body).hexdigest()
 
+    @property
+    def not_modified(self) -> bool:
+        """A 304: the previous payload still holds, nothing was transferred."""
+        return self.status == 304
+
 
 @dataclass(frozen=True)
 class FetchPolicy:
     """What one source's fetches may do."""
 
     file_root: Path | None = None  # a source's own `file:` URLs must stay inside this folder
-    trusted_hosts: tuple[str, ...] = ()
-    max_bytes: int = 104_857_600
+    trusted_hosts: tuple[str, ...] = ()  # "host:port" allowed to resolve to a non-public address
+    max_bytes: int = 104_857_600  # on the wire and after decoding
     connect_timeout: float = 10.0
-    read_timeout: float = 30.0
+    read_timeout: float = 30.0  # between two reads
+    max_seconds: float = 600.0  # the whole fetch, retries and waits included: a trickling server ends
+    retries: int = 3  # for 408, 425, 429 and 5xx
+    backoff_base: float = 1.0  # seconds; the n-th retry waits backoff_base * 2**n without Retry-After
+    max_retry_after: float = 60.0  # a longer Retry-After fails the fetch instead of waiting
+    context_max_bytes: int = 1_048_576  # a JSON-LD context is small; a large one is refused
 
 
 def now_iso() -> str:
@@ -86,13 +132,27 @@ def file_path(url: str, policy: FetchPolicy) -> Path:
     return path
 
 
-def fetch(url: str, policy: FetchPolicy) -> Fetched:
-    scheme = urlparse(url).scheme
+def fetch(url: str, policy: FetchPolicy, *, etag: str | None = None, last_modified: str | None = None) -> Fetched:
+    """Fetches a source's own document. With the previous `etag` / `last_modified`, the request is
+    conditional, and an unchanged document comes back as a `Fetched` with status 304 and no body."""
+    scheme = urlparse(url).scheme.lower()
     if scheme == "file":
         return _fetch_file(url, policy)
     if scheme in ("http", "https"):
-        return _fetch_http(url, policy)
+        return _fetch_http(url, policy, FEED_ACCEPT, etag, last_modified)
     raise FetchError(url, f"unsupported URL scheme {scheme!r}")
+
+
+def fetch_context(url: str, policy: FetchPolicy) -> bytes:
+    """Fetches a remote JSON-LD `@context` that a feed names: same guards, a small size cap, and
+    never a `file:` IRI (a feed must not make the hub read its own disk)."""
+    scheme = urlparse(url).scheme.lower()
+    if scheme == "file":
+        raise FetchError(url, "a file: IRI reached from a feed is refused")
+    if scheme not in ("http", "https"):
+        raise FetchError(url, f"a JSON-LD context must be an http(s) IRI, not {scheme or 'relative'!r}")
+    context_policy = replace(policy, file_root=None, max_bytes=min(policy.max_bytes, policy.context_max_bytes))
+    return _fetch_http(url, context_policy, CONTEXT_ACCEPT, None, None).body
 
 
 def _fetch_file(url: str, policy: FetchPolicy) -> Fetched:
@@ -107,70 +167,256 @@ def _fetch_file(url: str, policy: FetchPolicy) -> Fetched:
     return Fetched(url=url, body=body, content_type=None, fetched_at=now_iso())
 
 
-def check_address(url: str, policy: FetchPolicy) -> None:
-    """Refuses a host that resolves to a non-public address, unless the source trusts it."""
-    parsed = urlparse(url)
-    host = parsed.hostname or ""
-    port = parsed.port or (443 if parsed.scheme == "https" else 80)
-    if f"{host}:{port}" in policy.trusted_hosts or f"[{host}]:{port}" in policy.trusted_hosts:
-        return
+# --- addresses -------------------------------------------------------------------------------------
+
+def is_forbidden(address: Address) -> bool:
+    """Not a public address: loopback, private, link-local, reserved, shared, metadata, or an IPv6
+    form that embeds such an IPv4 address (mapped, 6to4, NAT64, Teredo)."""
+    if address in CLOUD_METADATA or not address.is_global or address.is_multicast:
+        return True
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded: list[ipaddress.IPv4Address] = []
+        if address.ipv4_mapped:
+            embedded.append(address.ipv4_mapped)
+        if address.sixtofour:
+            embedded.append(address.sixtofour)
+        if address.teredo:
+            embedded += list(address.teredo)
+        if address in _NAT64:
+            embedded.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+        return any(is_forbidden(inner) for inner in embedded)
+    return False
+
+
+def resolve_checked(url: str, policy: FetchPolicy) -> tuple[str, int, list[str]]:
+    """Resolves the URL's host once and checks every address: (host, port, addresses to connect to)."""
     try:
-        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
-    except socket.gaierror as error:
-        raise FetchError(url, f"cannot resolve {host}: {error.strerror}") from error
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            raise FetchError(
-                url, f"{host} resolves to non-public address {address}; list '{host}:{port}' in "
-                     f"trusted_hosts to allow it"
-            )
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as error:
+        raise FetchError(url, f"invalid URL: {error}") from error
+    host = parsed.raw_host.decode("ascii").lower()  # IDNA-encoded, as httpcore will name it
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    if not host:
+        raise FetchError(url, "no host in URL")
+    if not 0 < port < 65536:
+        raise FetchError(url, f"invalid port {port}")
+    shown = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    trusted_hosts = {entry.lower() for entry in policy.trusted_hosts}
+    trusted = shown in trusted_hosts or f"{host}:{port}" in trusted_hosts
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as error:
+        raise FetchError(url, f"cannot resolve {host}: {getattr(error, 'strerror', None) or error}") from error
+    addresses = list(dict.fromkeys(str(info[4][0]).split("%")[0] for info in infos))
+    if not addresses:
+        raise FetchError(url, f"cannot resolve {host}: no address")
+    if not trusted:
+        for text in addresses:
+            if is_forbidden(ipaddress.ip_address(text)):
+                raise FetchError(url, f"{host} resolves to non-public address {text}; list '{shown}' in "
+                                      f"trusted_hosts to allow it")
+    return host, port, addresses
 
 
-def _fetch_http(url: str, policy: FetchPolicy) -> Fetched:
+class _PinnedBackend(httpcore.SyncBackend):
+    """Connects only to addresses resolved and checked beforehand, never resolving a name itself.
+
+    httpcore keeps the URL's host name for the Host header, TLS SNI and certificate verification,
+    so an https feed is still verified against its name while the socket goes to the pinned IP."""
+
+    def __init__(self) -> None:
+        self.pins: dict[tuple[str, int], list[str]] = {}
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None) -> httpcore.NetworkStream:
+        addresses = self.pins.get((host.lower(), port))
+        if not addresses:
+            raise httpcore.ConnectError(f"{host}:{port} was not resolved and checked first")
+        failure: Exception | None = None
+        for address in addresses:
+            try:
+                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
+                failure = error
+        assert failure is not None
+        raise failure
+
+
+class _PinnedTransport(httpx.HTTPTransport):
+    def __init__(self, backend: _PinnedBackend) -> None:
+        super().__init__(trust_env=False)
+        # httpx does not let a transport choose httpcore's network backend: swap in a pool that uses
+        # ours. The DNS-pinning test fails loudly should a new httpx rename this attribute.
+        if not isinstance(getattr(self, "_pool", None), httpcore.ConnectionPool):
+            raise RuntimeError("httpx.HTTPTransport has no httpcore pool to pin: check the httpx version")
+        self._pool = httpcore.ConnectionPool(ssl_context=_ssl_context(), network_backend=backend,
+                                             max_connections=4)
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """Certificates verified against the URL's host name, with certifi's roots (no environment)."""
+    return httpx.create_ssl_context(trust_env=False)
+
+
+# --- HTTP ------------------------------------------------------------------------------------------
+
+def _fetch_http(url: str, policy: FetchPolicy, accept: str, etag: str | None,
+                last_modified: str | None) -> Fetched:
+    deadline = time.monotonic() + policy.max_seconds
+    headers = {"User-Agent": USER_AGENT, "Accept": accept, "Accept-Encoding": "gzip, deflate"}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
     timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
-    headers = {"User-Agent": USER_AGENT, "Accept": "text/turtle, application/ld+json, application/trig, "
-               "application/n-quads, application/n-triples, application/rdf+xml;q=0.9, */*;q=0.1"}
-    current = url
-    with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
-        for _ in range(MAX_REDIRECTS + 1):
-            check_address(current, policy)
+    backend = _PinnedBackend()
+    current, redirects, attempt = url, 0, 0
+    with httpx.Client(transport=_PinnedTransport(backend), timeout=timeout, follow_redirects=False,
+                      trust_env=False) as client:
+        while True:
+            host, port, addresses = resolve_checked(current, policy)
+            backend.pins[(host, port)] = addresses
             try:
                 with client.stream("GET", current, headers=headers) as response:
-                    if response.is_redirect:
-                        location = response.headers.get("location")
-                        if not location:
-                            raise FetchError(current, f"HTTP {response.status_code} without Location")
-                        current = urljoin(current, location)
-                        if urlparse(current).scheme not in ("http", "https"):
-                            raise FetchError(current, "redirect to a non-HTTP URL refused")
+                    status = response.status_code
+                    if status in REDIRECT_STATUSES:
+                        redirects += 1
+                        current = _redirect_target(url, current, response, redirects)
+                        attempt = 0
                         continue
-                    if response.status_code >= 400:
-                        raise FetchError(current, f"HTTP {response.status_code} {response.reason_phrase}")
-                    body = _read_capped(current, response, policy.max_bytes)
-                    return Fetched(
-                        url=current,
-                        body=body,
-                        content_type=response.headers.get("content-type"),
-                        fetched_at=now_iso(),
-                        status=response.status_code,
-                        etag=response.headers.get("etag"),
-                        last_modified=response.headers.get("last-modified"),
-                        headers=dict(response.headers),
-                    )
+                    if status == 304:
+                        return _fetched(current, response, b"", response.headers.get("etag") or etag,
+                                        response.headers.get("last-modified") or last_modified)
+                    if status == 410:
+                        raise FeedGone(current, "HTTP 410 Gone: the publisher has withdrawn this feed", status)
+                    if status in RETRY_STATUSES and attempt < policy.retries:
+                        wait = _retry_wait(current, response, attempt, policy)
+                        if time.monotonic() + wait > deadline:
+                            raise FetchError(current, f"HTTP {status}: no time left to retry within "
+                                                      f"max_seconds={policy.max_seconds:g}", status)
+                        attempt += 1
+                        response.close()
+                        time.sleep(wait)
+                        continue
+                    if status >= 300 or status < 200:
+                        tries = f" after {attempt} retries" if attempt else ""
+                        raise FetchError(current, f"HTTP {status} {response.reason_phrase}{tries}", status)
+                    body = _read_body(current, response, policy, deadline)
+                    return _fetched(current, response, body, response.headers.get("etag"),
+                                    response.headers.get("last-modified"))
             except httpx.TimeoutException as error:
-                raise FetchError(current, f"timed out ({type(error).__name__})") from error
+                raise FetchError(current, f"timed out ({type(error).__name__}; connect "
+                                          f"{policy.connect_timeout:g} s, read {policy.read_timeout:g} s)") from error
             except httpx.HTTPError as error:
                 raise FetchError(current, f"HTTP error: {error}") from error
-    raise FetchError(url, f"more than {MAX_REDIRECTS} redirects")
 
 
-def _read_capped(url: str, response: httpx.Response, max_bytes: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_bytes():
-        size += len(chunk)
-        if size > max_bytes:
-            raise FetchError(url, f"body exceeds max_bytes={max_bytes}")
-        chunks.append(chunk)
-    return b"".join(chunks)
+def _fetched(url: str, response: httpx.Response, body: bytes, etag: str | None,
+             last_modified: str | None) -> Fetched:
+    return Fetched(url=url, body=body, content_type=response.headers.get("content-type"), fetched_at=now_iso(),
+                   status=response.status_code, etag=etag, last_modified=last_modified,
+                   headers=dict(response.headers))
+
+
+def _redirect_target(origin: str, current: str, response: httpx.Response, redirects: int) -> str:
+    if redirects > MAX_REDIRECTS:
+        raise FetchError(origin, f"more than {MAX_REDIRECTS} redirects (last at {current})", response.status_code)
+    location = response.headers.get("location")
+    if not location:
+        raise FetchError(current, f"HTTP {response.status_code} without Location", response.status_code)
+    target = urljoin(current, location.strip())
+    scheme = urlparse(target).scheme.lower()
+    if scheme == "file":
+        raise FetchError(current, f"redirect to {target} refused: a file: IRI reached from a feed is refused")
+    if scheme not in ("http", "https"):
+        raise FetchError(current, f"redirect to a non-HTTP URL refused: {target}")
+    return target
+
+
+def _retry_wait(url: str, response: httpx.Response, attempt: int, policy: FetchPolicy) -> float:
+    """Retry-After (seconds or an HTTP date) when the server gives one, else exponential back-off."""
+    header = (response.headers.get("retry-after") or "").strip()
+    seconds: float | None = None
+    if header.isdigit():
+        seconds = float(header)
+    elif header:
+        try:
+            when = email.utils.parsedate_to_datetime(header)
+            seconds = max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+        except (TypeError, ValueError):
+            seconds = None  # an unreadable Retry-After: fall back to the back-off
+    if seconds is None:
+        return float(policy.backoff_base * 2 ** attempt)
+    if seconds > policy.max_retry_after:
+        raise FetchError(url, f"HTTP {response.status_code}: the server asks to retry after {seconds:.0f} s, "
+                              f"more than the {policy.max_retry_after:g} s the hub waits", response.status_code)
+    return seconds
+
+
+def _read_body(url: str, response: httpx.Response, policy: FetchPolicy, deadline: float) -> bytes:
+    """Streams the raw body, decoding gzip/deflate chunk by chunk, under both caps and the deadline."""
+    limit = policy.max_bytes
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise FetchError(url, f"Content-Length {declared} exceeds max_bytes={limit}")
+    codings = [c.strip().lower() for c in response.headers.get("content-encoding", "").split(",")]
+    codings = [c for c in codings if c and c != "identity"]
+    if len(codings) > 1 or (codings and codings[0] not in ("gzip", "x-gzip", "deflate")):
+        raise FetchError(url, f"unsupported Content-Encoding {response.headers['content-encoding']!r}")
+    inflater = _Inflater(url, codings[0], limit) if codings else None
+    body = io.BytesIO()
+    wire = 0
+    for chunk in response.iter_raw():  # as it arrives: a fixed chunk size would wait to fill it
+        wire += len(chunk)
+        if wire > limit:
+            raise FetchError(url, f"body exceeds max_bytes={limit}")
+        body.write(inflater.feed(chunk) if inflater else chunk)
+        if time.monotonic() > deadline:
+            raise FetchError(url, f"still downloading after max_seconds={policy.max_seconds:g}")
+    if inflater:
+        inflater.finish()
+    return body.getvalue()
+
+
+class _Inflater:
+    """Incremental gzip/deflate decoding that never produces more than `limit` bytes in total."""
+
+    def __init__(self, url: str, coding: str, limit: int) -> None:
+        self.url = url
+        self.gzip = coding in ("gzip", "x-gzip")
+        self.limit = limit
+        self.produced = 0
+        self.started = False
+        self.decoder = self._decoder(raw=False)
+
+    def _decoder(self, raw: bool) -> zlib._Decompress:
+        # 31: gzip header; 15: zlib header (HTTP "deflate"); -15: bare deflate, which some servers send.
+        return zlib.decompressobj(31 if self.gzip else (-15 if raw else 15))
+
+    def feed(self, data: bytes) -> bytes:
+        out = bytearray()
+        while data:
+            try:
+                piece = self.decoder.decompress(data, self.limit - self.produced + 1)
+            except zlib.error as error:
+                if not self.gzip and not self.started:
+                    self.decoder, self.started = self._decoder(raw=True), True
+                    continue
+                raise FetchError(self.url, f"corrupt compressed body: {error}") from error
+            self.started = True
+            self.produced += len(piece)
+            if self.produced > self.limit:
+                raise FetchError(self.url, f"decompressed body exceeds max_bytes={self.limit}")
+            out += piece
+            data = self.decoder.unconsumed_tail
+            if self.decoder.eof:
+                # gzip allows several members one after the other; anything after deflate is ignored.
+                data = self.decoder.unused_data if self.gzip else b""
+                if data:
+                    self.decoder = self._decoder(raw=False)
+        return bytes(out)
+
+    def finish(self) -> None:
+        if not self.decoder.eof and self.started:
+            raise FetchError(self.url, "compressed body ends before its end marker (truncated)")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 DEFAULT_BASE_IRI = "http://127.0.0.1:8000/"
 DEFAULT_MAX_BYTES = 104_857_600
-FORMATS = ("turtle", "trig", "ntriples", "nquads", "rdfxml", "jsonld")
+FORMATS = ("turtle", "trig", "ntriples", "nquads", "rdfxml", "jsonld", "html")
 REQUIRED_KEYS = ("id", "name", "url", "license", "publisher", "contact")
 OPTIONAL_KEYS = (
     "format", "language", "base", "trusted_hosts", "max_bytes", "period", "gone_grace", "mapping",

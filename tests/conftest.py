@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from hub.api.app import create_app
 from hub.config import Settings
 from hub.harvest import HarvestSummary, harvest
+from tests.loopback import Canary
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -51,3 +52,11 @@ def examples_copy(tmp_path: Path) -> Path:
     target = tmp_path / "examples"
     shutil.copytree(EXAMPLES, target)
     return target
+
+
+@pytest.fixture()
+def canary() -> Iterator[Canary]:
+    """A listening loopback port that must never see a connection (refused fetches, redirects, entities)."""
+    probe = Canary()
+    yield probe
+    probe.close()

@@ -1,0 +1,111 @@
+"""Real HTTP servers and canary sockets on 127.0.0.1 for the fetcher's tests."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+# A route answers (status, headers, body); a body may be an iterable of chunks, streamed as they come.
+Answer = tuple[int, dict[str, str], bytes | Iterable[bytes]]
+Route = Callable[["Request"], Answer]
+
+
+@dataclass
+class Request:
+    path: str
+    headers: dict[str, str]
+
+
+@dataclass
+class LoopbackServer:
+    """A threaded http.server on a free loopback port; `requests` records what reached it."""
+
+    route: Route
+    tls: ssl.SSLContext | None = None
+    requests: list[Request] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                request = Request(self.path, {k.lower(): v for k, v in self.headers.items()})
+                owner.requests.append(request)
+                status, headers, body = owner.route(request)
+                self.send_response(status)
+                chunks = [body] if isinstance(body, bytes) else body
+                if isinstance(body, bytes) and "Content-Length" not in headers:
+                    headers = {**headers, "Content-Length": str(len(body))}
+                if "Content-Length" not in headers:
+                    headers = {**headers, "Connection": "close"}
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                try:
+                    for chunk in chunks:
+                        self.wfile.write(chunk)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client stopped reading: that is what several tests expect
+                if "Content-Length" not in headers:
+                    self.close_connection = True
+
+            def log_message(self, *args: object) -> None:
+                """Quiet: tests read `requests` instead."""
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        if self.tls is not None:
+            self.server.socket = self.tls.wrap_socket(self.server.socket, server_side=True)
+        self.port = int(self.server.server_address[1])
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+
+    @property
+    def hostport(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def url(self, path: str = "/") -> str:
+        return f"http://{self.hostport}{path}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Canary:
+    """A listening loopback socket that nobody should ever connect to: `connections()` counts."""
+
+    def __init__(self) -> None:
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(16)
+        self.socket.setblocking(False)
+        self.port = int(self.socket.getsockname()[1])
+        self.accepted = 0
+
+    def connections(self) -> int:
+        while True:
+            try:
+                conn, _ = self.socket.accept()
+            except BlockingIOError:
+                return self.accepted
+            conn.close()
+            self.accepted += 1
+
+    def close(self) -> None:
+        self.socket.close()
+
+
+def serve(route: Route, tls: ssl.SSLContext | None = None) -> Iterator[LoopbackServer]:
+    server = LoopbackServer(route, tls)
+    try:
+        yield server
+    finally:
+        server.close()
+
