@@ -175,7 +175,7 @@ class TableMapping:
         for name, raw in row.items():
             rule = self.rules.get(name)
             if rule is None:
-                if name not in self.ignore and not _empty(raw):
+                if name != self.key and name not in self.ignore and not _empty(raw):
                     report.unmapped[name] += 1
                     report.samples.setdefault(name, _text(raw)[:40])
                 continue
