@@ -1,0 +1,64 @@
+"""CSV lifting: delimiters, encodings, duplicate headers, bad rows with their line number."""
+
+from __future__ import annotations
+
+import pytest
+
+from harvesters.csv_table import lift_csv, sniff_delimiter
+from harvesters.mapping import parse_mapping
+from harvesters.rdf import LiftError
+from tests.mapped_helpers import SCHEMA, context, values
+
+MAPPING = parse_mapping({"type": "schema:Organization", "key": "id", "fields": {
+    "nom": {"property": "schema:name", "lang": "fr"},
+    "ville": {"property": "schema:address/schema:addressLocality"},
+    "lat": {"property": "schema:geo/schema:latitude", "transforms": ["number"]},
+    "lon": {"property": "schema:geo/schema:longitude", "transforms": ["number"]},
+}}, "test")
+ROWS = [["id", "nom", "ville", "lat", "lon"], ["1", "Épicerie", "Ixelles", "50.82", "4.37"],
+        ["2", "Fietsatelier", "Bruxelles", "50.85", "4.35"]]
+
+
+@pytest.mark.parametrize("delimiter", [";", ",", "\t"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
+def test_delimiters_and_encodings_are_sniffed(delimiter: str, encoding: str) -> None:
+    text = "\r\n".join(delimiter.join(row) for row in ROWS) + "\r\n"
+    lifted = lift_csv(text.encode(encoding), MAPPING, context())
+    assert not lifted.row_errors
+    assert values(lifted.quads, SCHEMA + "name") == ["Fietsatelier", "Épicerie"]
+    assert sniff_delimiter(text) == delimiter
+    assert any("Windows-1252" in w for w in lifted.warnings) == (encoding == "cp1252")
+
+
+def test_a_bad_row_is_reported_with_its_line_and_the_others_kept() -> None:
+    text = ('id;nom;ville;lat;lon\n1;A;Ixelles;50.82;4.37\n2;B;"Multi\nline";50.85;4.35\n'
+            '3;C;Uccle;cinquante;4.35\n4;D;Evere\n5;E;Forest;50.81;4.32\n')
+    lifted = lift_csv(text.encode(), MAPPING, context())
+    assert lifted.row_errors == [
+        "file:feed: line 5: field 'lat': 'cinquante' is not a number",
+        "file:feed: line 6: 3 cell(s) where the header has 5; row skipped",
+    ]
+    assert values(lifted.quads, SCHEMA + "name") == ["A", "B", "E"]
+
+
+def test_duplicate_headers_keep_both_columns_and_the_mapping_chooses() -> None:
+    mapping = parse_mapping({"type": "schema:Organization", "key": "id", "fields": {
+        "nom": {"property": "schema:name", "lang": "fr"}, "nom#2": {"property": "schema:name", "lang": "nl"}}},
+        "test")
+    lifted = lift_csv("id,nom,nom\n1,Le Jardin,De Tuin\n".encode(), mapping, context())
+    assert values(lifted.quads, SCHEMA + "name") == ["De Tuin", "Le Jardin"]
+    assert any("'nom' appears 2 times" in w for w in lifted.warnings)
+
+
+def test_headerless_files_use_the_mapping_columns() -> None:
+    mapping = parse_mapping({"type": "schema:Place", "columns": ["nom", "url", "image"],
+                             "fields": {"nom": "schema:name", "url": {"property": "schema:url",
+                                                                      "transforms": ["iri"]}},
+                             "ignore": ["image"]}, "test")
+    lifted = lift_csv(b'"Bruxella 1238"\t"http://www.brussels.example/a"\t""\n', mapping, context())
+    assert values(lifted.quads, SCHEMA + "url") == ["http://www.brussels.example/a"]
+
+
+def test_an_empty_document_fails() -> None:
+    with pytest.raises(LiftError, match="empty"):
+        lift_csv(b"  \n", MAPPING, context())
