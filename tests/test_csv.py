@@ -45,7 +45,7 @@ def test_duplicate_headers_keep_both_columns_and_the_mapping_chooses() -> None:
     mapping = parse_mapping({"type": "schema:Organization", "key": "id", "fields": {
         "nom": {"property": "schema:name", "lang": "fr"}, "nom#2": {"property": "schema:name", "lang": "nl"}}},
         "test")
-    lifted = lift_csv("id,nom,nom\n1,Le Jardin,De Tuin\n".encode(), mapping, context())
+    lifted = lift_csv(b"id,nom,nom\n1,Le Jardin,De Tuin\n", mapping, context())
     assert values(lifted.quads, SCHEMA + "name") == ["De Tuin", "Le Jardin"]
     assert any("'nom' appears 2 times" in w for w in lifted.warnings)
 
