@@ -70,6 +70,11 @@ def lift_ical(body: bytes, mapping: Mapping | None, context: LiftContext, now: d
             calendar = icalendar.Calendar.from_ical(body.decode("utf-8-sig", errors="replace"))
         except (ValueError, IndexError, KeyError) as error:
             raise LiftError(document, "ical", f"not a readable iCalendar file: {_short(error)}") from error
+    if isinstance(calendar, icalendar.Event):
+        # A bare VEVENT (what some exports and the RFC's own examples publish): read it as a calendar.
+        wrapper = icalendar.Calendar()
+        wrapper.add_component(calendar)
+        calendar = wrapper
     if not isinstance(calendar, icalendar.Calendar):
         raise LiftError(document, "ical", "the document is not a VCALENDAR")
     lifted = Lifted()
