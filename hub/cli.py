@@ -41,7 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="check a document against the charter, as a harvest would")
     validate.add_argument("file", metavar="FILE")
-    validate.add_argument("--format", choices=sorted(FORMATS), help="the document's format (sniffed if absent)")
+    validate.add_argument("--format", choices=sorted([*FORMATS, "geojson", "csv", "ical"]),
+                          help="the document's format (sniffed if absent)")
+    validate.add_argument("--mapping", metavar="TOML", help="the mapping of a GeoJSON, CSV or iCalendar document")
     validate.add_argument("--lang", choices=("fr", "nl", "en"), default="en", help="language of the messages")
 
     commands.add_parser("sources", help="list the sources and their last run")
@@ -104,7 +106,8 @@ def _validate(settings: Settings, args: argparse.Namespace) -> int:
     from hub.check import check_file, format_report
 
     try:
-        report = check_file(Path(args.file), args.format, Minter(settings.base_iri))
+        report = check_file(Path(args.file), args.format, Minter(settings.base_iri),
+                            mapping_path=Path(args.mapping) if args.mapping else None)
     except OSError as error:
         print(f"mutualisons: cannot read {args.file}: {error.strerror}", file=sys.stderr)
         return EXIT_USAGE

@@ -97,7 +97,8 @@ def _lift_mapped(fetched: Fetched, format_name: str, mapping_path: Path | None, 
         except MappingError as error:
             raise LiftError(fetched.url, format_name, f"mapping: {error}") from error
     elif format_name != "ical":
-        raise LiftError(fetched.url, format_name, "no mapping: `mutualisons mapping suggest FILE` proposes one")
+        raise LiftError(fetched.url, format_name, "no mapping (the source's `mapping` key, or `--mapping` of "
+                        "validate); `mutualisons mapping suggest FILE` proposes one")
     context = LiftContext(fetched.url, source_id, minter.entity, vocabulary.hierarchy.kind_of, language)
     if format_name == "ical":
         lifted = lift_ical(fetched.body, mapping, context)

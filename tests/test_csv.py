@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from harvesters.csv_table import lift_csv, sniff_delimiter
 from harvesters.mapping import parse_mapping
 from harvesters.rdf import LiftError
+from hub.config import Settings
+from hub.harvest import HarvestSummary
+from hub.reader import PublishedReader
+from tests.conftest import EXAMPLES, ROOT
 from tests.mapped_helpers import SCHEMA, context, values
 
 MAPPING = parse_mapping({"type": "schema:Organization", "key": "id", "fields": {
@@ -62,3 +70,27 @@ def test_headerless_files_use_the_mapping_columns() -> None:
 def test_an_empty_document_fails() -> None:
     with pytest.raises(LiftError, match="empty"):
         lift_csv(b"  \n", MAPPING, context())
+
+
+def test_row_errors_are_in_the_run_report_with_their_line(harvested: tuple[Settings, HarvestSummary]) -> None:
+    """The example CSV source's bad line is written on its run (hub:error), which is partial."""
+    settings, _ = harvested
+    store = PublishedReader(settings).published().store
+    rows = store.select("""PREFIX hub: <https://w3id.org/mutualisons/ns#>
+        SELECT ?run ?error WHERE { GRAPH ?g { ?run hub:error ?error } }""")
+    errors = [r["error"].value for r in rows if "/run/repair-cafes/" in r["run"].value]
+    assert errors == ["file:feeds/repair-cafes.csv: line 5: field 'latitude': 'pas encore' is not a number"]
+    # (test_pipeline's second harvest shows the rows keep their IRIs: every record is unchanged.)
+
+
+def test_validate_takes_a_mapping_and_reports_bad_rows(tmp_path: Path) -> None:
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "hub.cli", "validate", *args], capture_output=True, text=True,
+                              cwd=ROOT, timeout=120)
+
+    feed = str(EXAMPLES / "feeds" / "repair-cafes.csv")
+    result = run(feed, "--mapping", str(EXAMPLES / "mappings" / "repair-cafes.toml"))
+    assert result.returncode == 1 and "error: " in result.stdout and "line 5" in result.stdout
+    assert "4 record(s)" in result.stdout and "1 row(s) failed" in result.stdout
+    missing = run(feed)
+    assert missing.returncode == 2 and "no mapping" in missing.stderr and "mapping suggest" in missing.stderr
