@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from harvesters.csv_table import lift_csv
 from harvesters.geojson import lift_geojson
 from harvesters.ical import lift_ical
 from harvesters.mapping import parse_mapping
@@ -217,3 +218,13 @@ def test_hsds_csv_tables_become_linked_records_and_latitude_100_is_rejected(tmp_
     assert "3a19ff88-4620-4d17-9830-ac1d859eb5d5" in text and "latitude" in text.lower()
     assert not store.ask("""PREFIX schema: <https://schema.org/> ASK { GRAPH ?g { ?p schema:latitude ?lat .
         FILTER(?lat > 90) } }""")
+
+
+def test_brussels_headerless_tab_csv_reports_the_row_with_a_space_for_a_tab() -> None:
+    need(POI)
+    mapping = parse_mapping({"type": "schema:Place", "columns": ["nom", "url", "image"], "fields": {
+        "nom": {"property": "schema:name", "lang": "fr"}, "url": {"property": "schema:url", "transforms": ["iri"]},
+        "image": {"property": "schema:image", "transforms": ["iri"]}}}, "poi-csv")
+    lifted = lift_csv((POI / "cultural-places.csv").read_bytes(), mapping, context("file:cultural-places.csv"))
+    assert lifted.row_errors == ["file:cultural-places.csv: line 2: 2 cell(s) where the header has 3; row skipped"]
+    assert len(values(lifted.quads, SCHEMA + "name")) == 24  # the other rows are kept
