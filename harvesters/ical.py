@@ -59,7 +59,6 @@ def lift_ical(body: bytes, mapping: Mapping | None, context: LiftContext, now: d
     mapping = mapping or default_mapping()
     table = mapping.table_for(document) or next(iter(mapping.tables.values()))
     settings = mapping.calendar
-    zone = _zone(str(settings.get("timezone", DEFAULT_TIMEZONE)), document)
     now = now or dt.datetime.now(dt.UTC)
     start = _window_bound(settings.get("window_start", DEFAULT_WINDOW[0]), now, document)
     end = _window_bound(settings.get("window_end", DEFAULT_WINDOW[1]), now, document)
@@ -77,6 +76,8 @@ def lift_ical(body: bytes, mapping: Mapping | None, context: LiftContext, now: d
         calendar = wrapper
     if not isinstance(calendar, icalendar.Calendar):
         raise LiftError(document, "ical", "the document is not a VCALENDAR")
+    # Floating times: the mapping's zone, else the calendar's X-WR-TIMEZONE (Google exports), else Brussels.
+    zone = _zone(str(settings.get("timezone") or calendar.get("X-WR-TIMEZONE") or DEFAULT_TIMEZONE), document)
     lifted = Lifted()
     report = RowReport(document, known_fields=sorted(table.rules))
     masters: dict[str, tuple[int, Component]] = {}
@@ -301,7 +302,8 @@ def _zone(name: str, document: str) -> dt.tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:
-        raise LiftError(document, "ical", f"unknown time zone {name!r} in the mapping's [calendar]") from error
+        raise LiftError(document, "ical", f"unknown time zone {name!r} ([calendar] timezone or X-WR-TIMEZONE)"
+                        ) from error
 
 
 _DURATION = re.compile(r"^(-)?P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")

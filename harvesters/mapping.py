@@ -202,6 +202,9 @@ class TableMapping:
                 raise RowError(str(error)) from error
             if point_field:
                 report.note_geometry_over_fields(_pair(*point_field, check=False), point_field[0], shape_quads)
+            elif "latitude" in geo_fields and "longitude" in geo_fields:
+                report.note_geometry_over_fields((geo_fields["longitude"], geo_fields["latitude"]),
+                                                 FieldRule("latitude/longitude", point="lonlat"), shape_quads)
             quads += shape_quads
         else:
             if point_field:

@@ -85,3 +85,14 @@ def test_bad_features_fail_alone() -> None:
     assert len(lifted.row_errors) == 2 and "feature #1" in lifted.row_errors[0]
     assert "feature #2" in lifted.row_errors[1] and "must be a number" in lifted.row_errors[1]
     assert values(lifted.quads, SCHEMA + "name") == ["Lieu y"]
+
+
+def test_swapped_latitude_and_longitude_properties_against_the_geometry_are_reported() -> None:
+    mapping = parse_mapping({"type": "schema:Place", "key": "id", "fields": {
+        "nom": "schema:name",
+        "latitude": {"property": "schema:geo/schema:latitude", "transforms": ["number"]},
+        "longitude": {"property": "schema:geo/schema:longitude", "transforms": ["number"]}}}, "test")
+    lifted = lift_geojson(body(feature("p", {"type": "Point", "coordinates": [4.35, 50.85]},
+                                       latitude=4.35, longitude=50.85)), mapping, context())
+    assert any("[lat, lon] trap" in w for w in lifted.warnings)
+    assert values(lifted.quads, SCHEMA + "latitude") == ["50.85"]  # one point: the geometry's

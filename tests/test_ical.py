@@ -117,3 +117,13 @@ def test_the_agenda_is_published_back_as_valid_icalendar(client: TestClient) -> 
     assert client.get("/api/events", params={"format": "pdf"}).status_code == 400
     listing = client.get("/api/events").json()["@graph"]
     assert len(listing) == 10
+
+
+def test_x_wr_timezone_sets_the_zone_of_floating_times_and_an_unknown_zone_fails() -> None:
+    body = calendar("UID:f\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Call\r\nDTSTART:20270115T090000")
+    lisbon = body.replace(b"PRODID:-//test//EN\r\n", b"PRODID:-//test//EN\r\nX-WR-TIMEZONE:Europe/Lisbon\r\n")
+    assert values(lift_ical(lisbon, None, context(), now=NOW).quads, SCHEMA + "startDate") == [
+        "2027-01-15T09:00:00+00:00"]
+    nowhere = body.replace(b"PRODID:-//test//EN\r\n", b"PRODID:-//test//EN\r\nX-WR-TIMEZONE:Mars/Olympus\r\n")
+    with pytest.raises(LiftError, match="unknown time zone 'Mars/Olympus'"):
+        lift_ical(nowhere, None, context(), now=NOW)
