@@ -232,3 +232,12 @@ def test_an_interrupted_harvest_is_rolled_back_to_the_last_generation(tmp_path: 
     harvest_into(tmp_path, examples_copy, FOOD)
     store = published_store(Settings(examples_copy / "sources.toml", tmp_path / "data", BASE))
     assert not store.has_graph(NamedNode("http://junk.example/g"))
+
+
+def test_mapped_sources_name_their_mapping_in_the_sources_graph(harvested: tuple[Settings, HarvestSummary]) -> None:
+    store = published_store(harvested[0])
+    rows = store.select(sparql_prefixes() + f"""SELECT ?id ?mapping WHERE {{ GRAPH <{BASE}graph/sources> {{
+        ?s dcterms:identifier ?id ; hub:mapping ?mapping }} }} ORDER BY ?id""")
+    assert [(r["id"].value, r["mapping"].value) for r in rows] == [
+        (AGENDA, "mappings/agenda-alternatives.toml"), (GARDENS, "mappings/jardins-partages.toml"),
+        (REPAIR, "mappings/repair-cafes.toml")]
