@@ -150,3 +150,11 @@ def test_cli_suggest_prints_a_mapping_that_loads(tmp_path: Path) -> None:
     missing = subprocess.run([sys.executable, "-m", "hub.cli", "mapping", "suggest", str(tmp_path / "none.csv")],
                              capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert missing.returncode == 2 and "cannot read" in missing.stderr
+
+
+def test_suggest_for_a_calendar_gives_a_loadable_mapping() -> None:
+    from harvesters.suggest import suggest_mapping
+
+    text = suggest_mapping(ROOT / "examples" / "feeds" / "agenda-alternatives.ics")
+    parsed = parse_mapping(__import__("tomllib").loads(text), "suggested")
+    assert parsed.tables["rows"].key == "UID" and parsed.calendar["timezone"] == "Europe/Brussels"
