@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -156,5 +157,5 @@ def test_suggest_for_a_calendar_gives_a_loadable_mapping() -> None:
     from harvesters.suggest import suggest_mapping
 
     text = suggest_mapping(ROOT / "examples" / "feeds" / "agenda-alternatives.ics")
-    parsed = parse_mapping(__import__("tomllib").loads(text), "suggested")
+    parsed = parse_mapping(tomllib.loads(text), "suggested")
     assert parsed.tables["rows"].key == "UID" and parsed.calendar["timezone"] == "Europe/Brussels"
