@@ -22,27 +22,29 @@ class CheckReport:
     format: str
     verdicts: list[Verdict]
     warnings: list[str] = field(default_factory=list)
+    row_errors: list[str] = field(default_factory=list)  # rows or features of a mapped feed that failed
 
     @property
     def conforms(self) -> bool:
-        """At least one record, and none rejected: a document with no record publishes nothing."""
-        return bool(self.verdicts) and all(verdict.accepted for verdict in self.verdicts)
+        """At least one record, none rejected and no failed row: a document with no record publishes nothing."""
+        return bool(self.verdicts) and all(verdict.accepted for verdict in self.verdicts) and not self.row_errors
 
 
-def check_file(path: Path, format_name: str | None, minter: Minter, charter: Charter | None = None) -> CheckReport:
+def check_file(path: Path, format_name: str | None, minter: Minter, charter: Charter | None = None,
+               mapping_path: Path | None = None) -> CheckReport:
     """Raises OSError when the file cannot be read and LiftError when it cannot be parsed."""
     body = path.read_bytes()
     fetched = Fetched(url=path.resolve().as_uri(), body=body, content_type=None, fetched_at=now_iso())
-    return check_fetched(fetched, format_name, minter, charter)
+    return check_fetched(fetched, format_name, minter, charter, mapping_path)
 
 
 def check_fetched(fetched: Fetched, format_name: str | None, minter: Minter,
-                  charter: Charter | None = None) -> CheckReport:
+                  charter: Charter | None = None, mapping_path: Path | None = None) -> CheckReport:
     lifted = lift_document(fetched, configured_format=format_name,
                            base_iri=f"{minter.base}source/{CHECK_SOURCE_ID}/", minter=minter,
-                           source_id=CHECK_SOURCE_ID)
+                           source_id=CHECK_SOURCE_ID, mapping_path=mapping_path)
     verdicts = (charter or Charter()).validate(lifted.records)
-    return CheckReport(lifted.document, lifted.format, verdicts, lifted.warnings)
+    return CheckReport(lifted.document, lifted.format, verdicts, lifted.warnings, lifted.row_errors)
 
 
 def format_report(report: CheckReport, language: str = "en") -> str:
@@ -57,6 +59,8 @@ def format_report(report: CheckReport, language: str = "en") -> str:
             lines.append(f"    {result.severity}{where}: {result.message.get(language, result.message['en'])}"
                          f"{value}")
             lines.append(f"      shape {result.shape}")
+    for error in report.row_errors:
+        lines.append(f"error: {error}")
     for warning in report.warnings:
         lines.append(f"warning: {warning}")
     rejected = sum(1 for v in report.verdicts if not v.accepted)
@@ -64,5 +68,6 @@ def format_report(report: CheckReport, language: str = "en") -> str:
         lines.append("does not conform: no record found (no subject of an organisation, place, event or "
                      "document class); nothing would be published")
     else:
-        lines.append("conforms" if report.conforms else f"does not conform: {rejected} record(s) rejected")
+        failed = f", {len(report.row_errors)} row(s) failed" if report.row_errors else ""
+        lines.append("conforms" if report.conforms else f"does not conform: {rejected} record(s) rejected{failed}")
     return "\n".join(lines)

@@ -41,10 +41,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="check a document against the charter, as a harvest would")
     validate.add_argument("file", metavar="FILE")
-    validate.add_argument("--format", choices=sorted(FORMATS), help="the document's format (sniffed if absent)")
+    validate.add_argument("--format", choices=sorted([*FORMATS, "geojson", "csv", "ical"]),
+                          help="the document's format (sniffed if absent)")
+    validate.add_argument("--mapping", metavar="TOML", help="the mapping of a GeoJSON, CSV or iCalendar document")
     validate.add_argument("--lang", choices=("fr", "nl", "en"), default="en", help="language of the messages")
 
     commands.add_parser("sources", help="list the sources and their last run")
+
+    mapping = commands.add_parser("mapping", help="declarative mappings for GeoJSON, CSV and iCalendar feeds")
+    mapping_commands = mapping.add_subparsers(dest="mapping_command", metavar="ACTION", required=True)
+    suggest = mapping_commands.add_parser(
+        "suggest", help="print a mapping for FILE, usable as it is: mutualisons mapping suggest feed.csv > map.toml")
+    suggest.add_argument("file", metavar="FILE")
+    suggest.add_argument("--format", choices=("geojson", "csv", "ical"), help="the file's format (sniffed if absent)")
     return parser
 
 
@@ -52,9 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings.resolve(args.sources, args.data, args.base_iri)
     try:
-        if args.command != "validate":
+        if args.command not in ("validate", "mapping"):
             DataDir(settings.data_dir).record_base_iri(settings.base_iri)
-        handler = {"harvest": _harvest, "serve": _serve, "validate": _validate, "sources": _sources}[args.command]
+        handler = {"harvest": _harvest, "serve": _serve, "validate": _validate, "sources": _sources,
+                   "mapping": _mapping}[args.command]
         return handler(settings, args)
     except BaseIriMismatch as error:
         print(f"mutualisons: {error}", file=sys.stderr)
@@ -96,7 +106,8 @@ def _validate(settings: Settings, args: argparse.Namespace) -> int:
     from hub.check import check_file, format_report
 
     try:
-        report = check_file(Path(args.file), args.format, Minter(settings.base_iri))
+        report = check_file(Path(args.file), args.format, Minter(settings.base_iri),
+                            mapping_path=Path(args.mapping) if args.mapping else None)
     except OSError as error:
         print(f"mutualisons: cannot read {args.file}: {error.strerror}", file=sys.stderr)
         return EXIT_USAGE
@@ -105,6 +116,20 @@ def _validate(settings: Settings, args: argparse.Namespace) -> int:
         return EXIT_USAGE
     print(format_report(report, args.lang))
     return EXIT_OK if report.conforms else EXIT_FAILED
+
+
+def _mapping(settings: Settings, args: argparse.Namespace) -> int:
+    from harvesters.suggest import suggest_mapping
+
+    try:
+        print(suggest_mapping(Path(args.file), args.format), end="")
+    except OSError as error:
+        print(f"mutualisons: cannot read {args.file}: {error.strerror}", file=sys.stderr)
+        return EXIT_USAGE
+    except LiftError as error:
+        print(f"mutualisons: unreadable document: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
 
 
 def _sources(settings: Settings, args: argparse.Namespace) -> int:

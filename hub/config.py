@@ -15,7 +15,9 @@ from pathlib import Path
 
 DEFAULT_BASE_IRI = "http://127.0.0.1:8000/"
 DEFAULT_MAX_BYTES = 104_857_600
-FORMATS = ("turtle", "trig", "ntriples", "nquads", "rdfxml", "jsonld", "html")
+FORMATS = ("turtle", "trig", "ntriples", "nquads", "rdfxml", "jsonld", "html", "geojson", "csv", "ical")
+# Formats lifted through a declarative mapping (docs/mappings.md); `ical` has a built-in default one.
+MAPPING_REQUIRED = ("geojson", "csv")
 REQUIRED_KEYS = ("id", "name", "url", "license", "publisher", "contact")
 OPTIONAL_KEYS = (
     "format", "language", "base", "trusted_hosts", "max_bytes", "period", "gone_grace", "mapping",
@@ -52,6 +54,17 @@ class Source:
     def base_iri(self, hub_base: str) -> str:
         """Base IRI for relative IRIs in `file:` feeds: never a machine path."""
         return self.base or f"{hub_base}source/{self.id}/"
+
+    def mapping_path(self) -> Path | None:
+        """The mapping file: relative to sources.toml, absolute, or a shipped one by name (`hsds`)."""
+        if self.mapping is None:
+            return None
+        if "/" not in self.mapping and not self.mapping.endswith(".toml"):
+            from harvesters.mapping import shipped_mapping
+
+            return shipped_mapping(self.mapping)
+        path = Path(self.mapping)
+        return path if path.is_absolute() else self.toml_dir / path
 
     def publisher_is_iri(self) -> bool:
         return self.publisher.startswith(("http://", "https://"))
@@ -136,6 +149,10 @@ def _source_from_table(path: Path, locator: _KeyLocator, index: int, table: dict
     if feed_format is not None and feed_format not in FORMATS:
         raise fail("format", f"format {feed_format!r} is not supported{_hint(feed_format, FORMATS)}; "
                    f"supported: {', '.join(FORMATS)}")
+    mapping = optional_text("mapping")
+    if mapping is None and feed_format in MAPPING_REQUIRED:
+        raise fail("format", f"format {feed_format!r} needs a 'mapping' (a TOML file that says which field "
+                   f"becomes which property); `mutualisons mapping suggest FEED > mapping.toml` proposes one")
     language = optional_text("language")
     if language is not None and not _LANGUAGE.match(language):
         raise fail("language", f"language {language!r} is not a BCP 47 tag such as 'fr' or 'nl-BE'")
@@ -167,7 +184,7 @@ def _source_from_table(path: Path, locator: _KeyLocator, index: int, table: dict
         max_bytes=max_bytes,
         period=str(table.get("period", "P1D")),
         gone_grace=str(table.get("gone_grace", "P7D")),
-        mapping=optional_text("mapping"),
+        mapping=mapping,
         profiles=text_list("profiles"),
     )
 

@@ -101,6 +101,7 @@ class Pipeline:
         warnings: list[str] = []
         attempted_documents: list[str] = []
         failed_documents: set[str] = set()
+        failed_rows = 0
         payload_quads: list[Quad] = []
         documents, failed_urls = self._documents(source, policy, facts)
         failed_documents.update(failed_urls)
@@ -118,7 +119,8 @@ class Pipeline:
             try:
                 lifted = lift_document(fetched, configured_format=source.format,
                                        base_iri=source.base_iri(self.minter.base), minter=self.minter,
-                                       source_id=source.id)
+                                       source_id=source.id, mapping_path=source.mapping_path(),
+                                       language=source.language)
             except LiftError as error:
                 facts.errors.append(str(error))
                 failed_documents.add(document)
@@ -128,6 +130,9 @@ class Pipeline:
                 fetched.content_type or lifted.format, fetched.status if fetched.headers else None, fetched.etag,
             ))
             warnings += lifted.warnings
+            # A bad row or feature fails alone: reported with its location, the run partial, the rest kept.
+            facts.errors += lifted.row_errors
+            failed_rows += len(lifted.row_errors)
             for record in lifted.records:
                 _merge_into(records, record, payload, warnings)
         verdicts = self.charter.validate(list(records.values()))
@@ -137,7 +142,7 @@ class Pipeline:
             warnings += [f"{verdict.record.subject.value}: {w.message['en']}" for w in verdict.warnings]
         if not attempted_documents or len(failed_documents) >= len(attempted_documents):
             facts.status = "failed"
-        elif failed_documents or rejected:
+        elif failed_documents or rejected or failed_rows:
             facts.status = "partial"
         # The run ends as it commits: its graphs carry prov:generatedAtTime = the run's prov:endedAtTime.
         facts.ended_at = now_iso()

@@ -7,9 +7,16 @@ harvest would.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from pyoxigraph import Quad, RdfFormat, serialize
+
+from harvesters.csv_table import lift_csv
 from harvesters.fetch import Fetched
-from harvesters.rdf import detect_format, lift_rdf_nquads
+from harvesters.geojson import lift_geojson
+from harvesters.ical import lift_ical
+from harvesters.mapping import LiftContext, MappingError, load_mapping
+from harvesters.rdf import LiftError, detect_format, lift_rdf_nquads
 from hub.alignment import ALIGNMENT_MARKERS, AlignmentReport, align
 from hub.iris import Minter
 from hub.ntriples import to_lines, to_quads
@@ -24,6 +31,13 @@ class LiftedDocument:
     records: list[Record]
     warnings: list[str] = field(default_factory=list)
     quad_count: int = 0
+    # Rows or features that failed alone, each with its location: the run reports them and is partial.
+    row_errors: list[str] = field(default_factory=list)
+
+
+MAPPED_FORMATS = ("geojson", "csv", "ical")
+_MAPPED_MEDIA = {"application/geo+json": "geojson", "text/csv": "csv", "text/calendar": "ical"}
+_MAPPED_EXTENSIONS = {".geojson": "geojson", ".csv": "csv", ".tsv": "csv", ".ics": "ical", ".ical": "ical"}
 
 
 def lift_document(
@@ -34,13 +48,23 @@ def lift_document(
     minter: Minter,
     source_id: str,
     vocabulary: Vocabulary | None = None,
+    mapping_path: Path | None = None,
+    language: str | None = None,
 ) -> LiftedDocument:
     """Raises harvesters.rdf.LiftError when the document cannot be parsed."""
     vocabulary = vocabulary or default_vocabulary()
-    format_name = detect_format(configured_format, fetched.content_type, fetched.url, fetched.body)
-    # Relative IRIs resolve against the document URL, or for file: feeds against the source's base.
-    document_base = fetched.url if fetched.url.startswith(("http://", "https://")) else base_iri
-    nquads = lift_rdf_nquads(fetched.body, format_name, document_base, fetched.url)
+    format_name = _mapped_format(configured_format, fetched) or detect_format(
+        configured_format, fetched.content_type, fetched.url, fetched.body)
+    row_errors: list[str] = []
+    mapped_warnings: list[str] = []
+    if format_name in MAPPED_FORMATS:
+        quads, mapped_warnings, row_errors = _lift_mapped(fetched, format_name, mapping_path, minter, source_id,
+                                                          vocabulary, language)
+        nquads = serialize(quads, format=RdfFormat.N_QUADS) or b""
+    else:
+        # Relative IRIs resolve against the document URL, or for file: feeds against the source's base.
+        document_base = fetched.url if fetched.url.startswith(("http://", "https://")) else base_iri
+        nquads = lift_rdf_nquads(fetched.body, format_name, document_base, fetched.url)
     lines = nquads.decode("utf-8").splitlines()
     report = AlignmentReport()
     if any(marker in nquads for marker in ALIGNMENT_MARKERS):
@@ -50,11 +74,42 @@ def lift_document(
     split = split_records(
         lines=lines, hierarchy=vocabulary.hierarchy, minter=minter, source_id=source_id, document=fetched.url
     )
-    warnings = list(split.warnings)
+    warnings = mapped_warnings + list(split.warnings)
     if report.rewritten_schema_terms:
         warnings.append(f"{fetched.url}: {report.rewritten_schema_terms} http://schema.org/ terms "
                         f"stored as https://schema.org/")
     if split.orphan_subjects:
         warnings.append(f"{fetched.url}: {split.orphan_subjects} subjects belong to no record "
                         f"(no record class reaches them) and are not published")
-    return LiftedDocument(fetched.url, format_name, split.records, warnings, len(lines))
+    return LiftedDocument(fetched.url, format_name, split.records, warnings, len(lines), row_errors)
+
+
+def _mapped_format(configured: str | None, fetched: Fetched) -> str | None:
+    if configured:
+        return configured if configured in MAPPED_FORMATS else None
+    media = (fetched.content_type or "").split(";")[0].strip().lower()
+    if media in _MAPPED_MEDIA:
+        return _MAPPED_MEDIA[media]
+    path = fetched.url.lower().split("?")[0]
+    return next((name for ext, name in _MAPPED_EXTENSIONS.items() if path.endswith(ext)), None)
+
+
+def _lift_mapped(fetched: Fetched, format_name: str, mapping_path: Path | None, minter: Minter, source_id: str,
+                 vocabulary: Vocabulary, language: str | None) -> tuple[list[Quad], list[str], list[str]]:
+    """GeoJSON, CSV and iCalendar through their mapping, to quads in the hub vocabulary."""
+    mapping = None
+    if mapping_path is not None:
+        try:
+            mapping = load_mapping(mapping_path)
+        except MappingError as error:
+            raise LiftError(fetched.url, format_name, f"mapping: {error}") from error
+    elif format_name != "ical":
+        raise LiftError(fetched.url, format_name, "no mapping (the source's `mapping` key, or `--mapping` of "
+                        "validate); `mutualisons mapping suggest FILE` proposes one")
+    context = LiftContext(fetched.url, source_id, minter.entity, vocabulary.hierarchy.kind_of, language)
+    if format_name == "ical":
+        lifted = lift_ical(fetched.body, mapping, context)
+    else:
+        assert mapping is not None
+        lifted = (lift_geojson if format_name == "geojson" else lift_csv)(fetched.body, mapping, context)
+    return lifted.quads, lifted.warnings, lifted.row_errors

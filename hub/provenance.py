@@ -184,5 +184,9 @@ class ProvenanceWriter:
                 quads.append(Quad(distribution, term(DCTERMS, "format"), Literal(source.format), graph))
         if source.language:
             quads.append(Quad(s, term(DCTERMS, "language"), Literal(source.language), graph))
+        if source.mapping:
+            # The declarative mapping that lifts a non-RDF feed: as configured, never a machine path.
+            name = source.mapping if not source.mapping.startswith("/") else source.mapping.rsplit("/", 1)[-1]
+            quads.append(Quad(s, term(HUB, "mapping"), Literal(name), graph))
         quads.append(Quad(s, term(RDFS, "label"), Literal(source.name), graph))
         return quads

@@ -28,7 +28,10 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_examples_load_with_their_keys() -> None:
     sources = load_sources(EXAMPLES / "sources.toml")
-    assert [s.id for s in sources] == ["assiette-commune", "quartiers-en-transition", "sante-solidaire"]
+    assert [s.id for s in sources] == ["assiette-commune", "quartiers-en-transition", "sante-solidaire",
+                                       "jardins-partages", "repair-cafes", "agenda-alternatives"]
+    assert [s.format for s in sources[3:]] == ["geojson", "csv", "ical"]
+    assert sources[4].mapping_path() == EXAMPLES / "mappings" / "repair-cafes.toml"
     food = sources[0]
     assert food.format == "turtle" and food.language == "fr"
     assert food.max_bytes == 104_857_600 and food.period == "P1D" and food.gone_grace == "P7D"
@@ -84,3 +87,21 @@ def test_duplicate_ids_are_refused(tmp_path: Path) -> None:
 def test_invalid_toml_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_sources(write(tmp_path, "[[source]\nid = 1"))
+
+
+def test_mapping_paths_relative_absolute_or_shipped(tmp_path: Path) -> None:
+    absolute = tmp_path / "elsewhere" / "m.toml"
+    text = "".join(
+        f'[[source]]\nid = "{sid}"\nname = "N"\nurl = "file:f"\nformat = "{fmt}"\n'
+        + (f'mapping = "{mapping}"\n' if mapping else "")
+        + 'license = "https://creativecommons.org/licenses/by/4.0/"\npublisher = "P"\ncontact = "mailto:a@b.example"\n'
+        for sid, fmt, mapping in (("rel", "csv", "maps/m.toml"), ("abs", "geojson", str(absolute)),
+                                  ("hsds", "csv", "hsds"), ("agenda", "ical", None)))
+    toml = tmp_path / "sources.toml"
+    toml.write_text(text, encoding="utf-8")
+    rel, absolute_source, shipped, agenda = load_sources(toml)
+    assert rel.mapping_path() == tmp_path.resolve() / "maps" / "m.toml"
+    assert absolute_source.mapping_path() == absolute
+    assert shipped.mapping_path() is not None and shipped.mapping_path().name == "hsds.toml"  # type: ignore[union-attr]
+    assert shipped.mapping_path().exists()  # type: ignore[union-attr]
+    assert agenda.mapping_path() is None  # optional for iCalendar

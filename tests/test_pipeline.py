@@ -16,6 +16,7 @@ from hub.store import ReadOnlyStore
 from tests.conftest import BASE, quiet
 
 FOOD, TRANSITION, HEALTH = "assiette-commune", "quartiers-en-transition", "sante-solidaire"
+GARDENS, REPAIR, AGENDA = "jardins-partages", "repair-cafes", "agenda-alternatives"
 SHARED_ORG = "https://potager-des-marolles.example/id/org"
 REJECTED = {
     FOOD: "https://assiette-commune.example/id/sans-nom",
@@ -38,19 +39,27 @@ def count(store: ReadOnlyStore, where: str) -> int:
 def test_every_source_ran_partially_with_its_rejected_record(harvested: tuple[Settings, HarvestSummary]) -> None:
     _, summary = harvested
     runs = {run.source_id: run for run in summary.runs}
-    assert {run.status for run in runs.values()} == {"partial"}
-    assert {sid: run.counts["accepted"] for sid, run in runs.items()} == {FOOD: 15, TRANSITION: 16, HEALTH: 12}
-    assert {sid: run.counts["rejected"] for sid, run in runs.items()} == {FOOD: 1, TRANSITION: 1, HEALTH: 1}
+    # The GeoJSON and CSV examples each hold one bad feature or row: reported, their run partial.
+    assert {sid: run.status for sid, run in runs.items()} == {
+        FOOD: "partial", TRANSITION: "partial", HEALTH: "partial", GARDENS: "partial", REPAIR: "partial",
+        AGENDA: "succeeded"}
+    assert {sid: run.counts["accepted"] for sid, run in runs.items()} == {
+        FOOD: 15, TRANSITION: 16, HEALTH: 12, GARDENS: 4, REPAIR: 4, AGENDA: 3}
+    assert {sid: run.counts["rejected"] for sid, run in runs.items()} == {
+        FOOD: 1, TRANSITION: 1, HEALTH: 1, GARDENS: 0, REPAIR: 0, AGENDA: 0}
+    assert [e for e in runs[GARDENS].errors if "feature #5" in e and "[lat, lon]" in e]
+    assert [e for e in runs[REPAIR].errors if "line 5" in e and "'pas encore' is not a number" in e]
     assert not summary.failed
 
 
 def test_published_counts_by_kind(harvested: tuple[Settings, HarvestSummary]) -> None:
     store = published_store(harvested[0])
-    # 32 valid organisations and places, one of them in two networks under the same IRI.
+    # 32 valid organisations and places, one of them in two networks under the same IRI, plus the
+    # 4 gardens of the GeoJSON layer and the 4 repair cafés of the CSV table.
     assert count(store, "?s a ?t . VALUES ?t { schema:Organization schema:NGO schema:LocalBusiness "
                         "schema:GroceryStore schema:Store schema:MedicalClinic schema:Place schema:CivicStructure }"
-                 ) == 31
-    assert count(store, "?s a schema:Event") == 7
+                 ) == 39
+    assert count(store, "?s a schema:Event") == 10  # 7 in Turtle/JSON-LD, 3 from the iCalendar feed
     assert count(store, "?s a schema:DigitalDocument") == 4
 
 
@@ -117,7 +126,7 @@ def test_sources_are_described_as_dcat(harvested: tuple[Settings, HarvestSummary
     store = published_store(harvested[0])
     rows = store.select(sparql_prefixes() + f"""SELECT ?id ?url WHERE {{ GRAPH <{BASE}graph/sources> {{
         ?s a dcat:Dataset ; dcterms:identifier ?id ; dcat:distribution/dcat:accessURL ?url }} }} ORDER BY ?id""")
-    assert [r["id"].value for r in rows] == [FOOD, TRANSITION, HEALTH]
+    assert [r["id"].value for r in rows] == sorted([FOOD, TRANSITION, HEALTH, GARDENS, REPAIR, AGENDA])
 
 
 def harvest_into(tmp_path: Path, examples: Path, *ids: str) -> HarvestSummary:
@@ -223,3 +232,12 @@ def test_an_interrupted_harvest_is_rolled_back_to_the_last_generation(tmp_path: 
     harvest_into(tmp_path, examples_copy, FOOD)
     store = published_store(Settings(examples_copy / "sources.toml", tmp_path / "data", BASE))
     assert not store.has_graph(NamedNode("http://junk.example/g"))
+
+
+def test_mapped_sources_name_their_mapping_in_the_sources_graph(harvested: tuple[Settings, HarvestSummary]) -> None:
+    store = published_store(harvested[0])
+    rows = store.select(sparql_prefixes() + f"""SELECT ?id ?mapping WHERE {{ GRAPH <{BASE}graph/sources> {{
+        ?s dcterms:identifier ?id ; hub:mapping ?mapping }} }} ORDER BY ?id""")
+    assert [(r["id"].value, r["mapping"].value) for r in rows] == [
+        (AGENDA, "mappings/agenda-alternatives.toml"), (GARDENS, "mappings/jardins-partages.toml"),
+        (REPAIR, "mappings/repair-cafes.toml")]

@@ -1,0 +1,91 @@
+"""Coordinates and geometries in the hub vocabulary, and the [lat, lon] axis-order trap.
+
+A point becomes `schema:geo [ a schema:GeoCoordinates ; schema:latitude ; schema:longitude ]` with
+xsd:decimal values (what the charter checks). Lines and polygons are kept whole as GeoSPARQL WKT
+(`geo:hasGeometry [ geo:asWKT "…"^^geo:wktLiteral ]`) plus a representative point inside them (shapely),
+so map sites still get a marker.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad
+from shapely.geometry import shape
+
+SCHEMA = "https://schema.org/"
+GEO = "http://www.opengis.net/ont/geosparql#"
+XSD_DECIMAL = NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
+RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+# A little wider than the charter's Belgium box: the swap test must catch Brussels, not judge borders.
+_LAT = (Decimal("49.3"), Decimal("51.7"))
+_LON = (Decimal("2.3"), Decimal("6.6"))
+
+
+class GeoError(Exception):
+    """A geometry that cannot be read."""
+
+
+class SwappedAxes(GeoError):
+    """A Belgian point given as [lat, lon]: reported, never silently placed somewhere else."""
+
+
+def in_belgium_box(lon: Decimal, lat: Decimal) -> bool:
+    return _LAT[0] <= lat <= _LAT[1] and _LON[0] <= lon <= _LON[1]
+
+
+def check_axes(lon: Decimal, lat: Decimal, what: str) -> None:
+    if not in_belgium_box(lon, lat) and in_belgium_box(lat, lon):
+        raise SwappedAxes(f"{what}: [{lon}, {lat}] read as longitude {lon}, latitude {lat} lies outside Belgium, "
+                          f"but swapped it is in Belgium: the coordinates look like [lat, lon] "
+                          f"(GeoJSON and this mapping expect [lon, lat])")
+
+
+def geo_quads(subject: NamedNode | BlankNode, lon: Decimal, lat: Decimal) -> list[Quad]:
+    node = BlankNode()
+    return [
+        Quad(subject, NamedNode(SCHEMA + "geo"), node),
+        Quad(node, RDF_TYPE, NamedNode(SCHEMA + "GeoCoordinates")),
+        Quad(node, NamedNode(SCHEMA + "latitude"), Literal(_plain(lat), datatype=XSD_DECIMAL)),
+        Quad(node, NamedNode(SCHEMA + "longitude"), Literal(_plain(lon), datatype=XSD_DECIMAL)),
+    ]
+
+
+def geometry_quads(subject: NamedNode | BlankNode, geometry: dict[str, Any]) -> list[Quad]:
+    """A GeoJSON geometry -> schema:geo (points) or WKT plus a representative point (the rest)."""
+    kind = geometry.get("type")
+    coordinates = geometry.get("coordinates")
+    if kind == "Point":
+        if not isinstance(coordinates, list) or len(coordinates) < 2:
+            raise GeoError(f"a Point needs [lon, lat], got {coordinates!r}")
+        lon, lat = (_number(c) for c in coordinates[:2])
+        check_axes(lon, lat, "the geometry")
+        return geo_quads(subject, lon, lat)
+    try:
+        shaped = shape(geometry)
+    except Exception as error:  # shapely raises several types for malformed input
+        raise GeoError(f"a {kind} geometry that cannot be read: {error}") from error
+    if shaped.is_empty:
+        raise GeoError(f"an empty {kind} geometry")
+    point = shaped.representative_point()
+    lon, lat = Decimal(repr(point.x)), Decimal(repr(point.y))
+    check_axes(lon, lat, f"the {kind} geometry")
+    node = BlankNode()
+    return [
+        Quad(subject, NamedNode(GEO + "hasGeometry"), node),
+        Quad(node, RDF_TYPE, NamedNode(GEO + "Geometry")),
+        Quad(node, NamedNode(GEO + "asWKT"), Literal(shaped.wkt, datatype=NamedNode(GEO + "wktLiteral"))),
+        *geo_quads(subject, lon, lat),
+    ]
+
+
+def _number(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise GeoError(f"a coordinate must be a number, got {value!r}")
+    return Decimal(repr(value))
+
+
+def _plain(number: Decimal) -> str:
+    text = format(number, "f")
+    return text if "." in text else text + ".0"

@@ -1,0 +1,333 @@
+"""Lift iCalendar (RFC 5545) agendas: each VEVENT series becomes one schema:Event record.
+
+Parsing is the icalendar library's, recurrence expansion recurring-ical-events'. Choices:
+- start and end keep their own time zone; floating times are read in the calendar's default zone
+  (Europe/Brussels unless the mapping's [calendar] timezone says otherwise); all-day events are xsd:date;
+- a recurring series (RRULE, RDATE, EXDATE, overridden or cancelled occurrences) stays ONE record, whose
+  occurrences inside the window ([calendar] window_start / window_end) are listed as untyped
+  `schema:subEvent` nodes with their own start, end and status (untyped, so an occurrence is never a
+  record of its own), and whose rule is summarised in `schema:eventSchedule`;
+- STATUS:CANCELLED gives schema:eventStatus schema:EventCancelled; of several versions of one UID, the
+  highest SEQUENCE (then the latest DTSTAMP) wins, and the replacement is reported;
+- LOCATION and GEO become an untyped schema:location node (so an agenda never adds places to the map),
+  ORGANIZER an untyped schema:organizer node with its name and e-mail;
+- every other property (CATEGORIES, X-…) goes through the mapping like a CSV column: CATEGORIES become
+  themes with a mapping, keywords without one. A VEVENT the library flags as broken fails alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import warnings as python_warnings
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import icalendar
+import recurring_ical_events
+from icalendar.cal import Component
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad
+
+from harvesters.geometry import geo_quads
+from harvesters.mapping import LiftContext, Lifted, Mapping, RowError, RowReport, parse_mapping
+from harvesters.rdf import LiftError
+
+SCHEMA = "https://schema.org/"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+DEFAULT_TIMEZONE = "Europe/Brussels"
+DEFAULT_WINDOW = ("-P31D", "P366D")
+MAX_OCCURRENCES = 500
+# Properties the lifter reads itself; the others are fields for the mapping.
+NATIVE = {"UID", "SUMMARY", "DESCRIPTION", "DTSTART", "DTEND", "DURATION", "LOCATION", "GEO", "ORGANIZER", "URL",
+          "STATUS", "SEQUENCE", "RRULE", "RDATE", "EXDATE", "RECURRENCE-ID", "DTSTAMP", "CREATED",
+          "LAST-MODIFIED"}
+DEFAULT_MAPPING = {
+    "type": "schema:Event",
+    "key": "UID",
+    "fields": {"CATEGORIES": {"property": "schema:keywords", "transforms": ["trim"]}},
+    "ignore": ["TRANSP", "CLASS", "PRIORITY", "X-MICROSOFT-CDO-BUSYSTATUS", "X-MICROSOFT-CDO-IMPORTANCE"],
+}
+_FREQ = {"SECONDLY": "S", "MINUTELY": "M", "HOURLY": "H", "DAILY": "D", "WEEKLY": "W", "MONTHLY": "M", "YEARLY": "Y"}
+
+
+def default_mapping() -> Mapping:
+    return parse_mapping(DEFAULT_MAPPING, "the built-in iCalendar mapping")
+
+
+def lift_ical(body: bytes, mapping: Mapping | None, context: LiftContext, now: dt.datetime | None = None) -> Lifted:
+    document = context.document
+    mapping = mapping or default_mapping()
+    table = mapping.table_for(document) or next(iter(mapping.tables.values()))
+    settings = mapping.calendar
+    now = now or dt.datetime.now(dt.UTC)
+    start = _window_bound(settings.get("window_start", DEFAULT_WINDOW[0]), now, document)
+    end = _window_bound(settings.get("window_end", DEFAULT_WINDOW[1]), now, document)
+    language = settings.get("language", context.language)
+    with python_warnings.catch_warnings():
+        python_warnings.simplefilter("ignore")  # icalendar warns about guessed TZIDs; the data stays usable
+        try:
+            calendar = icalendar.Calendar.from_ical(body.decode("utf-8-sig", errors="replace"))
+        except (ValueError, IndexError, KeyError) as error:
+            raise LiftError(document, "ical", f"not a readable iCalendar file: {_short(error)}") from error
+    if isinstance(calendar, icalendar.Event):
+        # A bare VEVENT (what some exports and the RFC's own examples publish): read it as a calendar.
+        wrapper = icalendar.Calendar()
+        wrapper.add_component(calendar)
+        calendar = wrapper
+    if not isinstance(calendar, icalendar.Calendar):
+        raise LiftError(document, "ical", "the document is not a VCALENDAR")
+    # Floating times: the mapping's zone, else the calendar's X-WR-TIMEZONE (Google exports), else Brussels.
+    zone = _zone(str(settings.get("timezone") or calendar.get("X-WR-TIMEZONE") or DEFAULT_TIMEZONE), document)
+    lifted = Lifted()
+    report = RowReport(document, known_fields=sorted(table.rules))
+    masters: dict[str, tuple[int, Component]] = {}
+    overrides: dict[str, list[Component]] = {}
+    for number, event in enumerate(calendar.walk("VEVENT"), start=1):
+        uid = str(event.get("UID", "")).strip()
+        where = f"{document}: VEVENT #{number}" + (f" (UID {uid})" if uid else "")
+        if event.errors:
+            lifted.row_errors.append(f"{where}: " + "; ".join(
+                f"{name or 'a content line'}: {reason}" for name, reason in event.errors))
+            continue
+        if not uid:
+            lifted.row_errors.append(f"{where}: no UID, so the event cannot be followed across harvests")
+            continue
+        if event.get("RECURRENCE-ID") is not None:
+            overrides.setdefault(uid, []).append(event)
+            continue
+        if uid in masters:
+            kept, dropped = _newer(masters[uid][1], event)
+            lifted.warnings.append(f"{where}: UID seen twice; SEQUENCE {_sequence(kept)} replaces "
+                                   f"SEQUENCE {_sequence(dropped)}")
+            masters[uid] = (masters[uid][0], kept)
+        else:
+            masters[uid] = (number, event)
+    for uid, events in overrides.items():
+        if uid not in masters:
+            lifted.warnings.append(f"{document}: {len(events)} overridden occurrence(s) of UID {uid} whose series "
+                                   "is not in the document: not lifted")
+    timezones = calendar.walk("VTIMEZONE")
+    for uid, (number, event) in masters.items():
+        where = f"{document}: VEVENT #{number} (UID {uid})"
+        try:
+            lifted.quads += _event(event, overrides.get(uid, []), timezones, table, context, report, zone,
+                                   (start, end), language, lifted.warnings, where)
+        except RowError as error:
+            lifted.row_errors.append(f"{where}: {error}")
+        except Exception as error:  # recurrence expansion of hostile rules raises many types
+            lifted.row_errors.append(f"{where}: cannot expand its recurrence: {_short(error)}")
+    lifted.warnings += report.warnings()
+    return lifted
+
+
+def _event(event: Component, overrides: list[Component], timezones: list[Any], table: Any,
+           context: LiftContext, report: RowReport, zone: dt.tzinfo, window: tuple[dt.datetime, dt.datetime],
+           language: str | None, warnings: list[str], where: str) -> list[Quad]:
+    row: dict[str, Any] = {"UID": str(event["UID"])}
+    for name, value in event.property_items(recursive=False):
+        if name in NATIVE or name in ("BEGIN", "END"):
+            continue
+        row[name] = [*row.get(name, []), *_texts(value)]
+    quads = table.lift_row(row, context, report)
+    subject = table.subject(str(event["UID"]), context)
+    recurring = any(event.get(p) is not None for p in ("RRULE", "RDATE"))
+    if event.get("DTSTART") is None:
+        first = _first_rdate(event)
+        if first is None:
+            raise RowError("no DTSTART (RFC 5545 requires it)")
+        event.add("DTSTART", first)
+        warnings.append(f"{where}: no DTSTART; the first RDATE ({first}) is used as the start")
+    start_value = event.decoded("DTSTART")
+    quads.append(Quad(subject, NamedNode(SCHEMA + "startDate"), _when(start_value, zone)))
+    end_value = _end(event, start_value)
+    if end_value is not None:
+        quads.append(Quad(subject, NamedNode(SCHEMA + "endDate"), _when(end_value, zone)))
+    for prop, name in (("SUMMARY", "name"), ("DESCRIPTION", "description")):
+        if event.get(prop):
+            text = str(event.get(prop)).strip()
+            literal = Literal(text, language=language) if language else Literal(text)
+            quads.append(Quad(subject, NamedNode(SCHEMA + name), literal))
+    if event.get("URL"):
+        url = str(event.get("URL")).strip()
+        if re.match(r"^https?://[^\s<>\"{}|\\^`]+$", url):
+            quads.append(Quad(subject, NamedNode(SCHEMA + "url"), NamedNode(url)))
+        else:
+            warnings.append(f"{where}: URL {url!r} is not an http(s) IRI; not lifted")
+    status = str(event.get("STATUS", "")).upper()
+    if status:
+        quads.append(Quad(subject, NamedNode(SCHEMA + "eventStatus"),
+                          NamedNode(SCHEMA + ("EventCancelled" if status == "CANCELLED" else "EventScheduled"))))
+    quads += _location(subject, event)
+    quads += _organizer(subject, event)
+    if recurring:
+        quads += _occurrences(subject, event, overrides, timezones, zone, window, warnings, where)
+    return quads
+
+
+def _occurrences(subject: NamedNode, event: Component, overrides: list[Component],
+                 timezones: list[Any], zone: dt.tzinfo, window: tuple[dt.datetime, dt.datetime],
+                 warnings: list[str], where: str) -> list[Quad]:
+    single = icalendar.Calendar()
+    for timezone in timezones:
+        single.add_component(timezone)
+    single.add_component(event)
+    for override in overrides:
+        single.add_component(override)
+    quads: list[Quad] = []
+    schedule = BlankNode()
+    quads += [Quad(subject, NamedNode(SCHEMA + "eventSchedule"), schedule),
+              Quad(schedule, NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                   NamedNode(SCHEMA + "Schedule")),
+              Quad(schedule, NamedNode(SCHEMA + "scheduleTimezone"), Literal(str(zone)))]
+    rule = event.get("RRULE")
+    if rule is not None:
+        frequency = _FREQ.get(str((rule.get("FREQ") or [""])[0]).upper())
+        interval = int((rule.get("INTERVAL") or [1])[0])
+        if frequency:
+            duration = f"PT{interval}{frequency}" if frequency in ("H", "S") or str(rule.get("FREQ")[0]) == "MINUTELY" \
+                else f"P{interval}{frequency}"
+            quads.append(Quad(schedule, NamedNode(SCHEMA + "repeatFrequency"), Literal(duration)))
+    count = 0
+    with python_warnings.catch_warnings():
+        python_warnings.simplefilter("ignore")
+        for occurrence in recurring_ical_events.of(single).between(window[0], window[1]):
+            count += 1
+            if count > MAX_OCCURRENCES:
+                warnings.append(f"{where}: more than {MAX_OCCURRENCES} occurrences in the window; the first "
+                                f"{MAX_OCCURRENCES} are listed")
+                break
+            node = BlankNode()
+            quads += [Quad(subject, NamedNode(SCHEMA + "subEvent"), node),
+                      Quad(node, NamedNode(SCHEMA + "startDate"), _when(occurrence.decoded("DTSTART"), zone))]
+            occurrence_end = _end(occurrence, occurrence.decoded("DTSTART"))
+            if occurrence_end is not None:
+                quads.append(Quad(node, NamedNode(SCHEMA + "endDate"), _when(occurrence_end, zone)))
+            if str(occurrence.get("STATUS", "")).upper() == "CANCELLED":
+                quads.append(Quad(node, NamedNode(SCHEMA + "eventStatus"), NamedNode(SCHEMA + "EventCancelled")))
+    return quads
+
+
+def _location(subject: NamedNode, event: Component) -> list[Quad]:
+    text = str(event.get("LOCATION", "")).strip()
+    geo = event.get("GEO")
+    if not text and geo is None:
+        return []
+    node = BlankNode()
+    quads = [Quad(subject, NamedNode(SCHEMA + "location"), node)]
+    if text:
+        quads.append(Quad(node, NamedNode(SCHEMA + "name"), Literal(text)))
+    if geo is not None:
+        from decimal import Decimal
+
+        quads += geo_quads(node, Decimal(str(geo.longitude)), Decimal(str(geo.latitude)))
+    return quads
+
+
+def _organizer(subject: NamedNode, event: Component) -> list[Quad]:
+    organizer = event.get("ORGANIZER")
+    if organizer is None:
+        return []
+    node = BlankNode()
+    quads = [Quad(subject, NamedNode(SCHEMA + "organizer"), node)]
+    name = organizer.params.get("CN") if hasattr(organizer, "params") else None
+    if name:
+        quads.append(Quad(node, NamedNode(SCHEMA + "name"), Literal(str(name))))
+    address = str(organizer)
+    if address.lower().startswith("mailto:"):
+        quads.append(Quad(node, NamedNode(SCHEMA + "email"), Literal(address[7:])))
+    return quads
+
+
+def _when(value: Any, zone: dt.tzinfo) -> Literal:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=zone)
+        return Literal(value.isoformat(), datatype=NamedNode(XSD + "dateTime"))
+    if isinstance(value, dt.date):
+        return Literal(value.isoformat(), datatype=NamedNode(XSD + "date"))
+    raise RowError(f"{value!r} is not a date or a date-time")
+
+
+def _end(event: Any, start: Any) -> Any:
+    if event.get("DTEND") is not None:
+        return event.decoded("DTEND")
+    if event.get("DURATION") is not None:
+        return start + event.decoded("DURATION")
+    return None
+
+
+def _first_rdate(event: Component) -> Any:
+    values = event.get("RDATE")
+    candidates = []
+    for group in values if isinstance(values, list) else [values]:
+        for item in getattr(group, "dts", []):
+            value = item.dt
+            value = value[0] if isinstance(value, tuple) else value
+            candidates.append(value)
+    if not candidates:
+        return None
+    return min(candidates, key=lambda v: v.isoformat() if isinstance(v, dt.datetime) else f"{v.isoformat()}T")
+
+
+def _newer(first: Component, second: Component) -> tuple[Component, Component]:
+    def rank(event: Component) -> tuple[int, str]:
+        stamp = event.get("LAST-MODIFIED") or event.get("DTSTAMP")
+        return _sequence(event), stamp.to_ical().decode() if stamp is not None else ""
+
+    return (second, first) if rank(second) >= rank(first) else (first, second)
+
+
+def _sequence(event: Component) -> int:
+    try:
+        return int(event.get("SEQUENCE", 0))
+    except (TypeError, ValueError):
+        return 0
+
+
+def _texts(value: Any) -> list[str]:
+    values = value if isinstance(value, list) else [value]
+    out: list[str] = []
+    for item in values:
+        if hasattr(item, "cats"):
+            out += [str(c) for c in item.cats]
+        elif isinstance(item, bytes):
+            out.append(item.decode("utf-8", errors="replace"))
+        else:
+            out.append(item.to_ical().decode() if hasattr(item, "to_ical") and not isinstance(item, str)
+                       else str(item))
+    return out
+
+
+def _zone(name: str, document: str) -> dt.tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise LiftError(document, "ical", f"unknown time zone {name!r} ([calendar] timezone or X-WR-TIMEZONE)"
+                        ) from error
+
+
+_DURATION = re.compile(r"^(-)?P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
+
+
+def _window_bound(value: Any, now: dt.datetime, document: str) -> dt.datetime:
+    """An ISO date (`2027-01-01`) or a duration from now (`-P31D`, `P1Y`)."""
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time(), tzinfo=dt.UTC)
+    text = str(value)
+    match = _DURATION.match(text)
+    if match:
+        sign = -1 if match.group(1) else 1
+        years, months, weeks, days = (int(g or 0) for g in match.groups()[1:])
+        return now + sign * dt.timedelta(days=years * 365 + months * 30 + weeks * 7 + days)
+    try:
+        return _window_bound(dt.date.fromisoformat(text), now, document)
+    except ValueError as error:
+        raise LiftError(document, "ical", f"window bound {text!r} is neither a date nor a duration "
+                                          "such as -P31D") from error
+
+
+def _short(error: BaseException) -> str:
+    text = str(error)
+    return text if len(text) < 200 else text[:200] + "…"
