@@ -2,21 +2,28 @@
 
 One writer at a time applies each source's accepted records to the working store (one named graph
 per record), tombstones the records that left the feed, quarantines rejected ones, then publishes a
-new generation. A source is all or nothing: its changes are computed in full before any is written.
+new generation. A source is all or nothing: its changes are computed in full before any is written,
+and a failure while writing leaves the working store marked dirty, to be rebuilt from the last
+generation. Unchanged bytes (HTTP 304, or the same SHA-256) and unchanged records (same RDFC-1.0
+hash, same charter) cost no validation and no write.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from pyoxigraph import NamedNode, Quad
 
-from harvesters.fetch import FetchError, FetchPolicy, expand_file_url, fetch, now_iso
+from harvesters.fetch import FeedGone, Fetched, FetchError, FetchPolicy, expand_file_url, fetch, now_iso
 from harvesters.rdf import LiftError
-from hub import generations, payloads, quarantine
+from hub import generations, harvest_state, history, payloads, quarantine
 from hub.config import Settings, Source, load_sources
 from hub.datadir import DataDir
+from hub.durations import parse_duration, parse_time
+from hub.harvest_state import DocumentState, SourceState
 from hub.iris import Minter, run_timestamp
 from hub.lifting import lift_document
 from hub.lock import WriterLock
@@ -27,6 +34,7 @@ from hub.store import WorkingStore
 from hub.validation import Charter, Verdict
 
 Progress = Callable[[str], None]
+KEEP_PAYLOAD_RUNS = 5  # the raw bytes of each source's last runs stay under data/private/payloads
 
 
 class UnknownSource(Exception):
@@ -46,15 +54,17 @@ class RunSummary:
 @dataclass
 class HarvestSummary:
     runs: list[RunSummary]
-    generation: int
+    generation: int | None
 
     @property
     def failed(self) -> bool:
         return any(run.status == "failed" for run in self.runs)
 
 
-def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progress = print) -> HarvestSummary:
-    """Harvests the given sources (all when none), then publishes a new generation."""
+def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progress = print,
+            due_only: bool = False) -> HarvestSummary:
+    """Harvests the given sources (all when none; only those whose period has passed with
+    `due_only`), then publishes a new generation."""
     sources = load_sources(settings.sources_path)
     known = {source.id for source in sources}
     unknown = [source_id for source_id in source_ids if source_id not in known]
@@ -64,6 +74,12 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
     data = DataDir(settings.data_dir)
     data.record_base_iri(settings.base_iri)
     with WriterLock(data.lock_file):
+        if due_only:
+            selected = [source for source in selected if is_due(data, source)]
+            if not selected:
+                progress("no source is due")
+                current = generations.current(data)
+                return HarvestSummary([], current.number if current else None)
         if generations.restore_working(data):
             progress("the last harvest was interrupted: working store rebuilt from the last generation")
         data.dirty_marker.touch()
@@ -72,11 +88,34 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
         runs = [pipeline.run_source(source) for source in selected]
         runs += pipeline.retire_removed_sources(known)
         pipeline.describe_hub_graphs(sources)
+        keep = pipeline.recent_payloads()
         generation = generations.publish(store, data)
         store.close()
         data.dirty_marker.unlink()
+        pipeline.save_states()
+        payloads.prune(data, keep)
     progress(f"published generation {generation.number}")
     return HarvestSummary(runs, generation.number)
+
+
+def is_due(data: DataDir, source: Source, now: dt.datetime | None = None) -> bool:
+    """Never harvested, or its `period` has passed since its last run ended."""
+    state = harvest_state.load(data, source.id)
+    if state.last_run_end is None:
+        return True
+    now = now or dt.datetime.now(dt.UTC)
+    return now - parse_time(state.last_run_end) >= parse_duration(source.period)
+
+
+@dataclass
+class _Fetches:
+    """What fetching a source's documents gave."""
+
+    fetched: list[Fetched] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)  # 304, or the same bytes as last time
+    failed: set[str] = field(default_factory=set)  # their records are kept as they are
+    gone: set[str] = field(default_factory=set)  # 410 for longer than gone_grace: their records go
+    attempted: int = 0
 
 
 class Pipeline:
@@ -89,33 +128,145 @@ class Pipeline:
         self.progress = progress
         self.prov = ProvenanceWriter(minter)
         self.meta = minter.meta_graph()
+        self._states: dict[str, SourceState] = {}
+
+    # -- one source ------------------------------------------------------------------------------
 
     def run_source(self, source: Source) -> RunSummary:
+        clock = time.perf_counter()
         started = now_iso()
         run = self.minter.run(source.id, run_timestamp(started))
         facts = RunFacts(source.id, run, started)
+        state = harvest_state.load(self.data, source.id)
+        charter_unchanged = state.charter == self.charter.fingerprint
         self.progress(f"[{source.id}] harvesting {', '.join(source.urls)}")
         policy = FetchPolicy(file_root=source.toml_dir, trusted_hosts=source.trusted_hosts,
                              max_bytes=source.max_bytes)
-        records: dict[str, Record] = {}
+        new_state = SourceState(charter=self.charter.fingerprint, documents={})
+        fetches, payload_quads = self._fetch_all(source, policy, facts, state, new_state, charter_unchanged)
+        existing = self._existing_graphs(source.id)
         warnings: list[str] = []
-        attempted_documents: list[str] = []
-        failed_documents: set[str] = set()
-        failed_rows = 0
+
+        if fetches.attempted and not fetches.fetched and not fetches.failed and not fetches.gone \
+                and charter_unchanged and state.last_status is not None:
+            # Every document is byte for byte what was validated and committed last time.
+            facts.status = state.last_status
+            facts.ended_at = now_iso()
+            self._describe_payloads(payload_quads)
+            facts.counts = {"added": 0, "updated": 0, "unchanged": len(existing), "removed": 0,
+                            "accepted": len(existing), "rejected": state.last_rejected, "warned": 0,
+                            "documents": fetches.attempted, "bytes": 0}
+            return self._finish(source, facts, state, new_state, warnings, clock, "unchanged bytes")
+
+        records = self._lift_all(source, fetches, state, facts, warnings)
+        self.progress(f"[{source.id}] {len(records)} record(s) lifted ({time.perf_counter() - clock:.1f} s)")
+        graph_of = {r.subject.value: self.minter.graph(source.id, r.graph_key).value for r in records.values()}
+        # A record whose hash is the one already published, under the same charter, was accepted then.
+        def published_as_is(record: Record) -> bool:
+            return charter_unchanged and existing.get(graph_of[record.subject.value], ("",))[0] == record.content_hash
+
+        to_validate = [record for record in records.values() if not published_as_is(record)]
+        verdicts = self.charter.validate(to_validate)
+        accepted = [v for v in verdicts if v.accepted]
+        rejected = [v for v in verdicts if not v.accepted]
+        self.progress(f"[{source.id}] {len(to_validate)} record(s) validated, {len(rejected)} rejected "
+                      f"({time.perf_counter() - clock:.1f} s)")
+        for verdict in accepted:
+            warnings += [f"{verdict.record.subject.value}: {w.message['en']}" for w in verdict.warnings]
+        if not fetches.attempted or len(fetches.failed) >= fetches.attempted:
+            facts.status = "failed"
+        elif fetches.failed or fetches.gone or rejected or facts.row_errors:
+            facts.status = "partial"
+        # The run ends as it commits: its graphs carry prov:generatedAtTime = the run's prov:endedAtTime.
+        facts.ended_at = now_iso()
+        self._describe_payloads(payload_quads)
+        if facts.status == "failed":
+            counts = {"added": 0, "updated": 0, "unchanged": 0, "removed": 0, "accepted": 0, "rejected": 0}
+        else:
+            counts = self._commit(source, facts, records, graph_of, accepted, rejected, existing, fetches)
+        counts["warned"] = len(warnings)
+        counts["documents"] = fetches.attempted
+        counts["bytes"] = sum(len(f.body) for f in fetches.fetched)
+        facts.counts = counts
+        new_state.last_rejected = counts["rejected"]
+        return self._finish(source, facts, state, new_state, warnings, clock, "committed")
+
+    def _finish(self, source: Source, facts: RunFacts, state: SourceState, new_state: SourceState,
+                warnings: list[str], clock: float, what: str) -> RunSummary:
+        self.store.add_quads(self.prov.run(facts))
+        new_state.last_run_end = facts.ended_at
+        new_state.last_status = facts.status
+        if facts.status == "failed":
+            new_state.charter = state.charter  # nothing was validated against the new charter
+            new_state.last_status = state.last_status
+        self._states[source.id] = new_state
+        counts = ", ".join(f"{k} {v}" for k, v in facts.counts.items())
+        self.progress(f"[{source.id}] {facts.status} ({what}, {time.perf_counter() - clock:.1f} s): {counts}")
+        for message in facts.errors:
+            self.progress(f"[{source.id}] error: {message}")
+        return RunSummary(source.id, facts.run.value, facts.status, facts.counts, facts.errors, warnings)
+
+    def _fetch_all(self, source: Source, policy: FetchPolicy, facts: RunFacts, state: SourceState,
+                   new_state: SourceState, charter_unchanged: bool) -> tuple[_Fetches, list[Quad]]:
+        fetches = _Fetches()
         payload_quads: list[Quad] = []
         documents, failed_urls = self._documents(source, policy, facts)
-        failed_documents.update(failed_urls)
+        fetches.failed |= failed_urls
+        now = dt.datetime.now(dt.UTC)
         for document in documents:
-            attempted_documents.append(document)
+            fetches.attempted += 1
+            previous = state.documents.get(document, DocumentState())
             try:
-                fetched = fetch(document, policy)
+                fetched = fetch(document, policy, etag=previous.etag, last_modified=previous.last_modified) \
+                    if charter_unchanged and previous.sha256 else fetch(document, policy)
+            except FeedGone as error:
+                since = previous.gone_since or now_iso()
+                new_state.documents[document] = DocumentState(sha256=previous.sha256, gone_since=since)
+                if now - parse_time(since) >= parse_duration(source.gone_grace):
+                    fetches.gone.add(document)
+                    facts.errors.append(f"{error}; gone since {since}, longer than gone_grace "
+                                        f"{source.gone_grace}: its records are removed")
+                else:
+                    fetches.failed.add(document)
+                    facts.errors.append(f"{error}; gone since {since}: its records are kept until gone_grace "
+                                        f"{source.gone_grace} has passed")
+                continue
             except FetchError as error:
                 facts.errors.append(str(error))
-                failed_documents.add(document)
+                fetches.failed.add(document)
+                if previous.sha256:
+                    new_state.documents[document] = previous
+                continue
+            if fetched.status == 304 and previous.sha256:
+                new_state.documents[document] = DocumentState(previous.etag, previous.last_modified,
+                                                              previous.sha256)
+                facts.payloads.append(self.minter.payload(previous.sha256))
+                fetches.unchanged.append(document)
                 continue
             payloads.keep(self.data, fetched.sha256, fetched.body)
             payload = self.minter.payload(fetched.sha256)
             facts.payloads.append(payload)
+            payload_quads += self.prov.payload(PayloadFacts(
+                payload, fetched.url, fetched.fetched_at, len(fetched.body), fetched.content_type or source.format,
+                fetched.status if fetched.headers else None, fetched.etag,
+            ))
+            new_state.documents[document] = DocumentState(fetched.etag, fetched.last_modified, fetched.sha256)
+            if charter_unchanged and previous.sha256 == fetched.sha256:
+                fetches.unchanged.append(document)
+                fetches.fetched.append(fetched)  # kept at hand in case another document changed
+                continue
+            fetches.fetched.append(fetched)
+        # Only "same bytes everywhere" skips lifting: a record may merge statements of several documents.
+        if len(fetches.unchanged) < fetches.attempted:
+            fetches.unchanged = []
+        else:
+            fetches.fetched = []
+        return fetches, payload_quads
+
+    def _lift_all(self, source: Source, fetches: _Fetches, state: SourceState, facts: RunFacts,
+                  warnings: list[str]) -> dict[str, Record]:
+        records: dict[str, Record] = {}
+        for fetched in self._with_unchanged_bodies(fetches, state):
             try:
                 lifted = lift_document(fetched, configured_format=source.format,
                                        base_iri=source.base_iri(self.minter.base), minter=self.minter,
@@ -123,37 +274,31 @@ class Pipeline:
                                        language=source.language)
             except LiftError as error:
                 facts.errors.append(str(error))
-                failed_documents.add(document)
+                fetches.failed.add(fetched.url)
                 continue
-            payload_quads += self.prov.payload(PayloadFacts(
-                payload, fetched.url, fetched.fetched_at, len(fetched.body),
-                fetched.content_type or lifted.format, fetched.status if fetched.headers else None, fetched.etag,
-            ))
             warnings += lifted.warnings
             # A bad row or feature fails alone: reported with its location, the run partial, the rest kept.
             facts.errors += lifted.row_errors
-            failed_rows += len(lifted.row_errors)
+            facts.row_errors += len(lifted.row_errors)
+            payload = self.minter.payload(fetched.sha256)
             for record in lifted.records:
                 _merge_into(records, record, payload, warnings)
-        verdicts = self.charter.validate(list(records.values()))
-        accepted = [v for v in verdicts if v.accepted]
-        rejected = [v for v in verdicts if not v.accepted]
-        for verdict in accepted:
-            warnings += [f"{verdict.record.subject.value}: {w.message['en']}" for w in verdict.warnings]
-        if not attempted_documents or len(failed_documents) >= len(attempted_documents):
-            facts.status = "failed"
-        elif failed_documents or rejected or failed_rows:
-            facts.status = "partial"
-        # The run ends as it commits: its graphs carry prov:generatedAtTime = the run's prov:endedAtTime.
-        facts.ended_at = now_iso()
-        counts = self._commit(source, facts, accepted, rejected, failed_documents, payload_quads)
-        counts["warned"] = len(warnings)
-        facts.counts = counts
-        self.store.add_quads(self.prov.run(facts))
-        self.progress(f"[{source.id}] {facts.status}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-        for message in facts.errors:
-            self.progress(f"[{source.id}] error: {message}")
-        return RunSummary(source.id, run.value, facts.status, counts, facts.errors, warnings)
+        return records
+
+    def _with_unchanged_bodies(self, fetches: _Fetches, state: SourceState) -> list[Fetched]:
+        """Documents answered 304 are lifted again from the payload kept last time."""
+        bodies = list(fetches.fetched)
+        seen = {f.url for f in bodies}
+        for document in fetches.unchanged:
+            sha = state.documents.get(document, DocumentState()).sha256
+            if document in seen or sha is None:
+                continue
+            body = payloads.read(self.data, sha)
+            if body is None:
+                fetches.failed.add(document)
+                continue
+            bodies.append(Fetched(url=document, body=body, content_type=None, fetched_at=now_iso()))
+        return bodies
 
     def _documents(self, source: Source, policy: FetchPolicy, facts: RunFacts) -> tuple[list[str], set[str]]:
         """The documents to fetch, and the configured URLs that could not even be listed."""
@@ -179,59 +324,62 @@ class Pipeline:
             }} }}""")
         return {r["g"].value: (r["hash"].value, r["doc"].value, r["subject"].value) for r in rows}
 
-    def _commit(self, source: Source, facts: RunFacts, accepted: list[Verdict], rejected: list[Verdict],
-                failed_documents: set[str], payload_quads: list[Quad]) -> dict[str, int]:
-        existing = self._existing_graphs(source.id)
-        counts = {"added": 0, "updated": 0, "unchanged": 0, "removed": 0,
-                  "accepted": len(accepted), "rejected": len(rejected)}
-        self._describe_payloads(payload_quads)
-        if facts.status == "failed":
-            return counts
-        graph_of = {v.record.subject.value: self.minter.graph(source.id, v.record.graph_key).value
-                    for v in accepted + rejected}
-        kept: set[str] = set()
+    # -- commit ----------------------------------------------------------------------------------
+
+    def _commit(self, source: Source, facts: RunFacts, records: dict[str, Record], graph_of: dict[str, str],
+                accepted: list[Verdict], rejected: list[Verdict], existing: dict[str, tuple[str, str, str]],
+                fetches: _Fetches) -> dict[str, int]:
+        validated = {v.record.subject.value for v in accepted + rejected}
+        unchanged = sum(1 for subject in records if subject not in validated)
+        counts = {"added": 0, "updated": 0, "unchanged": unchanged, "removed": 0,
+                  "accepted": len(accepted) + unchanged, "rejected": len(rejected)}
+        kept = {graph_of[subject] for subject in records if subject not in validated}
+        changed: list[Record] = []
         for verdict in accepted:
-            record = verdict.record
-            graph = NamedNode(graph_of[record.subject.value])
-            kept.add(graph.value)
-            previous = existing.get(graph.value)
-            if previous is not None and previous[0] == record.content_hash:
-                counts["unchanged"] += 1
-                continue
-            counts["updated" if previous else "added"] += 1
-            self.store.replace_graph(graph, record.quads)
-            self.store.remove_matching(graph, None, self.meta)
-            self.store.add_quads(self.prov.record_graph(GraphFacts(
-                graph=graph, subject=record.subject, kind=record.kind, source_id=source.id,
+            graph = graph_of[verdict.record.subject.value]
+            kept.add(graph)
+            counts["updated" if graph in existing else "added"] += 1
+            changed.append(verdict.record)
+        rejected_graphs = {graph_of[v.record.subject.value] for v in rejected}
+        removed = [(graph, subject) for graph, (_, document, subject) in existing.items()
+                   if graph not in kept and not _under(document, fetches.failed)]
+        counts["removed"] = len(removed)
+
+        replaced = [NamedNode(graph_of[r.subject.value]) for r in changed if graph_of[r.subject.value] in existing]
+        gone = [NamedNode(graph) for graph, _ in removed]
+        self.store.drop_graphs(replaced + gone)
+        self.store.remove_descriptions(replaced + gone, self.meta)
+        lines: list[str] = []
+        for record in changed:
+            graph = graph_of[record.subject.value]
+            lines += [f"{line[:-2]} <{graph}> ." for line in record.triples]
+            lines += self.prov.record_graph_lines(GraphFacts(
+                graph=NamedNode(graph), subject=record.subject, kind=record.kind, source_id=source.id,
                 document=record.document, run=facts.run, generated_at=facts.ended_at, license=source.license,
                 content_hash=record.content_hash, payload=record.payload, upstream_graphs=record.upstream_graphs,
-            )))
-        for graph_iri, (_, document, subject) in existing.items():
-            if graph_iri in kept or _under(document, failed_documents):
-                continue  # a document (or folder) that failed this time keeps its records
-            reason = "rejected by the charter" if graph_iri in graph_of.values() else "left the feed"
-            self._tombstone(NamedNode(graph_iri), NamedNode(subject), source.id, facts.run, reason)
-            counts["removed"] += 1
+            ))
+        self.store.load_nquads("\n".join(lines).encode("utf-8"))
+        for graph, subject in removed:
+            reason = "rejected by the charter" if graph in rejected_graphs else "left the feed"
+            if any(document in fetches.gone for document in (existing[graph][1],)):
+                reason = "the feed answered 410 Gone for longer than gone_grace"
+            self.store.add_quads(self.prov.tombstone(NamedNode(graph), NamedNode(subject), source.id, facts.run,
+                                                     facts.ended_at, reason))
+        stamp = run_timestamp(facts.started_at)
+        history.write(self.data, source.id, stamp,
+                      [(graph_of[r.subject.value], r.triples) for r in changed] + [(g, []) for g, _ in removed])
+        path = quarantine.write(self.data, source.id, stamp, facts.run.value, rejected, graph_of)
         if rejected:
-            path = quarantine.write(self.data, source.id, run_timestamp(facts.started_at), facts.run.value,
-                                    rejected, graph_of)
             self.progress(f"[{source.id}] {len(rejected)} rejected record(s) kept in {path}")
-        else:
-            quarantine.write(self.data, source.id, run_timestamp(facts.started_at), facts.run.value, [], graph_of)
         return counts
 
     def _describe_payloads(self, payload_quads: list[Quad]) -> None:
         """The same bytes fetched again: their description says the latest fetch, once."""
-        for payload in {quad.subject for quad in payload_quads}:
-            assert isinstance(payload, NamedNode)
-            self.store.remove_matching(payload, None, self.meta)
+        subjects = list({quad.subject for quad in payload_quads if isinstance(quad.subject, NamedNode)})
+        self.store.remove_descriptions(subjects, self.meta)
         self.store.add_quads(payload_quads)
 
-    def _tombstone(self, graph: NamedNode, subject: NamedNode | None, source_id: str, run: NamedNode,
-                   reason: str) -> None:
-        self.store.drop_graph(graph)
-        self.store.remove_matching(graph, None, self.meta)
-        self.store.add_quads(self.prov.tombstone(graph, subject, source_id, run, now_iso(), reason))
+    # -- the whole hub ---------------------------------------------------------------------------
 
     def retire_removed_sources(self, known: set[str]) -> list[RunSummary]:
         """A source removed from sources.toml has its records tombstoned."""
@@ -241,16 +389,19 @@ class Pipeline:
         summaries = []
         prefix = self.minter.source("").value
         for row in rows:
-            source_iri = str(row["source"].value)
-            source_id = source_iri[len(prefix):]
+            source_id = str(row["source"].value)[len(prefix):]
             if source_id in known:
                 continue
             started = now_iso()
             facts = RunFacts(source_id, self.minter.run(source_id, run_timestamp(started)), started)
             existing = self._existing_graphs(source_id)
+            graphs = [NamedNode(graph) for graph in existing]
+            self.store.drop_graphs(graphs)
+            self.store.remove_descriptions(graphs, self.meta)
             for graph_iri, (_, _, subject) in existing.items():
-                self._tombstone(NamedNode(graph_iri), NamedNode(subject), source_id, facts.run,
-                                "source removed from sources.toml")
+                self.store.add_quads(self.prov.tombstone(NamedNode(graph_iri), NamedNode(subject), source_id,
+                                                         facts.run, started, "source removed from sources.toml"))
+            history.write(self.data, source_id, run_timestamp(started), [(g, []) for g in existing])
             facts.counts = {"removed": len(existing)}
             facts.ended_at = now_iso()
             self.store.add_quads(self.prov.run(facts))
@@ -271,6 +422,25 @@ class Pipeline:
             self.store.remove_matching(graph, None, self.meta)
             self.store.add_quads(self.prov.hub_graph(graph, title, at))
 
+    def recent_payloads(self) -> set[str]:
+        """The SHA-256 of the payloads used by each source's last runs: those are kept."""
+        rows = self.store.select(sparql_prefixes() + f"""
+            SELECT ?source ?run ?ended ?payload WHERE {{ GRAPH <{self.meta.value}> {{
+                ?run a hub:HarvestRun ; dcterms:source ?source ; prov:endedAtTime ?ended ; prov:used ?payload }} }}""")
+        runs: dict[str, dict[str, set[str]]] = {}
+        for row in rows:
+            runs.setdefault(row["source"].value, {}).setdefault(row["ended"].value, set()).add(
+                row["payload"].value.rsplit("/", 1)[-1])
+        keep: set[str] = set()
+        for by_end in runs.values():
+            for ended in sorted(by_end, reverse=True)[:KEEP_PAYLOAD_RUNS]:
+                keep |= by_end[ended]
+        return keep
+
+    def save_states(self) -> None:
+        for source_id, state in self._states.items():
+            harvest_state.save(self.data, source_id, state)
+
 
 def _under(document: str, failed: set[str]) -> bool:
     """A document failed itself, or lies in a folder URL that could not be listed."""
@@ -288,4 +458,3 @@ def _merge_into(records: dict[str, Record], record: Record, payload: NamedNode, 
     known = set(existing.triples)
     existing.triples = existing.triples + [line for line in record.triples if line not in known]
     existing.rehash()
-

@@ -7,6 +7,23 @@ import os
 from hub.datadir import DataDir
 
 
+def read(data: DataDir, sha256_hex: str) -> bytes | None:
+    try:
+        return (data.payloads / sha256_hex[:2] / sha256_hex).read_bytes()
+    except OSError:
+        return None
+
+
+def prune(data: DataDir, keep: set[str]) -> int:
+    """Deletes the payloads no recent run used; returns how many went."""
+    removed = 0
+    for path in data.payloads.glob("*/*"):
+        if path.is_file() and path.name not in keep and not path.name.endswith(".tmp"):
+            path.unlink()
+            removed += 1
+    return removed
+
+
 def keep(data: DataDir, sha256_hex: str, body: bytes) -> None:
     folder = data.payloads / sha256_hex[:2]
     path = folder / sha256_hex

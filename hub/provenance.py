@@ -39,6 +39,7 @@ class RunFacts:
     payloads: list[NamedNode] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    row_errors: int = 0  # rows, features or events that failed alone
 
 
 @dataclass
@@ -76,24 +77,27 @@ class ProvenanceWriter:
            graph: NamedNode | None = None) -> Quad:
         return Quad(s, p, o, graph or self.meta)
 
-    def record_graph(self, facts: GraphFacts) -> list[Quad]:
-        g = facts.graph
-        quads = [
-            self._q(g, A, term(HUB, "RecordGraph")),
-            self._q(g, term(DCTERMS, "source"), self.minter.source(facts.source_id)),
-            self._q(g, term(PROV, "wasDerivedFrom"), NamedNode(facts.document)),
-            self._q(g, term(HUB, "document"), NamedNode(facts.document)),
-            self._q(g, term(PROV, "wasGeneratedBy"), facts.run),
-            self._q(g, term(PROV, "generatedAtTime"), _time(facts.generated_at)),
-            self._q(g, term(DCTERMS, "license"), NamedNode(facts.license)),
-            self._q(g, term(HUB, "contentHash"), Literal(facts.content_hash)),
-            self._q(g, term(HUB, "recordSubject"), facts.subject),
-            self._q(g, term(HUB, "recordKind"), Literal(facts.kind)),
+    def record_graph_lines(self, facts: GraphFacts) -> list[str]:
+        """A record graph's description as N-Quads lines: written for every changed record of a
+        100k-record feed, so it is built as text rather than as term objects."""
+        g, meta = f"<{facts.graph.value}>", f"<{self.meta.value}>"
+        document = f"<{facts.document}>"
+        lines = [
+            f"{g} <{RDF}type> <{HUB}RecordGraph> {meta} .",
+            f"{g} <{DCTERMS}source> <{self.minter.source(facts.source_id).value}> {meta} .",
+            f"{g} <{PROV}wasDerivedFrom> {document} {meta} .",
+            f"{g} <{HUB}document> {document} {meta} .",
+            f"{g} <{PROV}wasGeneratedBy> <{facts.run.value}> {meta} .",
+            f"{g} <{PROV}generatedAtTime> {_time(facts.generated_at)} {meta} .",
+            f"{g} <{DCTERMS}license> <{facts.license}> {meta} .",
+            f"{g} <{HUB}contentHash> {Literal(facts.content_hash)} {meta} .",
+            f"{g} <{HUB}recordSubject> <{facts.subject.value}> {meta} .",
+            f"{g} <{HUB}recordKind> {Literal(facts.kind)} {meta} .",
         ]
         if facts.payload is not None:
-            quads.append(self._q(g, term(HUB, "payload"), facts.payload))
-        quads.extend(self._q(g, term(PROV, "wasDerivedFrom"), NamedNode(u)) for u in facts.upstream_graphs)
-        return quads
+            lines.append(f"{g} <{HUB}payload> <{facts.payload.value}> {meta} .")
+        lines += [f"{g} <{PROV}wasDerivedFrom> <{upstream}> {meta} ." for upstream in facts.upstream_graphs]
+        return lines
 
     def tombstone(self, graph: NamedNode, subject: NamedNode | None, source_id: str, run: NamedNode,
                   at: str, reason: str) -> list[Quad]:

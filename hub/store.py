@@ -128,6 +128,24 @@ class WorkingStore(_Queryable):
         """Fast, non-transactional load: atomicity comes from generations."""
         self._store.bulk_load(data, format=RdfFormat.N_QUADS)
 
+    def load_nquads(self, data: bytes) -> None:
+        """Graph Store POST of N-Quads: bulk for large loads, transactional for small ones."""
+        if len(data) > 4_000_000:
+            self._store.bulk_load(data, format=RdfFormat.N_QUADS)
+        elif data:
+            self._store.load(data, format=RdfFormat.N_QUADS)
+
+    def drop_graphs(self, graphs: Iterable[NamedNode]) -> None:
+        for graph in graphs:
+            self.drop_graph(graph)
+
+    def remove_descriptions(self, subjects: Sequence[NamedNode], graph: NamedNode, chunk: int = 5000) -> None:
+        """DELETE every statement about these subjects in one graph (one SPARQL Update per chunk)."""
+        for start in range(0, len(subjects), chunk):
+            values = " ".join(str(subject) for subject in subjects[start:start + chunk])
+            self._store.update(f"DELETE {{ GRAPH {graph} {{ ?s ?p ?o }} }} "
+                               f"WHERE {{ VALUES ?s {{ {values} }} GRAPH {graph} {{ ?s ?p ?o }} }}")
+
     def checkpoint(self, target: Path) -> None:
         """A RocksDB checkpoint (hard links) of the store into a folder that must not exist."""
         self._store.flush()

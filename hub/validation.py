@@ -10,6 +10,7 @@ rejects its neighbours; a record no shape targets is rejected.
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from collections import defaultdict
 from collections.abc import Sequence
@@ -85,6 +86,14 @@ class Charter:
         for path in self.shape_files():
             quads.extend(parse(path=str(path), format=RdfFormat.TURTLE))
         return quads
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Changes whenever the shapes or the vocabulary change: records then are validated anew."""
+        digest = hashlib.sha256()
+        for path in [*self.shape_files(), *self.vocabulary.turtle_files()]:
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        return digest.hexdigest()
 
     @cached_property
     def target_classes(self) -> frozenset[str]:
