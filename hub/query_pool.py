@@ -42,6 +42,7 @@ class Answer:
     title: str = ""
     detail: str = ""
     body: Iterator[bytes] = field(default_factory=lambda: iter(()))
+    whole: bytes | None = None  # the full body, when it came in one message
 
 
 class _Worker:
@@ -134,6 +135,9 @@ class QueryPool:
         if message[0] == "error":
             self._idle.put(worker)
             return Answer(message[1], title=message[2], detail=message[3])
+        if message[0] == "whole":
+            self._idle.put(worker)
+            return Answer(200, message[1], message[2], whole=message[3])
         _, media_type, truncated = message
         return Answer(200, media_type, truncated, body=self._body(worker, ends))
 

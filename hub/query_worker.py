@@ -6,6 +6,7 @@ moves to the next one between queries. It negotiates the result format with the 
 header, caps the rows at `max_rows`, and sends the response back as serialized bytes, chunk by chunk:
 
     ("error", status, title, detail)           the query got no answer
+    ("whole", media_type, truncated, bytes)    an answer smaller than one chunk, in one message
     ("head", media_type, truncated)            then ("data", bytes)* and ("end",)
 """
 
@@ -51,22 +52,41 @@ def syntax_message(message: str) -> str:
 
 
 class ChunkWriter:
-    """A binary file-like object that sends what it is given in chunks of about 64 KiB."""
+    """A binary file-like object that sends what it is given in chunks of about 64 KiB.
 
-    def __init__(self, conn: Connection) -> None:
+    Most answers are small: one that ends before its first chunk is full leaves in a single message,
+    which saves the server two round trips through the pipe.
+    """
+
+    def __init__(self, conn: Connection, media_type: str, truncated: bool) -> None:
         self.conn = conn
+        self.head = ("head", media_type, truncated)
+        self.head_sent = False
         self.buffer = bytearray()
 
     def write(self, data: bytes) -> int:
         self.buffer += data
         if len(self.buffer) >= CHUNK:
-            self.flush()
+            self._send_chunk()
         return len(data)
 
     def flush(self) -> None:
+        """Only `close` sends a last partial chunk: pyoxigraph may flush after every few triples."""
+
+    def _send_chunk(self) -> None:
+        if not self.head_sent:
+            self.conn.send(self.head)
+            self.head_sent = True
+        self.conn.send(("data", bytes(self.buffer)))
+        self.buffer.clear()
+
+    def close(self) -> None:
+        if not self.head_sent:
+            self.conn.send(("whole", self.head[1], self.head[2], bytes(self.buffer)))
+            return
         if self.buffer:
-            self.conn.send(("data", bytes(self.buffer)))
-            self.buffer.clear()
+            self._send_chunk()
+        self.conn.send(("end",))
 
 
 def answer(store: ReadOnlyStore, job: Job, conn: Connection) -> None:
@@ -101,20 +121,15 @@ def _solutions(result: QueryBoolean | QuerySolutions, job: Job, conn: Connection
                                            "text/csv, text/tab-separated-values")
     media_type, fmt = chosen
     if isinstance(result, QueryBoolean):
-        body = result.serialize(format=fmt) or b""
-        conn.send(("head", media_type, False))
-        conn.send(("data", body))
-        conn.send(("end",))
+        conn.send(("whole", media_type, False, result.serialize(format=fmt) or b""))
         return
     variables = [v.value for v in result.variables]
     width = range(len(variables))
     rows: list[list[Any]] = [[solution[i] for i in width] for solution in islice(result, job.max_rows + 1)]
     truncated = len(rows) > job.max_rows
-    conn.send(("head", media_type, truncated))
-    writer = ChunkWriter(conn)
+    writer = ChunkWriter(conn, media_type, truncated)
     write_solutions(fmt, variables, rows[:job.max_rows], writer.write)
-    writer.flush()
-    conn.send(("end",))
+    writer.close()
 
 
 def _graph(result: Any, job: Job, conn: Connection) -> None:
@@ -129,12 +144,10 @@ def _graph(result: Any, job: Job, conn: Connection) -> None:
     items: list[Any] = triples
     if fmt in (RdfFormat.N_QUADS, RdfFormat.TRIG):
         items = [Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in triples]
-    conn.send(("head", media_type, truncated))
-    writer = ChunkWriter(conn)
+    writer = ChunkWriter(conn, media_type, truncated)
     prefixes = PREFIXES if fmt in (RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.RDF_XML) else None
     serialize(items, cast(IO[bytes], writer), fmt, prefixes=prefixes)
-    writer.flush()
-    conn.send(("end",))
+    writer.close()
 
 
 def main(conn: Connection, data_dir: str) -> None:

@@ -161,4 +161,6 @@ async def _answer(request: Request, params: dict[str, list[str]]) -> Response:
     headers = {"Vary": "Accept"}
     if answer.truncated:
         headers[TRUNCATED_HEADER] = f"max-rows={pool(request).max_rows}"
+    if answer.whole is not None:
+        return Response(answer.whole, media_type=answer.media_type, headers=headers)
     return StreamingResponse(answer.body, media_type=answer.media_type, headers=headers)
