@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -260,3 +261,13 @@ def test_service_allow_list(harvested: tuple[Settings, HarvestSummary]) -> None:
     finally:
         canary.close()
         server.shutdown()
+
+
+def test_serve_refuses_bad_query_options(tmp_path: Path) -> None:
+    from hub.cli import main
+
+    assert main(["--data", str(tmp_path), "serve", "--query-workers", "1"]) == 2
+    for bad in (["--query-deadline", "0"], ["--max-rows", "-5"], ["--query-workers", "two"]):
+        with pytest.raises(SystemExit) as exited:
+            main(["--data", str(tmp_path), "serve", *bad])
+        assert exited.value.code == 2
