@@ -163,6 +163,9 @@ class QueryPool:
                 if message[0] == "end":
                     finished = True
                     return
+                if message[0] == "error":
+                    # Writing failed after the head was sent: all that is left is to cut the response.
+                    raise RuntimeError(f"the answer could not be written: {message[3]}")
                 yield message[1]
         except DeadlinePassed:
             # The head is sent: all the client can see is a response that ends early.

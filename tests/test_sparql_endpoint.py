@@ -271,3 +271,24 @@ def test_serve_refuses_bad_query_options(tmp_path: Path) -> None:
         with pytest.raises(SystemExit) as exited:
             main(["--data", str(tmp_path), "serve", *bad])
         assert exited.value.code == 2
+
+
+def test_workers_move_to_the_newest_generation_between_queries(tmp_path: Path) -> None:
+    from hub.cli import main
+
+    settings = Settings(sources_path=Path("examples/sources.toml"), data_dir=tmp_path / "data", base_iri=BASE)
+    first, second = tmp_path / "a.nt", tmp_path / "b.nt"
+    first.write_text("<https://a.example/s> <https://a.example/p> <https://a.example/o> .\n", encoding="utf-8")
+    second.write_text("<https://b.example/s> <https://b.example/p> <https://b.example/o> .\n", encoding="utf-8")
+    load = ["--data", str(settings.data_dir), "--base-iri", BASE, "load"]
+    with app_client(settings) as client:
+        assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 503  # nothing published yet
+        assert main([*load, str(first), "--graph", "https://a.example/g"]) == 0
+        for _ in range(4):  # every worker, whichever answers
+            assert client.get("/sparql", params={"query": "ASK { GRAPH <https://a.example/g> {} }"}).json()["boolean"]
+        assert main([*load, str(second), "--graph", "https://b.example/g"]) == 0
+        every_graph = "SELECT DISTINCT ?g { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"
+        for _ in range(4):
+            response = client.get("/sparql", params={"query": every_graph})
+            graphs = [row["g"]["value"] for row in response.json()["results"]["bindings"]]
+            assert graphs == [f"{BASE}graph/meta", "https://a.example/g", "https://b.example/g"]

@@ -69,6 +69,8 @@ async def sparql_post(request: Request) -> Response:
     media_type, _, parameters = content_type.partition(";")
     media_type = media_type.strip().lower()
     charset = _charset(parameters)
+    if media_type == "application/sparql-update":
+        return _refuse_update()  # whatever its charset: the answer would be no anyway
     body = await request.body()
     try:
         params = _decode_form(request.url.query, "the query string")
@@ -81,8 +83,6 @@ async def sparql_post(request: Request) -> Response:
             if "query" in params:
                 raise BadRequest(400, "Two queries", "a direct POST carries the query in its body, not in the URL")
             params["query"] = [_utf8(body, "the request body")]
-        elif media_type == "application/sparql-update":
-            return _refuse_update()
         elif not media_type:
             raise BadRequest(415, "Missing media type",
                              "say Content-Type: application/x-www-form-urlencoded or application/sparql-query")
