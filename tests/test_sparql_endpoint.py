@@ -292,3 +292,17 @@ def test_workers_move_to_the_newest_generation_between_queries(tmp_path: Path) -
             response = client.get("/sparql", params={"query": every_graph})
             graphs = [row["g"]["value"] for row in response.json()["results"]["bindings"]]
             assert graphs == [f"{BASE}graph/meta", "https://a.example/g", "https://b.example/g"]
+
+
+def test_a_large_answer_streams_whole_in_every_format(client: TestClient) -> None:
+    count = client.get("/sparql", params={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"})
+    total = int(count.json()["results"]["bindings"][0]["n"]["value"])
+    for _ in range(3):  # and the workers come back to the pool after each stream
+        response = client.get("/sparql", params={"query": "SELECT * { ?s ?p ?o }"})
+        assert len(response.content) > 64 * 1024  # more than one chunk: the streamed path
+        assert len(response.json()["results"]["bindings"]) == total
+    tsv = client.get("/sparql", params={"query": "SELECT * { ?s ?p ?o }"},
+                     headers={"Accept": "text/tab-separated-values"})
+    assert len(tsv.text.splitlines()) == total + 1
+    turtle = client.get("/sparql", params={"query": "CONSTRUCT WHERE { ?s ?p ?o }"})
+    assert len(turtle.content) > 64 * 1024 and len(list(parse(turtle.content, format=RdfFormat.TURTLE))) > 0
