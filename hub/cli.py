@@ -15,6 +15,7 @@ from hub.config import ConfigError, Settings, load_sources
 from hub.datadir import BaseIriMismatch, DataDir
 from hub.iris import Minter
 from hub.lock import HarvestRunning
+from hub.query_pool import DEFAULT_DEADLINE, DEFAULT_MAX_ROWS, default_workers
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -38,6 +39,22 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the published data over HTTP")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--query-deadline", type=_positive_float, default=DEFAULT_DEADLINE, metavar="S",
+                       help=f"stop a SPARQL query after S seconds with 503 (default {DEFAULT_DEADLINE:g})")
+    serve.add_argument("--max-rows", type=_positive_int, default=DEFAULT_MAX_ROWS, metavar="N",
+                       help=f"cap SPARQL results at N rows or triples; the Results-Truncated header says when "
+                            f"(default {DEFAULT_MAX_ROWS})")
+    serve.add_argument("--service-allow", action="append", default=[], metavar="IRI",
+                       help="a SPARQL endpoint that queries may call with SERVICE (repeatable; none by default)")
+    serve.add_argument("--query-workers", type=_positive_int, default=default_workers(), metavar="N",
+                       help="query worker processes, at least 2 (default: the number of CPUs, at least 2)")
+
+    load = commands.add_parser("load", help="load a file into a named graph, described as loaded by an administrator")
+    load.add_argument("file", metavar="FILE")
+    load.add_argument("--graph", required=True, metavar="IRI", help="the named graph to (re)place")
+    load.add_argument("--format", metavar="TYPE", help="media type or extension (default: from the file name)")
+    load.add_argument("--license", metavar="IRI", help="the licence of the loaded data")
+    load.add_argument("--by", metavar="NAME", help="who loads it (default: the user running the command)")
 
     validate = commands.add_parser("validate", help="check a document against the charter, as a harvest would")
     validate.add_argument("file", metavar="FILE")
@@ -57,6 +74,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings.resolve(args.sources, args.data, args.base_iri)
@@ -64,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command not in ("validate", "mapping"):
             DataDir(settings.data_dir).record_base_iri(settings.base_iri)
         handler = {"harvest": _harvest, "serve": _serve, "validate": _validate, "sources": _sources,
-                   "mapping": _mapping}[args.command]
+                   "mapping": _mapping, "load": _load}[args.command]
         return handler(settings, args)
     except BaseIriMismatch as error:
         print(f"mutualisons: {error}", file=sys.stderr)
@@ -95,10 +126,35 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from hub.api.app import create_app
+    from hub.api.sparql import SparqlOptions
 
-    print(f"serving {settings.data_dir} on http://{args.host}:{args.port}/ (base IRI {settings.base_iri})",
+    if args.query_workers < 2:
+        print("mutualisons: --query-workers must be at least 2, so that one slow query never blocks all",
+              file=sys.stderr)
+        return EXIT_USAGE
+    options = SparqlOptions(deadline=args.query_deadline, max_rows=args.max_rows,
+                            service_allow=tuple(args.service_allow), workers=args.query_workers)
+    print(f"serving {settings.data_dir} on http://{args.host}:{args.port}/ (base IRI {settings.base_iri}; "
+          f"SPARQL deadline {options.deadline:g} s, {options.max_rows} rows, {options.workers} workers)",
           file=sys.stderr)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(create_app(settings, options), host=args.host, port=args.port, log_level="info")
+    return EXIT_OK
+
+
+def _load(settings: Settings, args: argparse.Namespace) -> int:
+    from hub.admin_load import LoadError, load_file
+
+    try:
+        loaded = load_file(settings, Path(args.file), args.graph, who=args.by, license_iri=args.license,
+                           rdf_format=args.format)
+    except LoadError as error:
+        print(f"mutualisons: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except HarvestRunning as error:
+        print(f"mutualisons: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"loaded {loaded.triples} triples into <{loaded.graph}> (sha256 {loaded.sha256}); "
+          f"published generation {loaded.generation}")
     return EXIT_OK
 
 

@@ -28,7 +28,7 @@ from hub.iris import Minter, run_timestamp
 from hub.lifting import lift_document
 from hub.lock import WriterLock
 from hub.namespaces import sparql_prefixes
-from hub.provenance import GraphFacts, PayloadFacts, ProvenanceWriter, RunFacts
+from hub.provenance import META_TITLE, GraphFacts, PayloadFacts, ProvenanceWriter, RunFacts
 from hub.records import Record
 from hub.store import WorkingStore
 from hub.validation import Charter, Verdict
@@ -417,7 +417,7 @@ class Pipeline:
         for source in sources:
             quads += self.prov.source_description(source, source.urls)
         self.store.replace_graph(sources_graph, quads)
-        for graph, title in ((self.meta, "Provenance of every graph the hub serves"),
+        for graph, title in ((self.meta, META_TITLE),
                              (sources_graph, "The sources the hub harvests (DCAT)")):
             self.store.remove_matching(graph, None, self.meta)
             self.store.add_quads(self.prov.hub_graph(graph, title, at))

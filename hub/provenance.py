@@ -17,6 +17,7 @@ from hub.namespaces import DCAT, DCTERMS, FOAF, HUB, PROV, RDF, RDFS, XSD, term
 
 A = term(RDF, "type")
 HUB_LICENSE = NamedNode("https://creativecommons.org/publicdomain/zero/1.0/")
+META_TITLE = "Provenance of every graph the hub serves"
 
 
 def _time(value: str) -> Literal:
@@ -66,6 +67,18 @@ class GraphFacts:
     content_hash: str
     payload: NamedNode | None = None
     upstream_graphs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AdminGraphFacts:
+    """A graph an administrator loaded with `mutualisons load`: who, when, which file."""
+
+    graph: NamedNode
+    loaded_by: str
+    loaded_at: str
+    file_name: str
+    sha256: str
+    license: NamedNode | None = None
 
 
 class ProvenanceWriter:
@@ -154,6 +167,19 @@ class ProvenanceWriter:
             self._q(graph, term(PROV, "generatedAtTime"), _time(at)),
             self._q(graph, term(DCTERMS, "license"), HUB_LICENSE),
         ]
+
+    def admin_graph(self, facts: AdminGraphFacts) -> list[Quad]:
+        g = facts.graph
+        quads = [
+            self._q(g, A, term(HUB, "AdminGraph")),
+            self._q(g, term(HUB, "loadedBy"), Literal(facts.loaded_by)),
+            self._q(g, term(PROV, "generatedAtTime"), _time(facts.loaded_at)),
+            self._q(g, term(HUB, "fileName"), Literal(facts.file_name)),
+            self._q(g, term(HUB, "fileHash"), Literal(f"sha256:{facts.sha256}")),
+        ]
+        if facts.license is not None:
+            quads.append(self._q(g, term(DCTERMS, "license"), facts.license))
+        return quads
 
     def source_description(self, source: Source, documents: Iterable[str]) -> list[Quad]:
         """A source as a dcat:Dataset, in the sources graph."""

@@ -34,18 +34,20 @@ class _Queryable:
         *,
         default_graphs: Sequence[NamedNode] | None = None,
         named_graphs: Sequence[NamedNode] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         """Runs a query. With no dataset given, the default graph is the union of the named graphs.
 
         With a dataset given (SPARQL Protocol `default-graph-uri` / `named-graph-uri`), it is exactly
-        that dataset: an absent list is empty.
+        that dataset: an absent list is empty. `base_iri` resolves the query's relative IRIs.
         """
         if default_graphs is None and named_graphs is None:
-            return self._store.query(sparql, use_default_graph_as_union=True)
+            return self._store.query(sparql, use_default_graph_as_union=True, base_iri=base_iri)
         return self._store.query(
             sparql,
             default_graph=list(default_graphs or []),
             named_graphs=list(named_graphs or []),
+            base_iri=base_iri,
         )
 
     def select(self, sparql: str) -> list[dict[str, Any]]:

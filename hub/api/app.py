@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 
 from hub import __version__
-from hub.api import collections, events, health, provenance, sources, sparql
+from hub.api import collections, events, health, provenance, query_page, sources, sparql, void
 from hub.api.deps import problem
+from hub.api.sparql import TRUNCATED_HEADER, SparqlOptions
 from hub.config import Settings
+from hub.query_pool import QueryPool
 from hub.reader import NotPublished, PublishedReader
 
 DESCRIPTION = """
@@ -19,17 +25,33 @@ it came from. Query it with SPARQL at `/sparql`, or read organisations as JSON-L
 """
 
 
-def create_app(settings: Settings) -> FastAPI:
-    app = FastAPI(title="Mutualisons hub", version=__version__, description=DESCRIPTION)
+def create_app(settings: Settings, sparql_options: SparqlOptions | None = None) -> FastAPI:
+    sparql_options = sparql_options or SparqlOptions()
+    # The query workers start on the first query and stop with the application.
+    query_pool = QueryPool(settings.data_dir, workers=sparql_options.workers, deadline=sparql_options.deadline,
+                           max_rows=sparql_options.max_rows, base_iri=f"{settings.base_iri}sparql")
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            query_pool.close()
+
+    app = FastAPI(title="Mutualisons hub", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.reader = PublishedReader(settings)
     app.state.settings = settings
+    app.state.sparql_options = sparql_options
+    app.state.query_pool = query_pool
 
     @app.exception_handler(NotPublished)
     async def not_published(_: Request, error: NotPublished) -> JSONResponse:
         return problem(503, "No data published yet", str(error))
 
     # Map sites on other origins read the commons straight from the browser.
-    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"])
-    for module in (sparql, collections, events, provenance, sources, health):
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"],
+                       expose_headers=[TRUNCATED_HEADER])
+    for module in (sparql, void, collections, events, provenance, sources, health):
         app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=query_page.STATIC), name="static")
     return app

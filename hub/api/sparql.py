@@ -1,61 +1,125 @@
-"""`/sparql`: the SPARQL 1.1 query endpoint over the published generation. Read-only.
+"""`/sparql`: the query side of the SPARQL 1.1 Protocol over the published generation. Read-only.
 
-The default graph is the union of the public named graphs (the store's own default graph is empty).
-SERVICE and LOAD are refused before pyoxigraph sees the query: the hub never fetches on a stranger's
-behalf.
+- GET with `query=`, POST form-encoded, POST direct (`application/sparql-query`, UTF-8 only);
+  `default-graph-uri` / `named-graph-uri` (repeatable) override the query's own dataset. Without them
+  the default graph is the union of the public named graphs (the store's own default graph is empty).
+- Updates get 403, whether sent as `update=` or `application/sparql-update`: the hub's data changes
+  only through harvests (and `mutualisons load`), so every quad keeps its provenance.
+- SERVICE is refused before pyoxigraph sees the query unless every target is a constant IRI on the
+  allow-list; LOAD always is. Queries run in a pool of worker processes, killed at the deadline.
+- Without `query`: the query page when a browser asks for HTML, otherwise the Service Description.
 """
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
-from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from pyoxigraph import NamedNode
 
-from hub.api.deps import problem, reader
-from hub.reader import PublishedReader
+from hub.api import query_page
+from hub.api.deps import problem
+from hub.api.void import service_description_response
+from hub.query_pool import DEFAULT_DEADLINE, DEFAULT_MAX_ROWS, QueryPool
+from hub.sparql_formats import prefers_html
 from hub.sparql_guard import QueryRefused, check_query
 
 router = APIRouter(tags=["SPARQL"])
 
-SPARQL_JSON = "application/sparql-results+json"
-_POSITION = re.compile(r"^error at (?P<line>\d+):(?P<column>\d+): (?P<reason>.*)$", re.DOTALL)
-TURTLE = "text/turtle"
+TRUNCATED_HEADER = "Results-Truncated"
+
+@dataclass(frozen=True)
+class SparqlOptions:
+    """What `serve --query-deadline/--max-rows/--service-allow/--query-workers` set."""
+
+    deadline: float = DEFAULT_DEADLINE
+    max_rows: int = DEFAULT_MAX_ROWS
+    service_allow: tuple[str, ...] = ()
+    workers: int = 2
 
 
-@router.get("/sparql", summary="SPARQL 1.1 query (GET)")
-async def sparql_get(request: Request, hub: PublishedReader = Depends(reader)) -> Response:
-    params = parse_qs(request.url.query, keep_blank_values=True)
-    return await _answer(hub, params)
+class BadRequest(Exception):
+    def __init__(self, status: int, title: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.title, self.detail = status, title, detail
+
+
+@router.get("/sparql", summary="SPARQL 1.1 query (GET); without `query`, the query page or Service Description")
+async def sparql_get(request: Request) -> Response:
+    try:
+        params = _decode_form(request.url.query, "the query string")
+    except BadRequest as error:
+        return problem(error.status, error.title, error.detail)
+    if "update" in params:
+        return _refuse_update()
+    if "query" not in params:
+        if prefers_html(request.headers.get("accept")):
+            return HTMLResponse(query_page.render(options(request).deadline, options(request).max_rows),
+                                headers={"Vary": "Accept"})
+        return service_description_response(request)
+    return await _answer(request, params)
 
 
 @router.post("/sparql", summary="SPARQL 1.1 query (POST, form-encoded or application/sparql-query)")
-async def sparql_post(request: Request, hub: PublishedReader = Depends(reader)) -> Response:
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+async def sparql_post(request: Request) -> Response:
+    content_type = request.headers.get("content-type", "")
+    media_type, _, parameters = content_type.partition(";")
+    media_type = media_type.strip().lower()
+    charset = _charset(parameters)
+    if media_type == "application/sparql-update":
+        return _refuse_update()  # whatever its charset: the answer would be no anyway
     body = await request.body()
-    params = parse_qs(request.url.query, keep_blank_values=True)
-    if media_type == "application/x-www-form-urlencoded":
-        for key, values in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items():
-            params.setdefault(key, []).extend(values)
-    elif media_type == "application/sparql-query":
-        params["query"] = [body.decode("utf-8", "replace")]
-    elif media_type == "application/sparql-update":
+    try:
+        params = _decode_form(request.url.query, "the query string")
+        if charset not in (None, "utf-8", "utf8", "us-ascii"):
+            raise BadRequest(415, "Unsupported charset", f"the SPARQL Protocol takes UTF-8 only, not {charset}")
+        if media_type == "application/x-www-form-urlencoded":
+            for key, values in _decode_form(_utf8(body, "the form body"), "the form body").items():
+                params.setdefault(key, []).extend(values)
+        elif media_type == "application/sparql-query":
+            if "query" in params:
+                raise BadRequest(400, "Two queries", "a direct POST carries the query in its body, not in the URL")
+            params["query"] = [_utf8(body, "the request body")]
+        elif not media_type:
+            raise BadRequest(415, "Missing media type",
+                             "say Content-Type: application/x-www-form-urlencoded or application/sparql-query")
+        else:
+            raise BadRequest(415, "Unsupported media type",
+                             f"{media_type} is not a query: send application/x-www-form-urlencoded or "
+                             "application/sparql-query")
+    except BadRequest as error:
+        return problem(error.status, error.title, error.detail)
+    if "update" in params:
         return _refuse_update()
-    else:
-        return problem(415, "Unsupported media type",
-                       "send application/x-www-form-urlencoded or application/sparql-query")
-    return await _answer(hub, params)
+    return await _answer(request, params)
 
 
-def syntax_message(message: str) -> str:
-    """pyoxigraph says `error at 1:25: …`; say line and column in words."""
-    match = _POSITION.match(message)
-    if match:
-        return f"line {match['line']}, column {match['column']}: {match['reason']}"
-    return message
+def _charset(parameters: str) -> str | None:
+    for parameter in parameters.split(";"):
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"').lower()
+    return None
+
+
+def _utf8(data: bytes, where: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadRequest(400, "Not UTF-8", f"{where} is not UTF-8 at byte {error.start}: "
+                                           "the SPARQL Protocol takes UTF-8 only") from None
+
+
+def _decode_form(data: str, where: str) -> dict[str, list[str]]:
+    """Percent-decoding that refuses bytes that are not UTF-8 instead of replacing them."""
+    try:
+        return parse_qs(data, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError as error:
+        raise BadRequest(400, "Not UTF-8", f"{where} holds a value that is not UTF-8 (byte {error.start}): "
+                                           "the SPARQL Protocol takes UTF-8 only") from None
 
 
 def _refuse_update() -> Response:
@@ -64,38 +128,39 @@ def _refuse_update() -> Response:
                    "so every quad keeps its provenance")
 
 
-async def _answer(hub: PublishedReader, params: dict[str, list[str]]) -> Response:
-    if "update" in params:
-        return _refuse_update()
+def pool(request: Request) -> QueryPool:
+    query_pool: QueryPool = request.app.state.query_pool
+    return query_pool
+
+
+def options(request: Request) -> SparqlOptions:
+    sparql_options: SparqlOptions = request.app.state.sparql_options
+    return sparql_options
+
+
+async def _answer(request: Request, params: dict[str, list[str]]) -> Response:
     queries = params.get("query", [])
     if len(queries) != 1:
-        return problem(400, "Missing query", "give exactly one 'query' parameter")
+        return problem(400, "One query", f"give exactly one 'query' parameter (got {len(queries)})")
     query = queries[0]
     try:
-        check_query(query)
+        check_query(query, options(request).service_allow)
     except QueryRefused as error:
         return problem(400, "Query refused", str(error))
-    try:
-        default_graphs = [NamedNode(iri) for iri in params.get("default-graph-uri", [])]
-        named_graphs = [NamedNode(iri) for iri in params.get("named-graph-uri", [])]
-    except ValueError as error:
-        return problem(400, "Bad dataset", f"default-graph-uri and named-graph-uri take absolute IRIs: {error}")
-    published = hub.published()
-
-    def run() -> tuple[bytes, str]:
-        result = published.store.query(
-            query,
-            default_graphs=default_graphs or None,
-            named_graphs=named_graphs or None,
-        )
-        if isinstance(result, QuerySolutions | QueryBoolean):
-            return result.serialize(format=QueryResultsFormat.JSON) or b"", SPARQL_JSON
-        return result.serialize(format=RdfFormat.TURTLE) or b"", TURTLE
-
-    try:
-        content, media_type = await run_in_threadpool(run)
-    except SyntaxError as error:
-        return problem(400, "SPARQL syntax error", syntax_message(str(error)))
-    except (ValueError, OSError, RuntimeError) as error:
-        return problem(400, "Query failed", str(error))
-    return Response(content, media_type=media_type)
+    dataset: dict[str, tuple[str, ...] | None] = {}
+    for name, key in (("default-graph-uri", "default_graphs"), ("named-graph-uri", "named_graphs")):
+        values = params.get(name)
+        try:
+            dataset[key] = tuple(NamedNode(iri).value for iri in values) if values is not None else None
+        except ValueError as error:
+            return problem(400, "Bad dataset", f"default-graph-uri and named-graph-uri take absolute IRIs: {error}")
+    answer = await run_in_threadpool(pool(request).execute, query, accept=request.headers.get("accept"),
+                                     **dataset)
+    if answer.status != 200:
+        return problem(answer.status, answer.title, answer.detail)
+    headers = {"Vary": "Accept"}
+    if answer.truncated:
+        headers[TRUNCATED_HEADER] = f"max-rows={pool(request).max_rows}"
+    if answer.whole is not None:
+        return Response(answer.whole, media_type=answer.media_type, headers=headers)
+    return StreamingResponse(answer.body, media_type=answer.media_type, headers=headers)

@@ -1,0 +1,176 @@
+"""One SPARQL query worker: a separate process that answers one query at a time.
+
+pyoxigraph cannot cancel a running query, so queries run in worker processes that the pool can kill
+at a deadline (hub/query_pool.py). Each worker opens the newest published generation read-only and
+moves to the next one between queries. It negotiates the result format with the client's Accept
+header, caps the rows at `max_rows`, and sends the response back as serialized bytes, chunk by chunk:
+
+    ("error", status, title, detail)           the query got no answer
+    ("whole", media_type, truncated, bytes)    an answer smaller than one chunk, in one message
+    ("head", media_type, truncated)            then ("data", bytes)* and ("end",)
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+from dataclasses import dataclass
+from itertools import islice
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import IO, Any, cast
+
+from pyoxigraph import DefaultGraph, NamedNode, Quad, QueryBoolean, QuerySolutions, RdfFormat, serialize
+
+from hub import generations
+from hub.datadir import DataDir
+from hub.namespaces import PREFIXES
+from hub.sparql_formats import choose_graph_format, choose_solutions_format
+from hub.sparql_results import write_solutions
+from hub.store import ReadOnlyStore
+
+CHUNK = 64 * 1024
+_POSITION = re.compile(r"^error at (?P<line>\d+):(?P<column>\d+): (?P<reason>.*)$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Job:
+    query: str
+    default_graphs: tuple[str, ...] | None  # None: no dataset given, the union of the named graphs
+    named_graphs: tuple[str, ...] | None
+    accept: str | None
+    max_rows: int
+    base_iri: str | None = None  # resolves relative IRIs; the protocol lets it be the endpoint's own
+
+
+def syntax_message(message: str) -> str:
+    """pyoxigraph says `error at 1:25: …`; say line and column in words."""
+    match = _POSITION.match(message)
+    if match:
+        return f"line {match['line']}, column {match['column']}: {match['reason']}"
+    return message
+
+
+class ChunkWriter:
+    """A binary file-like object that sends what it is given in chunks of about 64 KiB.
+
+    Most answers are small: one that ends before its first chunk is full leaves in a single message,
+    which saves the server two round trips through the pipe.
+    """
+
+    def __init__(self, conn: Connection, media_type: str, truncated: bool) -> None:
+        self.conn = conn
+        self.head = ("head", media_type, truncated)
+        self.head_sent = False
+        self.buffer = bytearray()
+
+    def write(self, data: bytes) -> int:
+        self.buffer += data
+        if len(self.buffer) >= CHUNK:
+            self._send_chunk()
+        return len(data)
+
+    def flush(self) -> None:
+        """Only `close` sends a last partial chunk: pyoxigraph may flush after every few triples."""
+
+    def _send_chunk(self) -> None:
+        if not self.head_sent:
+            self.conn.send(self.head)
+            self.head_sent = True
+        self.conn.send(("data", bytes(self.buffer)))
+        self.buffer.clear()
+
+    def close(self) -> None:
+        if not self.head_sent:
+            self.conn.send(("whole", self.head[1], self.head[2], bytes(self.buffer)))
+            return
+        if self.buffer:
+            self._send_chunk()
+        self.conn.send(("end",))
+
+
+def answer(store: ReadOnlyStore, job: Job, conn: Connection) -> None:
+    dataset = job.default_graphs is not None or job.named_graphs is not None
+    try:
+        result = store.query(
+            job.query,
+            default_graphs=[NamedNode(i) for i in job.default_graphs or ()] if dataset else None,
+            named_graphs=[NamedNode(i) for i in job.named_graphs or ()] if dataset else None,
+            base_iri=job.base_iri,
+        )
+        if isinstance(result, QueryBoolean | QuerySolutions):
+            _solutions(result, job, conn)
+        else:
+            _graph(result, job, conn)
+    except SyntaxError as error:
+        conn.send(("error", 400, "SPARQL syntax error", syntax_message(str(error))))
+    except (ValueError, OSError, RuntimeError, TypeError) as error:
+        conn.send(("error", 400, "Query failed", str(error)))
+
+
+def _not_acceptable(conn: Connection, kind: str, offers: str) -> None:
+    conn.send(("error", 406, "Not acceptable", f"{kind} results are offered as {offers}; the Accept header "
+                                                  f"allows none of them"))
+
+
+def _solutions(result: QueryBoolean | QuerySolutions, job: Job, conn: Connection) -> None:
+    chosen = choose_solutions_format(job.accept)
+    if chosen is None:
+        kind = "ASK" if isinstance(result, QueryBoolean) else "SELECT"
+        return _not_acceptable(conn, kind, "application/sparql-results+json, application/sparql-results+xml, "
+                                           "text/csv, text/tab-separated-values")
+    media_type, fmt = chosen
+    if isinstance(result, QueryBoolean):
+        conn.send(("whole", media_type, False, result.serialize(format=fmt) or b""))
+        return
+    variables = [v.value for v in result.variables]
+    width = range(len(variables))
+    rows: list[list[Any]] = [[solution[i] for i in width] for solution in islice(result, job.max_rows + 1)]
+    truncated = len(rows) > job.max_rows
+    writer = ChunkWriter(conn, media_type, truncated)
+    write_solutions(fmt, variables, rows[:job.max_rows], writer.write)
+    writer.close()
+
+
+def _graph(result: Any, job: Job, conn: Connection) -> None:
+    chosen = choose_graph_format(job.accept)
+    if chosen is None:
+        return _not_acceptable(conn, "CONSTRUCT and DESCRIBE", "text/turtle, application/n-triples, "
+                                  "application/rdf+xml, application/ld+json, application/n-quads, application/trig")
+    media_type, fmt = chosen
+    triples: list[Any] = list(islice(result, job.max_rows + 1))
+    truncated = len(triples) > job.max_rows
+    triples = triples[:job.max_rows]
+    items: list[Any] = triples
+    if fmt in (RdfFormat.N_QUADS, RdfFormat.TRIG):
+        items = [Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in triples]
+    writer = ChunkWriter(conn, media_type, truncated)
+    prefixes = PREFIXES if fmt in (RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.RDF_XML) else None
+    serialize(items, cast(IO[bytes], writer), fmt, prefixes=prefixes)
+    writer.close()
+
+
+def main(conn: Connection, data_dir: str) -> None:
+    """The worker's loop: one job in, one answer out, until the pool closes the pipe."""
+    # Ctrl-C goes to the whole process group: the server shuts the pool down, not each worker.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    data = DataDir(Path(data_dir))
+    opened: tuple[int, ReadOnlyStore] | None = None
+    while True:
+        try:
+            job: Job = conn.recv()
+        except (EOFError, OSError):
+            return
+        generation = generations.current(data)
+        if generation is None:
+            conn.send(("error", 503, "No data published yet",
+                       "no generation has been published yet: run `mutualisons harvest`"))
+            continue
+        if opened is None or opened[0] != generation.number:
+            opened = None  # let go of the older generation before opening the newer one
+            try:
+                opened = (generation.number, ReadOnlyStore(generation.path))
+            except OSError as error:
+                conn.send(("error", 503, "Store unavailable", f"generation {generation.number}: {error}"))
+                continue
+        answer(opened[1], job, conn)
