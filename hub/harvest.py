@@ -84,7 +84,9 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
             progress("the last harvest was interrupted: working store rebuilt from the last generation")
         data.dirty_marker.touch()
         store = WorkingStore(data.working)
-        pipeline = Pipeline(store, data, Minter(settings.base_iri), Charter(), progress)
+        previous = generations.current(data)
+        pipeline = Pipeline(store, data, Minter(settings.base_iri), Charter(), progress,
+                            previous.number if previous else None)
         runs = [pipeline.run_source(source) for source in selected]
         runs += pipeline.retire_removed_sources(known)
         pipeline.describe_hub_graphs(sources)
@@ -92,7 +94,7 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
         generation = generations.publish(store, data)
         store.close()
         data.dirty_marker.unlink()
-        pipeline.save_states()
+        pipeline.save_states(generation.number, [source.id for source in sources])
         payloads.prune(data, keep)
     progress(f"published generation {generation.number}")
     return HarvestSummary(runs, generation.number)
@@ -120,7 +122,7 @@ class _Fetches:
 
 class Pipeline:
     def __init__(self, store: WorkingStore, data: DataDir, minter: Minter, charter: Charter,
-                 progress: Progress) -> None:
+                 progress: Progress, published_generation: int | None = None) -> None:
         self.store = store
         self.data = data
         self.minter = minter
@@ -129,6 +131,7 @@ class Pipeline:
         self.prov = ProvenanceWriter(minter)
         self.meta = minter.meta_graph()
         self._states: dict[str, SourceState] = {}
+        self.published_generation = published_generation
 
     # -- one source ------------------------------------------------------------------------------
 
@@ -144,7 +147,8 @@ class Pipeline:
                              max_bytes=source.max_bytes)
         new_state = SourceState(charter=self.charter.fingerprint, documents={})
         fetches, payload_quads = self._fetch_all(source, policy, facts, state, new_state, charter_unchanged)
-        existing = self._existing_graphs(source.id)
+        existing = self._existing_graphs(source.id, state)
+        new_state.records = {graph: list(facts_) for graph, facts_ in existing.items()}
         warnings: list[str] = []
 
         if fetches.attempted and not fetches.fetched and not fetches.failed and not fetches.gone \
@@ -183,7 +187,8 @@ class Pipeline:
         if facts.status == "failed":
             counts = {"added": 0, "updated": 0, "unchanged": 0, "removed": 0, "accepted": 0, "rejected": 0}
         else:
-            counts = self._commit(source, facts, records, graph_of, accepted, rejected, existing, fetches)
+            counts = self._commit(source, facts, records, graph_of, accepted, rejected, existing, fetches,
+                                  new_state)
         counts["warned"] = len(warnings)
         counts["documents"] = fetches.attempted
         counts["bytes"] = sum(len(f.body) for f in fetches.fetched)
@@ -315,8 +320,14 @@ class Pipeline:
                 documents.append(url)
         return documents, failed
 
-    def _existing_graphs(self, source_id: str) -> dict[str, tuple[str, str, str]]:
-        """graph IRI -> (content hash, document URL, subject) of the source's published records."""
+    def _existing_graphs(self, source_id: str, state: SourceState | None = None) -> dict[str, tuple[str, str, str]]:
+        """graph IRI -> (content hash, document URL, subject) of the source's published records.
+
+        The index saved with the source's state answers when it belongs to the generation the
+        working store holds; otherwise the meta graph does (a slower query at 100k records)."""
+        if state is not None and state.records is not None and state.generation is not None \
+                and state.generation == self.published_generation:
+            return {graph: (facts[0], facts[1], facts[2]) for graph, facts in state.records.items()}
         rows = self.store.select(sparql_prefixes() + f"""
             SELECT ?g ?hash ?doc ?subject WHERE {{ GRAPH <{self.meta.value}> {{
                 ?g a hub:RecordGraph ; dcterms:source <{self.minter.source(source_id).value}> ;
@@ -328,7 +339,7 @@ class Pipeline:
 
     def _commit(self, source: Source, facts: RunFacts, records: dict[str, Record], graph_of: dict[str, str],
                 accepted: list[Verdict], rejected: list[Verdict], existing: dict[str, tuple[str, str, str]],
-                fetches: _Fetches) -> dict[str, int]:
+                fetches: _Fetches, new_state: SourceState) -> dict[str, int]:
         validated = {v.record.subject.value for v in accepted + rejected}
         unchanged = sum(1 for subject in records if subject not in validated)
         counts = {"added": 0, "updated": 0, "unchanged": unchanged, "removed": 0,
@@ -365,6 +376,12 @@ class Pipeline:
                 reason = "the feed answered 410 Gone for longer than gone_grace"
             self.store.add_quads(self.prov.tombstone(NamedNode(graph), NamedNode(subject), source.id, facts.run,
                                                      facts.ended_at, reason))
+        index = dict(new_state.records or {})
+        for graph, _ in removed:
+            index.pop(graph, None)
+        for record in changed:
+            index[graph_of[record.subject.value]] = [record.content_hash, record.document, record.subject.value]
+        new_state.records = index
         stamp = run_timestamp(facts.started_at)
         history.write(self.data, source.id, stamp,
                       [(graph_of[r.subject.value], r.triples) for r in changed] + [(g, []) for g, _ in removed])
@@ -437,9 +454,22 @@ class Pipeline:
                 keep |= by_end[ended]
         return keep
 
-    def save_states(self) -> None:
+    def save_states(self, generation: int, configured: list[str]) -> None:
+        """After publication: the harvested sources' states, and the others' record indexes carried
+        over to the new generation (their records did not change)."""
         for source_id, state in self._states.items():
+            state.generation = generation
             harvest_state.save(self.data, source_id, state)
+        for source_id in harvest_state.sources_with_state(self.data):
+            if source_id in self._states:
+                continue
+            if source_id not in configured:
+                harvest_state.remove(self.data, source_id)
+                continue
+            state = harvest_state.load(self.data, source_id)
+            if state.generation is not None and state.generation == self.published_generation:
+                state.generation = generation
+                harvest_state.save(self.data, source_id, state)
 
 
 def _under(document: str, failed: set[str]) -> bool:

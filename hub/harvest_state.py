@@ -31,6 +31,10 @@ class SourceState:
     documents: dict[str, DocumentState] = field(default_factory=dict)
     last_status: str | None = None
     last_rejected: int = 0
+    # The source's published record graphs (graph IRI -> [content hash, document, subject]), valid for
+    # the generation named: with any other generation the pipeline asks the store instead.
+    generation: int | None = None
+    records: dict[str, list[str]] | None = None
 
 
 def _path(data: DataDir, source_id: str) -> Path:
@@ -44,12 +48,20 @@ def load(data: DataDir, source_id: str) -> SourceState:
         return SourceState()
     documents = {url: DocumentState(**values) for url, values in raw.get("documents", {}).items()}
     return SourceState(raw.get("charter"), raw.get("last_run_end"), documents, raw.get("last_status"),
-                       int(raw.get("last_rejected", 0)))
+                       int(raw.get("last_rejected", 0)), raw.get("generation"), raw.get("records"))
+
+
+def sources_with_state(data: DataDir) -> list[str]:
+    return sorted(path.stem for path in (data.private / "state").glob("*.json"))
+
+
+def remove(data: DataDir, source_id: str) -> None:
+    _path(data, source_id).unlink(missing_ok=True)
 
 
 def save(data: DataDir, source_id: str, state: SourceState) -> None:
     path = _path(data, source_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(asdict(state), indent=1), encoding="utf-8")
+    tmp.write_text(json.dumps(asdict(state), separators=(",", ":")), encoding="utf-8")
     os.replace(tmp, path)

@@ -11,11 +11,7 @@ from pathlib import Path
 
 from pyoxigraph import Quad, RdfFormat, serialize
 
-from harvesters.csv_table import lift_csv
 from harvesters.fetch import Fetched
-from harvesters.geojson import lift_geojson
-from harvesters.ical import lift_ical
-from harvesters.mapping import LiftContext, MappingError, load_mapping
 from harvesters.rdf import LiftError, detect_format, lift_rdf_nquads
 from hub.alignment import ALIGNMENT_MARKERS, AlignmentReport, align
 from hub.iris import Minter
@@ -97,6 +93,13 @@ def _mapped_format(configured: str | None, fetched: Fetched) -> str | None:
 def _lift_mapped(fetched: Fetched, format_name: str, mapping_path: Path | None, minter: Minter, source_id: str,
                  vocabulary: Vocabulary, language: str | None) -> tuple[list[Quad], list[str], list[str]]:
     """GeoJSON, CSV and iCalendar through their mapping, to quads in the hub vocabulary."""
+    # Imported here: the mapped formats' libraries (icalendar, shapely, …) cost a second of start-up
+    # that RDF feeds should not pay.
+    from harvesters.csv_table import lift_csv
+    from harvesters.geojson import lift_geojson
+    from harvesters.ical import lift_ical
+    from harvesters.mapping import LiftContext, MappingError, load_mapping
+
     mapping = None
     if mapping_path is not None:
         try:

@@ -61,28 +61,44 @@ def to_quads(lines: Iterable[str]) -> list[Quad]:
 
 
 def canonical_hash(triples: list[str]) -> str:
-    """`sha256:` + SHA-256 of the RDFC-1.0 canonical N-Quads of a set of triple lines.
+    """`sha256:` + SHA-256 of the RDFC-1.0 canonical N-Quads of a set of triple lines."""
+    return canonical_hash_of_tokens([split_line(line)[:3] for line in triples])
+
+
+def canonical_hash_of_tokens(statements: list[tuple[str, str, str]]) -> str:
+    """`sha256:` + SHA-256 of the RDFC-1.0 canonical N-Quads of (subject, predicate, object) tokens.
 
     Blank-node labels and order never count. When every blank node has a distinct first-degree
     hash (the usual tree of addresses and coordinates), RDFC-1.0 labels them in the order of those
     hashes, which is computed here directly; otherwise pyoxigraph's full RDFC-1.0 does it.
     """
-    unique = sorted(set(triples))
-    blanks = {token for line in unique for token in _blank_tokens(line)}
-    if not blanks:
-        return _digest(unique)
-    mentions: dict[str, list[str]] = defaultdict(list)
-    for line in unique:
-        for token in set(_blank_tokens(line)):
-            mentions[token].append(line)
+    unique = set(statements)
+    mentions: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for statement in unique:
+        subject, _, obj = statement
+        if subject[0] == "_":
+            mentions[subject].append(statement)
+        if obj[0] == "_" and obj != subject:
+            mentions[obj].append(statement)
+    if not mentions:
+        return _digest(sorted(f"{s} {p} {o} ." for s, p, o in unique))
     first_degree: dict[str, str] = {}
-    for blank in blanks:
-        rendered = sorted(_relabel(line, lambda t, b=blank: "_:a" if t == b else "_:z") for line in mentions[blank])
-        first_degree[blank] = hashlib.sha256("".join(r + "\n" for r in rendered).encode("utf-8")).hexdigest()
+    for blank, mentioned in mentions.items():
+        rendered = sorted(
+            f"{_mark(s, blank)} {p} {_mark(o, blank)} .\n" for s, p, o in mentioned
+        )
+        first_degree[blank] = hashlib.sha256("".join(rendered).encode("utf-8")).hexdigest()
     if len(set(first_degree.values())) != len(first_degree):
-        return _digest_by_pyoxigraph(unique)
-    labels = {blank: f"_:c14n{index}" for index, blank in enumerate(sorted(blanks, key=first_degree.__getitem__))}
-    return _digest(sorted(_relabel(line, labels.__getitem__) for line in unique))
+        return _digest_by_pyoxigraph(sorted(f"{s} {p} {o} ." for s, p, o in unique))
+    labels = {blank: f"_:c14n{index}" for index, blank in enumerate(sorted(mentions, key=first_degree.__getitem__))}
+    return _digest(sorted(f"{labels.get(s, s)} {p} {labels.get(o, o)} ." for s, p, o in unique))
+
+
+def _mark(token: str, blank: str) -> str:
+    """RDFC-1.0 first-degree form: the blank node in question is _:a, every other one _:z."""
+    if token[0] != "_":
+        return token
+    return "_:a" if token == blank else "_:z"
 
 
 def _digest(sorted_lines: list[str]) -> str:
@@ -93,15 +109,3 @@ def _digest_by_pyoxigraph(lines: list[str]) -> str:
     dataset = Dataset(Quad(q.subject, q.predicate, q.object, DefaultGraph()) for q in to_quads(lines))
     dataset.canonicalize(CanonicalizationAlgorithm.RDFC_1_0)
     return _digest(sorted(to_lines(dataset)))
-
-
-def _blank_tokens(line: str) -> list[str]:
-    subject, _, obj, _ = split_line(line)
-    return [token for token in (subject, obj) if token.startswith("_:")]
-
-
-def _relabel(line: str, rename: object) -> str:
-    subject, predicate, obj, _ = split_line(line)
-    new_subject = rename(subject) if subject.startswith("_:") else subject  # type: ignore[operator]
-    new_object = rename(obj) if obj.startswith("_:") else obj  # type: ignore[operator]
-    return f"{new_subject} {predicate} {new_object} ."

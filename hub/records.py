@@ -19,7 +19,7 @@ from pyoxigraph import DefaultGraph, NamedNode, Quad
 
 from hub.iris import Minter, short_hash
 from hub.namespaces import SCHEMA
-from hub.ntriples import RDF_TYPE_TOKEN, canonical_hash, split_line, to_lines, to_quads
+from hub.ntriples import RDF_TYPE_TOKEN, canonical_hash, canonical_hash_of_tokens, split_line, to_lines, to_quads
 from hub.vocabulary import ClassHierarchy
 
 # Properties whose value identifies a thing across edits, in order of preference.
@@ -104,7 +104,7 @@ def split_records(
     records: list[Record] = []
     reached: set[str] = set()
     for subject, kind in kinds.items():
-        triples, nodes = _closure(subject, by_subject, kinds, renamed)
+        statements, nodes = _closure(subject, by_subject, kinds, renamed)
         reached |= nodes
         upstream_graphs: set[str] = set()
         for node in nodes:
@@ -114,36 +114,36 @@ def split_records(
             subject=NamedNode(subject_token[1:-1]),
             kind=kind,
             types=sorted(set(types[subject])),
-            triples=triples,
+            triples=[f"{s} {p} {o} ." for s, p, o in statements],
             document=document,
             graph_key=minter.graph_key_for_subject(subject_token[1:-1]),
             upstream_graphs=sorted(upstream_graphs),
         )
-        record.rehash()
+        record.content_hash = canonical_hash_of_tokens(statements)
         records.append(record)
     orphans = sum(1 for subject in by_subject if subject not in reached)
     return SplitResult(records=records, orphan_subjects=orphans, warnings=warnings)
 
 
 def _closure(root: str, by_subject: dict[str, list[tuple[str, str]]], kinds: dict[str, str],
-             renamed: dict[str, str]) -> tuple[list[str], set[str]]:
-    """The record's lines: the root's statements and those of the non-record nodes it reaches."""
-    triples: list[str] = []
-    seen_lines: set[str] = set()
+             renamed: dict[str, str]) -> tuple[list[tuple[str, str, str]], set[str]]:
+    """The record's statements: the root's and those of the non-record nodes it reaches."""
+    statements: list[tuple[str, str, str]] = []
+    seen: set[tuple[str, str, str]] = set()
     visited = {root}
     stack = [root]
     while stack:
         current = stack.pop()
         current_token = renamed.get(current, current)
         for predicate, obj in by_subject.get(current, ()):
-            line = f"{current_token} {predicate} {renamed.get(obj, obj)} ."
-            if line not in seen_lines:
-                seen_lines.add(line)
-                triples.append(line)
+            statement = (current_token, predicate, renamed.get(obj, obj))
+            if statement not in seen:
+                seen.add(statement)
+                statements.append(statement)
             if obj[0] in "<_" and obj not in kinds and obj not in visited and obj in by_subject:
                 visited.add(obj)
                 stack.append(obj)
-    return triples, visited
+    return statements, visited
 
 
 def content_hash(quads: Iterable[Quad]) -> str:
@@ -162,8 +162,8 @@ def _stable_key(subject: str, by_subject: dict[str, list[tuple[str, str]]], kind
     postal = _postal_code(own, by_subject)
     if names and postal:
         return f"name={names[0]}|postalCode={postal}", False
-    triples, _ = _closure(subject, by_subject, kinds, {})
-    return canonical_hash(triples), True
+    statements, _ = _closure(subject, by_subject, kinds, {})
+    return canonical_hash_of_tokens(statements), True
 
 
 def _postal_code(own: list[tuple[str, str]], by_subject: dict[str, list[tuple[str, str]]]) -> str | None:
