@@ -35,9 +35,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     harvest = commands.add_parser("harvest", help="harvest sources (all when none given) and publish")
     harvest.add_argument("ids", nargs="*", metavar="ID", help="source ids from sources.toml")
+    harvest.add_argument("--due", action="store_true",
+                         help="only the sources whose period (sources.toml) has passed since their last run")
 
     serve = commands.add_parser("serve", help="serve the published data over HTTP")
     serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--schedule", action="store_true",
+                       help="harvest the sources whose period has passed, in a child process, every minute")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--query-deadline", type=_positive_float, default=DEFAULT_DEADLINE, metavar="S",
                        help=f"stop a SPARQL query after S seconds with 503 (default {DEFAULT_DEADLINE:g})")
@@ -109,7 +113,8 @@ def _harvest(settings: Settings, args: argparse.Namespace) -> int:
     from hub.harvest import UnknownSource, harvest
 
     try:
-        summary = harvest(settings, args.ids, progress=lambda line: print(line, file=sys.stderr, flush=True))
+        summary = harvest(settings, args.ids, progress=lambda line: print(line, file=sys.stderr, flush=True),
+                          due_only=args.due)
     except UnknownSource as error:
         print(f"mutualisons: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -137,7 +142,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     print(f"serving {settings.data_dir} on http://{args.host}:{args.port}/ (base IRI {settings.base_iri}; "
           f"SPARQL deadline {options.deadline:g} s, {options.max_rows} rows, {options.workers} workers)",
           file=sys.stderr)
-    uvicorn.run(create_app(settings, options), host=args.host, port=args.port, log_level="info")
+    if args.schedule:
+        print("harvesting due sources in the background (--schedule): see data/harvest.log", file=sys.stderr)
+    uvicorn.run(create_app(settings, options, schedule=args.schedule), host=args.host, port=args.port,
+                log_level="info")
     return EXIT_OK
 
 

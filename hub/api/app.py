@@ -11,12 +11,13 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from hub import __version__
-from hub.api import collections, events, health, provenance, query_page, sources, sparql, void
+from hub.api import collections, events, health, provenance, query_page, runs, sources, sparql, void
 from hub.api.deps import problem
 from hub.api.sparql import TRUNCATED_HEADER, SparqlOptions
 from hub.config import Settings
 from hub.query_pool import QueryPool
 from hub.reader import NotPublished, PublishedReader
+from hub.scheduler import Scheduler
 
 DESCRIPTION = """
 The Mutualisons hub gathers the maps of Brussels networks of alternatives into one linked-open-data
@@ -25,17 +26,24 @@ it came from. Query it with SPARQL at `/sparql`, or read organisations as JSON-L
 """
 
 
-def create_app(settings: Settings, sparql_options: SparqlOptions | None = None) -> FastAPI:
+def create_app(settings: Settings, sparql_options: SparqlOptions | None = None, schedule: bool = False) -> FastAPI:
+    """The web application; with `schedule`, due sources are harvested in child processes."""
     sparql_options = sparql_options or SparqlOptions()
     # The query workers start on the first query and stop with the application.
     query_pool = QueryPool(settings.data_dir, workers=sparql_options.workers, deadline=sparql_options.deadline,
                            max_rows=sparql_options.max_rows, base_iri=f"{settings.base_iri}sparql")
 
+    scheduler = Scheduler(settings) if schedule else None
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if scheduler is not None:
+            scheduler.start()
         try:
             yield
         finally:
+            if scheduler is not None:
+                scheduler.stop()
             query_pool.close()
 
     app = FastAPI(title="Mutualisons hub", version=__version__, description=DESCRIPTION, lifespan=lifespan)
@@ -51,7 +59,7 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None) 
     # Map sites on other origins read the commons straight from the browser.
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"],
                        expose_headers=[TRUNCATED_HEADER])
-    for module in (sparql, void, collections, events, provenance, sources, health):
+    for module in (sparql, void, collections, events, provenance, sources, runs, health):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=query_page.STATIC), name="static")
     return app

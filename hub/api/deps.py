@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+import os
 from typing import Any
 
 from fastapi import Request
@@ -22,3 +24,20 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
         status_code=status,
         media_type="application/problem+json",
     )
+
+
+def admin_refusal(request: Request) -> JSONResponse | None:
+    """None when the request carries the admin token; otherwise the problem to answer.
+
+    Admin calls send `Authorization: Bearer <token>`, the token being MUTUALISONS_ADMIN_TOKEN;
+    with the variable unset, every admin call answers 403.
+    """
+    expected = os.environ.get("MUTUALISONS_ADMIN_TOKEN")
+    if not expected:
+        return problem(403, "Administration disabled",
+                       "set MUTUALISONS_ADMIN_TOKEN on the server to enable admin calls")
+    given = request.headers.get("authorization", "")
+    scheme, _, token = given.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip(), expected):
+        return problem(403, "Admin token required", "send Authorization: Bearer <MUTUALISONS_ADMIN_TOKEN>")
+    return None

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from hub import quarantine, queries
-from hub.api.deps import problem, reader
+from hub.api.deps import admin_refusal, problem, reader
 from hub.reader import PublishedReader
 
 router = APIRouter(tags=["Sources"])
@@ -47,9 +47,17 @@ async def list_sources(hub: PublishedReader = Depends(reader)) -> Response:
 
 
 @router.get("/api/sources/{source_id}/quarantine", summary="The rejected records of a source's last run")
-async def source_quarantine(source_id: str, hub: PublishedReader = Depends(reader)) -> Response:
+async def source_quarantine(request: Request, source_id: str,
+                            full: bool = Query(False, description="the records with their values (admin only)"),
+                            hub: PublishedReader = Depends(reader)) -> Response:
     known = {entry["id"] for entry in await run_in_threadpool(source_table, hub)}
     if source_id not in known:
         return problem(404, "Unknown source", f"no source {source_id!r}; known: {', '.join(sorted(known))}")
-    view = quarantine.public_view(quarantine.read_latest(hub.data, source_id))
-    return JSONResponse({"source": source_id, **view})
+    document = quarantine.read_latest(hub.data, source_id)
+    if full:
+        # The values may be personal data: only an administrator sees them.
+        refusal = admin_refusal(request)
+        if refusal is not None:
+            return refusal
+        return JSONResponse({"source": source_id, **(document or {"records": []})})
+    return JSONResponse({"source": source_id, **quarantine.public_view(document)})

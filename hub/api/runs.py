@@ -1,0 +1,141 @@
+"""The audit trail: runs of a source, one run, the history of a record graph, raw payloads (admin),
+and harvests started on demand (admin). Paths are built from the same segments as the minted IRIs,
+never from a whole IRI."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+from pyoxigraph import NamedNode
+
+from hub import history, payloads, queries
+from hub.api.deps import admin_refusal, problem, reader
+from hub.api.sources import source_table
+from hub.reader import PublishedReader
+from hub.scheduler import start_harvest
+
+router = APIRouter(tags=["Audit"])
+_COUNTS = ("accepted", "rejected", "added", "updated", "unchanged", "removed", "warned")
+MAX_LISTED_GRAPHS = 1000
+
+
+def _runs(hub: PublishedReader, source_id: str) -> list[dict[str, Any]]:
+    store = hub.published().store
+    source_iri = hub.minter.source(source_id).value
+    runs = []
+    for row in store.select(queries.render("source-runs", meta=hub.minter.meta_graph())):
+        if row["source"].value != source_iri:
+            continue
+        runs.append({
+            "run": row["run"].value, "status": row["status"].value,
+            "started": row["started"].value, "ended": row["ended"].value,
+            "counts": {name: int(row[name].value) for name in _COUNTS if name in row},
+            "path": "/api/runs/" + row["run"].value.split("/run/", 1)[-1],
+        })
+    return runs
+
+
+def _known(hub: PublishedReader, source_id: str) -> bool:
+    return any(entry["id"] == source_id for entry in source_table(hub))
+
+
+@router.get("/api/sources/{source_id}/runs", summary="Every harvest run of a source, newest first")
+async def source_runs(source_id: str, hub: PublishedReader = Depends(reader)) -> Response:
+    if not await run_in_threadpool(_known, hub, source_id):
+        return problem(404, "Unknown source", f"no source {source_id!r}")
+    return JSONResponse({"source": source_id, "runs": await run_in_threadpool(_runs, hub, source_id)})
+
+
+@router.get("/api/runs/{source_id}/{timestamp}", summary="One run: status, counts, errors, payloads, graphs")
+async def run_detail(source_id: str, timestamp: str, hub: PublishedReader = Depends(reader)) -> Response:
+    run = hub.minter.run(source_id, timestamp)
+
+    def load() -> dict[str, Any] | None:
+        store = hub.published().store
+        meta = hub.minter.meta_graph()
+        summary = next((r for r in _runs(hub, source_id) if r["run"] == run.value), None)
+        if summary is None:
+            return None
+        errors = [row["e"].value for row in store.select(
+            f"SELECT ?e WHERE {{ GRAPH {meta} {{ {run} <https://w3id.org/mutualisons/ns#error> ?e }} }}")]
+        fetched = [{key: row[key].value for key in ("payload", "document", "fetched", "bytes", "media", "status",
+                                                     "etag") if key in row}
+                   for row in store.select(queries.render("run-detail", run=run, meta=meta))]
+        graphs = store.select(queries.render("run-graphs", run=run, meta=meta))
+        return {**summary, "errors": errors, "payloads": fetched,
+                "graphs": [{"graph": g["graph"].value, "subject": g["subject"].value, "change": g["change"].value,
+                            **({"reason": g["reason"].value} if "reason" in g else {})}
+                           for g in graphs[:MAX_LISTED_GRAPHS]],
+                "graphs_total": len(graphs)}
+
+    found = await run_in_threadpool(load)
+    if found is None:
+        return problem(404, "Unknown run", f"no run {timestamp!r} of source {source_id!r}")
+    return JSONResponse(found)
+
+
+@router.get("/api/runs/{source_id}/{timestamp}/payload", summary="The exact bytes a run fetched (admin)")
+async def run_payload(request: Request, source_id: str, timestamp: str,
+                      sha256: str | None = Query(None, description="which payload, when the run fetched several"),
+                      hub: PublishedReader = Depends(reader)) -> Response:
+    refusal = admin_refusal(request)
+    if refusal is not None:
+        return refusal
+    run = hub.minter.run(source_id, timestamp)
+    rows = await run_in_threadpool(
+        hub.published().store.select, queries.render("run-detail", run=run, meta=hub.minter.meta_graph()))
+    hashes = [row["payload"].value.rsplit("/", 1)[-1] for row in rows]
+    if not hashes:
+        return problem(404, "No payload", f"run {timestamp!r} of {source_id!r} used no payload (or is unknown)")
+    if sha256 is None and len(hashes) > 1:
+        return problem(400, "Which payload?", "this run fetched several documents: add sha256=", payloads=hashes)
+    wanted = sha256 or hashes[0]
+    if wanted not in hashes:
+        return problem(404, "No such payload", f"run {timestamp!r} did not use payload {wanted}")
+    body = payloads.read(hub.data, wanted)
+    if body is None:
+        return problem(410, "Payload pruned", "only the payloads of each source's recent runs are kept")
+    return Response(body, media_type="application/octet-stream",
+                    headers={"Content-Disposition": f'attachment; filename="{wanted}"'})
+
+
+@router.get("/api/graphs/{source_id}/{key}/history", summary="Every version of a record graph and what changed")
+async def graph_history(source_id: str, key: str, hub: PublishedReader = Depends(reader)) -> Response:
+    graph = hub.minter.graph(source_id, key)
+    versions = await run_in_threadpool(history.versions, hub.data, source_id, graph.value)
+    if not versions:
+        return problem(404, "Unknown graph", f"no version of {graph.value} was ever written")
+    shown = []
+    previous: list[str] = []
+    for version in versions:
+        added = sorted(set(version.triples) - set(previous))
+        removed = sorted(set(previous) - set(version.triples))
+        shown.append({
+            "run": hub.minter.run(source_id, version.run_timestamp).value,
+            "removed_graph": not version.triples,
+            "triples": len(version.triples),
+            "added": added, "removed": removed,
+            "diff": "".join(difflib.unified_diff([t + "\n" for t in sorted(previous)],
+                                                 [t + "\n" for t in sorted(version.triples)], n=0))[:20000],
+        })
+        previous = version.triples
+    current = hub.published().store.has_graph(NamedNode(graph.value))
+    return JSONResponse({"graph": graph.value, "published": current, "versions": shown})
+
+
+@router.post("/api/sources/{source_id}/harvest", summary="Start a harvest of one source (admin)", status_code=202)
+async def trigger_harvest(request: Request, source_id: str, hub: PublishedReader = Depends(reader)) -> Response:
+    refusal = admin_refusal(request)
+    if refusal is not None:
+        return refusal
+    if not await run_in_threadpool(_known, hub, source_id):
+        return problem(404, "Unknown source", f"no source {source_id!r}")
+    running = hub.harvest_running()
+    if running is not None:
+        return problem(409, "Harvest running", f"harvest already running (pid {running})")
+    pid = start_harvest(hub.settings, [source_id])
+    return JSONResponse({"source": source_id, "started": True, "pid": pid}, status_code=202)

@@ -1,0 +1,208 @@
+"""The harvest engine end to end over loopback HTTP: conditional GET, unchanged feeds, a single edit,
+410 Gone, a killed harvest, the audit trail and admin calls."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from pyoxigraph import RdfFormat, parse, serialize
+
+from bench.feeds import PREFIXES, organisation, write_feed
+from hub import generations
+from hub.api.app import create_app
+from hub.config import Settings
+from hub.datadir import DataDir
+from hub.harvest import HarvestSummary, harvest
+from hub.namespaces import sparql_prefixes
+from hub.store import ReadOnlyStore
+from tests.conftest import BASE, ROOT, quiet
+from tests.loopback import LoopbackServer, Request
+
+ADMIN = "test-admin-token"
+
+
+class Feed:
+    """A feed served over loopback with an ETag; `gone` makes it answer 410."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.gone = False
+        self.server = LoopbackServer(self.route)
+
+    def route(self, request: Request) -> tuple[int, dict[str, str], bytes]:
+        if self.gone:
+            return 410, {}, b"gone"
+        etag = '"' + hashlib.sha256(self.body).hexdigest()[:16] + '"'
+        if request.headers.get("if-none-match") == etag:
+            return 304, {"ETag": etag}, b""
+        return 200, {"Content-Type": "text/turtle", "ETag": etag}, self.body
+
+
+@pytest.fixture()
+def feed() -> Iterator[Feed]:
+    served = Feed(b"")
+    try:
+        yield served
+    finally:
+        served.server.close()
+
+
+def sources_for(folder: Path, feed: Feed, gone_grace: str = "P7D") -> Settings:
+    toml = folder / "sources.toml"
+    toml.write_text(
+        '[[source]]\nid = "net"\nname = "Net"\n'
+        f'url = "{feed.server.url("/feed.ttl")}"\nformat = "turtle"\n'
+        'license = "https://creativecommons.org/licenses/by/4.0/"\npublisher = "Net"\n'
+        f'contact = "mailto:net@net.example"\ntrusted_hosts = ["{feed.server.hostport}"]\n'
+        f'gone_grace = "{gone_grace}"\n', encoding="utf-8")
+    return Settings(toml, folder / "data", BASE)
+
+
+def organisations(count: int, edited: int | None = None) -> bytes:
+    return (PREFIXES + "".join(organisation(i, " (v2)" if i == edited else "") for i in range(count))).encode()
+
+
+def store_of(settings: Settings) -> ReadOnlyStore:
+    generation = generations.current(DataDir(settings.data_dir))
+    assert generation is not None
+    return ReadOnlyStore(generation.path)
+
+
+def counts(summary: HarvestSummary) -> dict[str, int]:
+    [run] = summary.runs
+    return run.counts
+
+
+def test_conditional_get_costs_nothing(tmp_path: Path, feed: Feed) -> None:
+    feed.body = organisations(20)
+    settings = sources_for(tmp_path, feed)
+    assert counts(harvest(settings, progress=quiet))["added"] == 20
+    again = harvest(settings, progress=quiet)
+    assert feed.server.requests[-1].headers.get("if-none-match")  # the second fetch was conditional
+    assert counts(again)["unchanged"] == 20 and counts(again)["bytes"] == 0
+    assert again.runs[0].status == "succeeded"
+
+
+def test_reserialised_feed_rewrites_nothing(tmp_path: Path, feed: Feed) -> None:
+    feed.body = organisations(50)
+    settings = sources_for(tmp_path, feed)
+    harvest(settings, progress=quiet)
+    lines = (serialize(parse(feed.body, format=RdfFormat.TURTLE), format=RdfFormat.N_TRIPLES) or b"").splitlines()
+    random.Random(3).shuffle(lines)
+    feed.body = b"\n".join(lines) + b"\n"  # new bytes, fresh blank-node labels, another order
+    result = counts(harvest(settings, progress=quiet))
+    assert (result["added"], result["updated"], result["removed"], result["unchanged"]) == (0, 0, 0, 50)
+
+
+def test_editing_one_record_in_10k_rewrites_only_its_graph(tmp_path: Path, feed: Feed) -> None:
+    feed.body = organisations(10_000)
+    settings = sources_for(tmp_path, feed)
+    harvest(settings, progress=quiet)
+    feed.body = organisations(10_000, edited=4321)
+    result = harvest(settings, progress=quiet)
+    assert (counts(result)["updated"], counts(result)["added"], counts(result)["removed"]) == (1, 0, 0)
+    assert counts(result)["unchanged"] == 9_999
+    store = store_of(settings)
+    rows = store.select(sparql_prefixes() + f"""SELECT ?g WHERE {{ GRAPH ?meta {{
+        ?g prov:wasGeneratedBy <{result.runs[0].run}> }} }}""")
+    assert len(rows) == 1
+    assert store.ask('ASK { <https://bench.example/org/4321> <https://schema.org/name> "Initiative 4321 (v2)"@fr }')
+
+
+def test_gone_feed_keeps_its_records_until_gone_grace(tmp_path: Path, feed: Feed) -> None:
+    feed.body = organisations(5)
+    settings = sources_for(tmp_path, feed, gone_grace="P7D")
+    harvest(settings, progress=quiet)
+    feed.gone = True
+    kept = harvest(settings, progress=quiet)
+    assert kept.runs[0].status == "failed" and counts(kept)["removed"] == 0
+    assert any("410" in error and "kept until gone_grace" in error for error in kept.runs[0].errors)
+    settings = sources_for(tmp_path, feed, gone_grace="PT0S")
+    removed = harvest(settings, progress=quiet)
+    assert counts(removed)["removed"] == 5
+    assert store_of(settings).ask(sparql_prefixes() + """ASK { GRAPH ?m { ?g a hub:Tombstone ;
+        hub:tombstoneReason "the feed answered 410 Gone for longer than gone_grace" } }""")
+
+
+def test_a_killed_harvest_leaves_the_last_generation_whole(tmp_path: Path) -> None:
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    write_feed(feeds / "feed.ttl", 300)
+    toml = tmp_path / "sources.toml"
+    toml.write_text('[[source]]\nid = "big"\nname = "Big"\nurl = "file:feeds/feed.ttl"\nformat = "turtle"\n'
+                    'license = "https://creativecommons.org/licenses/by/4.0/"\npublisher = "B"\n'
+                    'contact = "mailto:b@b.example"\n', encoding="utf-8")
+    settings = Settings(toml, tmp_path / "data", BASE)
+    harvest(settings, progress=quiet)
+    before = store_of(settings).count_quads()
+    write_feed(feeds / "feed.ttl", 30_000, edit=" (v2)")
+    child = subprocess.Popen([sys.executable, "-m", "hub.cli", "--sources", str(toml), "--data",
+                              str(settings.data_dir), "--base-iri", BASE, "harvest"], cwd=ROOT,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(3)  # well into parsing, validating or writing 30k records
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    data = DataDir(settings.data_dir)
+    assert data.dirty_marker.exists() or child.returncode == 0
+    assert store_of(settings).count_quads() == before  # readers still see the last generation, whole
+    write_feed(feeds / "feed.ttl", 300, edit=" (v3)")
+    result = harvest(settings, progress=quiet)
+    assert counts(result)["updated"] == 300 and counts(result)["removed"] == 0
+    assert not data.dirty_marker.exists()
+    assert store_of(settings).ask('ASK { ?s <https://schema.org/name> "Initiative 7 (v3)"@fr }')
+
+
+def test_audit_trail_and_admin_calls(tmp_path: Path, feed: Feed, monkeypatch: pytest.MonkeyPatch) -> None:
+    feed.body = organisations(3)
+    settings = sources_for(tmp_path, feed)
+    first = harvest(settings, progress=quiet)
+    feed.body = organisations(3, edited=1)
+    harvest(settings, progress=quiet)
+    monkeypatch.delenv("MUTUALISONS_ADMIN_TOKEN", raising=False)
+    with TestClient(create_app(settings)) as client:
+        runs = client.get("/api/sources/net/runs").json()["runs"]
+        assert len(runs) == 2 and runs[0]["counts"]["updated"] == 1 and runs[1]["counts"]["added"] == 3
+        detail = client.get(runs[1]["path"]).json()
+        assert detail["payloads"][0]["document"] == feed.server.url("/feed.ttl")
+        # Three graphs written; one of them since rewritten by the second run.
+        assert detail["payloads"][0]["status"] == "200" and detail["graphs_total"] == 2
+        graph = next(g["graph"] for g in client.get(runs[0]["path"]).json()["graphs"])
+        key = graph.rsplit("/", 1)[-1]
+        history = client.get(f"/api/graphs/net/{key}/history").json()
+        assert len(history["versions"]) == 2 and history["published"] is True
+        assert any("(v2)" in line for line in history["versions"][1]["added"])
+        payload_path = runs[1]["path"] + "/payload"
+        assert client.get(payload_path).status_code == 403  # no admin token configured
+        monkeypatch.setenv("MUTUALISONS_ADMIN_TOKEN", ADMIN)
+        assert client.get(payload_path, headers={"Authorization": "Bearer wrong"}).status_code == 403
+        raw = client.get(payload_path, headers={"Authorization": f"Bearer {ADMIN}"})
+        assert raw.status_code == 200 and raw.content == organisations(3)
+        assert client.get("/api/sources/net/quarantine?full=true").status_code == 403
+        started = client.post("/api/sources/net/harvest", headers={"Authorization": f"Bearer {ADMIN}"})
+        assert started.status_code == 202
+        deadline = time.monotonic() + 60
+        while generations.current(DataDir(settings.data_dir)).number < first.generation + 2:  # type: ignore[union-attr,operator]
+            assert time.monotonic() < deadline, "the triggered harvest did not publish"
+            time.sleep(0.2)
+        assert client.get("/api/sources/nope/runs").status_code == 404
+
+
+def test_due_harvests_only_what_is_due(tmp_path: Path, feed: Feed) -> None:
+    feed.body = organisations(2)
+    settings = sources_for(tmp_path, feed)
+    assert len(harvest(settings, progress=quiet, due_only=True).runs) == 1  # never harvested: due
+    assert harvest(settings, progress=quiet, due_only=True).runs == []  # P1D has not passed
+    state = json.loads((settings.data_dir / "private/state/net.json").read_text())
+    assert state["last_run_end"] and state["documents"]
+    os.utime(settings.data_dir)  # nothing else to check: the state says when it last ran
