@@ -118,6 +118,7 @@ class _Fetches:
     failed: set[str] = field(default_factory=set)  # their records are kept as they are
     gone: set[str] = field(default_factory=set)  # 410 for longer than gone_grace: their records go
     attempted: int = 0
+    upstream: list[str] = field(default_factory=list)  # the feed's descriptions of its own graphs
 
 
 class Pipeline:
@@ -282,6 +283,7 @@ class Pipeline:
                 fetches.failed.add(fetched.url)
                 continue
             warnings += lifted.warnings
+            fetches.upstream += lifted.upstream_descriptions
             # A bad row or feature fails alone: reported with its location, the run partial, the rest kept.
             facts.errors += lifted.row_errors
             facts.row_errors += len(lifted.row_errors)
@@ -382,6 +384,7 @@ class Pipeline:
         for record in changed:
             index[graph_of[record.subject.value]] = [record.content_hash, record.document, record.subject.value]
         new_state.records = index
+        self._write_upstream(source, facts, fetches.upstream)
         stamp = run_timestamp(facts.started_at)
         history.write(self.data, source.id, stamp,
                       [(graph_of[r.subject.value], r.triples) for r in changed] + [(g, []) for g, _ in removed])
@@ -389,6 +392,18 @@ class Pipeline:
         if rejected:
             self.progress(f"[{source.id}] {len(rejected)} rejected record(s) kept in {path}")
         return counts
+
+    def _write_upstream(self, source: Source, facts: RunFacts, descriptions: list[str]) -> None:
+        """A feed that names its graphs (another hub's dump) describes them upstream: that description
+        is kept in a graph of the source's own, so the chain of provenance reaches the first source."""
+        graph = self.minter.graph(source.id, "upstream")
+        self.store.drop_graph(graph)
+        self.store.remove_descriptions([graph], self.meta)
+        if not descriptions:
+            return
+        lines = [f"{line[:-2]} <{graph.value}> ." for line in sorted(set(descriptions))]
+        self.store.load_nquads("\n".join(lines).encode("utf-8"))
+        self.store.add_quads(self.prov.upstream_graph(graph, source.id, facts.run, facts.ended_at, source.license))
 
     def _describe_payloads(self, payload_quads: list[Quad]) -> None:
         """The same bytes fetched again: their description says the latest fetch, once."""

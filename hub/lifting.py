@@ -29,6 +29,7 @@ class LiftedDocument:
     quad_count: int = 0
     # Rows or features that failed alone, each with its location: the run reports them and is partial.
     row_errors: list[str] = field(default_factory=list)
+    upstream_descriptions: list[str] = field(default_factory=list)  # see SplitResult
 
 
 MAPPED_FORMATS = ("geojson", "csv", "ical")
@@ -77,7 +78,8 @@ def lift_document(
     if split.orphan_subjects:
         warnings.append(f"{fetched.url}: {split.orphan_subjects} subjects belong to no record "
                         f"(no record class reaches them) and are not published")
-    return LiftedDocument(fetched.url, format_name, split.records, warnings, len(lines), row_errors)
+    return LiftedDocument(fetched.url, format_name, split.records, warnings, len(lines), row_errors,
+                          split.upstream_descriptions)
 
 
 def _mapped_format(configured: str | None, fetched: Fetched) -> str | None:

@@ -112,6 +112,16 @@ class ProvenanceWriter:
         lines += [f"{g} <{PROV}wasDerivedFrom> <{upstream}> {meta} ." for upstream in facts.upstream_graphs]
         return lines
 
+    def upstream_graph(self, graph: NamedNode, source_id: str, run: NamedNode, at: str, license_iri: str) -> list[Quad]:
+        """The graph holding what a feed said about its own named graphs."""
+        return [
+            self._q(graph, A, term(HUB, "UpstreamGraph")),
+            self._q(graph, term(DCTERMS, "source"), self.minter.source(source_id)),
+            self._q(graph, term(PROV, "wasGeneratedBy"), run),
+            self._q(graph, term(PROV, "generatedAtTime"), _time(at)),
+            self._q(graph, term(DCTERMS, "license"), NamedNode(license_iri)),
+        ]
+
     def tombstone(self, graph: NamedNode, subject: NamedNode | None, source_id: str, run: NamedNode,
                   at: str, reason: str) -> list[Quad]:
         quads = [

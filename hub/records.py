@@ -61,6 +61,9 @@ class SplitResult:
     records: list[Record]
     orphan_subjects: int  # subjects that belong to no record: not published
     warnings: list[str]
+    # What the feed says about its own named graphs (a hub harvesting another hub: the upstream
+    # provenance of each graph), kept so the chain of provenance is not broken.
+    upstream_descriptions: list[str] = field(default_factory=list)
 
 
 def split_records(
@@ -121,8 +124,12 @@ def split_records(
         )
         record.content_hash = canonical_hash_of_tokens(statements)
         records.append(record)
-    orphans = sum(1 for subject in by_subject if subject not in reached)
-    return SplitResult(records=records, orphan_subjects=orphans, warnings=warnings)
+    graph_names = {f"<{name}>" for names in upstream.values() for name in names}
+    descriptions = [f"{subject} {predicate} {obj} ." for subject in graph_names - reached
+                    for predicate, obj in by_subject.get(subject, ())]
+    orphans = sum(1 for subject in by_subject if subject not in reached and subject not in graph_names)
+    return SplitResult(records=records, orphan_subjects=orphans, warnings=warnings,
+                       upstream_descriptions=descriptions)
 
 
 def _closure(root: str, by_subject: dict[str, list[tuple[str, str]]], kinds: dict[str, str],

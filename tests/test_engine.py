@@ -24,7 +24,7 @@ from hub.api.app import create_app
 from hub.config import Settings
 from hub.datadir import DataDir
 from hub.harvest import HarvestSummary, harvest
-from hub.namespaces import sparql_prefixes
+from hub.namespaces import RDF, sparql_prefixes
 from hub.store import ReadOnlyStore
 from tests.conftest import BASE, ROOT, quiet
 from tests.loopback import LoopbackServer, Request
@@ -206,3 +206,27 @@ def test_due_harvests_only_what_is_due(tmp_path: Path, feed: Feed) -> None:
     state = json.loads((settings.data_dir / "private/state/net.json").read_text())
     assert state["last_run_end"] and state["documents"]
     os.utime(settings.data_dir)  # nothing else to check: the state says when it last ran
+
+
+def test_a_hub_harvesting_a_hub_keeps_the_upstream_chain(tmp_path: Path) -> None:
+    upstream_graph = "https://upstream.example/graph/net/abc"
+    meta = "<https://upstream.example/graph/meta>"
+    org = "<https://org.example/o>"
+    (tmp_path / "dump.nq").write_text("\n".join([
+        f"{org} <{RDF}type> <https://schema.org/Organization> <{upstream_graph}> .",
+        f'{org} <https://schema.org/name> "Upstream org"@fr <{upstream_graph}> .',
+        f"<{upstream_graph}> <http://purl.org/dc/terms/source> <https://upstream.example/source/net> {meta} .",
+        f"<{upstream_graph}> <http://www.w3.org/ns/prov#wasDerivedFrom> <https://first.example/feed.ttl> {meta} .",
+    ]) + "\n", encoding="utf-8")
+    toml = tmp_path / "sources.toml"
+    toml.write_text('[[source]]\nid = "hub2"\nname = "Another hub"\nurl = "file:dump.nq"\nformat = "nquads"\n'
+                    'license = "https://creativecommons.org/licenses/by/4.0/"\npublisher = "H"\n'
+                    'contact = "mailto:h@h.example"\n', encoding="utf-8")
+    settings = Settings(toml, tmp_path / "data", BASE)
+    assert counts(harvest(settings, progress=quiet))["added"] == 1
+    store = store_of(settings)
+    assert store.ask(sparql_prefixes() + f"""ASK {{
+        GRAPH ?meta {{ ?g hub:recordSubject <https://org.example/o> ; prov:wasDerivedFrom <{upstream_graph}> }}
+        GRAPH <{BASE}graph/hub2/upstream> {{ <{upstream_graph}> prov:wasDerivedFrom <https://first.example/feed.ttl> }}
+        GRAPH ?meta {{ <{BASE}graph/hub2/upstream> a hub:UpstreamGraph ; dcterms:source <{BASE}source/hub2> }}
+    }}""")
