@@ -17,6 +17,7 @@ from harvesters.rdf import LiftError
 from hub import generations, payloads, quarantine
 from hub.config import Settings, Source, load_sources
 from hub.datadir import DataDir
+from hub.hubgraphs import write_hub_graphs
 from hub.iris import Minter, run_timestamp
 from hub.lifting import lift_document
 from hub.lock import WriterLock
@@ -118,7 +119,7 @@ class Pipeline:
             try:
                 lifted = lift_document(fetched, configured_format=source.format,
                                        base_iri=source.base_iri(self.minter.base), minter=self.minter,
-                                       source_id=source.id)
+                                       source_id=source.id, language=source.language)
             except LiftError as error:
                 facts.errors.append(str(error))
                 failed_documents.add(document)
@@ -200,6 +201,7 @@ class Pipeline:
                 graph=graph, subject=record.subject, kind=record.kind, source_id=source.id,
                 document=record.document, run=facts.run, generated_at=facts.ended_at, license=source.license,
                 content_hash=record.content_hash, payload=record.payload, upstream_graphs=record.upstream_graphs,
+                notes=record.notes,
             )))
         for graph_iri, (_, document, subject) in existing.items():
             if graph_iri in kept or _under(document, failed_documents):
@@ -265,6 +267,8 @@ class Pipeline:
                              (sources_graph, "The sources the hub harvests (DCAT)")):
             self.store.remove_matching(graph, None, self.meta)
             self.store.add_quads(self.prov.hub_graph(graph, title, at))
+        # Vocabulary, schemes, shapes and the computed verification: graphs of their own.
+        write_hub_graphs(self.store, self.minter, self.prov, at)
 
 
 def _under(document: str, failed: set[str]) -> bool:

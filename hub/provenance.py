@@ -65,6 +65,7 @@ class GraphFacts:
     content_hash: str
     payload: NamedNode | None = None
     upstream_graphs: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how the record was aligned (hub/alignment.py)
 
 
 class ProvenanceWriter:
@@ -93,6 +94,7 @@ class ProvenanceWriter:
         if facts.payload is not None:
             quads.append(self._q(g, term(HUB, "payload"), facts.payload))
         quads.extend(self._q(g, term(PROV, "wasDerivedFrom"), NamedNode(u)) for u in facts.upstream_graphs)
+        quads.extend(self._q(g, term(HUB, "alignment"), Literal(note, language="en")) for note in facts.notes)
         return quads
 
     def tombstone(self, graph: NamedNode, subject: NamedNode | None, source_id: str, run: NamedNode,

@@ -34,6 +34,9 @@ Node = NamedNode | BlankNode
 RDF_TYPE = RDF + "type"
 # Properties whose value identifies a thing across edits, in order of preference.
 _STABLE_KEY_PROPERTIES = (SCHEMA + "identifier", SCHEMA + "url", SCHEMA + "sameAs")
+# Kinds whose blank nodes stay inside the record that refers to them (a founder, an organizer): a
+# person is a record of its own only when named by an IRI or when nothing in the document refers to it.
+NESTED_KINDS = frozenset({"person"})
 
 
 @dataclass
@@ -48,6 +51,7 @@ class Record:
     upstream_graphs: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     payload: NamedNode | None = None  # the fetched bytes it was lifted from
+    notes: list[str] = field(default_factory=list)  # how it was aligned: said in its description
 
 
 @dataclass
@@ -78,7 +82,9 @@ def split_records(
         if isinstance(quad.graph_name, NamedNode):
             upstream[key].add(quad.graph_name.value)
 
-    kinds = {subject: kind for subject, t in types.items() if (kind := hierarchy.kind_of(t)) is not None}
+    referenced = {_node_id(q.object) for q in by_subject_quads(by_subject) if isinstance(q.object, BlankNode)}
+    kinds = {subject: kind for subject, t in types.items() if (kind := hierarchy.kind_of(t)) is not None
+             and not (kind in NESTED_KINDS and subject.startswith("_:") and subject in referenced)}
     warnings: list[str] = []
     # Blank-node record subjects get minted IRIs; references to them are rewritten everywhere.
     renamed: dict[str, NamedNode] = {}
@@ -131,6 +137,11 @@ def split_records(
         records.append(record)
     orphans = sum(1 for subject in by_subject if subject not in reached)
     return SplitResult(records=records, orphan_subjects=orphans, warnings=warnings)
+
+
+def by_subject_quads(by_subject: dict[str, list[Quad]]) -> Iterable[Quad]:
+    for quads in by_subject.values():
+        yield from quads
 
 
 def content_hash(quads: Iterable[Quad]) -> str:
