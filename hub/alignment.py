@@ -4,6 +4,9 @@ Applied at harvest and in `mutualisons validate` (both go through hub/lifting.py
 
 - schema.org terms are stored as `https://schema.org/`: `http://schema.org/` terms (what schema.org's
   own JSON-LD context produces) are rewritten, not kept (DESIGN.md: one namespace for schema.org);
+- literals typed with schema.org's own datatypes (`schema:Date`, `schema:DateTime`, `schema:Time`: what
+  schema.org's JSON-LD context gives `startDate` and friends) get the XSD datatype their lexical form
+  fits (`xsd:date`, `xsd:dateTime`, `xsd:time`), so the charter reads them as dates;
 - `schema:latitude`/`schema:longitude` given as double, float, integer, decimal or numeric string
   become `xsd:decimal`, so the charter compares numbers, not lexical forms;
 - an untagged `schema:name` is tagged with the source's `language` when it declares one (and a warning
@@ -86,6 +89,10 @@ PROPERTY_MAP: dict[str, str] = {
 COORDINATES = frozenset({SCHEMA + "latitude", SCHEMA + "longitude"})
 _NUMERIC_TYPES = frozenset(XSD + t for t in ("double", "float", "decimal", "integer", "string", "int", "long"))
 _NUMBER = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(Z|[+-]\d{2}:\d{2})?$")
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$")
+_TIME = re.compile(r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$")
+_SCHEMA_TEMPORAL = frozenset({SCHEMA + "Date", SCHEMA + "DateTime", SCHEMA + "Time"})
 # Facts only the hub may state.
 HUB_COMPUTED = frozenset({HUB + "verificationStatus", HUB + "recommendationCount"})
 
@@ -94,6 +101,7 @@ HUB_COMPUTED = frozenset({HUB + "verificationStatus", HUB + "recommendationCount
 class AlignmentReport:
     rewritten_schema_terms: int = 0
     normalised_coordinates: int = 0
+    typed_dates: int = 0
     tagged_names: int = 0
     untagged_names: int = 0
     stripped_claims: int = 0
@@ -124,6 +132,8 @@ class AlignmentReport:
             notes.append("http://schema.org/ terms rewritten to https://schema.org/")
         if self.normalised_coordinates:
             notes.append("coordinates normalised to xsd:decimal")
+        if self.typed_dates:
+            notes.append("schema.org Date/DateTime/Time literals typed as XSD")
         if self.tagged_names:
             notes.append("untagged names tagged with the source's language")
         for vocabulary in sorted(self.mapped):
@@ -166,6 +176,19 @@ def _decimal(obj: Literal) -> Literal | None:
     return Literal(text, datatype=NamedNode(XSD + "decimal"))
 
 
+def _xsd_temporal(obj: Literal) -> Literal | None:
+    """schema:Date "2027-01-21T18:30:00" -> xsd:dateTime; None when the form fits no XSD type."""
+    value = obj.value.strip()
+    if _DATE_TIME.match(value):
+        value = re.sub(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})(?!:)", r"\1:00", value)  # xsd:dateTime needs seconds
+        return Literal(value, datatype=NamedNode(XSD + "dateTime"))
+    if _DATE.match(value):
+        return Literal(value, datatype=NamedNode(XSD + "date"))
+    if _TIME.match(value):
+        return Literal(value if value.count(":") >= 2 else value + ":00", datatype=NamedNode(XSD + "time"))
+    return None
+
+
 def align(quads: Iterable[Quad], language: str | None = None) -> tuple[list[Quad], AlignmentReport]:
     report = AlignmentReport()
     aligned: list[Quad] = []
@@ -184,6 +207,11 @@ def align(quads: Iterable[Quad], language: str | None = None) -> tuple[list[Quad
             obj = _https(obj, report)
         elif isinstance(obj, Literal) and obj.datatype.value.startswith(SCHEMA_HTTP):
             obj = Literal(obj.value, datatype=_https(obj.datatype, report))
+        if isinstance(obj, Literal) and obj.datatype.value in _SCHEMA_TEMPORAL:
+            temporal = _xsd_temporal(obj)
+            if temporal is not None:
+                report.typed_dates += 1
+                obj = temporal
         if predicate.value in HUB_COMPUTED:
             report.stripped_claims += 1
             continue

@@ -19,6 +19,7 @@ from pyshacl import validate as shacl_validate
 from rdflib.namespace import RDF as RDFNS
 from rdflib.namespace import SH as SHNS
 
+from hub.namespaces import SKOS
 from hub.records import Record
 from hub.vocabulary import SHAPES_DIR, Vocabulary, default_vocabulary
 
@@ -38,10 +39,16 @@ class ValidationResult:
     message: dict[str, str]
     focus: str
     value: str | None = None  # the offending value: private, the publisher's own data
+    component: str | None = None  # the SHACL constraint component, e.g. "MinCountConstraintComponent"
 
     def public(self) -> dict[str, object]:
         """What anyone may see: what is wrong, never the value."""
-        return {"shape": self.shape, "path": self.path, "severity": self.severity, "message": self.message}
+        return {"shape": self.shape, "path": self.path, "severity": self.severity, "message": self.message,
+                "component": self.component}
+
+    def private(self) -> dict[str, object]:
+        """What the publisher sees of their own data: the value too."""
+        return {**self.public(), "focus": self.focus, "value": self.value}
 
 
 @dataclass
@@ -83,6 +90,15 @@ class Charter:
         return graph
 
     @cached_property
+    def scheme_triples(self) -> list[tuple[rdflib.term.Node, rdflib.term.Node, rdflib.term.Node]]:
+        """The SKOS schemes, mixed into every batch: pyshacl copies only RDFS/OWL axioms from the
+        ontology graph, and the scheme checks (SHACL-SPARQL on skos:inScheme) need the concepts."""
+        skos = rdflib.Namespace(SKOS)
+        schemed = {s for s in self.ontology_graph.subjects(RDFNS.type, skos.Concept)}
+        schemed |= {s for s in self.ontology_graph.subjects(RDFNS.type, skos.ConceptScheme)}
+        return [t for s in schemed for t in self.ontology_graph.triples((s, None, None))]
+
+    @cached_property
     def target_classes(self) -> frozenset[str]:
         targets = {str(o) for o in self.shapes_graph.objects(None, SHNS.targetClass)}
         # Implicit class targets: a shape that is also an rdfs:Class.
@@ -121,7 +137,9 @@ class Charter:
                 subject = _to_rdflib(quad.subject, index)
                 data.add((subject, _to_rdflib(quad.predicate), _to_rdflib(quad.object, index)))
                 owners[subject].add(index)
-        conforms, report, _ = shacl_validate(
+        for triple in self.scheme_triples:
+            data.add(triple)
+        _, report, _ = shacl_validate(
             data,
             shacl_graph=self.shapes_graph,
             ont_graph=self.ontology_graph,
@@ -131,8 +149,8 @@ class Charter:
             allow_infos=True,
             advanced=True,
         )
-        if conforms:
-            return
+        # No early return on `conforms`: with allow_warnings/allow_infos, a batch that only has warnings
+        # and hints "conforms", and those results must still reach their records.
         assert isinstance(report, rdflib.Graph)
         for result in report.subjects(RDFNS.type, SHNS.ValidationResult):
             focus = report.value(result, SHNS.focusNode)
@@ -147,15 +165,19 @@ def _parse_result(report: rdflib.Graph, result: rdflib.term.Node, shapes: rdflib
     severity = report.value(result, SHNS.resultSeverity)
     focus = report.value(result, SHNS.focusNode)
     value = report.value(result, SHNS.value)
+    component = report.value(result, SHNS.sourceConstraintComponent)
     messages: dict[str, str] = {}
     for message in report.objects(result, SHNS.resultMessage):
-        if isinstance(message, rdflib.Literal):
-            messages[message.language or "en"] = str(message)
+        if isinstance(message, rdflib.Literal) and message.language:
+            messages[message.language] = str(message)
     if shape is not None and set(messages) != {"fr", "nl", "en"}:
-        # pyshacl reports the shape's own sh:message when it has one; fall back to them explicitly.
-        for message in shapes.objects(shape, SHNS.message):
-            if isinstance(message, rdflib.Literal) and message.language:
-                messages[message.language] = str(message)
+        # pyshacl reports the shape's own sh:message when it has one (untagged for SHACL-SPARQL
+        # constraints): take the tagged ones from the shape, or from its sh:sparql constraint.
+        holders = [shape, *shapes.objects(shape, SHNS.sparql)]
+        for holder in holders:
+            for message in shapes.objects(holder, SHNS.message):
+                if isinstance(message, rdflib.Literal) and message.language:
+                    messages[message.language] = str(message)
     for lang in ("fr", "nl", "en"):
         messages.setdefault(lang, messages.get("en", "constraint violated"))
     return ValidationResult(
@@ -166,6 +188,7 @@ def _parse_result(report: rdflib.Graph, result: rdflib.term.Node, shapes: rdflib
         focus=_from_rdflib_focus(focus),
         value=(_from_rdflib_focus(value) if isinstance(value, rdflib.BNode) else str(value))
         if value is not None else None,
+        component=str(component).rsplit("#", 1)[-1] if component is not None else None,
     )
 
 

@@ -28,7 +28,8 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_examples_load_with_their_keys() -> None:
     sources = load_sources(EXAMPLES / "sources.toml")
-    assert [s.id for s in sources] == ["assiette-commune", "quartiers-en-transition", "sante-solidaire"]
+    assert [s.id for s in sources] == ["assiette-commune", "quartiers-en-transition", "sante-solidaire",
+                                       "savoirs-communs"]
     food = sources[0]
     assert food.format == "turtle" and food.language == "fr"
     assert food.max_bytes == 104_857_600 and food.period == "P1D" and food.gone_grace == "P7D"

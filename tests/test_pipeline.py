@@ -16,6 +16,7 @@ from hub.store import ReadOnlyStore
 from tests.conftest import BASE, quiet
 
 FOOD, TRANSITION, HEALTH = "assiette-commune", "quartiers-en-transition", "sante-solidaire"
+KNOWLEDGE = "savoirs-communs"  # every record valid: its run succeeds
 SHARED_ORG = "https://potager-des-marolles.example/id/org"
 REJECTED = {
     FOOD: "https://assiette-commune.example/id/sans-nom",
@@ -38,20 +39,29 @@ def count(store: ReadOnlyStore, where: str) -> int:
 def test_every_source_ran_partially_with_its_rejected_record(harvested: tuple[Settings, HarvestSummary]) -> None:
     _, summary = harvested
     runs = {run.source_id: run for run in summary.runs}
-    assert {run.status for run in runs.values()} == {"partial"}
-    assert {sid: run.counts["accepted"] for sid, run in runs.items()} == {FOOD: 15, TRANSITION: 16, HEALTH: 12}
-    assert {sid: run.counts["rejected"] for sid, run in runs.items()} == {FOOD: 1, TRANSITION: 1, HEALTH: 1}
+    assert {sid: run.status for sid, run in runs.items()} == {
+        FOOD: "partial", TRANSITION: "partial", HEALTH: "partial", KNOWLEDGE: "succeeded"}
+    assert {sid: run.counts["accepted"] for sid, run in runs.items()} == {
+        FOOD: 15, TRANSITION: 16, HEALTH: 21, KNOWLEDGE: 15}
+    assert {sid: run.counts["rejected"] for sid, run in runs.items()} == {
+        FOOD: 1, TRANSITION: 1, HEALTH: 1, KNOWLEDGE: 0}
     assert not summary.failed
 
 
 def test_published_counts_by_kind(harvested: tuple[Settings, HarvestSummary]) -> None:
     store = published_store(harvested[0])
-    # 32 valid organisations and places, one of them in two networks under the same IRI.
+    # 37 valid organisations and places, one of them in two networks under the same IRI.
     assert count(store, "?s a ?t . VALUES ?t { schema:Organization schema:NGO schema:LocalBusiness "
-                        "schema:GroceryStore schema:Store schema:MedicalClinic schema:Place schema:CivicStructure }"
-                 ) == 31
+                        "schema:GroceryStore schema:Store schema:MedicalClinic schema:Place schema:CivicStructure "
+                        "hub:HealthStructure hub:AvailableSpace hub:GoodAddress }") == 36
     assert count(store, "?s a schema:Event") == 7
+    assert count(store, "?s a schema:EducationEvent") == 1
     assert count(store, "?s a schema:DigitalDocument") == 4
+    assert count(store, "?s a hub:ToolboxResource") == 2
+    kinds = {row["kind"].value: int(row["n"].value) for row in store.select(sparql_prefixes() + """
+        SELECT ?kind (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?meta { ?g hub:recordKind ?kind } } GROUP BY ?kind""")}
+    assert kinds == {"organization": 37, "event": 8, "resource": 6, "knowledge": 4, "publication": 2, "funding": 2,
+                     "person": 5, "recommendation": 3}
 
 
 def test_the_shared_organisation_has_one_graph_per_network(harvested: tuple[Settings, HarvestSummary]) -> None:
@@ -117,7 +127,7 @@ def test_sources_are_described_as_dcat(harvested: tuple[Settings, HarvestSummary
     store = published_store(harvested[0])
     rows = store.select(sparql_prefixes() + f"""SELECT ?id ?url WHERE {{ GRAPH <{BASE}graph/sources> {{
         ?s a dcat:Dataset ; dcterms:identifier ?id ; dcat:distribution/dcat:accessURL ?url }} }} ORDER BY ?id""")
-    assert [r["id"].value for r in rows] == [FOOD, TRANSITION, HEALTH]
+    assert [r["id"].value for r in rows] == [FOOD, TRANSITION, HEALTH, KNOWLEDGE]
 
 
 def harvest_into(tmp_path: Path, examples: Path, *ids: str) -> HarvestSummary:
@@ -174,7 +184,7 @@ def test_a_missing_folder_fails_the_run_and_keeps_its_records(tmp_path: Path, ex
     assert run.status == "failed" and run.counts["removed"] == 0
     assert run.errors == ["file:feeds/sante-solidaire/: this folder does not exist"]  # no machine path
     store = published_store(Settings(examples_copy / "sources.toml", tmp_path / "data", BASE))
-    assert count(store, f"GRAPH ?meta {{ ?s a hub:RecordGraph ; dcterms:source <{BASE}source/{HEALTH}> }}") == 12
+    assert count(store, f"GRAPH ?meta {{ ?s a hub:RecordGraph ; dcterms:source <{BASE}source/{HEALTH}> }}") == 21
 
 
 def test_a_payload_fetched_twice_is_described_once(tmp_path: Path, examples_copy: Path) -> None:
@@ -203,7 +213,7 @@ def test_a_source_removed_from_the_file_is_tombstoned(tmp_path: Path, examples_c
     toml.write_text(text[: text.index("[[source]]\nid = \"sante-solidaire\"")], encoding="utf-8")
     summary = harvest_into(tmp_path, examples_copy)
     removed = [run for run in summary.runs if run.source_id == HEALTH]
-    assert removed and removed[0].counts["removed"] == 12
+    assert removed and removed[0].counts["removed"] == 21
     store = published_store(Settings(toml, tmp_path / "data", BASE))
     assert count(store, f"GRAPH ?meta {{ ?s a hub:RecordGraph ; dcterms:source <{BASE}source/{HEALTH}> }}") == 0
 

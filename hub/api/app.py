@@ -7,7 +7,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from hub import __version__
-from hub.api import collections, health, provenance, sources, sparql
+from hub.api import collections, health, provenance, sources, sparql, validate, vocab
 from hub.api.deps import problem
 from hub.config import Settings
 from hub.reader import NotPublished, PublishedReader
@@ -30,6 +30,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     # Map sites on other origins read the commons straight from the browser.
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"])
-    for module in (sparql, collections, provenance, sources, health):
+    app.state.validate_limiter = validate.RateLimiter()
+    for module in (sparql, collections, provenance, sources, health, vocab, validate):
         app.include_router(module.router)
     return app
