@@ -164,6 +164,8 @@ def _https(node: NamedNode, report: AlignmentReport) -> NamedNode:
 
 def _decimal(obj: Literal) -> Literal | None:
     """The coordinate as xsd:decimal, or None when it is no number (the charter then says so)."""
+    if obj.datatype.value == XSD + "decimal":
+        return obj  # already what the charter reads; its lexical form is the publisher's
     if obj.language or obj.datatype.value not in _NUMERIC_TYPES or not _NUMBER.match(obj.value):
         return None
     try:
