@@ -104,7 +104,8 @@ def test_bad_requests_get_problems(fresh_client: TestClient) -> None:
     by_url = fresh_client.post("/api/validate?url=http://127.0.0.1:9/feed.ttl")
     assert by_url.status_code == 501
     remote = fresh_client.post("/api/validate", content=b'{"@context": "http://unknown.invalid/ctx.jsonld", '
-                               b'"@type": "Organization", "name": "x"}', headers={"Content-Type": "application/ld+json"})
+                               b'"@type": "Organization", "name": "x"}',
+                               headers={"Content-Type": "application/ld+json"})
     assert remote.status_code == 422 and "http://unknown.invalid/ctx.jsonld" in remote.json()["detail"]
 
 
