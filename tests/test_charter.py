@@ -14,6 +14,7 @@ from functools import cache
 
 import pytest
 import rdflib
+import rdflib.collection
 from rdflib.namespace import SH
 
 from harvesters.fetch import Fetched, now_iso
@@ -356,3 +357,51 @@ def test_every_constraint_has_a_severity_and_three_messages() -> None:
         local = str(shape)[len(HUBSH):]
         assert severity_of(local) in {"Violation", "Warning", "Info"}, local
         assert set(expected_messages(local)) == {"fr", "nl", "en"}, local
+
+
+ALLOWED_SHACL = {SH[name] for name in (
+    "NodeShape", "PropertyShape", "SPARQLConstraint", "targetClass", "property", "path", "inversePath",
+    "minCount", "maxCount", "datatype", "nodeKind", "pattern", "flags", "minInclusive", "maxInclusive",
+    "minExclusive", "maxExclusive", "minLength", "maxLength", "in", "hasValue", "languageIn", "uniqueLang",
+    "node", "or", "sparql", "select", "message", "prefixes", "severity", "declare", "prefix", "namespace",
+    "Violation", "Warning", "Info", "IRI", "BlankNodeOrIRI", "Literal", "BlankNode", "IRIOrLiteral",
+    "BlankNodeOrLiteral")}
+
+
+def test_shapes_use_only_what_the_sparql_compiler_supports() -> None:
+    """Only sh:targetClass targets, IRI/inverse/sequence paths and the agreed constraints; never sh:class."""
+    graph = shapes_graph()
+    used = {t for triple in graph for t in triple if isinstance(t, rdflib.URIRef) and str(t).startswith(str(SH))}
+    assert used <= ALLOWED_SHACL, sorted(used - ALLOWED_SHACL)
+    for path in graph.objects(None, SH.path):
+        if isinstance(path, rdflib.URIRef):
+            continue
+        inverse = graph.value(path, SH.inversePath)
+        if inverse is not None:
+            assert isinstance(inverse, rdflib.URIRef)
+            continue
+        steps = list(rdflib.collection.Collection(graph, path))
+        assert len(steps) >= 2 and all(isinstance(step, rdflib.URIRef) for step in steps), path
+    for constraint in graph.objects(None, SH.sparql):
+        select = str(graph.value(constraint, SH.select))
+        assert "$this" in select and graph.value(constraint, SH.prefixes) is not None
+
+
+def test_a_record_no_shape_targets_is_rejected_in_three_languages(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from hub.vocabulary import SHAPES_DIR
+    shapes = Path(str(tmp_path))
+    for name in ("common.ttl", "event.ttl"):
+        (shapes / name).write_text((SHAPES_DIR / name).read_text(encoding="utf-8"), encoding="utf-8")
+    fetched = Fetched(url="urn:test:no-shape", content_type="text/turtle", fetched_at=now_iso(), body=(
+        PREFIXES + record(good("org"), BASES["org"])).encode("utf-8"))
+    report = check_fetched(fetched, None, Minter(BASE), Charter(shapes_dir=shapes))
+    [verdict] = report.verdicts
+    assert not verdict.accepted
+    [result] = verdict.results
+    assert result.shape == "no-shape"
+    assert result.message == {
+        "fr": "aucune forme de la charte ne s'applique à https://schema.org/Organization",
+        "nl": "geen vorm van het charter is van toepassing op https://schema.org/Organization",
+        "en": "no charter shape applies to https://schema.org/Organization"}
