@@ -21,6 +21,8 @@ from rdflib.namespace import SH as SHNS
 
 from hub.namespaces import SKOS
 from hub.records import Record
+from hub.sparql_constraints import SparqlConstraint, sparql_constraints, without_sparql
+from hub.sparql_constraints import run as run_sparql
 from hub.vocabulary import SHAPES_DIR, Vocabulary, default_vocabulary
 
 BATCH_SIZE = 2000
@@ -68,9 +70,15 @@ class Verdict:
 class Charter:
     """The shapes and the vocabulary validation sees (class hierarchy included)."""
 
-    def __init__(self, shapes_dir: Path = SHAPES_DIR, vocabulary: Vocabulary | None = None) -> None:
+    def __init__(self, shapes_dir: Path = SHAPES_DIR, vocabulary: Vocabulary | None = None,
+                 sparql: str = "batch") -> None:
+        """`sparql="batch"` runs SHACL-SPARQL constraints once per batch (hub/sparql_constraints.py);
+        `"pyshacl"` leaves them to pyshacl, once per focus node: the slow reference the tests compare to."""
+        if sparql not in ("batch", "pyshacl"):
+            raise ValueError(f"sparql must be 'batch' or 'pyshacl', not {sparql!r}")
         self.shapes_dir = shapes_dir
         self.vocabulary = vocabulary or default_vocabulary()
+        self.sparql = sparql
 
     @cached_property
     def shapes_graph(self) -> rdflib.Graph:
@@ -78,6 +86,14 @@ class Charter:
         for path in self.shape_files():
             graph.parse(path, format="turtle")
         return graph
+
+    @cached_property
+    def core_shapes_graph(self) -> rdflib.Graph:
+        return self.shapes_graph if self.sparql == "pyshacl" else without_sparql(self.shapes_graph)
+
+    @cached_property
+    def sparql_constraints(self) -> list[SparqlConstraint]:
+        return [] if self.sparql == "pyshacl" else sparql_constraints(self.shapes_graph)
 
     def shape_files(self) -> list[Path]:
         return sorted(self.shapes_dir.glob("*.ttl"))
@@ -141,7 +157,7 @@ class Charter:
             data.add(triple)
         _, report, _ = shacl_validate(
             data,
-            shacl_graph=self.shapes_graph,
+            shacl_graph=self.core_shapes_graph,
             ont_graph=self.ontology_graph,
             inference="none",
             abort_on_first=False,
@@ -149,6 +165,15 @@ class Charter:
             allow_infos=True,
             advanced=True,
         )
+        for constraint in self.sparql_constraints:
+            for sparql_focus, value in run_sparql(constraint, data, self.vocabulary.hierarchy):
+                found = ValidationResult(
+                    shape=constraint.shape, path=None, severity=constraint.severity, message=dict(constraint.message),
+                    focus=_from_rdflib_focus(sparql_focus), value=None if value is None else (
+                        _from_rdflib_focus(value) if isinstance(value, rdflib.BNode) else str(value)),
+                    component="SPARQLConstraintComponent")
+                for index in owners.get(sparql_focus, set()):
+                    verdicts[index].results.append(found)
         # No early return on `conforms`: with allow_warnings/allow_infos, a batch that only has warnings
         # and hints "conforms", and those results must still reach their records.
         assert isinstance(report, rdflib.Graph)

@@ -8,6 +8,7 @@ so the ~120 cases cost one pyshacl run.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -405,3 +406,22 @@ def test_a_record_no_shape_targets_is_rejected_in_three_languages(tmp_path: obje
         "fr": "aucune forme de la charte ne s'applique à https://schema.org/Organization",
         "nl": "geen vorm van het charter is van toepassing op https://schema.org/Organization",
         "en": "no charter shape applies to https://schema.org/Organization"}
+
+
+def _verdict_summary(report: CheckReport) -> dict[str, tuple[bool, list[tuple[str, ...]]]]:
+    return {v.record.subject.value: (v.accepted, sorted(
+        (r.shape, str(r.component), r.severity, str(r.path), json.dumps(r.message, sort_keys=True),
+         "" if r.value is None or r.value.startswith("_:") else r.value) for r in v.results))
+        for v in report.verdicts}
+
+
+def test_batch_sparql_constraints_give_pyshacl_verdicts() -> None:
+    """pyshacl stays the reference: SHACL-SPARQL run once per batch must judge exactly as it does."""
+    text = PREFIXES + "".join(record(good(name), lines) for name, lines in BASES.items())
+    text += "".join(record(bad(i), case.mutation(list(BASES[case.base]))) for i, case in enumerate(CASES))
+    fetched = Fetched(url="urn:test:charter", body=text.encode("utf-8"), content_type="text/turtle",
+                      fetched_at=now_iso())
+    reference = check_fetched(fetched, None, Minter(BASE), Charter(sparql="pyshacl"))
+    assert _verdict_summary(charter_report()) == _verdict_summary(reference)
+    sparql_results = sum(1 for v in reference.verdicts for r in v.results if r.component == "SPARQLConstraintComponent")
+    assert sparql_results >= 12  # the comparison covers every SHACL-SPARQL constraint
