@@ -51,6 +51,13 @@ def shipped_resolver(url: str) -> bytes:
     return path.read_bytes()
 
 
+def shipped_then(fallback: Resolver) -> Resolver:
+    """The shipped contexts first, then `fallback` (e.g. the guarded fetcher) for any other URL."""
+    def resolve(url: str) -> bytes:
+        return shipped_resolver(url) if url in SHIPPED else fallback(url)
+    return resolve
+
+
 def inline_contexts(body: bytes, resolve: Resolver = shipped_resolver, max_depth: int = DEFAULT_MAX_DEPTH,
                     max_bytes: int = DEFAULT_MAX_BYTES, base: str | None = None) -> bytes:
     """The document with every remote context inlined; the body unchanged when it has none.
@@ -94,6 +101,14 @@ class _State:
         if isinstance(value, list):
             return [self.context(item, depth, base) for item in value]
         if isinstance(value, dict):  # scoped contexts inside term definitions may name URLs too
+            imported = value.get("@import")
+            if isinstance(imported, str):
+                # JSON-LD 1.1 @import: the imported context's terms, then this context's own.
+                loaded = self.load(urljoin(base, imported) if base else imported, depth)
+                if not isinstance(loaded, dict):
+                    raise ContextError(f"JSON-LD context {imported}: @import needs a context object")
+                merged = {**loaded, **{k: v for k, v in value.items() if k != "@import"}}
+                return self.walk(merged, depth, base)
             return self.walk(value, depth, base)
         return value
 

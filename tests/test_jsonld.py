@@ -69,3 +69,20 @@ def test_a_context_that_is_not_a_context_is_refused() -> None:
         inline_contexts(b'{"@context": "https://x.example/c"}', lambda url: b"{}")
     with pytest.raises(ValueError):
         inline_contexts(b"{not json")
+
+
+def test_import_is_inlined_and_the_fetcher_can_follow_the_shipped_contexts() -> None:
+    from harvesters.jsonld import shipped_then
+    fetched: list[str] = []
+
+    def fetcher(url: str) -> bytes:
+        fetched.append(url)
+        return json.dumps({"@context": {"a": "https://a.example/a", "b": "https://a.example/b"}}).encode()
+
+    body = json.dumps({"@context": ["https://schema.org", {"@import": "https://a.example/ctx",
+                                                           "b": "https://b.example/b"}], "a": "1", "b": "2"})
+    inlined = json.loads(inline_contexts(body.encode(), shipped_then(fetcher)))
+    assert fetched == ["https://a.example/ctx"]  # schema.org came from the shipped copy
+    assert inlined["@context"][1] == {"a": "https://a.example/a", "b": "https://b.example/b"}
+    triples = list(parse(json.dumps(inlined).encode(), format=RdfFormat.JSON_LD))
+    assert {t.predicate.value for t in triples} == {"https://a.example/a", "https://b.example/b"}
