@@ -86,3 +86,11 @@ def test_import_is_inlined_and_the_fetcher_can_follow_the_shipped_contexts() -> 
     assert inlined["@context"][1] == {"a": "https://a.example/a", "b": "https://b.example/b"}
     triples = list(parse(json.dumps(inlined).encode(), format=RdfFormat.JSON_LD))
     assert {t.predicate.value for t in triples} == {"https://a.example/a", "https://b.example/b"}
+
+
+def test_the_hub_context_is_served_from_the_shipped_copy() -> None:
+    body = json.dumps({"@context": "https://w3id.org/mutualisons/context.jsonld", "@type": "Recommendation",
+                       "recommends": "https://x.example/p", "name": "r"}).encode()
+    triples = list(parse(inline_contexts(body), format=RdfFormat.JSON_LD))
+    assert {t.predicate.value for t in triples} >= {"https://w3id.org/mutualisons/ns#recommends",
+                                                   "https://schema.org/name"}

@@ -127,3 +127,13 @@ def test_record_descriptions_note_their_alignment(harvested: tuple[Settings, Har
            hub:alignment "http://schema.org/ terms rewritten to https://schema.org/"@en }} }}""")
     assert not store.ask(sparql_prefixes() + f"""ASK {{ GRAPH <{BASE}graph/meta> {{
         ?g dcterms:source <{BASE}source/assiette-commune> ; hub:alignment ?note }} }}""")
+
+
+def test_no_person_is_published_without_consent(harvested: tuple[Settings, HarvestSummary]) -> None:
+    store = published_store(harvested[0])
+    people = store.select(sparql_prefixes() + """SELECT DISTINCT ?p WHERE { GRAPH ?g {
+        ?p a ?type . VALUES ?type { schema:Person foaf:Person vcard:Individual hub:HealthPractitioner } } }""")
+    assert len(people) >= 7  # the practitioners, the contact book, the consenting founder and organizer
+    assert not store.select(sparql_prefixes() + """SELECT ?p WHERE { GRAPH ?g {
+        ?p a ?type . VALUES ?type { schema:Person foaf:Person vcard:Individual hub:HealthPractitioner }
+        FILTER NOT EXISTS { ?p hub:consent ?c . ?c hub:consentScope ?scope ; dcterms:date ?date } } }""")
