@@ -113,7 +113,7 @@ def test_documents_are_size_capped(fresh_client: TestClient) -> None:
     fresh_client.app.state.validate_max_bytes = 1000  # type: ignore[attr-defined]
     response = fresh_client.post("/api/validate", content=b"#" * 1001, headers={"Content-Type": "text/turtle"})
     assert response.status_code == 413
-    page = fresh_client.post("/validate", content=b"document=" + b"%23" * 1001,
+    page = fresh_client.post("/validate", content=b"document=" + b"%23" * 1001 + b"+" * 100,
                              headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert page.status_code == 413
 

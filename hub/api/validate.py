@@ -171,7 +171,7 @@ async def validate_form(request: Request) -> Response:
         return refused
     cap = _max_bytes(request)
     try:
-        raw = await _read_capped(request, cap * 2)  # form encoding inflates the document
+        raw = await _read_capped(request, cap * 3)  # percent-encoding inflates a document up to threefold
     except TooLarge:
         return HTMLResponse(_page(f"<p class=rejected>Document too large: up to {cap} bytes.</p>"), status_code=413)
     fields = parse_qs(raw.decode("utf-8", errors="replace"))
