@@ -3,7 +3,9 @@
 A record is a subject of a record class plus everything reachable from it through blank nodes and
 through IRI nodes that are not records themselves (address, geo, opening hours…). A non-record
 node shared by several records is copied into each; references to other records stay IRIs.
-A blank-node record subject gets an IRI minted from the source and a stable key.
+A blank-node record subject gets an IRI minted from the source and a stable key. A blank-node person
+that another node refers to (a founder, an organizer) stays inside that record, where hub/consent.py
+judges it, instead of becoming a record of its own.
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ def split_records(
         if isinstance(quad.graph_name, NamedNode):
             upstream[key].add(quad.graph_name.value)
 
-    referenced = {_node_id(q.object) for q in by_subject_quads(by_subject) if isinstance(q.object, BlankNode)}
+    referenced = {_node_id(q.object) for q in _all_quads(by_subject) if isinstance(q.object, BlankNode)}
     kinds = {subject: kind for subject, t in types.items() if (kind := hierarchy.kind_of(t)) is not None
              and not (kind in NESTED_KINDS and subject.startswith("_:") and subject in referenced)}
     warnings: list[str] = []
@@ -139,7 +141,7 @@ def split_records(
     return SplitResult(records=records, orphan_subjects=orphans, warnings=warnings)
 
 
-def by_subject_quads(by_subject: dict[str, list[Quad]]) -> Iterable[Quad]:
+def _all_quads(by_subject: dict[str, list[Quad]]) -> Iterable[Quad]:
     for quads in by_subject.values():
         yield from quads
 
