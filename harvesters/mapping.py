@@ -33,8 +33,8 @@ RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 DEFAULT_PREFIXES = {
     "schema": SCHEMA,
     "hub": "https://w3id.org/mutualisons/ns#",
-    # The themes scheme of the hub vocabulary: `theme:gardens`, `theme:food`, …
-    "theme": "https://w3id.org/mutualisons/themes#",
+    # The themes scheme of the hub vocabulary (vocab/schemes.ttl): `theme:gardens-compost`, `theme:food`, …
+    "theme": "https://w3id.org/mutualisons/ns#theme-",
     "skos": "http://www.w3.org/2004/02/skos/core#",
     "xsd": XSD,
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",

@@ -224,7 +224,7 @@ def _render(name: str, format_name: str, unit: str, total: int, stats: dict[str,
             lines.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")
         if target == "schema:keywords":
             lines.append('# to turn values into themes: property = "hub:theme", concepts = { "potager" = '
-                         '"theme:gardens" }, fallback = "schema:keywords"')
+                         '"theme:gardens-compost" }, fallback = "schema:keywords"')
     return "\n".join(lines) + "\n"
 
 
@@ -250,7 +250,7 @@ window_end = "P366D"
 [fields.CATEGORIES]
 property = "schema:keywords"
 transforms = ["trim"]
-# property = "hub:theme", concepts = {{ "jardin" = "theme:gardens" }}, fallback = "schema:keywords"
+# property = "hub:theme", concepts = {{ "jardin" = "theme:gardens-compost" }}, fallback = "schema:keywords"
 """
 
 

@@ -12,6 +12,7 @@ from harvesters.fetch import Fetched, now_iso
 from hub.iris import Minter
 from hub.lifting import lift_document
 from hub.validation import Charter, Verdict
+from hub.verification import VerificationStatus, compute, from_records
 
 CHECK_SOURCE_ID = "validate"
 
@@ -23,28 +24,52 @@ class CheckReport:
     verdicts: list[Verdict]
     warnings: list[str] = field(default_factory=list)
     row_errors: list[str] = field(default_factory=list)  # rows or features of a mapped feed that failed
+    # Practitioner IRI -> status, from the document's own accepted recommendations (hub/verification.py).
+    verification: dict[str, VerificationStatus] = field(default_factory=dict)
 
     @property
     def conforms(self) -> bool:
         """At least one record, none rejected and no failed row: a document with no record publishes nothing."""
         return bool(self.verdicts) and all(verdict.accepted for verdict in self.verdicts) and not self.row_errors
 
+    def as_dict(self) -> dict[str, object]:
+        """The verdict as JSON: what `mutualisons validate --json` prints and POST /api/validate answers.
+        The offending values are included: the document is the publisher's own."""
+        return {
+            "document": self.document,
+            "format": self.format,
+            "conforms": self.conforms,
+            "records": [{
+                "subject": v.record.subject.value,
+                "kind": v.record.kind,
+                "types": v.record.types,
+                "accepted": v.accepted,
+                "results": sorted((r.private() for r in v.results),
+                                  key=lambda r: (str(r["shape"]), str(r["component"]), str(r["value"]))),
+            } for v in self.verdicts],
+            "verification": {p: {"verified": s.verified, "recommendations": s.counted, "label": s.label}
+                             for p, s in self.verification.items()},
+            "warnings": self.warnings,
+        }
+
 
 def check_file(path: Path, format_name: str | None, minter: Minter, charter: Charter | None = None,
-               mapping_path: Path | None = None) -> CheckReport:
+               mapping_path: Path | None = None, language: str | None = None) -> CheckReport:
     """Raises OSError when the file cannot be read and LiftError when it cannot be parsed."""
     body = path.read_bytes()
     fetched = Fetched(url=path.resolve().as_uri(), body=body, content_type=None, fetched_at=now_iso())
-    return check_fetched(fetched, format_name, minter, charter, mapping_path)
+    return check_fetched(fetched, format_name, minter, charter, mapping_path, language)
 
 
-def check_fetched(fetched: Fetched, format_name: str | None, minter: Minter,
-                  charter: Charter | None = None, mapping_path: Path | None = None) -> CheckReport:
+def check_fetched(fetched: Fetched, format_name: str | None, minter: Minter, charter: Charter | None = None,
+                  mapping_path: Path | None = None, language: str | None = None) -> CheckReport:
     lifted = lift_document(fetched, configured_format=format_name,
                            base_iri=f"{minter.base}source/{CHECK_SOURCE_ID}/", minter=minter,
-                           source_id=CHECK_SOURCE_ID, mapping_path=mapping_path)
+                           source_id=CHECK_SOURCE_ID, mapping_path=mapping_path, language=language)
     verdicts = (charter or Charter()).validate(lifted.records)
-    return CheckReport(lifted.document, lifted.format, verdicts, lifted.warnings, lifted.row_errors)
+    practitioners, recommendations = from_records(v.record for v in verdicts if v.accepted)
+    return CheckReport(lifted.document, lifted.format, verdicts, lifted.warnings, lifted.row_errors,
+                       compute(practitioners, recommendations))
 
 
 def format_report(report: CheckReport, language: str = "en") -> str:
@@ -58,15 +83,18 @@ def format_report(report: CheckReport, language: str = "en") -> str:
             value = f" (value: {result.value})" if result.value is not None else ""
             lines.append(f"    {result.severity}{where}: {result.message.get(language, result.message['en'])}"
                          f"{value}")
-            lines.append(f"      shape {result.shape}")
+            lines.append(f"      shape {result.shape}" + (f" ({result.component})" if result.component else ""))
+    for practitioner, status in report.verification.items():
+        lines.append(f"practitioner {practitioner}: {status.explain(language)}")
     for error in report.row_errors:
         lines.append(f"error: {error}")
     for warning in report.warnings:
         lines.append(f"warning: {warning}")
     rejected = sum(1 for v in report.verdicts if not v.accepted)
     if not report.verdicts:
-        lines.append("does not conform: no record found (no subject of an organisation, place, event or "
-                     "document class); nothing would be published")
+        lines.append("does not conform: no record found (no subject of a record class: organisation, place, "
+                     "event, document, knowledge, publication, funding, person, recommendation); nothing would "
+                     "be published")
     else:
         failed = f", {len(report.row_errors)} row(s) failed" if report.row_errors else ""
         lines.append("conforms" if report.conforms else f"does not conform: {rejected} record(s) rejected{failed}")

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -66,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help="the document's format (sniffed if absent)")
     validate.add_argument("--mapping", metavar="TOML", help="the mapping of a GeoJSON, CSV or iCalendar document")
     validate.add_argument("--lang", choices=("fr", "nl", "en"), default="en", help="language of the messages")
+    validate.add_argument("--language", metavar="TAG", help="tag untagged names like a source with this "
+                          "`language` would (sources.toml)")
+    validate.add_argument("--json", action="store_true", help="print the verdict as JSON (as POST /api/validate)")
 
     commands.add_parser("sources", help="list the sources and their last run")
 
@@ -171,14 +175,17 @@ def _validate(settings: Settings, args: argparse.Namespace) -> int:
 
     try:
         report = check_file(Path(args.file), args.format, Minter(settings.base_iri),
-                            mapping_path=Path(args.mapping) if args.mapping else None)
+                            mapping_path=Path(args.mapping) if args.mapping else None, language=args.language)
     except OSError as error:
         print(f"mutualisons: cannot read {args.file}: {error.strerror}", file=sys.stderr)
         return EXIT_USAGE
     except LiftError as error:
         print(f"mutualisons: unreadable document: {error}", file=sys.stderr)
         return EXIT_USAGE
-    print(format_report(report, args.lang))
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(format_report(report, args.lang))
     return EXIT_OK if report.conforms else EXIT_FAILED
 
 

@@ -17,13 +17,15 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import NamedNode, Quad
 
-from harvesters.fetch import FeedGone, Fetched, FetchError, FetchPolicy, expand_file_url, fetch, now_iso
+from harvesters.fetch import FeedGone, Fetched, FetchError, FetchPolicy, expand_file_url, fetch, fetch_context, now_iso
+from harvesters.jsonld import shipped_then
 from harvesters.rdf import LiftError
 from hub import generations, harvest_state, history, payloads, quarantine
 from hub.config import Settings, Source, load_sources
 from hub.datadir import DataDir
 from hub.durations import parse_duration, parse_time
 from hub.harvest_state import DocumentState, SourceState
+from hub.hubgraphs import write_hub_graphs
 from hub.iris import Minter, run_timestamp
 from hub.lifting import lift_document
 from hub.lock import WriterLock
@@ -272,12 +274,15 @@ class Pipeline:
     def _lift_all(self, source: Source, fetches: _Fetches, state: SourceState, facts: RunFacts,
                   warnings: list[str]) -> dict[str, Record]:
         records: dict[str, Record] = {}
+        # Remote JSON-LD contexts: the shipped copies first, then the guarded fetcher (same rules).
+        policy = FetchPolicy(file_root=None, trusted_hosts=source.trusted_hosts, max_bytes=source.max_bytes)
+        contexts = shipped_then(lambda url: fetch_context(url, policy))
         for fetched in self._with_unchanged_bodies(fetches, state):
             try:
                 lifted = lift_document(fetched, configured_format=source.format,
                                        base_iri=source.base_iri(self.minter.base), minter=self.minter,
                                        source_id=source.id, mapping_path=source.mapping_path(),
-                                       language=source.language)
+                                       language=source.language, resolve_context=contexts)
             except LiftError as error:
                 facts.errors.append(str(error))
                 fetches.failed.add(fetched.url)
@@ -370,6 +375,7 @@ class Pipeline:
                 graph=NamedNode(graph), subject=record.subject, kind=record.kind, source_id=source.id,
                 document=record.document, run=facts.run, generated_at=facts.ended_at, license=source.license,
                 content_hash=record.content_hash, payload=record.payload, upstream_graphs=record.upstream_graphs,
+                notes=record.notes,
             ))
         self.store.load_nquads("\n".join(lines).encode("utf-8"))
         for graph, subject in removed:
@@ -453,6 +459,8 @@ class Pipeline:
                              (sources_graph, "The sources the hub harvests (DCAT)")):
             self.store.remove_matching(graph, None, self.meta)
             self.store.add_quads(self.prov.hub_graph(graph, title, at))
+        # Vocabulary, schemes, shapes and the computed verification: graphs of their own.
+        write_hub_graphs(self.store, self.minter, self.prov, at)
 
     def recent_payloads(self) -> set[str]:
         """The SHA-256 of the payloads used by each source's last runs: those are kept."""

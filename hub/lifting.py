@@ -1,4 +1,4 @@
-"""Lift one fetched document to records: detect the format, parse, align, split.
+"""Lift one fetched document to records: detect the format, parse, align, split, apply consent.
 
 Shared by the harvest and by `mutualisons validate`, so a publisher's check judges exactly what a
 harvest would.
@@ -7,13 +7,16 @@ harvest would.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from pyoxigraph import Quad, RdfFormat, serialize
 
 from harvesters.fetch import Fetched
+from harvesters.jsonld import ContextError, Resolver, inline_contexts, shipped_resolver
 from harvesters.rdf import LiftError, detect_format, lift_rdf_nquads
-from hub.alignment import ALIGNMENT_MARKERS, AlignmentReport, align
+from hub.alignment import AlignmentReport, align, needs_alignment
+from hub.consent import mentions_persons, remove_unconsented_persons
 from hub.iris import Minter
 from hub.ntriples import to_lines, to_quads
 from hub.records import Record, split_records
@@ -47,6 +50,8 @@ def lift_document(
     vocabulary: Vocabulary | None = None,
     mapping_path: Path | None = None,
     language: str | None = None,
+    resolve_context: Resolver = shipped_resolver,
+    today: date | None = None,
 ) -> LiftedDocument:
     """Raises harvesters.rdf.LiftError when the document cannot be parsed."""
     vocabulary = vocabulary or default_vocabulary()
@@ -61,25 +66,42 @@ def lift_document(
     else:
         # Relative IRIs resolve against the document URL, or for file: feeds against the source's base.
         document_base = fetched.url if fetched.url.startswith(("http://", "https://")) else base_iri
-        nquads = lift_rdf_nquads(fetched.body, format_name, document_base, fetched.url)
+        # JSON-LD, and JSON-LD blocks of HTML pages, get their remote @contexts inlined first.
+        nquads = lift_rdf_nquads(fetched.body, format_name, document_base, fetched.url,
+                                 prepare_jsonld=lambda data: _with_inline_contexts(fetched.url, data, resolve_context))
     lines = nquads.decode("utf-8").splitlines()
     report = AlignmentReport()
-    if any(marker in nquads for marker in ALIGNMENT_MARKERS):
-        # Only documents that use a vocabulary to align pay for term-by-term work.
-        aligned, report = align(to_quads(lines))
+    persons = mentions_persons(nquads)
+    if needs_alignment(nquads):
+        # Only documents with something to align pay for term-by-term work.
+        aligned, report = align(to_quads(lines), language)
         lines = to_lines(aligned)
+        persons = persons or mentions_persons("\n".join(lines).encode("utf-8"))
     split = split_records(
         lines=lines, hierarchy=vocabulary.hierarchy, minter=minter, source_id=source_id, document=fetched.url
     )
-    warnings = mapped_warnings + list(split.warnings)
-    if report.rewritten_schema_terms:
-        warnings.append(f"{fetched.url}: {report.rewritten_schema_terms} http://schema.org/ terms "
-                        f"stored as https://schema.org/")
+    warnings = mapped_warnings + list(split.warnings) + report.warnings(fetched.url, language)
+    notes = report.notes()
+    for record in split.records:
+        record.notes = list(notes)
+        if persons:
+            warnings += remove_unconsented_persons(record, vocabulary.hierarchy, today)
     if split.orphan_subjects:
         warnings.append(f"{fetched.url}: {split.orphan_subjects} subjects belong to no record "
                         f"(no record class reaches them) and are not published")
     return LiftedDocument(fetched.url, format_name, split.records, warnings, len(lines), row_errors,
                           split.upstream_descriptions)
+
+
+def _with_inline_contexts(document: str, body: bytes, resolve_context: Resolver) -> bytes:
+    """JSON-LD with remote @contexts inlined: pyoxigraph loads none itself."""
+    try:
+        return inline_contexts(body, resolve_context)
+    except ContextError as error:
+        raise LiftError(document, "jsonld", str(error)) from error
+    except ValueError as error:
+        line, column = getattr(error, "lineno", None), getattr(error, "colno", None)
+        raise LiftError(document, "jsonld", f"not JSON: {getattr(error, 'msg', error)}", line, column) from error
 
 
 def _mapped_format(configured: str | None, fetched: Fetched) -> str | None:

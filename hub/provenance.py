@@ -67,6 +67,7 @@ class GraphFacts:
     content_hash: str
     payload: NamedNode | None = None
     upstream_graphs: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how the record was aligned (hub/alignment.py)
 
 
 @dataclass
@@ -110,6 +111,7 @@ class ProvenanceWriter:
         if facts.payload is not None:
             lines.append(f"{g} <{HUB}payload> <{facts.payload.value}> {meta} .")
         lines += [f"{g} <{PROV}wasDerivedFrom> <{upstream}> {meta} ." for upstream in facts.upstream_graphs]
+        lines += [f"{g} <{HUB}alignment> {Literal(note, language='en')} {meta} ." for note in facts.notes]
         return lines
 
     def upstream_graph(self, graph: NamedNode, source_id: str, run: NamedNode, at: str, license_iri: str) -> list[Quad]:

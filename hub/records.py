@@ -3,7 +3,9 @@
 A record is a subject of a record class plus everything reachable from it through blank nodes and
 through IRI nodes that are not records themselves (address, geo, opening hours…). A non-record
 node shared by several records is copied into each; references to other records stay IRIs.
-A blank-node record subject gets an IRI minted from the source and a stable key.
+A blank-node record subject gets an IRI minted from the source and a stable key. A blank-node person
+that another node refers to (a founder, an organizer) stays inside that record, where hub/consent.py
+judges it, instead of becoming a record of its own.
 
 Records are kept as N-Triples lines (hub/ntriples.py): splitting and hashing a 100k-record feed
 then costs string operations, not millions of Python term objects.
@@ -27,6 +29,9 @@ _STABLE_KEY_PROPERTIES = tuple(f"<{SCHEMA}{name}>" for name in ("identifier", "u
 _NAME = f"<{SCHEMA}name>"
 _ADDRESS = f"<{SCHEMA}address>"
 _POSTAL_CODE = f"<{SCHEMA}postalCode>"
+# Kinds whose blank nodes stay inside the record that refers to them (a founder, an organizer): a
+# person is a record of its own only when named by an IRI or when nothing in the document refers to it.
+NESTED_KINDS = frozenset({"person"})
 
 
 @dataclass
@@ -41,6 +46,7 @@ class Record:
     upstream_graphs: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     payload: NamedNode | None = None  # the fetched bytes it was lifted from
+    notes: list[str] = field(default_factory=list)  # how it was aligned: said in its description
 
     @property
     def quads(self) -> list[Quad]:
@@ -89,7 +95,9 @@ def split_records(
         if graph is not None and graph[0] == "<":
             upstream[subject].add(graph[1:-1])
 
-    kinds = {subject: kind for subject, t in types.items() if (kind := hierarchy.kind_of(t)) is not None}
+    referenced = {obj for statements in by_subject.values() for _, obj in statements if obj.startswith("_:")}
+    kinds = {subject: kind for subject, t in types.items() if (kind := hierarchy.kind_of(t)) is not None
+             and not (kind in NESTED_KINDS and subject.startswith("_:") and subject in referenced)}
     warnings: list[str] = []
     # Blank-node record subjects get minted IRIs; references to them are rewritten everywhere.
     renamed: dict[str, str] = {}

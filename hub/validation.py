@@ -22,13 +22,15 @@ from typing import TYPE_CHECKING, Any, Literal
 from pyoxigraph import BlankNode, NamedNode, Quad, QuerySolutions, RdfFormat, Store, parse
 from pyoxigraph import Literal as RdfLiteral
 
-from hub.namespaces import RDF, SH
+from hub.namespaces import RDF, SH, SKOS
 from hub.records import Record
 from hub.shacl_compiler import CompiledCheck, Compiler, UnsupportedShape
 from hub.vocabulary import SHAPES_DIR, Vocabulary, default_vocabulary
 
 if TYPE_CHECKING:
     import rdflib
+
+    from hub.sparql_constraints import SparqlConstraint
 
 BATCH_SIZE = 25_000
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -48,10 +50,15 @@ class ValidationResult:
     message: dict[str, str]
     focus: str
     value: str | None = None  # the offending value: private, the publisher's own data
+    component: str | None = None  # the SHACL constraint component, e.g. "MinCountConstraintComponent"
 
     def public(self) -> dict[str, object]:
-        """What anyone may see: what is wrong, never the value."""
+        """What anyone may see: what is wrong, never the value (the public quarantine view's contract)."""
         return {"shape": self.shape, "path": self.path, "severity": self.severity, "message": self.message}
+
+    def private(self) -> dict[str, object]:
+        """What the publisher sees of their own data: the constraint component and the value too."""
+        return {**self.public(), "component": self.component, "focus": self.focus, "value": self.value}
 
 
 @dataclass
@@ -72,10 +79,16 @@ class Charter:
     """The shapes and the vocabulary validation sees (class hierarchy included)."""
 
     def __init__(self, shapes_dir: Path = SHAPES_DIR, vocabulary: Vocabulary | None = None,
-                 engine: Engine = "compiled") -> None:
+                 engine: Engine = "compiled", sparql: str = "batch") -> None:
+        """`engine="compiled"` runs the shapes compiled to SPARQL; `"pyshacl"` runs pyshacl, with
+        SHACL-SPARQL constraints once per batch (`sparql="batch"`, hub/sparql_constraints.py) or left
+        to pyshacl once per focus node (`sparql="pyshacl"`: the pure reference the tests compare to)."""
+        if sparql not in ("batch", "pyshacl"):
+            raise ValueError(f"sparql must be 'batch' or 'pyshacl', not {sparql!r}")
         self.shapes_dir = shapes_dir
         self.vocabulary = vocabulary or default_vocabulary()
-        self.engine = engine
+        self.sparql = sparql
+        self.engine: Engine = "pyshacl" if sparql == "pyshacl" else engine
 
     def shape_files(self) -> list[Path]:
         return sorted(self.shapes_dir.glob("*.ttl"))
@@ -161,6 +174,7 @@ class Charter:
                 verdict.results.append(ValidationResult(
                     shape=check.shape, path=check.path, severity=check.severity, message=dict(check.message),
                     focus=_shown(row["focusNode"]), value=_shown(row["value"]) if row["value"] is not None else None,
+                    component=check.component,
                 ))
             if found:
                 failed_shapes.add(check.shape)
@@ -175,6 +189,30 @@ class Charter:
         for path in self.shape_files():
             graph.parse(path, format="turtle")
         return graph
+
+    @cached_property
+    def core_shapes_graph(self) -> rdflib.Graph:
+        from hub.sparql_constraints import without_sparql
+
+        return self.shapes_graph if self.sparql == "pyshacl" else without_sparql(self.shapes_graph)
+
+    @cached_property
+    def sparql_constraints(self) -> list[SparqlConstraint]:
+        from hub.sparql_constraints import sparql_constraints
+
+        return [] if self.sparql == "pyshacl" else sparql_constraints(self.shapes_graph)
+
+    @cached_property
+    def scheme_triples(self) -> list[Any]:
+        """The SKOS schemes, mixed into every pyshacl batch: pyshacl copies only RDFS/OWL axioms from
+        the ontology graph, and the scheme checks (SHACL-SPARQL on skos:inScheme) need the concepts."""
+        import rdflib
+
+        skos = rdflib.Namespace(SKOS)
+        rdf_type = rdflib.URIRef(RDF + "type")
+        schemed = set(self.ontology_graph.subjects(rdf_type, skos.Concept))
+        schemed |= set(self.ontology_graph.subjects(rdf_type, skos.ConceptScheme))
+        return [t for s in schemed for t in self.ontology_graph.triples((s, None, None))]
 
     @cached_property
     def ontology_graph(self) -> rdflib.Graph:
@@ -198,12 +236,25 @@ class Charter:
                 subject = _to_rdflib(quad.subject, index)
                 data.add((subject, _to_rdflib(quad.predicate), _to_rdflib(quad.object, index)))
                 owners[subject].add(index)
-        conforms, report, _ = shacl_validate(
-            data, shacl_graph=self.shapes_graph, ont_graph=self.ontology_graph, inference="none",
+        for triple in self.scheme_triples:
+            data.add(triple)
+        _, report, _ = shacl_validate(
+            data, shacl_graph=self.core_shapes_graph, ont_graph=self.ontology_graph, inference="none",
             abort_on_first=False, allow_warnings=True, allow_infos=True, advanced=True,
         )
-        if conforms:
-            return
+        from hub.sparql_constraints import run as run_sparql
+
+        for constraint in self.sparql_constraints:
+            for sparql_focus, value in run_sparql(constraint, data, self.vocabulary.hierarchy):
+                found = ValidationResult(
+                    shape=constraint.shape, path=None, severity=constraint.severity, message=dict(constraint.message),
+                    focus=_from_rdflib_node(sparql_focus),
+                    value=None if value is None else _from_rdflib_node(value),
+                    component="SPARQLConstraintComponent")
+                for index in owners.get(sparql_focus, set()):
+                    verdicts[index].results.append(found)
+        # No early return on `conforms`: with allow_warnings/allow_infos, a batch that only has warnings
+        # and hints "conforms", and those results must still reach their records.
         sh = rdflib.Namespace(SH)
         rdf_type = rdflib.URIRef(RDF + "type")
         for result in report.subjects(rdf_type, sh.ValidationResult):
@@ -230,14 +281,18 @@ def _parse_result(report: Any, result: Any, shapes: Any) -> ValidationResult:
     severity = report.value(result, sh.resultSeverity)
     focus = report.value(result, sh.focusNode)
     value = report.value(result, sh.value)
+    component = report.value(result, sh.sourceConstraintComponent)
     messages: dict[str, str] = {}
     for message in report.objects(result, sh.resultMessage):
-        if isinstance(message, rdflib.Literal):
-            messages[message.language or "en"] = str(message)
+        if isinstance(message, rdflib.Literal) and message.language:
+            messages[message.language] = str(message)
     if shape is not None and set(messages) != {"fr", "nl", "en"}:
-        for message in shapes.objects(shape, sh.message):
-            if isinstance(message, rdflib.Literal) and message.language:
-                messages[message.language] = str(message)
+        # pyshacl reports the shape's own sh:message when it has one (untagged for SHACL-SPARQL
+        # constraints): take the tagged ones from the shape, or from its sh:sparql constraint.
+        for holder in [shape, *shapes.objects(shape, sh.sparql)]:
+            for message in shapes.objects(holder, sh.message):
+                if isinstance(message, rdflib.Literal) and message.language:
+                    messages[message.language] = str(message)
     for lang in ("fr", "nl", "en"):
         messages.setdefault(lang, messages.get("en", "constraint violated"))
     return ValidationResult(
@@ -247,6 +302,7 @@ def _parse_result(report: Any, result: Any, shapes: Any) -> ValidationResult:
         message={lang: messages[lang] for lang in ("fr", "nl", "en")},
         focus=_from_rdflib_node(focus),
         value=_from_rdflib_node(value) if value is not None else None,
+        component=str(component).rsplit("#", 1)[-1] if component is not None else None,
     )
 
 

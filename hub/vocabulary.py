@@ -13,17 +13,24 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
-from hub.namespaces import RDFS, SCHEMA
+from hub.namespaces import HUB, RDFS, SCHEMA
 
 VOCAB_DIR = Path(__file__).resolve().parent.parent / "vocab"
 SHAPES_DIR = Path(__file__).resolve().parent.parent / "shapes"
 
 # Kind of record -> the classes whose instances (and their subclasses' instances) are records of it.
 # Order matters: a LocalBusiness is an organisation before it is a place.
+# Person classes of other vocabularies reach schema:Person through vocab/hub.ttl and alignment.
 RECORD_KINDS: dict[str, tuple[str, ...]] = {
     "organization": (SCHEMA + "Organization", SCHEMA + "Place"),
     "event": (SCHEMA + "Event",),
     "resource": (SCHEMA + "DigitalDocument",),
+    "knowledge": (HUB + "Knowledge",),
+    "publication": (HUB + "Publication", SCHEMA + "ScholarlyArticle", SCHEMA + "Report", SCHEMA + "Book",
+                    SCHEMA + "Thesis"),
+    "funding": (SCHEMA + "Grant",),
+    "person": (SCHEMA + "Person",),
+    "recommendation": (HUB + "Recommendation",),
 }
 
 

@@ -141,7 +141,7 @@ def test_organizations_as_geojson(client: TestClient) -> None:
     collection = response.json()
     assert collection["type"] == "FeatureCollection"
     features = collection["features"]
-    assert len(features) == 39  # every valid example place, the shared one once
+    assert len(features) == 44  # every valid example place, the shared one once
     ids = {f["id"] for f in features}
     assert SHARED_ORG in ids and not ids & set(REJECTED.values())
     for feature in features:
@@ -154,7 +154,7 @@ def test_organizations_as_geojson(client: TestClient) -> None:
     assert len(shared["properties"]["sources"]) == 2
     assert {entry["license"] for entry in collection["licenses"]} == {
         "https://creativecommons.org/licenses/by/4.0/", "https://creativecommons.org/publicdomain/zero/1.0/",
-        "https://opendatacommons.org/licenses/odbl/1-0/"}
+        "https://opendatacommons.org/licenses/odbl/1-0/", "https://creativecommons.org/licenses/by-sa/4.0/"}
 
 
 def test_geojson_by_accept_header_and_jsonld_by_default(client: TestClient) -> None:
@@ -163,7 +163,7 @@ def test_geojson_by_accept_header_and_jsonld_by_default(client: TestClient) -> N
     linked = client.get("/api/organizations")
     assert linked.headers["content-type"].startswith("application/ld+json")
     graph = linked.json()["@graph"]
-    assert len(graph) == 39
+    assert len(graph) == 44
     shared = next(item for item in graph if item["@id"] == SHARED_ORG)
     assert {"@value": "Moestuin van de Marollen", "@language": "nl"} in shared["name"]
     assert client.get("/api/organizations", params={"format": "kml"}).status_code == 400
@@ -185,11 +185,14 @@ def test_provenance_of_the_shared_organisation(client: TestClient) -> None:
 def test_sources_with_their_last_run(client: TestClient) -> None:
     sources = client.get("/api/sources").json()["sources"]
     assert [s["id"] for s in sources] == sorted(["assiette-commune", "quartiers-en-transition", "sante-solidaire",
-                                                 "jardins-partages", "repair-cafes", "agenda-alternatives"])
+                                                 "savoirs-communs", "jardins-partages", "repair-cafes",
+                                                 "agenda-alternatives"])
     for source in sources:
         run = source["last_run"]
         if source["id"] in ("assiette-commune", "quartiers-en-transition", "sante-solidaire"):
             assert run["status"] == "partial" and run["counts"]["rejected"] == 1
+        elif source["id"] == "savoirs-communs":  # every record of it is valid
+            assert run["status"] == "succeeded" and run["counts"]["rejected"] == 0
         else:  # the mapped examples: bad rows fail alone (partial), no record breaks the charter
             assert run["status"] in ("partial", "succeeded") and run["counts"]["rejected"] == 0
         assert run["ended"] >= run["started"]

@@ -29,9 +29,9 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_examples_load_with_their_keys() -> None:
     sources = load_sources(EXAMPLES / "sources.toml")
     assert [s.id for s in sources] == ["assiette-commune", "quartiers-en-transition", "sante-solidaire",
-                                       "jardins-partages", "repair-cafes", "agenda-alternatives"]
-    assert [s.format for s in sources[3:]] == ["geojson", "csv", "ical"]
-    assert sources[4].mapping_path() == EXAMPLES / "mappings" / "repair-cafes.toml"
+                                       "savoirs-communs", "jardins-partages", "repair-cafes", "agenda-alternatives"]
+    assert [s.format for s in sources[4:]] == ["geojson", "csv", "ical"]
+    assert sources[5].mapping_path() == EXAMPLES / "mappings" / "repair-cafes.toml"
     food = sources[0]
     assert food.format == "turtle" and food.language == "fr"
     assert food.max_bytes == 104_857_600 and food.period == "P1D" and food.gone_grace == "P7D"

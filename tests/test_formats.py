@@ -376,5 +376,11 @@ def test_an_html_page_and_a_gzipped_feed_harvest_over_loopback(tmp_path: Path) -
                             base_iri="http://hub.test/")
         summary = harvest(settings, progress=lambda _: None)
     runs = {run.source_id: run for run in summary.runs}
-    assert (runs["shop-page"].status, runs["shop-page"].counts["added"]) == ("succeeded", 4), runs["shop-page"]
+    # All four items of the page are lifted and judged; the charter rejects the event (its startDate is a
+    # plain string, not a date), the other three land.
+    shop = runs["shop-page"]
+    assert (shop.counts["added"], shop.counts["rejected"]) == (3, 1), shop
+    rejected = json.loads((tmp_path / "data/private/quarantine/shop-page" / (
+        tmp_path / "data/private/quarantine/shop-page/latest").read_text().strip()).read_text())
+    assert [entry["subject"] for entry in rejected["records"]] == ["https://shop.example/#fete"]
     assert (runs["gzip-feed"].status, runs["gzip-feed"].counts["added"]) == ("succeeded", 1), runs["gzip-feed"]

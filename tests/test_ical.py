@@ -34,7 +34,7 @@ def test_floating_times_are_read_in_brussels_and_zoned_ones_keep_their_zone() ->
 
 def test_location_geo_organizer_url_and_categories() -> None:
     mapping = parse_mapping({"type": "schema:Event", "key": "UID", "fields": {"CATEGORIES": {
-        "property": "hub:theme", "transforms": ["lower"], "concepts": {"jardin": "theme:gardens"},
+        "property": "hub:theme", "transforms": ["lower"], "concepts": {"jardin": "theme:gardens-compost"},
         "fallback": "schema:keywords"}}}, "test")
     lifted = lift_ical(calendar(
         "UID:x\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Visite\r\nDTSTART:20270101T100000Z\r\n"
@@ -46,7 +46,7 @@ def test_location_geo_organizer_url_and_categories() -> None:
     assert values(lifted.quads, SCHEMA + "email") == ["agenda@jardins.example"]
     assert values(lifted.quads, SCHEMA + "url") == ["https://jardins.example/visite"]
     assert values(lifted.quads, "https://w3id.org/mutualisons/ns#theme") == [
-        "https://w3id.org/mutualisons/themes#gardens"]
+        "https://w3id.org/mutualisons/ns#theme-gardens-compost"]
     assert values(lifted.quads, SCHEMA + "keywords") == ["balade"]
     assert any("'X-UNKNOWN'" in w for w in lifted.warnings)
 
@@ -102,8 +102,8 @@ def test_the_agenda_is_published_back_as_valid_icalendar(client: TestClient) -> 
     same = client.get("/api/events", params={"format": "ics"})
     parsed = icalendar.Calendar.from_ical(response.text)
     events = parsed.walk("VEVENT")
-    assert len(events) == 10 and not any(e.errors for e in events)
-    assert len(icalendar.Calendar.from_ical(same.text).walk("VEVENT")) == 10
+    assert len(events) == 11 and not any(e.errors for e in events)  # 10 schema:Event, 1 EducationEvent
+    assert len(icalendar.Calendar.from_ical(same.text).walk("VEVENT")) == 11
     series = next(e for e in events if "repair-cafe-mensuel" in str(e["UID"]))
     assert len(series.get("RDATE").dts) == 4 and len(series.get("EXDATE").dts) == 1  # cancelled 13 March
     cancelled = next(e for e in events if "marche-paysan-hiver" in str(e["UID"]))
@@ -116,7 +116,7 @@ def test_the_agenda_is_published_back_as_valid_icalendar(client: TestClient) -> 
     assert bad.status_code == 400 and bad.json()["parameter"] == "from"
     assert client.get("/api/events", params={"format": "pdf"}).status_code == 400
     listing = client.get("/api/events").json()["@graph"]
-    assert len(listing) == 10
+    assert len(listing) == 11
 
 
 def test_x_wr_timezone_sets_the_zone_of_floating_times_and_an_unknown_zone_fails() -> None:

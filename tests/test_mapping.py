@@ -14,7 +14,7 @@ from harvesters.mapping import MappingError, RowError, RowReport, load_mapping, 
 from tests.conftest import BASE, ROOT
 from tests.mapped_helpers import SCHEMA, context, values
 
-THEME = "https://w3id.org/mutualisons/themes#"
+THEME = "https://w3id.org/mutualisons/ns#theme-"
 
 
 def mapping(**extra: object) -> dict[str, object]:
@@ -26,7 +26,7 @@ def test_transforms_concepts_and_fallback() -> None:
     table = parse_mapping(mapping(fields={
         "nom": {"property": "schema:name", "lang": "fr"},
         "themes": {"property": "hub:theme", "split": ";", "transforms": ["trim", "lower"],
-                   "concepts": {"potager": "theme:gardens"}, "fallback": "schema:keywords"},
+                   "concepts": {"potager": "theme:gardens-compost"}, "fallback": "schema:keywords"},
         "cp": {"property": "schema:address/schema:postalCode", "transforms": ["trim"]},
         "ville": {"property": "schema:address/schema:addressLocality"},
         "pays": {"property": "schema:address/schema:addressCountry", "transforms": ["country"]},
@@ -39,7 +39,7 @@ def test_transforms_concepts_and_fallback() -> None:
                            context(), report)
     subject = NamedNode(f"{BASE}id/organization/demo-7")
     assert Literal("Le Potager", language="fr") in [q.object for q in quads if q.subject == subject]
-    assert values(quads, "https://w3id.org/mutualisons/ns#theme") == [THEME + "gardens"]
+    assert values(quads, "https://w3id.org/mutualisons/ns#theme") == [THEME + "gardens-compost"]
     assert values(quads, SCHEMA + "keywords") == ["Vélo".lower()]  # no concept: kept as a keyword and reported
     assert values(quads, SCHEMA + "postalCode") == ["1060"] and values(quads, SCHEMA + "addressCountry") == ["BE"]
     assert values(quads, SCHEMA + "foundingDate") == ["2019-02-03"]

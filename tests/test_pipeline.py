@@ -17,6 +17,7 @@ from tests.conftest import BASE, quiet
 
 FOOD, TRANSITION, HEALTH = "assiette-commune", "quartiers-en-transition", "sante-solidaire"
 GARDENS, REPAIR, AGENDA = "jardins-partages", "repair-cafes", "agenda-alternatives"
+KNOWLEDGE = "savoirs-communs"  # every record valid: its run succeeds
 SHARED_ORG = "https://potager-des-marolles.example/id/org"
 REJECTED = {
     FOOD: "https://assiette-commune.example/id/sans-nom",
@@ -41,12 +42,12 @@ def test_every_source_ran_partially_with_its_rejected_record(harvested: tuple[Se
     runs = {run.source_id: run for run in summary.runs}
     # The GeoJSON and CSV examples each hold one bad feature or row: reported, their run partial.
     assert {sid: run.status for sid, run in runs.items()} == {
-        FOOD: "partial", TRANSITION: "partial", HEALTH: "partial", GARDENS: "partial", REPAIR: "partial",
-        AGENDA: "succeeded"}
+        FOOD: "partial", TRANSITION: "partial", HEALTH: "partial", KNOWLEDGE: "succeeded", GARDENS: "partial",
+        REPAIR: "partial", AGENDA: "succeeded"}
     assert {sid: run.counts["accepted"] for sid, run in runs.items()} == {
-        FOOD: 15, TRANSITION: 16, HEALTH: 12, GARDENS: 4, REPAIR: 4, AGENDA: 3}
+        FOOD: 15, TRANSITION: 16, HEALTH: 21, KNOWLEDGE: 15, GARDENS: 4, REPAIR: 4, AGENDA: 3}
     assert {sid: run.counts["rejected"] for sid, run in runs.items()} == {
-        FOOD: 1, TRANSITION: 1, HEALTH: 1, GARDENS: 0, REPAIR: 0, AGENDA: 0}
+        FOOD: 1, TRANSITION: 1, HEALTH: 1, KNOWLEDGE: 0, GARDENS: 0, REPAIR: 0, AGENDA: 0}
     assert [e for e in runs[GARDENS].errors if "feature #5" in e and "[lat, lon]" in e]
     assert [e for e in runs[REPAIR].errors if "line 5" in e and "'pas encore' is not a number" in e]
     assert not summary.failed
@@ -54,13 +55,19 @@ def test_every_source_ran_partially_with_its_rejected_record(harvested: tuple[Se
 
 def test_published_counts_by_kind(harvested: tuple[Settings, HarvestSummary]) -> None:
     store = published_store(harvested[0])
-    # 32 valid organisations and places, one of them in two networks under the same IRI, plus the
-    # 4 gardens of the GeoJSON layer and the 4 repair cafés of the CSV table.
+    # Valid organisations and places (one in two networks under the same IRI), the 4 gardens of the
+    # GeoJSON layer and the 4 repair cafés of the CSV table.
     assert count(store, "?s a ?t . VALUES ?t { schema:Organization schema:NGO schema:LocalBusiness "
-                        "schema:GroceryStore schema:Store schema:MedicalClinic schema:Place schema:CivicStructure }"
-                 ) == 39
+                        "schema:GroceryStore schema:Store schema:MedicalClinic schema:Place schema:CivicStructure "
+                        "hub:HealthStructure hub:AvailableSpace hub:GoodAddress }") == 44
     assert count(store, "?s a schema:Event") == 10  # 7 in Turtle/JSON-LD, 3 from the iCalendar feed
+    assert count(store, "?s a schema:EducationEvent") == 1
     assert count(store, "?s a schema:DigitalDocument") == 4
+    assert count(store, "?s a hub:ToolboxResource") == 2
+    kinds = {row["kind"].value: int(row["n"].value) for row in store.select(sparql_prefixes() + """
+        SELECT ?kind (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?meta { ?g hub:recordKind ?kind } } GROUP BY ?kind""")}
+    assert kinds == {"organization": 45, "event": 11, "resource": 6, "knowledge": 4, "publication": 2, "funding": 2,
+                     "person": 5, "recommendation": 3}
 
 
 def test_the_shared_organisation_has_one_graph_per_network(harvested: tuple[Settings, HarvestSummary]) -> None:
@@ -126,7 +133,7 @@ def test_sources_are_described_as_dcat(harvested: tuple[Settings, HarvestSummary
     store = published_store(harvested[0])
     rows = store.select(sparql_prefixes() + f"""SELECT ?id ?url WHERE {{ GRAPH <{BASE}graph/sources> {{
         ?s a dcat:Dataset ; dcterms:identifier ?id ; dcat:distribution/dcat:accessURL ?url }} }} ORDER BY ?id""")
-    assert [r["id"].value for r in rows] == sorted([FOOD, TRANSITION, HEALTH, GARDENS, REPAIR, AGENDA])
+    assert [r["id"].value for r in rows] == sorted([FOOD, TRANSITION, HEALTH, KNOWLEDGE, GARDENS, REPAIR, AGENDA])
 
 
 def harvest_into(tmp_path: Path, examples: Path, *ids: str) -> HarvestSummary:
@@ -183,7 +190,7 @@ def test_a_missing_folder_fails_the_run_and_keeps_its_records(tmp_path: Path, ex
     assert run.status == "failed" and run.counts["removed"] == 0
     assert run.errors == ["file:feeds/sante-solidaire/: this folder does not exist"]  # no machine path
     store = published_store(Settings(examples_copy / "sources.toml", tmp_path / "data", BASE))
-    assert count(store, f"GRAPH ?meta {{ ?s a hub:RecordGraph ; dcterms:source <{BASE}source/{HEALTH}> }}") == 12
+    assert count(store, f"GRAPH ?meta {{ ?s a hub:RecordGraph ; dcterms:source <{BASE}source/{HEALTH}> }}") == 21
 
 
 def test_a_payload_fetched_twice_is_described_once(tmp_path: Path, examples_copy: Path) -> None:
@@ -212,7 +219,7 @@ def test_a_source_removed_from_the_file_is_tombstoned(tmp_path: Path, examples_c
     toml.write_text(text[: text.index("[[source]]\nid = \"sante-solidaire\"")], encoding="utf-8")
     summary = harvest_into(tmp_path, examples_copy)
     removed = [run for run in summary.runs if run.source_id == HEALTH]
-    assert removed and removed[0].counts["removed"] == 12
+    assert removed and removed[0].counts["removed"] == 21
     store = published_store(Settings(toml, tmp_path / "data", BASE))
     assert count(store, f"GRAPH ?meta {{ ?s a hub:RecordGraph ; dcterms:source <{BASE}source/{HEALTH}> }}") == 0
 

@@ -105,7 +105,7 @@ def test_susy_belgian_initiatives_land_with_coordinates_themes_and_normalised_co
         assert int(landed[key]["themes"].value) >= 1
     themed = store.select("PREFIX hub: <https://w3id.org/mutualisons/ns#> SELECT DISTINCT ?t WHERE { GRAPH ?g "
                           "{ ?s hub:theme ?t } }")
-    assert {"https://w3id.org/mutualisons/themes#food", "https://w3id.org/mutualisons/themes#energy"} <= {
+    assert {"https://w3id.org/mutualisons/ns#theme-food", "https://w3id.org/mutualisons/ns#theme-energy"} <= {
         r["t"].value for r in themed}
 
 

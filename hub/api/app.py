@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from hub import __version__
-from hub.api import collections, events, health, provenance, query_page, runs, sources, sparql, void
+from hub.api import collections, events, health, provenance, query_page, runs, sources, sparql, validate, vocab, void
 from hub.api.deps import problem
 from hub.api.sparql import TRUNCATED_HEADER, SparqlOptions
 from hub.config import Settings
@@ -59,7 +59,8 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None, 
     # Map sites on other origins read the commons straight from the browser.
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"],
                        expose_headers=[TRUNCATED_HEADER])
-    for module in (sparql, void, collections, events, provenance, sources, runs, health):
+    app.state.validate_limiter = validate.RateLimiter()
+    for module in (sparql, void, collections, events, provenance, sources, runs, health, vocab, validate):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=query_page.STATIC), name="static")
     return app
