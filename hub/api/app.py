@@ -15,6 +15,8 @@ from hub.api import collections, events, health, provenance, query_page, sources
 from hub.api.deps import problem
 from hub.api.sparql import TRUNCATED_HEADER, SparqlOptions
 from hub.config import Settings
+from hub.pages import routes as pages
+from hub.pages.options import PageOptions
 from hub.query_pool import QueryPool
 from hub.reader import NotPublished, PublishedReader
 
@@ -25,7 +27,8 @@ it came from. Query it with SPARQL at `/sparql`, or read organisations as JSON-L
 """
 
 
-def create_app(settings: Settings, sparql_options: SparqlOptions | None = None) -> FastAPI:
+def create_app(settings: Settings, sparql_options: SparqlOptions | None = None,
+               page_options: PageOptions | None = None) -> FastAPI:
     sparql_options = sparql_options or SparqlOptions()
     # The query workers start on the first query and stop with the application.
     query_pool = QueryPool(settings.data_dir, workers=sparql_options.workers, deadline=sparql_options.deadline,
@@ -43,6 +46,7 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None) 
     app.state.settings = settings
     app.state.sparql_options = sparql_options
     app.state.query_pool = query_pool
+    app.state.page_options = page_options or PageOptions.from_environment()
 
     @app.exception_handler(NotPublished)
     async def not_published(_: Request, error: NotPublished) -> JSONResponse:
@@ -53,5 +57,7 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None) 
                        expose_headers=[TRUNCATED_HEADER])
     for module in (sparql, void, collections, events, provenance, sources, health):
         app.include_router(module.router)
+    # The hub's own web pages (map, agenda, library, sources, entity pages, embed), after the API routes.
+    app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=query_page.STATIC), name="static")
     return app
