@@ -185,6 +185,9 @@ def test_agenda_lists_the_example_events(page: Any, hub_url: str) -> None:
     assert "Repair Café de Saint-Gilles" in text and "Semaine du" in text
     assert page.locator("#subscribe").get_attribute("href").startswith("webcal://")
     assert_accessible(page, "/agenda")
+    page.set_viewport_size(PHONE)
+    screenshot(page, "agenda-390x844")
+    page.set_viewport_size(DESKTOP)
     page.goto(f"{hub_url}/library?lang=nl")
     assert "Modelstatuten voor een burger-vzw" in page.locator("main").inner_text()
     assert_accessible(page, "/library")

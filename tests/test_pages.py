@@ -140,6 +140,8 @@ def test_entity_page_shows_fields_with_provenance_badges_and_the_contact(client:
     assert text.count('class="badge"') >= 5 and "Bron: jardins-partages" in text
     assert "odbl" in text and "Niet geverifieerd" in text
     assert "mailto:carte@jardins-partages.example?subject=" in text
+    # a theme without a SKOS label reads as its local name, linked to its IRI
+    assert '<a href="https://w3id.org/mutualisons/themes#compost">compost</a>' in text
     # the same page at the entity's own path
     by_path = client.get("/id/organization/jardins-partages-jp-01", params={"lang": "nl"},
                          headers={"Accept": "text/html"})

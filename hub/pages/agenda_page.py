@@ -26,7 +26,7 @@ def api_params(filters: dict[str, str], today: dt.date) -> dict[str, str]:
 
 
 def render_agenda(request: Request, lang: str, events: list[dict[str, Any]], sources: list[dict[str, Any]],
-                  today: dt.date, alert: str = "") -> str:
+                  today: dt.date, alert: str = "", themes: list[tuple[str, str]] | None = None) -> str:
     filters = filters_from(request)
     chosen = {k: v for k, v in filters.items() if v}
     feed = f"{request.url.netloc}/api/events.ics" + (f"?{urlencode(chosen)}" if chosen else "")
@@ -40,6 +40,8 @@ def render_agenda(request: Request, lang: str, events: list[dict[str, Any]], sou
     network_options = "".join(
         f'<option value="{e(s["id"])}"{" selected" if s["id"] == filters["source"] else ""}>{e(s["name"])}</option>'
         for s in sources)
+    theme_options = "".join(f'<option value="{e(v)}"{" selected" if v == filters["theme"] else ""}>{label}</option>'
+                            for v, label in themes or [])
     body = f"""<h1>{e(t(lang, "upcoming"))}</h1>{alert}
 <form class="filterbar" method="get" action="/agenda">
 <input type="hidden" name="lang" value="{lang}">
@@ -49,6 +51,8 @@ def render_agenda(request: Request, lang: str, events: list[dict[str, Any]], sou
 <input id="a-to" type="date" name="to" value="{e(filters["to"])}"></div>
 <div><label for="a-q">{e(t(lang, "search"))}</label>
 <input id="a-q" type="search" name="q" value="{e(filters["q"])}"></div>
+<div><label for="a-theme">{e(t(lang, "theme"))}</label><select id="a-theme" name="theme">
+<option value="">{e(t(lang, "all_themes"))}</option>{theme_options}</select></div>
 <div><label for="a-source">{e(t(lang, "network"))}</label><select id="a-source" name="source">
 <option value="">{e(t(lang, "all_networks"))}</option>{network_options}</select></div>
 <div><button type="submit">{e(t(lang, "apply"))}</button></div>

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from hub.pages.i18n import LANGUAGES, maybe, t
-from hub.pages.layout import e
+from hub.pages.i18n import LANGUAGES, maybe, pick, t
+from hub.pages.layout import e, moment
 
 SCHEMA = "https://schema.org/"
 HUB = "https://w3id.org/mutualisons/ns#"
@@ -62,17 +62,21 @@ def _badge(statement: dict[str, Any], sources: dict[str, dict[str, Any]], lang: 
     label = source.get("id") or _local(source_iri) or "hub"
     fetched = statement.get("fetched") or statement.get("changed") or ""
     license_iri = statement.get("license") or ""
-    title = f"{label} — {t(lang, 'fetched')} {fetched} — {t(lang, 'license')} {license_iri}"
+    title = f"{label} — {t(lang, 'fetched')} {moment(fetched)} — {t(lang, 'license')} {license_iri}"
     href = f"#prov-{quote(statement.get('graph') or '', safe='')}"
     return f'<a class="badge" href="{e(href)}" title="{e(title)}">{e(t(lang, "source"))}: {e(label)}</a>'
 
 
-def _value(statement: dict[str, Any], nested: dict[str, list[tuple[str, str]]], lang: str) -> str:
+def _value(statement: dict[str, Any], nested: dict[str, list[tuple[str, str]]], lang: str,
+           labels: dict[str, dict[str, str]]) -> str:
     term = statement["object"]
     value = str(term.get("value", ""))
     if term.get("type") == "uri":
         if value.startswith(SCHEMA) and statement["predicate"] == RDF_TYPE:
             return e(maybe(lang, f"type_{_local(value)}", _local(value)))
+        if value in labels or statement["predicate"] == f"{HUB}theme":
+            # A concept (theme, audience…): its label in the page's language, else its local name.
+            return f'<a href="{e(value)}">{e(pick(labels.get(value, {}), lang) or _local(value))}</a>'
         if value.startswith(("http://", "https://", "mailto:")):
             return f'<a href="{e(value)}">{e(value.removeprefix("mailto:"))}</a>'
         return e(value)
@@ -85,11 +89,13 @@ def _value(statement: dict[str, Any], nested: dict[str, list[tuple[str, str]]], 
 
 def render_entity_page(entity_jsonld: dict[str, Any], provenance: list[dict[str, Any]], lang: str, *,
                        sources: list[dict[str, Any]] | None = None,
-                       nested: dict[str, list[tuple[str, str]]] | None = None) -> str:
+                       nested: dict[str, list[tuple[str, str]]] | None = None,
+                       labels: dict[str, dict[str, str]] | None = None) -> str:
     """The body of an entity page (the caller wraps it in the site's frame)."""
     iri = str(entity_jsonld.get("@id", ""))
     by_iri = {source["iri"]: source for source in sources or []}
     nested = nested or {}
+    labels = labels or {}
     if not provenance:
         return f'<h1>{e(t(lang, "not_found"))}</h1><p>{e(t(lang, "not_found_help"))}</p><p><code>{e(iri)}</code></p>'
     by_field: dict[str, list[dict[str, Any]]] = {}
@@ -107,7 +113,7 @@ def render_entity_page(entity_jsonld: dict[str, Any], provenance: list[dict[str,
         statements = sorted(statements, key=lambda s: (s["object"].get("xml:lang") not in (None, lang), ))
         label = t(lang, "prop_type") if predicate == RDF_TYPE else maybe(lang, f"prop_{_local(predicate)}",
                                                                          _local(predicate))
-        values = "".join(f"<li>{_value(s, nested, lang)} {_badge(s, by_iri, lang)}</li>" for s in statements)
+        values = "".join(f"<li>{_value(s, nested, lang, labels)} {_badge(s, by_iri, lang)}</li>" for s in statements)
         rows.append(f'<dt>{e(label)}</dt><dd><ul class="values">{values}</ul></dd>')
     return f"""<h1>{e(_name(entity_jsonld, provenance, lang))}</h1>
 <p class="muted"><code>{e(iri)}</code></p>
@@ -127,7 +133,8 @@ def _provenance_table(provenance: list[dict[str, Any]], sources: dict[str, dict[
         name = source.get("name") or statement.get("source") or ""
         license_iri = statement.get("license") or ""
         rows.append(f'<tr id="prov-{e(quote(graph, safe=""))}"><td>{e(name)}</td>'
-                    f'<td><time datetime="{e(statement.get("fetched"))}">{e(statement.get("fetched"))}</time></td>'
+                    f'<td><time datetime="{e(statement.get("fetched"))}">'
+                    f'{e(moment(statement.get("fetched")))}</time></td>'
                     f'<td><a href="{e(license_iri)}">{e(license_iri)}</a></td>'
                     f'<td><a href="/api/provenance?{e(urlencode({"subject": graph}))}">{e(graph)}</a></td></tr>')
     return f"""<section aria-labelledby="prov-title"><h2 id="prov-title">{e(t(lang, "provenance"))}</h2>

@@ -74,20 +74,26 @@ async def agenda_view(request: Request) -> HTMLResponse:
     except ApiError as error:
         return HTMLResponse(agenda_page.render_agenda(request, lang, [], [], today,
                                                       error_box(lang, error.status, error.detail)))
-    return HTMLResponse(agenda_page.render_agenda(request, lang, answer.get("@graph", []), sources, today))
+    return HTMLResponse(agenda_page.render_agenda(request, lang, answer.get("@graph", []), sources, today,
+                                                  themes=await _theme_choices(request, lang)))
 
 
 @router.get("/library", response_class=HTMLResponse)
 async def library_view(request: Request) -> HTMLResponse:
     lang = negotiate(request)
-    tree = [(theme.value, "&#160;&#160;" * theme.depth + e(pick(theme.labels, lang)))
-            for theme in await themes.load(request)]
+    tree = await _theme_choices(request, lang)
     try:
         sections, served = await library_page.collect(request, library_page.filters_from(request))
     except ApiError as error:
         return HTMLResponse(library_page.render_library(request, lang, {}, tree,
                                                         error_box(lang, error.status, error.detail)))
     return HTMLResponse(library_page.render_library(request, lang, sections, tree, served=served))
+
+
+async def _theme_choices(request: Request, lang: str) -> list[tuple[str, str]]:
+    """(value, escaped label) pairs of the theme tree, children indented under their parent."""
+    return [(theme.value, "&#160;&#160;" * theme.depth + e(pick(theme.labels, lang)))
+            for theme in await themes.load(request)]
 
 
 def _prefers_html(request: Request) -> bool:
@@ -125,10 +131,29 @@ async def _entity(request: Request, iri: str) -> Response:
     for statement in statements:
         if statement["predicate"] == f"{HUB}verificationStatus":
             entity["verificationStatus"] = statement["object"]["value"]
-    body = render_entity_page(entity, statements, lang, sources=sources, nested=await _nested(request, iri))
+    body = render_entity_page(entity, statements, lang, sources=sources, nested=await _nested(request, iri),
+                              labels=await _labels(request, iri))
     title = body.split("<h1>", 1)[1].split("</h1>", 1)[0] if "<h1>" in body else iri
     document = page(request, lang, html.unescape(title), body, alternate=twin)
     return HTMLResponse(document, status_code=200 if statements else 404)
+
+
+async def _labels(request: Request, iri: str) -> dict[str, dict[str, str]]:
+    """SKOS labels of the concepts the entity points to (themes, audiences), when the hub has the schemes."""
+    try:
+        subject = NamedNode(iri)
+    except ValueError:
+        return {}
+    query = ("PREFIX skos: <http://www.w3.org/2004/02/skos/core#> SELECT ?o ?label WHERE { GRAPH ?g { "
+             + str(subject) + " ?p ?o FILTER(isIRI(?o)) } ?o skos:prefLabel ?label }")
+    try:
+        answer = await get_json(request, "/sparql", {"query": query}, accept="application/sparql-results+json")
+    except ApiError:
+        return {}
+    labels: dict[str, dict[str, str]] = {}
+    for row in answer["results"]["bindings"]:
+        labels.setdefault(row["o"]["value"], {})[row["label"].get("xml:lang") or "und"] = row["label"]["value"]
+    return labels
 
 
 async def _nested(request: Request, iri: str) -> dict[str, list[tuple[str, str]]]:

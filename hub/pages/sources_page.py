@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import Request
 
 from hub.pages.i18n import maybe, t
-from hub.pages.layout import e, page
+from hub.pages.layout import e, moment, page
 
 COUNTS = ("accepted", "rejected", "added", "updated", "unchanged", "removed", "warned")
 
@@ -41,7 +41,7 @@ def _card(lang: str, source: dict[str, Any], quarantine: dict[str, Any]) -> str:
                           f'<span class="detail">{e(error.get("message", ""))}</span></p>')
         run_html = f"""<p>{e(t(lang, "last_run"))}: <span class="status-{e(status)}">{e(maybe(lang, f"status_{status}",
                                                                                             status))}</span>
-— {e(t(lang, "started"))} <time datetime="{e(run.get('started'))}">{e(run.get('started'))}</time></p>
+— {e(t(lang, "started"))} <time datetime="{e(run.get('started'))}">{e(moment(run.get('started')))}</time></p>
 <ul class="counts">{counts}</ul>{error_html}"""
     return f"""<section class="source-card" id="{anchor}" aria-labelledby="{anchor}-title">
 <h2 id="{anchor}-title">{e(source.get("name"))}</h2>
