@@ -15,6 +15,7 @@ from hub.config import Settings
 from hub.pages import i18n
 from hub.pages.entity_page import render_entity_page
 from hub.pages.options import OSM_TILES, PageOptions
+from hub.pages.sources_page import render_sources
 from tests.conftest import BASE, EXAMPLES
 
 PAGES = ("/", "/agenda", "/library", "/sources", "/embed")
@@ -180,3 +181,18 @@ def test_pages_say_when_nothing_is_published(tmp_path: Path) -> None:
             answer = empty.get(path, params={"lang": "nl"})
             assert answer.status_code == 200, path
             assert "Nog geen gegevens gepubliceerd" in answer.text, path
+
+
+def test_a_failed_run_shows_its_errors_in_the_page_language(client: TestClient) -> None:
+    from starlette.requests import Request
+
+    request = Request({"type": "http", "path": "/sources", "query_string": b"", "headers": [],
+                       "server": ("hub.test", 80), "scheme": "http", "root_path": ""})
+    run = {"status": "failed", "started": "2027-01-01T10:00:00Z", "counts": {"accepted": 0},
+           "errors": [{"code": "fetch", "message": "http://feed.invalid/x: name does not resolve"},
+                      "feed.ttl line 3 column 7: unexpected token"]}
+    source = {"id": "broken", "name": "Broken network", "contact": "mailto:a@b.example", "last_run": run}
+    text = render_sources(request, "nl", [source], {})
+    assert "mislukt" in text and "2027-01-01 10:00 UTC" in text
+    assert "De feed kon niet worden opgehaald. — " in text and "name does not resolve" in text
+    assert "feed.ttl line 3 column 7: unexpected token" in text

@@ -129,7 +129,11 @@ _STRINGS: dict[str, tuple[str, str, str]] = {
     "severity_Violation": ("Violation", "Schending", "Violation"),
     "severity_Warning": ("Avertissement", "Waarschuwing", "Warning"),
     "severity_Info": ("Info", "Info", "Info"),
-    # errors
+    # errors (run errors by code: runerror_{code})
+    "runerror_fetch": ("Le flux n'a pas pu être récupéré.", "De feed kon niet worden opgehaald.",
+                       "The feed could not be fetched."),
+    "runerror_parse": ("Le flux n'a pas pu être lu.", "De feed kon niet worden gelezen.",
+                       "The feed could not be read."),
     "error": ("Erreur", "Fout", "Error"),
     "error_503": ("Aucune donnée publiée pour l'instant : lancez une moisson.",
                   "Nog geen gegevens gepubliceerd: start een oogst.",

@@ -32,13 +32,7 @@ def _card(lang: str, source: dict[str, Any], quarantine: dict[str, Any]) -> str:
         status = run.get("status", "")
         counts = "".join(f"<li><strong>{int(value)}</strong> {e(t(lang, f'count_{name}'))}</li>"
                          for name, value in run.get("counts", {}).items() if name in COUNTS)
-        error = run.get("error")
-        error_html = ""
-        if isinstance(error, dict):
-            # Run errors carry a code: say it in the page's language when it is known, the detail beneath.
-            code = str(error.get("code", ""))
-            error_html = (f'<p class="error" role="alert">{e(maybe(lang, f"runerror_{code}", code))} '
-                          f'<span class="detail">{e(error.get("message", ""))}</span></p>')
+        error_html = _errors(lang, run)
         run_html = f"""<p>{e(t(lang, "last_run"))}: <span class="status-{e(status)}">{e(maybe(lang, f"status_{status}",
                                                                                             status))}</span>
 — {e(t(lang, "started"))} <time datetime="{e(run.get('started'))}">{e(moment(run.get('started')))}</time></p>
@@ -50,6 +44,28 @@ def _card(lang: str, source: dict[str, Any], quarantine: dict[str, Any]) -> str:
 {run_html}
 {_rejected(lang, anchor, quarantine.get("records", []))}
 </section>"""
+
+
+def _errors(lang: str, run: dict[str, Any]) -> str:
+    """A run's errors: `error` or `errors`, each a message or a {code, message} object.
+
+    A known code is said in the page's language (`runerror_{code}` in i18n), the hub's own message beneath.
+    """
+    raw = run.get("errors") or ([run["error"]] if run.get("error") else [])
+    items = []
+    for error in raw if isinstance(raw, list) else [raw]:
+        if isinstance(error, dict):
+            code = str(error.get("code", ""))
+            said = maybe(lang, f"runerror_{code}", code) if code else ""
+            message = str(error.get("message", ""))
+        else:
+            said, message = "", str(error)
+        joiner = " — " if said and message else ""
+        items.append(f'<li>{e(said)}{joiner}<span class="detail">{e(message)}</span></li>')
+    if not items:
+        return ""
+    return (f'<div class="error" role="alert"><p><strong>{e(t(lang, "error"))}</strong></p>'
+            f'<ul>{"".join(items)}</ul></div>')
 
 
 def _rejected(lang: str, anchor: str, records: list[dict[str, Any]]) -> str:
