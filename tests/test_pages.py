@@ -150,6 +150,16 @@ def test_entity_page_shows_fields_with_provenance_badges_and_the_contact(client:
     assert f'href="/api/provenance?subject={quote(iri, safe="")}"' in text
 
 
+def test_event_page_links_its_place_and_shows_times(client: TestClient) -> None:
+    iri = "https://sante-solidaire.example/id/evenement-seance-acces-soins"
+    text = client.get("/id", params={"iri": iri, "lang": "en"}, headers={"Accept": "text/html"}).text
+    assert '<time datetime="2027-01-21T18:30:00+01:00">2027-01-21 18:30 (+01:00)</time>' in text
+    # the place is a record of its own: its page on the hub, not the network's server
+    assert 'href="/id?iri=https%3A%2F%2Fsante-solidaire.example%2Fid%2Fsalle-cite-jardin&amp;lang=en"' in text
+    # the English page has no English name: French first, then Dutch
+    assert text.index("Séance d&#x27;information") < text.index("Infosessie")
+
+
 def test_entity_page_for_unknown_and_bad_iris(client: TestClient) -> None:
     unknown = client.get("/id", params={"iri": "https://nothing.invalid/x", "lang": "en"},
                          headers={"Accept": "text/html"})

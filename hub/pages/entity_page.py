@@ -15,6 +15,9 @@ from hub.pages.layout import e, moment
 SCHEMA = "https://schema.org/"
 HUB = "https://w3id.org/mutualisons/ns#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
+# Properties whose IRIs are pages elsewhere; any other IRI value is a record with a page on this hub.
+EXTERNAL = {f"{SCHEMA}{name}" for name in ("url", "sameAs", "license", "image", "logo", "email", "contentUrl")}
 # The order fields come in; any other property follows, sorted.
 ORDER = ("name", "description", "address", "geo", "url", "email", "telephone", "theme", "keywords", "about",
          "audience",
@@ -77,14 +80,27 @@ def _value(statement: dict[str, Any], nested: dict[str, list[tuple[str, str]]], 
         if value in labels or statement["predicate"] == f"{HUB}theme":
             # A concept (theme, audience…): its label in the page's language, else its local name.
             return f'<a href="{e(value)}">{e(pick(labels.get(value, {}), lang) or _local(value))}</a>'
+        if statement["predicate"] not in EXTERNAL and value.startswith(("http://", "https://")):
+            # Another record (a place, an organiser): its page on this hub, with its own provenance.
+            return f'<a href="/id?{e(urlencode({"iri": value, "lang": lang}))}">{e(value)}</a>'
         if value.startswith(("http://", "https://", "mailto:")):
             return f'<a href="{e(value)}">{e(value.removeprefix("mailto:"))}</a>'
         return e(value)
     if term.get("type") == "bnode":
         parts = [v for p, v in nested.get(value, []) if p != RDF_TYPE]
         return e(", ".join(parts)) if parts else "…"
+    if term.get("datatype") == XSD_DATETIME and len(value) >= 16:
+        # 2027-01-21T18:30:00+01:00 → 2027-01-21 18:30 (+01:00): the offset the network gave, kept visible.
+        offset = value[19:].lstrip(".0123456789")
+        shown = f"{value[:10]} {value[11:16]}" + (f" ({offset})" if offset else "")
+        return f'<time datetime="{e(value)}">{e(shown)}</time>'
     tag = term.get("xml:lang")
     return f'<span lang="{e(tag)}">{e(value)}</span>' if tag else e(value)
+
+
+def _language_rank(tag: str | None, lang: str) -> int:
+    order = [lang, *(code for code in LANGUAGES if code != lang)]
+    return order.index(tag) if tag in order else (-1 if tag is None else len(order))
 
 
 def render_entity_page(entity_jsonld: dict[str, Any], provenance: list[dict[str, Any]], lang: str, *,
@@ -110,7 +126,7 @@ def render_entity_page(entity_jsonld: dict[str, Any], provenance: list[dict[str,
         if not statements:
             continue
         # Show the page's language first among language-tagged values; all are kept.
-        statements = sorted(statements, key=lambda s: (s["object"].get("xml:lang") not in (None, lang), ))
+        statements = sorted(statements, key=lambda s: _language_rank(s["object"].get("xml:lang"), lang))
         label = t(lang, "prop_type") if predicate == RDF_TYPE else maybe(lang, f"prop_{_local(predicate)}",
                                                                          _local(predicate))
         values = "".join(f"<li>{_value(s, nested, lang, labels)} {_badge(s, by_iri, lang)}</li>" for s in statements)
@@ -139,8 +155,8 @@ def _provenance_table(provenance: list[dict[str, Any]], sources: dict[str, dict[
                     f'<td><a href="/api/provenance?{e(urlencode({"subject": graph}))}">{e(graph)}</a></td></tr>')
     return f"""<section aria-labelledby="prov-title"><h2 id="prov-title">{e(t(lang, "provenance"))}</h2>
 <div class="table-wrap"><table><thead><tr><th scope="col">{e(t(lang, "network"))}</th>
-<th scope="col">{e(t(lang, "fetched"))}</th><th scope="col">{e(t(lang, "license"))}</th>
-<th scope="col">Graph</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div></section>"""
+<th scope="col">{e(t(lang, "col_fetched"))}</th><th scope="col">{e(t(lang, "col_license"))}</th>
+<th scope="col">{e(t(lang, "col_graph"))}</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div></section>"""
 
 
 def _report(provenance: list[dict[str, Any]], sources: dict[str, dict[str, Any]], lang: str, iri: str) -> str:

@@ -20,7 +20,8 @@
   let generation = 0;
 
   L.Icon.Default.imagePath = "/static/leaflet/images/";
-  const map = L.map("map", { zoomControl: true, keyboard: true, maxZoom: 19 }).setView([50.846, 4.352], 12);
+  const map = L.map("map", { zoomControl: false, keyboard: true, maxZoom: 19 }).setView([50.846, 4.352], 12);
+  L.control.zoom({ zoomInTitle: S.zoom_in, zoomOutTitle: S.zoom_out }).addTo(map);
   if (config.tiles !== "none") {
     L.tileLayer(config.tiles, { maxZoom: 19, attribution: config.attribution }).addTo(map);
   } else {
@@ -184,7 +185,7 @@
       show.type = "button";
       show.className = "show";
       show.textContent = "📍";
-      show.setAttribute("aria-label", pick(p.names, p.name) + " — " + S.map_label);
+      show.setAttribute("aria-label", pick(p.names, p.name) + " — " + S.show_on_map);
       show.addEventListener("click", () => {
         const marker = markers.get(p["@id"]);
         if (marker && cluster.hasLayer(marker)) cluster.zoomToShowLayer(marker, () => marker.openPopup());
