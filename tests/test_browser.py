@@ -80,7 +80,10 @@ def test_map_shows_the_example_networks(page: Any, hub_url: str) -> None:
     screenshot(page, "map-1280x800")
     assert_accessible(page, "/ at 1280×800")
     page.set_viewport_size(PHONE)
-    page.wait_for_timeout(300)
+    assert open_map(page, f"{hub_url}/?lang=en") == total
+    # a phone sees the map first: the filters stay folded until asked for
+    assert page.locator("#filters-box").get_attribute("open") is None
+    assert page.locator("#map").bounding_box()["y"] < 844  # type: ignore[index]
     screenshot(page, "map-390x844")
     assert_accessible(page, "/ at 390×844")
 

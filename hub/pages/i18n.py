@@ -57,6 +57,7 @@ _STRINGS: dict[str, tuple[str, str, str]] = {
     "col_graph": ("Graphe nommé", "Benoemde graaf", "Named graph"),
     "zoom_in": ("Zoomer", "Inzoomen", "Zoom in"),
     "zoom_out": ("Dézoomer", "Uitzoomen", "Zoom out"),
+    "show": ("Voir", "Tonen", "Show"),
     "show_on_map": ("montrer sur la carte", "tonen op de kaart", "show on the map"),
     "provenance": ("Provenance", "Herkomst", "Provenance"),
     "verification": ("Vérification", "Verificatie", "Verification"),

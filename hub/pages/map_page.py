@@ -17,7 +17,7 @@ from hub.pages.themes import Theme
 KINDS = ("Organization", "NGO", "LocalBusiness", "GroceryStore", "Store", "MedicalClinic", "Place", "CivicStructure")
 FILTERS = ("q", "theme", "type", "source", "verified")
 SCRIPT_STRINGS = ["places_in_view", "loading", "load_failed", "details", "locating_failed", "where_am_i",
-                  "no_tiles", "map_label", "verified", "unverified", "zoom_in", "zoom_out", "show_on_map",
+                  "no_tiles", "map_label", "verified", "unverified", "zoom_in", "zoom_out", "show", "show_on_map",
                   *[f"type_{kind}" for kind in KINDS], "type_Organization", "type_Place"]
 LEAFLET_STYLES = ("/static/leaflet/leaflet.css", "/static/leaflet.markercluster/MarkerCluster.css",
                   "/static/leaflet.markercluster/MarkerCluster.Default.css")

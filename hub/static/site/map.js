@@ -184,7 +184,7 @@
       const show = document.createElement("button");
       show.type = "button";
       show.className = "show";
-      show.textContent = "📍";
+      show.textContent = S.show;
       show.setAttribute("aria-label", pick(p.names, p.name) + " — " + S.show_on_map);
       show.addEventListener("click", () => {
         const marker = markers.get(p["@id"]);
