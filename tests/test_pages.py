@@ -206,3 +206,10 @@ def test_a_failed_run_shows_its_errors_in_the_page_language(client: TestClient) 
     assert "mislukt" in text and "2027-01-01 10:00 UTC" in text
     assert "De feed kon niet worden opgehaald. — " in text and "name does not resolve" in text
     assert "feed.ttl line 3 column 7: unexpected token" in text
+
+
+def test_serve_takes_a_tile_server_or_none() -> None:
+    from hub.cli import build_parser
+
+    assert build_parser().parse_args(["serve", "--tiles", "none"]).tiles == "none"
+    assert build_parser().parse_args(["serve"]).tiles is None  # OpenStreetMap's, or $MUTUALISONS_TILES

@@ -185,7 +185,7 @@
       show.type = "button";
       show.className = "show";
       show.textContent = S.show;
-      show.setAttribute("aria-label", pick(p.names, p.name) + " — " + S.show_on_map);
+      show.setAttribute("aria-label", S.show + " " + pick(p.names, p.name) + " — " + S.show_on_map);
       show.addEventListener("click", () => {
         const marker = markers.get(p["@id"]);
         if (marker && cluster.hasLayer(marker)) cluster.zoomToShowLayer(marker, () => marker.openPopup());
