@@ -213,3 +213,46 @@ def test_serve_takes_a_tile_server_or_none() -> None:
 
     assert build_parser().parse_args(["serve", "--tiles", "none"]).tiles == "none"
     assert build_parser().parse_args(["serve"]).tiles is None  # OpenStreetMap's, or $MUTUALISONS_TILES
+
+
+def test_theme_tree_puts_children_under_their_parent_and_survives_cycles() -> None:
+    from hub.pages.themes import _tree
+
+    def row(concept: str, label: str, lang: str, broader: str | None = None) -> dict[str, dict[str, str]]:
+        found = {"c": {"value": f"t:{concept}"}, "label": {"value": label, "xml:lang": lang}}
+        if broader:
+            found["broader"] = {"value": f"t:{broader}"}
+        return found
+
+    tree = _tree([row("food", "Alimentation", "fr"), row("food", "Voeding", "nl"),
+                  row("bulk", "Vrac", "fr", "food"), row("health", "Santé", "fr"),
+                  row("a", "A", "fr", "b"), row("b", "B", "fr", "a")])
+    shown = [(theme.value, theme.depth) for theme in tree]
+    assert shown[:2] == [("t:food", 0), ("t:bulk", 1)] and ("t:health", 0) in shown
+    assert tree[0].labels == {"fr": "Alimentation", "nl": "Voeding"}
+    assert {"t:a", "t:b"}.isdisjoint(value for value, _ in shown)  # a cycle has no root: left out, no hang
+
+
+def test_accept_language_weights() -> None:
+    from starlette.requests import Request
+
+    def chosen(header: str) -> str:
+        return i18n.negotiate(Request({"type": "http", "query_string": b"",
+                                       "headers": [(b"accept-language", header.encode())]}))
+
+    assert chosen("en;q=0.4, nl;q=0.8") == "nl"
+    assert chosen("nl;q=0, en") == "en"
+    assert chosen("nl;q=bad, en;q=0.1") == "en"
+    assert chosen("") == "fr"
+
+
+def test_without_a_browser_the_tests_skip_but_ci_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests import browser
+
+    monkeypatch.setattr(browser, "CHROMIUM", Path("/nonexistent/chromium"))
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="/nonexistent/chromium is missing"):
+        browser.require_browser()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="cannot run under CI"):
+        browser.require_browser()
