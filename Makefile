@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint bench harvest clean
+.PHONY: run test lint bench harvest clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,18 @@ harvest: $(STAMP)
 run: harvest
 	$(BIN)/mutualisons serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+# The browser tests drive Debian's Chromium (Playwright never downloads a browser). Installed only when
+# missing, and only where apt-get runs as root; elsewhere the browser tests skip and say why.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "make: chromium could not be installed; the browser tests will skip"; \
+	  else echo "make: /usr/bin/chromium is missing and apt-get is not available as root; the browser tests will skip"; fi; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check hub harvesters tests bench
@@ -35,4 +45,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf data $(VENV)
+	rm -rf data $(VENV) test-artefacts

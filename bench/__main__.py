@@ -1,10 +1,12 @@
 """`make bench` (or `python -m bench`): every benchmark, each printing its BENCH and INFO lines.
 
-BENCH_ORGANISATIONS sets the size of the generated feed (default 100000).
+BENCH_ORGANISATIONS sets the size of the generated feed (default 100000); BENCH_MAP_PLACES the places on
+the map for its time to interactive (default 2000).
 """
 
-from bench import harvest_bench, sparql_bench
+from bench import harvest_bench, map_bench, sparql_bench
 
 if __name__ == "__main__":
     harvest_bench.main()
     sparql_bench.main()
+    map_bench.main()

@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a SPARQL endpoint that queries may call with SERVICE (repeatable; none by default)")
     serve.add_argument("--query-workers", type=_positive_int, default=default_workers(), metavar="N",
                        help="query worker processes, at least 2 (default: the number of CPUs, at least 2)")
+    serve.add_argument("--tiles", default=None, metavar="URL|none",
+                       help="the map's tile server, an XYZ template such as https://tile.example/{z}/{x}/{y}.png, "
+                            "or 'none' for no tiles (default: OpenStreetMap's, or $MUTUALISONS_TILES)")
 
     load = commands.add_parser("load", help="load a file into a named graph, described as loaded by an administrator")
     load.add_argument("file", metavar="FILE")
@@ -136,6 +139,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from hub.api.app import create_app
     from hub.api.sparql import SparqlOptions
+    from hub.pages.options import OSM_ATTRIBUTION, OSM_TILES, PageOptions
 
     if args.query_workers < 2:
         print("mutualisons: --query-workers must be at least 2, so that one slow query never blocks all",
@@ -146,9 +150,12 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     print(f"serving {settings.data_dir} on http://{args.host}:{args.port}/ (base IRI {settings.base_iri}; "
           f"SPARQL deadline {options.deadline:g} s, {options.max_rows} rows, {options.workers} workers)",
           file=sys.stderr)
+    pages = PageOptions.from_environment()
+    if args.tiles is not None:
+        pages = PageOptions(tiles=args.tiles, attribution="" if args.tiles != OSM_TILES else OSM_ATTRIBUTION)
     if args.schedule:
         print("harvesting due sources in the background (--schedule): see data/harvest.log", file=sys.stderr)
-    uvicorn.run(create_app(settings, options, schedule=args.schedule), host=args.host, port=args.port,
+    uvicorn.run(create_app(settings, options, pages, schedule=args.schedule), host=args.host, port=args.port,
                 log_level="info")
     return EXIT_OK
 

@@ -15,6 +15,8 @@ from hub.api import collections, events, health, provenance, query_page, runs, s
 from hub.api.deps import problem
 from hub.api.sparql import TRUNCATED_HEADER, SparqlOptions
 from hub.config import Settings
+from hub.pages import routes as pages
+from hub.pages.options import PageOptions
 from hub.query_pool import QueryPool
 from hub.reader import NotPublished, PublishedReader
 from hub.scheduler import Scheduler
@@ -26,7 +28,8 @@ it came from. Query it with SPARQL at `/sparql`, or read organisations as JSON-L
 """
 
 
-def create_app(settings: Settings, sparql_options: SparqlOptions | None = None, schedule: bool = False) -> FastAPI:
+def create_app(settings: Settings, sparql_options: SparqlOptions | None = None,
+               page_options: PageOptions | None = None, schedule: bool = False) -> FastAPI:
     """The web application; with `schedule`, due sources are harvested in child processes."""
     sparql_options = sparql_options or SparqlOptions()
     # The query workers start on the first query and stop with the application.
@@ -51,6 +54,7 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None, 
     app.state.settings = settings
     app.state.sparql_options = sparql_options
     app.state.query_pool = query_pool
+    app.state.page_options = page_options or PageOptions.from_environment()
 
     @app.exception_handler(NotPublished)
     async def not_published(_: Request, error: NotPublished) -> JSONResponse:
@@ -62,5 +66,7 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None, 
     app.state.validate_limiter = validate.RateLimiter()
     for module in (sparql, void, collections, events, provenance, sources, runs, health, vocab, validate):
         app.include_router(module.router)
+    # The hub's own web pages (map, agenda, library, sources, entity pages, embed), after the API routes.
+    app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=query_page.STATIC), name="static")
     return app

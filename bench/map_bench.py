@@ -1,0 +1,111 @@
+"""Time to interactive of the map page `/` with 2,000 places, in Debian's Chromium over loopback.
+
+An INFO line, not a BENCH line (the aim is under 2 s): the time from navigation start until the first
+GeoJSON answer is on the map as markers and in the list (map.js sets body[data-ready-at]). Skipped, with
+the reason, where Chromium or Playwright is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import uvicorn
+
+from bench.feeds import write_feed
+from hub.api.app import create_app
+from hub.config import Settings
+from hub.harvest import harvest
+from hub.pages.options import PageOptions
+
+CHROMIUM = Path(os.environ.get("MUTUALISONS_CHROMIUM", "/usr/bin/chromium"))
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+PLACES = int(os.environ.get("BENCH_MAP_PLACES", "2000"))
+RUNS = 3
+
+
+def _skip_reason() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed"
+    return None if CHROMIUM.exists() else f"{CHROMIUM} is missing"
+
+
+def _serve(settings: Settings) -> tuple[uvicorn.Server, threading.Thread, str]:
+    app = create_app(settings, page_options=PageOptions(tiles="none", attribution=""))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the hub did not start")
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    return server, thread, f"http://127.0.0.1:{port}"
+
+
+def _measure(url: str, profile: Path) -> list[tuple[float, int]]:
+    from playwright.sync_api import sync_playwright
+
+    results = []
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=str(CHROMIUM), headless=True, args=ARGS,
+            viewport={"width": 1280, "height": 800})
+        try:
+            for _ in range(RUNS):
+                page = context.new_page()
+                page.goto(f"{url}/?lang=fr")
+                page.wait_for_selector("body[data-ready='1']", state="attached", timeout=60000)
+                ready_ms = float(page.get_attribute("body", "data-ready-at") or "nan")
+                markers = int(page.get_attribute("body", "data-markers") or "0")
+                results.append((ready_ms / 1000, markers))
+                page.close()
+        finally:
+            context.close()
+    return results
+
+
+def run() -> list[str]:
+    reason = _skip_reason()
+    if reason:
+        return [f"INFO map_time_to_interactive skipped: {reason}"]
+    work = Path(tempfile.mkdtemp(prefix="mutualisons-map-bench-"))
+    try:
+        write_feed(work / "feed.ttl", PLACES)
+        (work / "sources.toml").write_text(
+            '[[source]]\nid = "bench"\nname = "Benchmark network"\nurl = "file:feed.ttl"\nformat = "turtle"\n'
+            'license = "https://creativecommons.org/publicdomain/zero/1.0/"\npublisher = "Bench"\n'
+            'contact = "mailto:bench@bench.example"\n', encoding="utf-8")
+        settings = Settings(sources_path=work / "sources.toml", data_dir=work / "data",
+                            base_iri="http://127.0.0.1:8000/")
+        harvest(settings, progress=lambda _: None)
+        server, thread, url = _serve(settings)
+        try:
+            results = _measure(url, work / "profile")
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+        median = statistics.median(seconds for seconds, _ in results)
+        markers = results[-1][1]
+        return [f"INFO map_time_to_interactive seconds={median:.3f} places={PLACES} markers={markers} "
+                f"runs={RUNS} aim=<2 {'OK' if median < 2 else 'SLOW'}"]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    for line in run():
+        print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()

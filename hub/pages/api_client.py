@@ -1,0 +1,32 @@
+"""Pages read the hub through its own public HTTP API, in process: they are a map site like any other."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from fastapi import Request
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(f"{status}: {detail}")
+        self.status, self.detail = status, detail
+
+
+async def get_json(request: Request, path: str, params: dict[str, str] | None = None,
+                   accept: str = "application/json") -> Any:
+    """GET an API path on this very application (no socket); a problem answer becomes ApiError."""
+    transport = httpx.ASGITransport(app=request.app)
+    base = str(request.base_url)
+    async with httpx.AsyncClient(transport=transport, base_url=base) as client:
+        answer = await client.get(path, params={k: v for k, v in (params or {}).items() if v},
+                                  headers={"Accept": accept})
+    if answer.status_code >= 400:
+        detail = ""
+        try:
+            detail = str(answer.json().get("detail", ""))
+        except ValueError:
+            detail = answer.text[:200]
+        raise ApiError(answer.status_code, detail)
+    return answer.json()

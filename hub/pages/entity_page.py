@@ -1,0 +1,176 @@
+"""Entity pages: every field in the page's language, each value with a badge linking to its provenance.
+
+`render_entity_page(entity_jsonld, provenance, lang)` is the renderer the gateway's `/id/…` content
+negotiation calls for HTML; `provenance` is the `statements` list of `/api/provenance?subject=`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from hub.pages.i18n import LANGUAGES, maybe, pick, t
+from hub.pages.layout import e, moment
+
+SCHEMA = "https://schema.org/"
+HUB = "https://w3id.org/mutualisons/ns#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
+# Properties whose IRIs are pages elsewhere; any other IRI value is a record with a page on this hub.
+EXTERNAL = {f"{SCHEMA}{name}" for name in ("url", "sameAs", "license", "image", "logo", "email", "contentUrl")}
+# The order fields come in; any other property follows, sorted.
+ORDER = ("name", "description", "address", "geo", "url", "email", "telephone", "theme", "keywords", "about",
+         "audience",
+         "openingHours", "startDate", "endDate", "location", "organizer", "license", "sameAs")
+
+
+def _local(iri: str) -> str:
+    for prefix in (SCHEMA, HUB):
+        if iri.startswith(prefix):
+            return iri[len(prefix):]
+    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1] or iri
+
+
+def _name(entity: dict[str, Any], statements: list[dict[str, Any]], lang: str) -> str:
+    names: dict[str, str] = {}
+    for statement in statements:
+        if statement["predicate"] == f"{SCHEMA}name":
+            names.setdefault(statement["object"].get("xml:lang") or "und", statement["object"]["value"])
+    raw = entity.get("name")
+    for value in raw if isinstance(raw, list) else ([raw] if raw else []):
+        if isinstance(value, dict):
+            names.setdefault(value.get("@language", "und"), value.get("@value", ""))
+        else:
+            names.setdefault("und", str(value))
+    for candidate in (lang, *LANGUAGES, "und"):
+        if names.get(candidate):
+            return names[candidate]
+    return next(iter(names.values()), str(entity.get("@id", "")))
+
+
+def _verification(entity: dict[str, Any], lang: str) -> str:
+    """The trust label with what it means; absent status reads as not verified (nothing was checked)."""
+    status = entity.get("verificationStatus") or entity.get("hub:verificationStatus") or ""
+    if isinstance(status, dict):
+        status = status.get("@id", "")
+    verified = str(status).lower().endswith("verified") and not str(status).lower().endswith("unverified")
+    key = "verified" if verified else "unverified"
+    return (f'<section aria-labelledby="verif-title"><h2 id="verif-title">{e(t(lang, "verification"))}</h2>'
+            f'<p><span class="label {key}">{e(t(lang, key))}</span> {e(t(lang, key + "_help"))}</p></section>')
+
+
+def _badge(statement: dict[str, Any], sources: dict[str, dict[str, Any]], lang: str) -> str:
+    source_iri = statement.get("source") or ""
+    source = sources.get(source_iri, {})
+    label = source.get("id") or _local(source_iri) or "hub"
+    fetched = statement.get("fetched") or statement.get("changed") or ""
+    license_iri = statement.get("license") or ""
+    title = f"{label} — {t(lang, 'fetched')} {moment(fetched)} — {t(lang, 'license')} {license_iri}"
+    href = f"#prov-{quote(statement.get('graph') or '', safe='')}"
+    return f'<a class="badge" href="{e(href)}" title="{e(title)}">{e(t(lang, "source"))}: {e(label)}</a>'
+
+
+def _value(statement: dict[str, Any], nested: dict[str, list[tuple[str, str]]], lang: str,
+           labels: dict[str, dict[str, str]]) -> str:
+    term = statement["object"]
+    value = str(term.get("value", ""))
+    if term.get("type") == "uri":
+        if value.startswith(SCHEMA) and statement["predicate"] == RDF_TYPE:
+            return e(maybe(lang, f"type_{_local(value)}", _local(value)))
+        if value in labels or statement["predicate"] == f"{HUB}theme":
+            # A concept (theme, audience…): its label in the page's language, else its local name.
+            return f'<a href="{e(value)}">{e(pick(labels.get(value, {}), lang) or _local(value))}</a>'
+        if statement["predicate"] not in EXTERNAL and value.startswith(("http://", "https://")):
+            # Another record (a place, an organiser): its page on this hub, with its own provenance.
+            return f'<a href="/id?{e(urlencode({"iri": value, "lang": lang}))}">{e(value)}</a>'
+        if value.startswith(("http://", "https://", "mailto:")):
+            return f'<a href="{e(value)}">{e(value.removeprefix("mailto:"))}</a>'
+        return e(value)
+    if term.get("type") == "bnode":
+        parts = [v for p, v in nested.get(value, []) if p != RDF_TYPE]
+        return e(", ".join(parts)) if parts else "…"
+    if term.get("datatype") == XSD_DATETIME and len(value) >= 16:
+        # 2027-01-21T18:30:00+01:00 → 2027-01-21 18:30 (+01:00): the offset the network gave, kept visible.
+        offset = value[19:].lstrip(".0123456789")
+        shown = f"{value[:10]} {value[11:16]}" + (f" ({offset})" if offset else "")
+        return f'<time datetime="{e(value)}">{e(shown)}</time>'
+    tag = term.get("xml:lang")
+    return f'<span lang="{e(tag)}">{e(value)}</span>' if tag else e(value)
+
+
+def _language_rank(tag: str | None, lang: str) -> int:
+    order = [lang, *(code for code in LANGUAGES if code != lang)]
+    return order.index(tag) if tag in order else (-1 if tag is None else len(order))
+
+
+def render_entity_page(entity_jsonld: dict[str, Any], provenance: list[dict[str, Any]], lang: str, *,
+                       sources: list[dict[str, Any]] | None = None,
+                       nested: dict[str, list[tuple[str, str]]] | None = None,
+                       labels: dict[str, dict[str, str]] | None = None) -> str:
+    """The body of an entity page (the caller wraps it in the site's frame)."""
+    iri = str(entity_jsonld.get("@id", ""))
+    by_iri = {source["iri"]: source for source in sources or []}
+    nested = nested or {}
+    labels = labels or {}
+    if not provenance:
+        return f'<h1>{e(t(lang, "not_found"))}</h1><p>{e(t(lang, "not_found_help"))}</p><p><code>{e(iri)}</code></p>'
+    by_field: dict[str, list[dict[str, Any]]] = {}
+    for statement in provenance:
+        by_field.setdefault(statement["predicate"], []).append(statement)
+    preferred = [f"{HUB if name == 'theme' else SCHEMA}{name}" for name in ORDER]
+    fields = [p for p in preferred if p in by_field] + sorted(p for p in by_field if p not in preferred
+                                                               and p != RDF_TYPE) + [RDF_TYPE]
+    rows = []
+    for predicate in fields:
+        statements = by_field.get(predicate, [])
+        if not statements:
+            continue
+        # Show the page's language first among language-tagged values; all are kept.
+        statements = sorted(statements, key=lambda s: _language_rank(s["object"].get("xml:lang"), lang))
+        label = t(lang, "prop_type") if predicate == RDF_TYPE else maybe(lang, f"prop_{_local(predicate)}",
+                                                                         _local(predicate))
+        values = "".join(f"<li>{_value(s, nested, lang, labels)} {_badge(s, by_iri, lang)}</li>" for s in statements)
+        rows.append(f'<dt>{e(label)}</dt><dd><ul class="values">{values}</ul></dd>')
+    return f"""<h1>{e(_name(entity_jsonld, provenance, lang))}</h1>
+<p class="muted"><code>{e(iri)}</code></p>
+{_verification(entity_jsonld, lang)}
+<dl class="fields">{''.join(rows)}</dl>
+{_provenance_table(provenance, by_iri, lang)}
+{_report(provenance, by_iri, lang, iri)}"""
+
+
+def _provenance_table(provenance: list[dict[str, Any]], sources: dict[str, dict[str, Any]], lang: str) -> str:
+    graphs: dict[str, dict[str, Any]] = {}
+    for statement in provenance:
+        graphs.setdefault(statement.get("graph") or "", statement)
+    rows = []
+    for graph, statement in sorted(graphs.items()):
+        source = sources.get(statement.get("source") or "", {})
+        name = source.get("name") or statement.get("source") or ""
+        license_iri = statement.get("license") or ""
+        rows.append(f'<tr id="prov-{e(quote(graph, safe=""))}"><td>{e(name)}</td>'
+                    f'<td><time datetime="{e(statement.get("fetched"))}">'
+                    f'{e(moment(statement.get("fetched")))}</time></td>'
+                    f'<td><a href="{e(license_iri)}">{e(license_iri)}</a></td>'
+                    f'<td><a href="/api/provenance?{e(urlencode({"subject": graph}))}">{e(graph)}</a></td></tr>')
+    return f"""<section aria-labelledby="prov-title"><h2 id="prov-title">{e(t(lang, "provenance"))}</h2>
+<div class="table-wrap"><table><thead><tr><th scope="col">{e(t(lang, "network"))}</th>
+<th scope="col">{e(t(lang, "col_fetched"))}</th><th scope="col">{e(t(lang, "col_license"))}</th>
+<th scope="col">{e(t(lang, "col_graph"))}</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div></section>"""
+
+
+def _report(provenance: list[dict[str, Any]], sources: dict[str, dict[str, Any]], lang: str, iri: str) -> str:
+    contacts = []
+    for source_iri in sorted({s.get("source") or "" for s in provenance}):
+        source = sources.get(source_iri)
+        if not source or not source.get("contact"):
+            continue
+        contact = str(source["contact"])
+        if contact.startswith("mailto:"):
+            subject = quote(f"{t(lang, 'report')}: {iri}")
+            contact = f"{contact}?subject={subject}"
+        contacts.append(f'<li><a href="{e(contact)}">{e(source.get("name"))}</a></li>')
+    if not contacts:
+        return ""
+    return f"""<section aria-labelledby="report-title"><h2 id="report-title">{e(t(lang, "report"))}</h2>
+<p>{e(t(lang, "report_help"))}</p><ul>{''.join(contacts)}</ul></section>"""

@@ -1,0 +1,179 @@
+"""The HTML routes. Every page reads the hub through its public API (hub.pages.api_client)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pyoxigraph import NamedNode
+
+from hub.pages import agenda_page, library_page, map_page, sources_page, themes
+from hub.pages.api_client import ApiError, get_json
+from hub.pages.entity_page import HUB, render_entity_page
+from hub.pages.i18n import negotiate, pick, t
+from hub.pages.layout import e, error_box, page
+from hub.pages.options import PageOptions
+
+router = APIRouter(tags=["Pages"], include_in_schema=False)
+NESTED_ORDER = ("streetAddress", "postalCode", "addressLocality", "addressCountry", "latitude", "longitude")
+
+
+def _options(request: Request) -> PageOptions:
+    options = getattr(request.app.state, "page_options", None)
+    return options if isinstance(options, PageOptions) else PageOptions.from_environment()
+
+
+async def _sources(request: Request) -> list[dict[str, Any]]:
+    answer = await get_json(request, "/api/sources")
+    sources: list[dict[str, Any]] = answer.get("sources", [])
+    return sources
+
+
+@router.get("/", response_class=HTMLResponse)
+async def map_view(request: Request) -> HTMLResponse:
+    lang = negotiate(request)
+    try:
+        sources = await _sources(request)
+    except ApiError as error:
+        return HTMLResponse(map_page.render_map(request, lang, _options(request), [], [], (error.status, error.detail)),
+                            status_code=200)
+    return HTMLResponse(map_page.render_map(request, lang, _options(request), await themes.load(request), sources))
+
+
+@router.get("/embed", response_class=HTMLResponse)
+async def embed_view(request: Request) -> HTMLResponse:
+    # Other sites frame this page: no frame-ancestors restriction on purpose.
+    return HTMLResponse(map_page.render_embed(request, negotiate(request), _options(request)))
+
+
+@router.get("/sources", response_class=HTMLResponse)
+async def sources_view(request: Request) -> HTMLResponse:
+    lang = negotiate(request)
+    try:
+        sources = await _sources(request)
+        quarantines = {s["id"]: await get_json(request, f"/api/sources/{s['id']}/quarantine") for s in sources}
+    except ApiError as error:
+        return HTMLResponse(sources_page.render_sources(request, lang, [], {}, error_box(lang, error.status,
+                                                                                            error.detail)))
+    return HTMLResponse(sources_page.render_sources(request, lang, sources, quarantines))
+
+
+@router.get("/agenda", response_class=HTMLResponse)
+async def agenda_view(request: Request) -> HTMLResponse:
+    lang = negotiate(request)
+    today = dt.date.today()
+    filters = agenda_page.filters_from(request)
+    try:
+        sources = await _sources(request)
+        answer = await get_json(request, "/api/events", agenda_page.api_params(filters, today),
+                                accept="application/ld+json")
+    except ApiError as error:
+        return HTMLResponse(agenda_page.render_agenda(request, lang, [], [], today,
+                                                      error_box(lang, error.status, error.detail)))
+    return HTMLResponse(agenda_page.render_agenda(request, lang, answer.get("@graph", []), sources, today,
+                                                  themes=await _theme_choices(request, lang)))
+
+
+@router.get("/library", response_class=HTMLResponse)
+async def library_view(request: Request) -> HTMLResponse:
+    lang = negotiate(request)
+    tree = await _theme_choices(request, lang)
+    try:
+        sections, served = await library_page.collect(request, library_page.filters_from(request))
+    except ApiError as error:
+        return HTMLResponse(library_page.render_library(request, lang, {}, tree,
+                                                        error_box(lang, error.status, error.detail)))
+    return HTMLResponse(library_page.render_library(request, lang, sections, tree, served=served))
+
+
+async def _theme_choices(request: Request, lang: str) -> list[tuple[str, str]]:
+    """(value, escaped label) pairs of the theme tree, children indented under their parent."""
+    return [(theme.value, "&#160;&#160;" * theme.depth + e(pick(theme.labels, lang)))
+            for theme in await themes.load(request)]
+
+
+def _prefers_html(request: Request) -> bool:
+    accept = request.headers.get("accept", "").replace(" ", "")
+    return not accept or "text/html" in accept or accept.startswith("*/*")
+
+
+@router.get("/id/{kind}/{key:path}")
+async def entity_by_path(request: Request, kind: str, key: str) -> Response:
+    # The key as minted (percent-encoded), not as decoded by the router.
+    raw = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
+    iri = f"{request.app.state.settings.base_iri}{raw.lstrip('/')}"
+    return await _entity(request, iri)
+
+
+@router.get("/id")
+async def entity_by_iri(request: Request, iri: str = Query(..., description="the IRI of the entity")) -> Response:
+    return await _entity(request, iri)
+
+
+async def _entity(request: Request, iri: str) -> Response:
+    if not _prefers_html(request):
+        # The data twin; the gateway's JSON-LD/Turtle negotiation takes this place when merged.
+        return RedirectResponse(f"/api/provenance?{urlencode({'subject': iri})}", status_code=303)
+    lang = negotiate(request)
+    twin = f"/api/provenance?{urlencode({'subject': iri})}"
+    try:
+        answer = await get_json(request, "/api/provenance", {"subject": iri})
+        sources = await _sources(request)
+    except ApiError as error:
+        body = error_box(lang, error.status, error.detail)
+        return HTMLResponse(page(request, lang, t(lang, "error"), body, alternate=twin), status_code=error.status)
+    statements: list[dict[str, Any]] = answer.get("statements", [])
+    entity: dict[str, Any] = {"@id": iri}
+    for statement in statements:
+        if statement["predicate"] == f"{HUB}verificationStatus":
+            entity["verificationStatus"] = statement["object"]["value"]
+    body = render_entity_page(entity, statements, lang, sources=sources, nested=await _nested(request, iri),
+                              labels=await _labels(request, iri))
+    title = body.split("<h1>", 1)[1].split("</h1>", 1)[0] if "<h1>" in body else iri
+    document = page(request, lang, html.unescape(title), body, alternate=twin)
+    return HTMLResponse(document, status_code=200 if statements else 404)
+
+
+async def _labels(request: Request, iri: str) -> dict[str, dict[str, str]]:
+    """SKOS labels of the concepts the entity points to (themes, audiences), when the hub has the schemes."""
+    try:
+        subject = NamedNode(iri)
+    except ValueError:
+        return {}
+    query = ("PREFIX skos: <http://www.w3.org/2004/02/skos/core#> SELECT ?o ?label WHERE { GRAPH ?g { "
+             + str(subject) + " ?p ?o FILTER(isIRI(?o)) } ?o skos:prefLabel ?label }")
+    try:
+        answer = await get_json(request, "/sparql", {"query": query}, accept="application/sparql-results+json")
+    except ApiError:
+        return {}
+    labels: dict[str, dict[str, str]] = {}
+    for row in answer["results"]["bindings"]:
+        labels.setdefault(row["o"]["value"], {})[row["label"].get("xml:lang") or "und"] = row["label"]["value"]
+    return labels
+
+
+async def _nested(request: Request, iri: str) -> dict[str, list[tuple[str, str]]]:
+    """The values inside blank nodes (address, coordinates), which /api/provenance names but does not open."""
+    # NamedNode checks the IRI, so nothing but an IRI reaches the query text.
+    try:
+        subject = NamedNode(iri)
+    except ValueError:
+        return {}
+    query = "SELECT ?b ?p ?o WHERE { GRAPH ?g { " + str(subject) + " ?x ?b . FILTER(isBlank(?b)) ?b ?p ?o } }"
+    try:
+        answer = await get_json(request, "/sparql", {"query": query}, accept="application/sparql-results+json")
+    except ApiError:
+        return {}
+    nested: dict[str, list[tuple[str, str]]] = {}
+    for row in answer["results"]["bindings"]:
+        nested.setdefault(row["b"]["value"], []).append((row["p"]["value"], row["o"]["value"]))
+
+    def rank(pair: tuple[str, str]) -> int:
+        local = pair[0].rsplit("/", 1)[-1]
+        return NESTED_ORDER.index(local) if local in NESTED_ORDER else len(NESTED_ORDER)
+
+    return {b: sorted(values, key=rank) for b, values in nested.items()}
