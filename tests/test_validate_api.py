@@ -13,6 +13,7 @@ from hub.api.app import create_app
 from hub.api.validate import RateLimiter
 from hub.config import Settings
 from tests.conftest import BASE, EXAMPLES, ROOT
+from tests.loopback import Canary
 from tests.test_cli import cli
 
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -102,8 +103,15 @@ def test_bad_requests_get_problems(fresh_client: TestClient) -> None:
     assert fresh_client.post("/api/validate?format=kml", content=b"x").status_code == 400
     assert fresh_client.post("/api/validate?language=not a tag", content=b"<a> <b> <c> .",
                              headers={"Content-Type": "text/turtle"}).status_code == 400
-    by_url = fresh_client.post("/api/validate?url=http://127.0.0.1:9/feed.ttl")
-    assert by_url.status_code == 501
+    # By URL, through the guarded fetcher: a loopback address is refused before any connection.
+    canary = Canary()
+    try:
+        by_url = fresh_client.post(f"/api/validate?url=http://127.0.0.1:{canary.port}/feed.ttl")
+        assert by_url.status_code == 422 and "non-public address" in by_url.json()["detail"]
+        assert canary.connections() == 0
+    finally:
+        canary.close()
+    assert fresh_client.post("/api/validate?url=file:///etc/passwd").status_code == 400
     remote = fresh_client.post("/api/validate", content=b'{"@context": "http://unknown.invalid/ctx.jsonld", '
                                b'"@type": "Organization", "name": "x"}',
                                headers={"Content-Type": "application/ld+json"})

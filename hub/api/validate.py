@@ -20,7 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from harvesters.fetch import Fetched, now_iso
+from harvesters.fetch import Fetched, FetchError, FetchPolicy, fetch, now_iso
 from harvesters.rdf import FORMATS, LiftError
 from hub.api.deps import problem
 from hub.check import CheckReport, check_fetched
@@ -111,21 +111,28 @@ async def validate_document(request: Request, format: str | None = None, url: st
     refused = _refusal(request)
     if refused is not None:
         return refused
-    if url is not None:
-        return problem(501, "Not available yet", "checking a document by url= needs the guarded fetcher; send "
-                       "the document itself as the request body")
     if format is not None and format not in FORMATS:
         return problem(400, "Unknown format", f"format must be one of {', '.join(sorted(FORMATS))}")
     cap = _max_bytes(request)
-    try:
-        body = await _read_capped(request, cap)
-    except TooLarge:
-        return problem(413, "Document too large", f"documents are checked up to {cap} bytes")
+    content_type = request.headers.get("content-type")
+    if url is not None:
+        # Through the guarded fetcher, with no trusted host: public addresses only, the same caps.
+        if not url.startswith(("http://", "https://")):
+            return problem(400, "Bad url", "url must be an http(s) URL", parameter="url")
+        try:
+            fetched = await run_in_threadpool(fetch, url, FetchPolicy(max_bytes=cap))
+        except FetchError as error:
+            return problem(422, "Unreachable document", str(error), parameter="url")
+        body, content_type = fetched.body, fetched.content_type
+    else:
+        try:
+            body = await _read_capped(request, cap)
+        except TooLarge:
+            return problem(413, "Document too large", f"documents are checked up to {cap} bytes")
     if not body.strip():
         return problem(400, "Empty document", "send the document as the request body")
     if language is not None and not _LANGUAGE.match(language):
         return problem(400, "Bad language", "language must be a BCP 47 tag such as 'fr' or 'nl-BE'")
-    content_type = request.headers.get("content-type")
     try:
         report = await run_in_threadpool(_check, body, content_type, format, request.app.state.settings.base_iri,
                                          language)
