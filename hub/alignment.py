@@ -33,6 +33,8 @@ from hub.namespaces import FOAF, HUB, RDF, SCHEMA, SCHEMA_HTTP, VCARD, XSD
 
 RDF_TYPE = RDF + "type"
 DFC = "https://github.com/datafoodconsortium/ontology/releases/latest/download/DFC_BusinessOntology.owl#"
+# The namespace DFC's Solid-pod examples use (dfc-b:), with their shorter address properties.
+DFC_POD = "https://www.datafoodconsortium.org#"
 ESSGLOBAL_NAMESPACES = ("http://purl.org/essglobal/vocab/v2.0/", "http://purl.org/essglobal/vocab/v1.0/",
                         "https://w3id.org/essglobal/vocab/v2.0/")
 GOOD_RELATIONS = "http://purl.org/goodrelations/v1#"
@@ -43,6 +45,9 @@ CLASS_MAP: dict[str, str] = {
     DFC + "Enterprise": SCHEMA + "Organization",
     DFC + "Person": SCHEMA + "Person",
     DFC + "Address": SCHEMA + "PostalAddress",
+    DFC_POD + "Enterprise": SCHEMA + "Organization",
+    DFC_POD + "Person": SCHEMA + "Person",
+    DFC_POD + "Address": SCHEMA + "PostalAddress",
     VCARD + "Individual": SCHEMA + "Person",
     VCARD + "Organization": SCHEMA + "Organization",
     VCARD + "Address": SCHEMA + "PostalAddress",
@@ -66,6 +71,11 @@ PROPERTY_MAP: dict[str, str] = {
     DFC + "longitude": SCHEMA + "longitude",
     DFC + "email": SCHEMA + "email",
     DFC + "websitePage": SCHEMA + "url",
+    **{DFC_POD + name: SCHEMA + target for name, target in (
+        ("name", "name"), ("firstName", "givenName"), ("familyName", "familyName"), ("description", "description"),
+        ("hasAddress", "address"), ("street", "streetAddress"), ("postcode", "postalCode"),
+        ("city", "addressLocality"), ("country", "addressCountry"), ("latitude", "latitude"),
+        ("longitude", "longitude"), ("email", "email"), ("websitePage", "url"))},
     VCARD + "fn": SCHEMA + "name",
     VCARD + "organization-name": SCHEMA + "name",
     VCARD + "given-name": SCHEMA + "givenName",
@@ -99,7 +109,7 @@ HUB_COMPUTED = frozenset({HUB + "verificationStatus", HUB + "recommendationCount
 def needs_alignment(nquads: bytes) -> bool:
     """Whether `align` would change anything in a document's N-Quads, found without term objects:
     a 100k-record feed already in the hub's dialect should not pay term-by-term work."""
-    markers = [SCHEMA_HTTP, DFC, VCARD, FOAF, GOOD_RELATIONS, W3C_GEO, *ESSGLOBAL_NAMESPACES,
+    markers = [SCHEMA_HTTP, DFC, DFC_POD, VCARD, FOAF, GOOD_RELATIONS, W3C_GEO, *ESSGLOBAL_NAMESPACES,
                *(f"<{iri}>" for iri in HUB_COMPUTED), *(f"^^<{iri}>" for iri in _SCHEMA_TEMPORAL)]
     if any(marker.encode("utf-8") in nquads for marker in markers):
         return True
@@ -158,7 +168,7 @@ class AlignmentReport:
 
 
 def _vocabulary_of(iri: str) -> str:
-    if iri.startswith(DFC):
+    if iri.startswith((DFC, DFC_POD)):
         return "DFC"
     if iri.startswith(VCARD):
         return "vCard"

@@ -18,12 +18,13 @@ from datetime import date
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
-from hub.alignment import DFC
+from hub.alignment import DFC, DFC_POD
 from hub.namespaces import DCTERMS, FOAF, HUB, RDF, SCHEMA, VCARD
 from hub.records import Record
 from hub.vocabulary import ClassHierarchy
 
-PERSON_CLASSES = frozenset({SCHEMA + "Person", FOAF + "Person", VCARD + "Individual", DFC + "Person"})
+PERSON_CLASSES = frozenset({SCHEMA + "Person", FOAF + "Person", VCARD + "Individual", DFC + "Person",
+                            DFC_POD + "Person"})
 CONSENT_SCOPES = frozenset({HUB + "scope-public-listing", HUB + "scope-contact-book"})
 _TYPE = RDF + "type"
 

@@ -230,3 +230,34 @@ def test_a_hub_harvesting_a_hub_keeps_the_upstream_chain(tmp_path: Path) -> None
         GRAPH <{BASE}graph/hub2/upstream> {{ <{upstream_graph}> prov:wasDerivedFrom <https://first.example/feed.ttl> }}
         GRAPH ?meta {{ <{BASE}graph/hub2/upstream> a hub:UpstreamGraph ; dcterms:source <{BASE}source/hub2> }}
     }}""")
+
+
+DFC_DATASET = ROOT.parent / "shared" / "feeds" / "dfc-solid-dataset" / "main" / "dataset"
+
+
+@pytest.mark.skipif(not DFC_DATASET.is_dir(), reason="../shared/feeds/dfc-solid-dataset is absent (a user's clone)")
+def test_dfc_pod_documents_fail_alone_and_the_rest_land(tmp_path: Path) -> None:
+    """The Data Food Consortium's Solid-pod example, as published: two hand-written documents do not
+    parse; each fails alone with its place, and the enterprise of the others is aligned and judged."""
+    feeds = tmp_path / "dfc"
+    urls = []
+    for path in sorted(DFC_DATASET.rglob("*.ttl")):
+        target = feeds / path.relative_to(DFC_DATASET)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(path.read_bytes())
+        urls.append(f"file:dfc/{path.relative_to(DFC_DATASET).as_posix()}")
+    toml = tmp_path / "sources.toml"
+    toml.write_text('[[source]]\nid = "dfc"\nname = "DFC pod"\nurl = [' + ", ".join(f'"{u}"' for u in urls) + ']\n'
+                    'format = "turtle"\nbase = "https://example.pod/username/datafoodconsortium/"\n'
+                    'license = "https://opensource.org/licenses/MIT"\npublisher = "DFC"\n'
+                    'contact = "https://datafoodconsortium.org/"\n', encoding="utf-8")
+    settings = Settings(toml, tmp_path / "data", BASE)
+    [run] = harvest(settings, progress=quiet).runs
+    assert run.status == "partial"
+    unparsable = [error for error in run.errors if "turtle line" in error]
+    assert len(unparsable) == 2 and len(unparsable) < len(urls) // 2  # they fail alone
+    folder = settings.data_dir / "private/quarantine/dfc"
+    judged = json.loads((folder / (folder / "latest").read_text().strip()).read_text())["records"]
+    enterprise = [entry for entry in judged if "https://schema.org/Organization" in entry["type"]]
+    # The pod's enterprise has no name: aligned to schema:Organization, the charter rejects it and says why.
+    assert enterprise and any(r["path"] == "https://schema.org/name" for r in enterprise[0]["results"])
