@@ -72,6 +72,10 @@ class _Queryable:
     def graph_quads(self, graph: NamedNode) -> list[Quad]:
         return list(self._store.quads_for_pattern(None, None, None, graph))
 
+    def subject_quads(self, subject: NamedNode, graph: NamedNode | None = None) -> list[Quad]:
+        """Every quad about one subject, in one graph or in all of them."""
+        return list(self._store.quads_for_pattern(subject, None, None, graph))
+
     def named_graphs(self) -> Iterator[NamedNode]:
         for graph in self._store.named_graphs():
             if isinstance(graph, NamedNode):

@@ -6,14 +6,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from hub import __version__
-from hub.api import collections, events, health, provenance, query_page, sources, sparql, void
+from hub.api import collections, context, events, health, provenance, query_page, sources, sparql, void
 from hub.api.deps import problem
 from hub.api.sparql import TRUNCATED_HEADER, SparqlOptions
+from hub.collection_index import IndexCache
 from hub.config import Settings
 from hub.query_pool import QueryPool
 from hub.reader import NotPublished, PublishedReader
@@ -43,15 +45,24 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None) 
     app.state.settings = settings
     app.state.sparql_options = sparql_options
     app.state.query_pool = query_pool
+    app.state.index_cache = IndexCache(app.state.reader.minter)
 
     @app.exception_handler(NotPublished)
     async def not_published(_: Request, error: NotPublished) -> JSONResponse:
         return problem(503, "No data published yet", str(error))
 
+    @app.exception_handler(RequestValidationError)
+    async def bad_parameter(_: Request, error: RequestValidationError) -> JSONResponse:
+        # A malformed parameter is the client's 400 (RFC 9457), never FastAPI's 422.
+        first = error.errors()[0] if error.errors() else {}
+        location = [str(part) for part in first.get("loc", ()) if part not in ("query", "path", "body")]
+        parameter = location[0] if location else "request"
+        return problem(400, "Bad parameter", f"{parameter}: {first.get('msg', 'malformed')}", parameter=parameter)
+
     # Map sites on other origins read the commons straight from the browser.
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"],
-                       expose_headers=[TRUNCATED_HEADER])
-    for module in (sparql, void, collections, events, provenance, sources, health):
+                       expose_headers=[TRUNCATED_HEADER, "Link", "ETag", "X-Total-Count"])
+    for module in (sparql, void, events, collections, context, provenance, sources, health):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=query_page.STATIC), name="static")
     return app

@@ -1,0 +1,284 @@
+"""The gateway's collections: filters, pagination across generations, formats, provenance, caching."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from pyoxigraph import RdfFormat, parse
+
+from hub.admin_load import load_file
+from hub.api.app import create_app
+from hub.config import Settings
+from hub.harvest import harvest
+from tests.conftest import BASE, quiet
+from tests.test_pipeline import SHARED_ORG
+
+THEMES = "https://w3id.org/mutualisons/themes#"
+
+
+def geo(client: TestClient, **params: Any) -> dict[str, Any]:
+    response = client.get("/api/organizations", params={"format": "geojson", **params})
+    assert response.status_code == 200, response.text
+    document: dict[str, Any] = response.json()
+    return document
+
+
+def ids(document: dict[str, Any]) -> set[str]:
+    return {feature["id"] for feature in document["features"]}
+
+
+def test_bbox_edges_are_included_and_a_hair_outside_is_not(client: TestClient) -> None:
+    everything = geo(client, limit=1000)
+    target = next(f for f in everything["features"] if f["id"] == SHARED_ORG)
+    lon, lat = target["geometry"]["coordinates"]
+    for box in (f"{lon},{lat},{lon + 0.01},{lat + 0.01}", f"{lon - 0.01},{lat - 0.01},{lon},{lat}",
+                f"{lon},{lat},{lon},{lat}"):
+        assert SHARED_ORG in ids(geo(client, bbox=box)), box
+    assert SHARED_ORG not in ids(geo(client, bbox=f"{lon + 1e-7},{lat},{lon + 0.01},{lat + 0.01}"))
+    assert SHARED_ORG not in ids(geo(client, bbox=f"{lon - 0.01},{lat - 0.01},{lon},{lat - 1e-7}"))
+    # Every feature the box returns lies in it, and every place in it is returned.
+    box = (4.33, 50.83, 4.36, 50.86)
+    inside = {f["id"] for f in everything["features"]
+              if box[0] <= f["geometry"]["coordinates"][0] <= box[2]
+              and box[1] <= f["geometry"]["coordinates"][1] <= box[3]}
+    assert inside and ids(geo(client, bbox=",".join(map(str, box)))) == inside
+
+
+def test_near_with_a_radius_in_metres(client: TestClient) -> None:
+    everything = geo(client, limit=1000)
+    target = next(f for f in everything["features"] if f["id"] == SHARED_ORG)
+    lon, lat = target["geometry"]["coordinates"]
+    assert SHARED_ORG in ids(geo(client, near=f"{lon},{lat}", radius=1))
+    wide = ids(geo(client, near=f"{lon},{lat}", radius=3000))
+    assert SHARED_ORG in wide and 1 < len(wide) < len(everything["features"])
+    # 0.001 degree of latitude is about 111 m: 100 m from the point misses it, 120 m reaches it.
+    assert SHARED_ORG not in ids(geo(client, near=f"{lon},{lat + 0.001}", radius=100))
+    assert SHARED_ORG in ids(geo(client, near=f"{lon},{lat + 0.001}", radius=120))
+
+
+def test_q_ignores_accents_and_case_in_french_and_dutch(client: TestClient) -> None:
+    accented = ids(geo(client, q="Épicerie"))
+    assert accented and ids(geo(client, q="epicerie")) == accented == ids(geo(client, q="EPICERIE"))
+    assert ids(geo(client, q="bulkkruidenier")) <= accented  # the Dutch name of one of them
+    assert ids(geo(client, q="bulkkruidenier"))
+    assert ids(geo(client, q="epicerie paysanne")) < accented  # every word must occur
+    assert not ids(geo(client, q="zzzyx"))
+
+
+def test_type_source_and_updated_since(client: TestClient) -> None:
+    everything = ids(geo(client, limit=1000))
+    food = ids(geo(client, source="assiette-commune"))
+    assert SHARED_ORG in food and food < everything
+    assert ids(geo(client, source=f"{BASE}source/assiette-commune")) == food
+    assert ids(geo(client, type="Organization")) <= everything
+    assert ids(geo(client, type="https://schema.org/Thing")) == everything  # superclasses match
+    assert not ids(geo(client, type="Event"))
+    assert ids(geo(client, updated_since="2000-01-01")) == everything
+    assert not ids(geo(client, updated_since="2999-01-01"))
+    assert not ids(geo(client, verified="true")) and ids(geo(client, verified="false")) == everything
+
+
+def test_events_from_to_and_empty_collections(client: TestClient) -> None:
+    events = client.get("/api/events", params={"format": "geojson"}).json()
+    march = client.get("/api/events", params={"format": "geojson", "from": "2027-03-01", "to": "2027-04-01"}).json()
+    assert events["numberMatched"] == 10 and 0 < march["numberMatched"] < 10
+    for name in ("resources", "knowledge", "publications", "funding", "people"):
+        page = client.get(f"/api/{name}").json()
+        assert page["@type"] == "Collection" and page["totalItems"] >= 0
+    assert client.get("/api/knowledge").json()["totalItems"] == 0
+
+
+BAD = [
+    ("bbox", "4.3,50.8,4.4"), ("bbox", "a,b,c,d"), ("bbox", "4.4,50.8,4.3,50.9"), ("bbox", "200,50,201,51"),
+    ("near", "4.35"), ("near", "4.35,95"), ("radius", "-5"), ("radius", "far"), ("theme", ","), ("q", "  "),
+    ("type", ","), ("source", ","), ("verified", "yes"), ("updated_since", "yesterday"), ("from", "soon"),
+    ("to", "2027-13-45"), ("sort", "random"), ("limit", "0"), ("limit", "1001"), ("limit", "ten"),
+    ("cursor", "not-a-cursor"), ("format", "kml"), ("lang", "de"),
+]
+
+
+@pytest.mark.parametrize(("parameter", "value"), BAD)
+def test_every_malformed_parameter_is_a_400_problem_naming_it(client: TestClient, parameter: str,
+                                                              value: str) -> None:
+    params = {parameter: value}
+    if parameter == "radius":
+        params["near"] = "4.35,50.85"
+    collection = "/api/events" if parameter in ("from", "to") else "/api/organizations"
+    response = client.get(collection, params=params)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["status"] == 400 and problem["parameter"] == parameter
+    assert problem["detail"].startswith(parameter) and ("expect" in problem["detail"] or "must" in problem["detail"])
+
+
+def test_ics_only_for_events_and_missing_required_parameters_are_400_not_422(client: TestClient) -> None:
+    assert client.get("/api/organizations", params={"format": "ics"}).json()["parameter"] == "format"
+    assert client.get("/api/organizations", params={"from": "2027-01-01"}).json()["parameter"] == "from"
+    missing = client.get("/api/provenance")
+    assert missing.status_code == 400 and missing.headers["content-type"].startswith("application/problem+json")
+
+
+def test_geojson_is_valid_rfc7946_and_pages_follow_links(client: TestClient) -> None:
+    seen: list[str] = []
+    url: str | None = "/api/organizations?format=geojson&limit=7"
+    pages = 0
+    while url:
+        response = client.get(url)
+        document = response.json()
+        assert document["type"] == "FeatureCollection" and document["numberMatched"] == 39
+        for feature in document["features"]:
+            assert feature["type"] == "Feature" and isinstance(feature["id"], str)
+            geometry = feature["geometry"]
+            assert geometry["type"] == "Point" and len(geometry["coordinates"]) == 2
+            assert all(isinstance(c, float | int) for c in geometry["coordinates"])
+            assert -180 <= geometry["coordinates"][0] <= 180 and -90 <= geometry["coordinates"][1] <= 90
+            assert isinstance(feature["properties"], dict)
+            seen.append(feature["id"])
+        links = {link["rel"]: link["href"] for link in document["links"]}
+        assert ("next" in links) == ('rel="next"' in response.headers["link"])
+        url = links.get("next")
+        pages += 1
+    assert pages == 6 and len(seen) == len(set(seen)) == 39 and seen == sorted(seen)
+
+
+def test_jsonld_hydra_view_context_and_licences(client: TestClient) -> None:
+    response = client.get("/api/organizations", params={"limit": 5, "sort": "name"})
+    document = response.json()
+    assert document["@context"] == "http://testserver/context.jsonld"
+    assert document["@type"] == "Collection" and document["totalItems"] == 39 and len(document["member"]) == 5
+    view = document["view"]
+    assert view["@type"] == "PartialCollectionView" and "cursor=" in view["next"]
+    context = client.get("/context.jsonld").json()["@context"]
+    assert context["member"]["@id"] == "hydra:member"
+    names = [m["name"][0]["@value"] for m in document["member"]]
+    nxt = client.get(view["next"]).json()
+    assert len(nxt["member"]) == 5 and not {m["@id"] for m in nxt["member"]} & {m["@id"] for m in document["member"]}
+    for member in document["member"]:
+        assert member["sources"] and member["license"] and member["records"]
+        assert set(member["license"]) <= set(document["license"])
+        assert {s for s in member["sources"]} <= {a["@id"] for a in document["attribution"]}
+    assert names  # sorted by folded name
+    assert all("name" in a and a["license"] for a in document["attribution"])
+
+
+def test_language_by_parameter_and_header(client: TestClient) -> None:
+    def shared_name(**kwargs: Any) -> str:
+        response = client.get("/api/organizations", params={"format": "geojson", "limit": 1000,
+                                                            **kwargs.pop("params", {})}, **kwargs)
+        feature = next(f for f in response.json()["features"] if f["id"] == SHARED_ORG)
+        return str(feature["properties"]["name"])
+
+    assert shared_name() == "Potager des Marolles"
+    assert shared_name(params={"lang": "nl"}) == "Moestuin van de Marollen"
+    assert shared_name(headers={"Accept-Language": "nl-BE, fr;q=0.5"}) == "Moestuin van de Marollen"
+    assert shared_name(params={"lang": "en"}) in ("Potager des Marolles", "Moestuin van de Marollen")
+
+
+def test_csv_turtle_and_ics_formats(client: TestClient) -> None:
+    table = list(csv.DictReader(io.StringIO(client.get("/api/organizations", params={"format": "csv"}).text)))
+    assert len(table) == 39 and all(row["sources"] and row["licenses"] for row in table)
+    turtle = client.get("/api/organizations", headers={"Accept": "text/turtle"})
+    assert turtle.headers["content-type"].startswith("text/turtle")
+    triples = list(parse(turtle.content, format=RdfFormat.TURTLE))
+    assert any(t.subject.value == SHARED_ORG for t in triples)
+    assert any(t.predicate.value == "http://purl.org/dc/terms/license" for t in triples)
+    ics = client.get("/api/events", params={"format": "ics", "limit": 3})
+    assert ics.headers["content-type"].startswith("text/calendar") and ics.text.count("BEGIN:VEVENT") == 3
+
+
+def test_provenance_of_every_value_of_an_item(client: TestClient) -> None:
+    member = next(m for m in client.get("/api/organizations").json()["member"] if m["@id"] == SHARED_ORG)
+    graphs = {r["@id"] for r in member["records"]}
+    assert len(graphs) == 2
+    statements = client.get(member["provenance"]).json()["statements"]
+    assert {s["graph"] for s in statements} == graphs
+    for statement in statements:
+        assert statement["source"] and statement["license"] and statement["run"] and statement["fetched"]
+    shown = {n["@value"] if isinstance(n, dict) else n for n in member["name"]}
+    traced = {s["object"]["value"] for s in statements if s["predicate"] == "https://schema.org/name"}
+    assert shown == traced
+    by_value = client.get("/api/provenance", params={"predicate": "https://schema.org/name",
+                                                     "object": '"Potager des Marolles"@fr'}).json()["statements"]
+    assert by_value and {s["subject"]["value"] for s in by_value} == {SHARED_ORG}
+    bad = client.get("/api/provenance", params={"object": "Potager"})
+    assert bad.status_code == 400 and bad.json()["parameter"] == "object"
+
+
+def test_etag_gives_304_and_gzip(client: TestClient) -> None:
+    first = client.get("/api/organizations", params={"format": "geojson"})
+    etag = first.headers["etag"]
+    assert first.headers["cache-control"].startswith("public") and first.headers["content-encoding"] == "gzip"
+    again = client.get("/api/organizations", params={"format": "geojson"}, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+    other = client.get("/api/organizations", params={"format": "csv"}, headers={"If-None-Match": etag})
+    assert other.status_code == 200 and other.headers["etag"] != etag
+
+
+def test_pagination_has_no_gaps_or_repeats_while_a_harvest_publishes(examples_copy: Path, tmp_path: Path) -> None:
+    settings = Settings(sources_path=examples_copy / "sources.toml", data_dir=tmp_path / "data", base_iri=BASE)
+    harvest(settings, progress=quiet)
+    feed = examples_copy / "feeds" / "quartiers-en-transition.jsonld"
+    with TestClient(create_app(settings)) as client:
+        before = geo(client, limit=1000)
+        first = geo(client, limit=10)
+        # A new generation: the shared place moves in one source (so the sources now disagree).
+        feed.write_text(feed.read_text(encoding="utf-8").replace('"50.8375"', '"50.8391"'), encoding="utf-8")
+        summary = harvest(settings, ["quartiers-en-transition"], progress=quiet)
+        assert summary.generation is not None
+        walked = [f["id"] for f in first["features"]]
+        url = next(link["href"] for link in first["links"] if link["rel"] == "next")
+        while url:
+            page = client.get(url).json()
+            assert page["generation"] == first["generation"]  # finished on the snapshot it began on
+            walked += [f["id"] for f in page["features"]]
+            url = next((link["href"] for link in page["links"] if link["rel"] == "next"), None)
+        assert len(walked) == len(set(walked)) and set(walked) == ids(before)
+        now = geo(client, limit=1000)
+        assert now["generation"] > first["generation"]
+        shared = next(f for f in now["features"] if f["id"] == SHARED_ORG)
+        assert shared["geometry"]["coordinates"] == [4.346, 50.8391]  # the most recently changed record
+        [alternative] = shared["properties"]["alternatives"]
+        assert alternative["coordinates"] == [4.346, 50.8375]
+        assert alternative["source"] == f"{BASE}source/assiette-commune"
+    # A fresh server no longer holds the old index: the cursor resumes on the new generation by sort key.
+    with TestClient(create_app(settings)) as fresh:
+        resumed = fresh.get(next(link["href"] for link in first["links"] if link["rel"] == "next")
+                            .replace("http://testserver", "")).json()
+        rest = [f["id"] for f in resumed["features"]]
+        assert rest and not set(rest) & {f["id"] for f in first["features"]} and rest[0] > walked[9]
+
+
+def test_theme_follows_the_skos_hierarchy_found_in_the_store(examples_copy: Path, tmp_path: Path) -> None:
+    settings = Settings(sources_path=examples_copy / "sources.toml", data_dir=tmp_path / "data", base_iri=BASE)
+    harvest(settings, ["jardins-partages", "assiette-commune"], progress=quiet)
+    schemes = tmp_path / "themes.ttl"
+    schemes.write_text(f"""@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+<{THEMES}nature> skos:narrower <{THEMES}gardens> ; skos:prefLabel "nature"@fr .
+<{THEMES}compost> skos:broader <{THEMES}gardens> ; skos:prefLabel "compost"@fr .
+<{THEMES}gardens> skos:prefLabel "jardins"@fr .
+""", encoding="utf-8")
+    load_file(settings, schemes, "https://themes.example/graph", who="test")
+    with TestClient(create_app(settings)) as client:
+        compost = ids(geo(client, theme="theme:compost"))
+        gardens = ids(geo(client, theme="theme:gardens"))
+        nature = ids(geo(client, theme=f"{THEMES}nature"))
+        assert compost and compost < gardens <= nature  # narrower concepts (two levels, both directions) match
+        # A concept also matches items that only carry its label as a keyword (assiette-commune's "jardins").
+        assert SHARED_ORG in gardens and SHARED_ORG not in compost
+        assert ids(geo(client, theme="zero dechet")) == ids(geo(client, theme="zéro déchet")) != set()
+
+
+def test_openapi_lists_the_collection_parameters_with_examples(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for name in ("organizations", "events", "resources", "knowledge", "publications", "funding", "people"):
+        parameters = {p["name"]: p for p in paths[f"/api/{name}"]["get"]["parameters"]}
+        assert {"bbox", "near", "radius", "theme", "q", "type", "source", "verified", "updated_since", "limit",
+                "cursor", "format", "lang"} <= set(parameters)
+        assert parameters["bbox"]["example"]
+    assert "from" in {p["name"] for p in paths["/api/events"]["get"]["parameters"]}
