@@ -3,8 +3,9 @@
 BENCH_ORGANISATIONS sets the size of the generated feed (default 100000).
 """
 
-from bench import harvest_bench, sparql_bench
+from bench import gateway_bench, harvest_bench, sparql_bench
 
 if __name__ == "__main__":
     harvest_bench.main()
     sparql_bench.main()
+    gateway_bench.main()

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from pyoxigraph import RdfFormat, parse
+from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
+from hub import generations
 from hub.admin_load import load_file
 from hub.api.app import create_app
 from hub.config import Settings
-from hub.harvest import harvest
+from hub.datadir import DataDir
+from hub.harvest import HarvestSummary, harvest
+from hub.ntriples import canonical_hash
+from hub.store import ReadOnlyStore
 from tests.conftest import BASE, quiet
 from tests.test_pipeline import SHARED_ORG
 
@@ -282,3 +287,109 @@ def test_openapi_lists_the_collection_parameters_with_examples(client: TestClien
                 "cursor", "format", "lang"} <= set(parameters)
         assert parameters["bbox"]["example"]
     assert "from" in {p["name"] for p in paths["/api/events"]["get"]["parameters"]}
+
+
+def published(settings: Settings) -> ReadOnlyStore:
+    opened = generations.open_current(DataDir(settings.data_dir))
+    assert opened is not None
+    return opened[1]
+
+
+def by_graph(quads: list[Quad]) -> dict[str, str]:
+    grouped: dict[str, list[str]] = {}
+    for quad in quads:
+        line = f"{Quad(quad.subject, quad.predicate, quad.object)}"
+        grouped.setdefault(quad.graph_name.value, []).append(line[:-2] + " .")  # type: ignore[union-attr]
+    return {graph: canonical_hash(lines) for graph, lines in grouped.items()}
+
+
+def test_entity_jsonld_equals_the_store_graph_by_graph(client: TestClient,
+                                                       harvested: tuple[Settings, HarvestSummary]) -> None:
+    store = published(harvested[0])
+    response = client.get("/id", params={"iri": SHARED_ORG}, headers={"Accept": "application/ld+json"})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/ld+json")
+    shown = by_graph(list(parse(response.content, format=RdfFormat.JSON_LD)))
+    meta = NamedNode(f"{BASE}graph/meta")
+    record_graphs = {q.graph_name for q in store.subject_quads(NamedNode(SHARED_ORG))}
+    assert len(record_graphs) == 2
+    expected = {g.value: store.graph_quads(g) for g in record_graphs}  # type: ignore[union-attr]
+    expected_meta = [q for g in record_graphs for q in store.subject_quads(g, meta)]  # type: ignore[arg-type]
+    assert shown == by_graph([q for quads in expected.values() for q in quads] + expected_meta)
+    trig = client.get("/id", params={"iri": SHARED_ORG, "format": "trig"})
+    assert by_graph(list(parse(trig.content, format=RdfFormat.TRIG))) == shown
+
+
+def test_entity_html_shows_each_value_with_its_source(client: TestClient) -> None:
+    page = client.get("/id", params={"iri": SHARED_ORG}, headers={"Accept": "text/html"})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    for source in ("assiette-commune", "quartiers-en-transition"):
+        assert f"{BASE}source/{source}" in page.text
+    assert page.text.count("Potager des Marolles") >= 2  # the same name from two sources, both shown
+    assert client.get("/id", params={"iri": "https://nothing.example/x"}).status_code == 404
+    assert client.get("/id", params={"iri": "not an iri"}).status_code == 400
+    assert client.get("/id", params={"iri": SHARED_ORG, "format": "pdf"}).json()["parameter"] == "format"
+
+
+def test_every_minted_iri_dereferences(client: TestClient, harvested: tuple[Settings, HarvestSummary]) -> None:
+    store = published(harvested[0])
+    minted: set[str] = set()
+    for row in store.select("SELECT DISTINCT ?x WHERE { { GRAPH ?g { ?x ?p ?o } } UNION { GRAPH ?x { ?s ?p ?o } } "
+                            "UNION { GRAPH ?g { ?s ?p ?x } } }"):
+        value = row["x"].value
+        if isinstance(row["x"], NamedNode) and value.startswith(BASE) and value != BASE:  # BASE: the hub (agent)
+            minted.add(value)
+    kinds = {iri[len(BASE):].split("/", 1)[0] for iri in minted}
+    assert {"source", "run", "graph", "payload", "id"} <= kinds
+    for iri in sorted(minted):
+        response = client.get(iri[len(BASE) - 1:], headers={"Accept": "application/n-quads"})
+        assert response.status_code == 200, iri
+        assert f"<{iri}>" in response.text, iri
+    payload = next(iri for iri in minted if "/payload/" in iri)
+    assert "byteSize" in client.get(payload[len(BASE) - 1:], headers={"Accept": "text/turtle"}).text
+
+
+def test_change_feed_replayed_from_the_start_rebuilds_the_record_graphs(examples_copy: Path,
+                                                                        tmp_path: Path) -> None:
+    toml = examples_copy / "sources.toml"
+    settings = Settings(sources_path=toml, data_dir=tmp_path / "data", base_iri=BASE)
+    harvest(settings, progress=quiet)
+    feed = examples_copy / "feeds" / "quartiers-en-transition.jsonld"
+    feed.write_text(feed.read_text(encoding="utf-8").replace('"50.8375"', '"50.8391"'), encoding="utf-8")
+    text = toml.read_text(encoding="utf-8")
+    start = text.index('[[source]]\nid = "repair-cafes"')
+    end = text.find("[[source]]", start + 10)
+    toml.write_text(text[:start] + (text[end:] if end != -1 else ""), encoding="utf-8")
+    harvest(settings, progress=quiet)
+    with TestClient(create_app(settings)) as client:
+        graphs: set[str] = set()
+        kinds: set[str] = set()
+        sequences: list[int] = []
+        since: str | None = None
+        while True:
+            answer = client.get("/api/changes", params={"limit": 7, **({"since": since} if since else {})}).json()
+            for change in answer["changes"]:
+                kinds.add(change["type"])
+                sequences.append(change["sequence"])
+                assert change["version"].startswith(change["run"] + "#")
+                if change["type"] == "as:Delete":
+                    graphs.discard(change["graph"])
+                else:
+                    graphs.add(change["graph"])
+            since = answer["next"]
+            if not answer["more"]:
+                break
+        assert kinds == {"as:Create", "as:Update", "as:Delete"}
+        assert sequences == list(range(1, len(sequences) + 1))
+        store = published(settings)
+        expected = {row["g"].value for row in store.select(
+            f"PREFIX hub: <https://w3id.org/mutualisons/ns#> SELECT ?g WHERE {{ GRAPH <{BASE}graph/meta> "
+            "{ ?g a hub:RecordGraph } }")}
+        assert graphs == expected
+        assert client.get("/api/changes", params={"since": "x"}).json()["parameter"] == "since"
+        # The dump: every public quad, the meta graph included, listed in VoID.
+        dump = client.get("/dump.nq.gz")
+        assert dump.status_code == 200
+        quads = list(parse(gzip.decompress(dump.content), format=RdfFormat.N_QUADS))
+        assert len(quads) == store.count_quads()
+        assert any(q.graph_name.value == f"{BASE}graph/meta" for q in quads)  # type: ignore[union-attr]
+        assert f"<{BASE}dump.nq.gz>" in client.get("/.well-known/void").text

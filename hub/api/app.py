@@ -12,7 +12,19 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from hub import __version__
-from hub.api import collections, context, events, health, provenance, query_page, sources, sparql, void
+from hub.api import (
+    changes,
+    collections,
+    context,
+    entities,
+    events,
+    health,
+    provenance,
+    query_page,
+    sources,
+    sparql,
+    void,
+)
 from hub.api.deps import problem
 from hub.api.sparql import TRUNCATED_HEADER, SparqlOptions
 from hub.collection_index import IndexCache
@@ -62,7 +74,7 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None) 
     # Map sites on other origins read the commons straight from the browser.
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"],
                        expose_headers=[TRUNCATED_HEADER, "Link", "ETag", "X-Total-Count"])
-    for module in (sparql, void, events, collections, context, provenance, sources, health):
+    for module in (sparql, void, events, collections, context, provenance, sources, health, changes, entities):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=query_page.STATIC), name="static")
     return app
