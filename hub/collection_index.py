@@ -57,6 +57,7 @@ class Item:
     start: str | None = None
     end: str | None = None
     occurrences: list[str] = field(default_factory=list)
+    status: str | None = None  # schema:eventStatus
     records: list[RecordRef] = field(default_factory=list)
     text: str = ""
 
@@ -291,6 +292,8 @@ def _read_record(item: Item, ref: RecordRef, quads: list[Quad]) -> None:
             item.url = obj.value
         elif predicate == HUB + "verificationStatus" and isinstance(obj, NamedNode | Literal):
             item.verification = obj.value
+        elif predicate == SCHEMA + "eventStatus" and isinstance(obj, NamedNode):
+            item.status = obj.value
         elif predicate == SCHEMA + "startDate" and isinstance(obj, Literal):
             item.start = obj.value
         elif predicate == SCHEMA + "endDate" and isinstance(obj, Literal):
@@ -361,23 +364,64 @@ def _is_verified(status: str | None) -> bool:
 
 
 class IndexCache:
-    """The indexes of the last few generations, built once each, even under concurrent first requests."""
+    """The indexes of the last few generations, each built once, in a background thread.
 
-    def __init__(self, minter: Minter) -> None:
+    While the newest generation's index is being built (tens of seconds at 100k records), requests are
+    answered from the newest index already built, which names its own generation in every answer, rather
+    than made to wait; a request waits only when no index exists yet, or for up to `patience` seconds
+    (so a small store, built in milliseconds, is always answered from its newest generation).
+    """
+
+    def __init__(self, minter: Minter, patience: float = 2.0) -> None:
         self.minter = minter
+        self.patience = patience
         self._indexes: dict[int, CollectionIndex] = {}
+        self._building: dict[int, threading.Event] = {}
+        self._errors: dict[int, BaseException] = {}
         self._lock = threading.Lock()
 
     def get(self, published: Published) -> CollectionIndex:
         number = published.generation.number
         with self._lock:
             index = self._indexes.get(number)
-            if index is None:
-                index = CollectionIndex(published, self.minter, default_vocabulary().hierarchy)
-                self._indexes[number] = index
-                for old in sorted(self._indexes)[:-KEEP_INDEXES]:
-                    del self._indexes[old]
-            return index
+            if index is not None:
+                return index
+            done = self._building.get(number)
+            if done is None:
+                done = threading.Event()
+                self._building[number] = done
+                threading.Thread(target=self._build, args=(published, done), daemon=True,
+                                 name=f"index-{number}").start()
+            fallback = max(self._indexes) if self._indexes else None
+        if fallback is None:
+            done.wait()
+        else:
+            done.wait(self.patience)
+        with self._lock:
+            error = self._errors.pop(number, None)
+            if error is not None:
+                raise error
+            if number in self._indexes:
+                return self._indexes[number]
+            assert fallback is not None
+            return self._indexes[fallback]
+
+    def _build(self, published: Published, done: threading.Event) -> None:
+        number = published.generation.number
+        try:
+            index = CollectionIndex(published, self.minter, default_vocabulary().hierarchy)
+        except BaseException as error:  # handed to the waiting request, never lost in the thread
+            with self._lock:
+                self._errors[number] = error
+                del self._building[number]
+            done.set()
+            return
+        with self._lock:
+            self._indexes[number] = index
+            del self._building[number]
+            for old in sorted(self._indexes)[:-KEEP_INDEXES]:
+                del self._indexes[old]
+        done.set()
 
     def cached(self, number: int) -> CollectionIndex | None:
         with self._lock:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,12 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 from hub import generations
 from hub.admin_load import load_file
 from hub.api.app import create_app
+from hub.collection_index import IndexCache
 from hub.config import Settings
 from hub.datadir import DataDir
 from hub.harvest import HarvestSummary, harvest
 from hub.ntriples import canonical_hash
+from hub.reader import PublishedReader
 from hub.store import ReadOnlyStore
 from tests.conftest import BASE, quiet
 from tests.test_pipeline import SHARED_ORG
@@ -359,7 +362,16 @@ def test_change_feed_replayed_from_the_start_rebuilds_the_record_graphs(examples
     start = text.index('[[source]]\nid = "repair-cafes"')
     end = text.find("[[source]]", start + 10)
     toml.write_text(text[:start] + (text[end:] if end != -1 else ""), encoding="utf-8")
+    reader = PublishedReader(settings)
+    cache = IndexCache(reader.minter, patience=0)
+    old = cache.get(reader.published())  # no index yet: the request waits for the build
     harvest(settings, progress=quiet)
+    # A new generation: its index builds in the background while the last one built keeps answering.
+    assert cache.get(reader.published()) is old
+    deadline = time.monotonic() + 30
+    while cache.get(reader.published()).generation == old.generation and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert cache.get(reader.published()).generation == old.generation + 1
     with TestClient(create_app(settings)) as client:
         graphs: set[str] = set()
         kinds: set[str] = set()
@@ -393,3 +405,11 @@ def test_change_feed_replayed_from_the_start_rebuilds_the_record_graphs(examples
         assert len(quads) == store.count_quads()
         assert any(q.graph_name.value == f"{BASE}graph/meta" for q in quads)  # type: ignore[union-attr]
         assert f"<{BASE}dump.nq.gz>" in client.get("/.well-known/void").text
+
+
+def test_events_carry_their_status_and_occurrences(client: TestClient) -> None:
+    members = client.get("/api/events").json()["member"]
+    series = next(m for m in members if "repair-cafe-mensuel" in m["@id"])
+    assert len(series["subEvent"]) >= 4 and all("startDate" in s for s in series["subEvent"])
+    cancelled = next(m for m in members if "marche-paysan-hiver" in m["@id"])
+    assert cancelled["eventStatus"] == "EventCancelled"  # "@type": "@vocab" in the context

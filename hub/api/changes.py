@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, Response
 
 from hub import changes as change_feed
 from hub.api.deps import problem
+from hub.api.http_cache import answer
 from hub.dump import dump_path
 from hub.reader import PublishedReader
 
@@ -50,13 +52,15 @@ async def changes(request: Request,
     generation, feed = await run_in_threadpool(_feed, hub)
     window = feed[after:after + size]
     next_cursor = str(window[-1].sequence if window else after)
-    return JSONResponse({
+    body = json.dumps({
         "generation": generation,
         "next": next_cursor,
         "more": after + len(window) < len(feed),
         "changes": [{"sequence": c.sequence, "type": c.type, "graph": c.graph, "version": c.version,
                      "run": c.run, "source": c.source} for c in window],
-    }, headers={"Link": f'<{request.url.path}?since={next_cursor}>; rel="next"'})
+    }).encode("utf-8")
+    return answer(request, body, "application/json", generation,
+                  {"Link": f'<{request.url.path}?since={next_cursor}>; rel="next"'})
 
 
 @router.get("/dump.nq.gz", summary="Every public quad with the meta graph, gzipped N-Quads, rebuilt per generation")

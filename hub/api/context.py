@@ -30,6 +30,7 @@ GATEWAY_CONTEXT: dict[str, Any] = {
     "keywords": {"@id": "schema:keywords", "@container": "@set"},
     "theme": {"@id": "hub:theme", "@type": "@id", "@container": "@set"},
     "verificationStatus": {"@id": "hub:verificationStatus"},
+    "eventStatus": {"@id": "schema:eventStatus", "@type": "@vocab"},
     "url": {"@id": "schema:url", "@type": "@id"},
     "latitude": {"@id": "schema:latitude", "@type": "xsd:decimal"},
     "longitude": {"@id": "schema:longitude", "@type": "xsd:decimal"},

@@ -82,7 +82,8 @@ def geojson(view: PageView) -> bytes:
                 "url": item.url,
                 "keywords": sorted(item.keywords),
                 "themes": sorted(item.themes),
-                **({"startDate": item.start, "endDate": item.end} if item.start else {}),
+                **({"startDate": item.start, "endDate": item.end, "eventStatus": item.status,
+                    "occurrences": sorted(item.occurrences)} if item.start else {}),
                 "verificationStatus": item.verification,
                 "updated": item.changed,
                 "sources": _record_refs(item),
@@ -159,6 +160,10 @@ def _node(item: Item, base: str) -> dict[str, Any]:
         node["startDate"] = item.start
         if item.end:
             node["endDate"] = item.end
+        if item.occurrences:
+            node["subEvent"] = [{"@type": "Event", "startDate": start} for start in sorted(item.occurrences)]
+    if item.status:
+        node["eventStatus"] = {"@id": item.status}
     return node
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, parse
 
 from hub import queries
 from hub.api.deps import problem, reader
+from hub.api.http_cache import answer
 from hub.reader import PublishedReader
 
 router = APIRouter(tags=["Provenance"])
@@ -20,6 +22,7 @@ IRI_SCHEMES = ("http://", "https://", "urn:", "mailto:", "file:")
 
 @router.get("/api/provenance", summary="Every matching quad with its graph, source, run, document, fetch and licence")
 async def provenance(
+    request: Request,
     subject: str | None = Query(None, description="the IRI of the thing asked about",
                                 examples=["https://potager-des-marolles.example/id/org"]),
     predicate: str | None = Query(None, description="a property IRI", examples=["https://schema.org/name"]),
@@ -67,10 +70,11 @@ async def provenance(
         })
         if subject is not None:
             del statements[-1]["subject"]
-    answer: dict[str, Any] = {"subject": subject, "predicate": predicate, "object": object,
+    document: dict[str, Any] = {"subject": subject, "predicate": predicate, "object": object,
                               "generation": published.generation.number, "statements": statements,
                               "truncated": len(rows) > MAX_STATEMENTS}
-    return JSONResponse(answer)
+    return answer(request, json.dumps(document, ensure_ascii=False).encode("utf-8"), "application/json",
+                  published.generation.number)
 
 
 def _ntriples_term(text: str) -> Any:
