@@ -136,6 +136,7 @@ class CollectionIndex:
         self._narrower: dict[str, set[str]] = defaultdict(set)
         self._labels: dict[str, set[str]] = defaultdict(set)
         self.grid = PointGrid()
+        self.compacted: dict[tuple[str, str], dict[str, Any]] = {}  # (origin, IRI) -> JSON-LD, filled by the API
         self._build()
 
     # -- building ---------------------------------------------------------------------------------

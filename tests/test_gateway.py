@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -413,3 +414,17 @@ def test_events_carry_their_status_and_occurrences(client: TestClient) -> None:
     assert len(series["subEvent"]) >= 4 and all("startDate" in s for s in series["subEvent"])
     cancelled = next(m for m in members if "marche-paysan-hiver" in m["@id"])
     assert cancelled["eventStatus"] == "EventCancelled"  # "@type": "@vocab" in the context
+
+
+def test_collection_jsonld_reads_as_the_rdf_it_means(client: TestClient) -> None:
+    document = client.get("/api/organizations", params={"source": "assiette-commune"}).json()
+    document["@context"] = client.get("/context.jsonld").json()["@context"]  # what a JSON-LD processor fetches
+    quads = list(parse(json.dumps(document).encode(), format=RdfFormat.JSON_LD))
+    triples = {(q.subject.value, q.predicate.value, q.object.value) for q in quads}  # type: ignore[union-attr]
+    page = document["@id"]
+    assert (page, "http://www.w3.org/ns/hydra/core#member", SHARED_ORG) in triples
+    assert (SHARED_ORG, "https://schema.org/name", "Moestuin van de Marollen") in triples
+    assert (SHARED_ORG, "http://purl.org/dc/terms/source", f"{BASE}source/assiette-commune") in triples
+    graphs = {o for s, p, o in triples if s == SHARED_ORG and p == "https://w3id.org/mutualisons/ns#recordGraph"}
+    assert len(graphs) == 2 and all(g.startswith(f"{BASE}graph/") for g in graphs)
+    assert any(p == "https://schema.org/latitude" for _, p, _ in triples)
