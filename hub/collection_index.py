@@ -152,6 +152,10 @@ class CollectionIndex:
                             row["changed"].value, _value(row.get("run")))
             item.records.append(ref)
             _read_record(item, ref, store.graph_quads(NamedNode(ref.graph)))
+        # The hub computes verification itself (two recommendations…), possibly in a graph of its own.
+        for row in store.select(queries.load("verification-status")):
+            if row["s"].value in by_iri and isinstance(row["status"], NamedNode | Literal):
+                by_iri[row["s"].value].verification = row["status"].value
         self.items = sorted(by_iri.values(), key=lambda item: item.iri)
         for position, item in enumerate(self.items):
             item.text = fold(" ".join([v for _, v in item.names] + [v for _, v in item.descriptions]

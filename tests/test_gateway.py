@@ -271,6 +271,7 @@ def test_theme_follows_the_skos_hierarchy_found_in_the_store(examples_copy: Path
 <{THEMES}nature> skos:narrower <{THEMES}gardens> ; skos:prefLabel "nature"@fr .
 <{THEMES}compost> skos:broader <{THEMES}gardens> ; skos:prefLabel "compost"@fr .
 <{THEMES}gardens> skos:prefLabel "jardins"@fr .
+<{SHARED_ORG}> <https://w3id.org/mutualisons/ns#verificationStatus> <https://w3id.org/mutualisons/ns#Verified> .
 """, encoding="utf-8")
     load_file(settings, schemes, "https://themes.example/graph", who="test")
     with TestClient(create_app(settings)) as client:
@@ -281,6 +282,9 @@ def test_theme_follows_the_skos_hierarchy_found_in_the_store(examples_copy: Path
         # A concept also matches items that only carry its label as a keyword (assiette-commune's "jardins").
         assert SHARED_ORG in gardens and SHARED_ORG not in compost
         assert ids(geo(client, theme="zero dechet")) == ids(geo(client, theme="zéro déchet")) != set()
+        # hub:verificationStatus is read wherever the hub writes it, not only in record graphs.
+        assert ids(geo(client, verified="true")) == {SHARED_ORG}
+        assert SHARED_ORG not in ids(geo(client, verified="false", limit=1000))
 
 
 def test_openapi_lists_the_collection_parameters_with_examples(client: TestClient) -> None:
