@@ -145,10 +145,10 @@ async def minted(request: Request, format: str | None = Query(None, description=
 
 
 for _path, _summary in (
-    ("/id/{kind}/{key}", "An entity the hub minted an IRI for"),
+    ("/id/{kind}/{key:path}", "An entity the hub minted an IRI for"),
     ("/source/{source_id}", "A source (DCAT dataset)"),
-    ("/run/{source_id}/{timestamp}", "A harvest run"),
-    ("/graph/{source_id}/{key}", "A record graph and its provenance"),
+    ("/run/{source_id}/{timestamp:path}", "A harvest run"),
+    ("/graph/{source_id}/{key:path}", "A record graph and its provenance"),
     ("/graph/{name}", "A graph the hub writes itself (meta, sources, …): its description"),
     ("/payload/{sha256}", "The description of fetched bytes (the bytes stay admin-only)"),
 ):
