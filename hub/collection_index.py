@@ -385,18 +385,30 @@ class IndexCache:
         self._errors: dict[int, BaseException] = {}
         self._lock = threading.Lock()
 
+    def warm(self, published: Published) -> None:
+        """Starts building a generation's index without waiting for it (at server start)."""
+        with self._lock:
+            self._start(published)
+
+    def _start(self, published: Published) -> threading.Event:
+        number = published.generation.number
+        done = self._building.get(number)
+        if done is None:
+            done = threading.Event()
+            if number in self._indexes:
+                done.set()
+                return done
+            self._building[number] = done
+            threading.Thread(target=self._build, args=(published, done), daemon=True, name=f"index-{number}").start()
+        return done
+
     def get(self, published: Published) -> CollectionIndex:
         number = published.generation.number
         with self._lock:
             index = self._indexes.get(number)
             if index is not None:
                 return index
-            done = self._building.get(number)
-            if done is None:
-                done = threading.Event()
-                self._building[number] = done
-                threading.Thread(target=self._build, args=(published, done), daemon=True,
-                                 name=f"index-{number}").start()
+            done = self._start(published)
             fallback = max(self._indexes) if self._indexes else None
         if fallback is None:
             done.wait()

@@ -46,7 +46,12 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None) 
                            max_rows=sparql_options.max_rows, base_iri=f"{settings.base_iri}sparql")
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The collections' index of a large store takes a while: start it before the first map request.
+        try:
+            app.state.index_cache.warm(app.state.reader.published())
+        except NotPublished:
+            pass
         try:
             yield
         finally:
