@@ -432,3 +432,13 @@ def test_collection_jsonld_reads_as_the_rdf_it_means(client: TestClient) -> None
     graphs = {o for s, p, o in triples if s == SHARED_ORG and p == "https://w3id.org/mutualisons/ns#recordGraph"}
     assert len(graphs) == 2 and all(g.startswith(f"{BASE}graph/") for g in graphs)
     assert any(p == "https://schema.org/latitude" for _, p, _ in triples)
+
+
+def test_openapi_declares_every_path_parameter(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path, operations in paths.items():
+        named = {part.strip("{}") for part in path.split("/") if part.startswith("{")}
+        for operation in operations.values():
+            declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+            assert declared == named, path
+    assert {"/id/{kind}/{key}", "/graph/{source_id}/{key}", "/api/changes", "/dump.nq.gz"} <= set(paths)

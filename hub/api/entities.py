@@ -144,6 +144,10 @@ async def minted(request: Request, format: str | None = Query(None, description=
     return await show(request, _minted(request), format)
 
 
+_EXAMPLES = {"kind": "organization", "key": "jardins-partages-jp-01", "source_id": "assiette-commune",
+             "timestamp": "20261129T045825253419Z", "name": "meta",
+             "sha256": "f8f89e9c84a24b63d6fdf219ae7b2f608a45a97371ae5c462ea8ff2098716fda"}
+
 for _path, _summary in (
     ("/id/{kind}/{key:path}", "An entity the hub minted an IRI for"),
     ("/source/{source_id}", "A source (DCAT dataset)"),
@@ -152,4 +156,9 @@ for _path, _summary in (
     ("/graph/{name}", "A graph the hub writes itself (meta, sources, …): its description"),
     ("/payload/{sha256}", "The description of fetched bytes (the bytes stay admin-only)"),
 ):
-    router.add_api_route(_path, minted, methods=["GET"], summary=_summary, response_class=Response)
+    # The handler reads the raw path (the minted IRI), so the path parameters are described here.
+    _names = [part.strip("{}").split(":")[0] for part in _path.split("/") if part.startswith("{")]
+    router.add_api_route(_path, minted, methods=["GET"], summary=_summary, response_class=Response,
+                         openapi_extra={"parameters": [
+                             {"name": n, "in": "path", "required": True, "schema": {"type": "string"},
+                              "example": _EXAMPLES[n]} for n in _names]})
