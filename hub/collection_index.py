@@ -133,6 +133,7 @@ class CollectionIndex:
         self.sources: dict[str, dict[str, str]] = {}
         self._by_kind: dict[str, list[int]] = defaultdict(list)
         self._orders: dict[tuple[str, str], list[tuple[str, str, int]]] = {}
+        self._member_sets: dict[tuple[str, ...], set[int]] = {}
         self._narrower: dict[str, set[str]] = defaultdict(set)
         self._labels: dict[str, set[str]] = defaultdict(set)
         self.grid = PointGrid()
@@ -205,14 +206,15 @@ class CollectionIndex:
         members = self._members(filters.kinds)
         if spatial is not None:
             # The spatial index already cut the candidates down: filter and order only those.
-            chosen = sorted((self._key(p, sort) for p in spatial if p in members and check(self.items[p])),
-                            reverse=False)
+            chosen = sorted(self._key(p, sort) for p in spatial
+                            if p in members and (check is None or check(self.items[p])))
             start = bisect.bisect_right(chosen, (*after, len(self.items))) if after else 0
             total = len(chosen)
             window = chosen[start:start + limit + 1]
         else:
             order = self._order(filters.kinds, sort)
-            all_matching = [entry for entry in order if check(self.items[entry[2]])]
+            # No filter at all: the ordered list itself, cut by bisection, without a pass over it.
+            all_matching = order if check is None else [entry for entry in order if check(self.items[entry[2]])]
             total = len(all_matching)
             start = bisect.bisect_right(all_matching, (*after, len(self.items))) if after else 0
             window = all_matching[start:start + limit + 1]
@@ -222,7 +224,11 @@ class CollectionIndex:
         return Page([self.items[entry[2]] for entry in window], total, next_key)
 
     def _members(self, kinds: tuple[str, ...]) -> set[int]:
-        return {p for kind in kinds for p in self._by_kind.get(kind, ())}
+        members = self._member_sets.get(kinds)
+        if members is None:
+            members = {p for kind in kinds for p in self._by_kind.get(kind, ())}
+            self._member_sets[kinds] = members
+        return members
 
     def _key(self, position: int, sort: str) -> tuple[str, str, int]:
         item = self.items[position]
@@ -237,7 +243,8 @@ class CollectionIndex:
             self._orders[key] = sorted(self._key(p, sort) for p in self._members(kinds))
         return self._orders[key]
 
-    def _predicate(self, filters: Filters) -> Callable[[Item], bool]:
+    def _predicate(self, filters: Filters) -> Callable[[Item], bool] | None:
+        """One test for every filter but the spatial ones, or None when there is none."""
         tests: list[Callable[[Item], bool]] = []
         if filters.themes:
             wanted_iris: set[str] = set()
@@ -266,6 +273,8 @@ class CollectionIndex:
         if filters.start is not None or filters.end is not None:
             start, end = filters.start, filters.end
             tests.append(lambda item: _happens_between(item, start, end))
+        if not tests:
+            return None
         return lambda item: all(test(item) for test in tests)
 
 
