@@ -442,3 +442,21 @@ def test_openapi_declares_every_path_parameter(client: TestClient) -> None:
             declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
             assert declared == named, path
     assert {"/id/{kind}/{key}", "/graph/{source_id}/{key}", "/api/changes", "/dump.nq.gz"} <= set(paths)
+
+
+@pytest.mark.parametrize("sort", ["name", "updated", "-updated"])
+def test_every_sort_pages_without_gaps_or_repeats(client: TestClient, sort: str) -> None:
+    seen: list[tuple[str, str]] = []
+    url: str | None = f"/api/organizations?format=geojson&limit=6&sort={sort}"
+    while url:
+        page = client.get(url).json()
+        seen += [(f["properties"]["updated"], f["id"]) for f in page["features"]]
+        url = next((link["href"] for link in page["links"] if link["rel"] == "next"), None)
+    assert len(seen) == len({i for _, i in seen}) == 39
+    if sort != "name":
+        stamps = [stamp for stamp, _ in seen]
+        assert stamps == sorted(stamps, reverse=sort.startswith("-"))
+    other = "id" if sort != "id" else "name"
+    cursor = client.get(f"/api/organizations?limit=6&sort={sort}&format=geojson").json()["links"][-1]["href"]
+    wrong = client.get(cursor.replace(f"sort={sort}", f"sort={other}"))
+    assert wrong.status_code == 400 and wrong.json()["parameter"] == "cursor"
