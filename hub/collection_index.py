@@ -138,6 +138,7 @@ class CollectionIndex:
         self._labels: dict[str, set[str]] = defaultdict(set)
         self.grid = PointGrid()
         self.compacted: dict[tuple[str, str], dict[str, Any]] = {}  # (origin, IRI) -> JSON-LD, filled by the API
+        self.rendered: dict[tuple[str, str, tuple[str, ...], str], str] = {}  # GeoJSON features, idem
         self._build()
 
     # -- building ---------------------------------------------------------------------------------

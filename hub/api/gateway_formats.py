@@ -20,6 +20,7 @@ from hub.ics_export import events_from_rows, to_ical
 from hub.namespaces import HUB
 
 COMPACTED_CACHE = 50_000  # compacted items kept per generation
+RENDERED_CACHE = 100_000  # serialised GeoJSON features kept per generation
 
 
 @dataclass
@@ -65,39 +66,50 @@ def _attribution(view: PageView) -> tuple[list[dict[str, Any]], dict[str, set[st
 
 
 # -- GeoJSON ------------------------------------------------------------------------------------------
+def _feature(view: PageView, item: Item) -> dict[str, Any]:
+    point = item.point
+    by_graph = {r.graph: r.source for r in item.records}
+    return {
+        "type": "Feature",
+        "id": item.iri,
+        "geometry": None if point is None else {"type": "Point", "coordinates": [point[0], point[1]]},
+        "properties": {
+            "@id": item.iri,
+            "name": item.name(view.languages),
+            "names": _names(item),
+            "types": sorted(item.types),
+            "kinds": sorted(item.kinds),
+            "address": item.address or None,
+            "url": item.url,
+            "keywords": sorted(item.keywords),
+            "themes": sorted(item.themes),
+            **({"startDate": item.start, "endDate": item.end, "eventStatus": item.status,
+                "occurrences": sorted(item.occurrences)} if item.start else {}),
+            "verificationStatus": item.verification,
+            "updated": item.changed,
+            "sources": _record_refs(item),
+            "provenance": provenance_link(view.base, item.iri),
+            "alternatives": [{"coordinates": [lon, lat], "graph": graph, "source": by_graph.get(graph)}
+                             for lon, lat, graph in item.alternatives()],
+        },
+    }
+
+
 def geojson(view: PageView) -> bytes:
     features = []
     for item in view.items:
-        point = item.point
-        by_graph = {r.graph: r.source for r in item.records}
-        features.append({
-            "type": "Feature",
-            "id": item.iri,
-            "geometry": None if point is None else {"type": "Point", "coordinates": [point[0], point[1]]},
-            "properties": {
-                "@id": item.iri,
-                "name": item.name(view.languages),
-                "names": _names(item),
-                "types": sorted(item.types),
-                "kinds": sorted(item.kinds),
-                "address": item.address or None,
-                "url": item.url,
-                "keywords": sorted(item.keywords),
-                "themes": sorted(item.themes),
-                **({"startDate": item.start, "endDate": item.end, "eventStatus": item.status,
-                    "occurrences": sorted(item.occurrences)} if item.start else {}),
-                "verificationStatus": item.verification,
-                "updated": item.changed,
-                "sources": _record_refs(item),
-                "provenance": provenance_link(view.base, item.iri),
-                "alternatives": [{"coordinates": [lon, lat], "graph": graph, "source": by_graph.get(graph)}
-                                 for lon, lat, graph in item.alternatives()],
-            },
-        })
+        # A feature is the same for every request of a generation with the same origin and language.
+        key = ("geojson", view.base, view.languages, item.iri)
+        feature = view.index.rendered.get(key)
+        if feature is None:
+            feature = json.dumps(_feature(view, item), ensure_ascii=False)
+            if len(view.index.rendered) < RENDERED_CACHE:
+                view.index.rendered[key] = feature
+        features.append(feature)
     attribution, licenses = _attribution(view)
     document: dict[str, Any] = {
         "type": "FeatureCollection",
-        "features": features,
+        "features": [],
         "numberMatched": view.total,
         "numberReturned": len(features),
         "generation": view.index.generation,
@@ -106,7 +118,10 @@ def geojson(view: PageView) -> bytes:
         "links": [{"rel": "self", "href": view.self_url}, {"rel": "first", "href": view.first_url}]
         + ([{"rel": "next", "href": view.next_url}] if view.next_url else []),
     }
-    return json.dumps(document, ensure_ascii=False).encode("utf-8")
+    head = json.dumps(document, ensure_ascii=False)
+    # Splice the already serialised features into the empty list (its first occurrence: "features" comes first).
+    body = head.replace('"features": []', '"features": [' + ", ".join(features) + "]", 1)
+    return body.encode("utf-8")
 
 
 def _names(item: Item) -> dict[str, str]:
