@@ -4,9 +4,10 @@ BENCH_ORGANISATIONS sets the size of the generated feed (default 100000); BENCH_
 the map for its time to interactive (default 2000).
 """
 
-from bench import harvest_bench, map_bench, sparql_bench
+from bench import gateway_bench, harvest_bench, map_bench, sparql_bench
 
 if __name__ == "__main__":
     harvest_bench.main()
     sparql_bench.main()
+    gateway_bench.main()
     map_bench.main()

@@ -143,13 +143,15 @@ def bulk_store(feed: Path, url: str, data: Path) -> float:
     run = minter.run("bench", run_timestamp(started))
     payload = minter.payload(fetched.sha256)
     ended = now_iso()
-    quads: list[Quad] = []
+    # Record graphs and their descriptions as N-Quads lines, the way the harvest writes them.
+    lines: list[str] = []
     for record in lifted.records:
         graph = minter.graph("bench", record.graph_key)
-        quads += [Quad(q.subject, q.predicate, q.object, graph) for q in record.quads]
-        quads += prov.record_graph(GraphFacts(
+        lines += [f"{triple[:-2]} <{graph.value}> ." for triple in record.triples]
+        lines += prov.record_graph_lines(GraphFacts(
             graph=graph, subject=record.subject, kind=record.kind, source_id="bench", document=record.document,
             run=run, generated_at=ended, license=LICENSE, content_hash=record.content_hash, payload=payload))
+    quads: list[Quad] = []
     quads += prov.run(RunFacts("bench", run, started, ended, payloads=[payload],
                                counts={"accepted": len(lifted.records), "added": len(lifted.records)}))
     quads += prov.payload(PayloadFacts(payload, url, started, len(body), "text/turtle"))
@@ -157,7 +159,8 @@ def bulk_store(feed: Path, url: str, data: Path) -> float:
     folder = DataDir(data)
     folder.record_base_iri(base)
     store = WorkingStore(folder.working)
-    store.bulk_load_nquads(serialize(quads, format=RdfFormat.N_QUADS) or b"")
+    store.bulk_load_nquads("\n".join(lines).encode("utf-8") + b"\n"
+                           + (serialize(quads, format=RdfFormat.N_QUADS) or b""))
     generations.publish(store, folder)
     store.close()
     return time.perf_counter() - started_at

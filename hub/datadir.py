@@ -5,6 +5,7 @@
     data/working.dirty         present while a harvest changes the working store
     data/generations/N/        published generations (read-only RocksDB checkpoints)
     data/generations/CURRENT   the number of the generation readers open
+    data/dumps/N.nq.gz         the public dump of generation N (hub/dump.py)
     data/harvest.lock          the writer's lock, holding its pid
     data/private/              what no query reaches: quarantine and payloads
 """

@@ -31,6 +31,11 @@ class Minter:
     def graph(self, source_id: str, key: str) -> NamedNode:
         return NamedNode(f"{self.base}graph/{source_id}/{_segment(key)}")
 
+    def version(self, run: NamedNode, graph: NamedNode) -> NamedNode:
+        """The version of a record graph a run wrote: the run's IRI with the graph's path as fragment, so
+        it dereferences to the run that made it."""
+        return NamedNode(f"{run.value}#{graph.value.removeprefix(self.base)}")
+
     def meta_graph(self) -> NamedNode:
         return NamedNode(f"{self.base}graph/meta")
 

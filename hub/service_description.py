@@ -110,6 +110,8 @@ def void_description(base: str, numbers: DatasetFigures) -> bytes:
         Triple(dataset, term(DCTERMS, "title"), Literal("Mutualisons hub: the commons of Brussels alternatives",
                                                         language="en")),
         Triple(dataset, term(VOID, "sparqlEndpoint"), endpoint),
+        # Every public quad with the meta graph, rebuilt per generation (hub/dump.py).
+        Triple(dataset, term(VOID, "dataDump"), NamedNode(f"{base}dump.nq.gz")),
         Triple(dataset, term(VOID, "uriSpace"), Literal(base)),
         Triple(dataset, term(VOID, "triples"), _int(numbers.quads)),
         Triple(dataset, term(HUB, "namedGraphs"), _int(numbers.graphs)),

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pyoxigraph import (
+    BlankNode,
     DefaultGraph,
     NamedNode,
     Quad,
@@ -71,6 +72,14 @@ class _Queryable:
 
     def graph_quads(self, graph: NamedNode) -> list[Quad]:
         return list(self._store.quads_for_pattern(None, None, None, graph))
+
+    def object_quads(self, obj: NamedNode, predicate: NamedNode | None = None) -> list[Quad]:
+        """Every quad pointing at a node, in any graph."""
+        return list(self._store.quads_for_pattern(None, predicate, obj, None))
+
+    def subject_quads(self, subject: NamedNode | BlankNode, graph: NamedNode | None = None) -> list[Quad]:
+        """Every quad about one subject, in one graph or in all of them."""
+        return list(self._store.quads_for_pattern(subject, None, None, graph))
 
     def named_graphs(self) -> Iterator[NamedNode]:
         for graph in self._store.named_graphs():

@@ -115,7 +115,7 @@ def test_the_agenda_is_published_back_as_valid_icalendar(client: TestClient) -> 
     bad = client.get("/api/events.ics", params={"from": "next tuesday"})
     assert bad.status_code == 400 and bad.json()["parameter"] == "from"
     assert client.get("/api/events", params={"format": "pdf"}).status_code == 400
-    listing = client.get("/api/events").json()["@graph"]
+    listing = client.get("/api/events").json()["member"]
     assert len(listing) == 11
 
 

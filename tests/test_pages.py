@@ -168,10 +168,11 @@ def test_entity_page_for_unknown_and_bad_iris(client: TestClient) -> None:
     assert bad.status_code == 400 and "Paramètre incorrect." in bad.text
 
 
-def test_entity_asked_as_json_goes_to_its_data(client: TestClient) -> None:
-    answer = client.get("/id/organization/jardins-partages-jp-01", headers={"Accept": "application/json"},
+def test_entity_asked_as_json_gets_its_data(client: TestClient) -> None:
+    answer = client.get("/id/organization/jardins-partages-jp-01", headers={"Accept": "application/ld+json"},
                         follow_redirects=False)
-    assert answer.status_code == 303 and answer.headers["location"].startswith("/api/provenance?subject=")
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/ld+json")
+    assert "Potager du Canal" in answer.text
 
 
 def test_render_entity_page_reads_the_verification_status() -> None:

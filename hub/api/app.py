@@ -6,14 +6,31 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from hub import __version__
-from hub.api import collections, events, health, provenance, query_page, runs, sources, sparql, validate, vocab, void
+from hub.api import (
+    changes,
+    collections,
+    context,
+    entities,
+    events,
+    health,
+    provenance,
+    query_page,
+    runs,
+    sources,
+    sparql,
+    validate,
+    vocab,
+    void,
+)
 from hub.api.deps import problem
 from hub.api.sparql import TRUNCATED_HEADER, SparqlOptions
+from hub.collection_index import IndexCache
 from hub.config import Settings
 from hub.pages import routes as pages
 from hub.pages.options import PageOptions
@@ -39,7 +56,12 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None,
     scheduler = Scheduler(settings) if schedule else None
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The collections' index of a large store takes a while: start it before the first map request.
+        try:
+            app.state.index_cache.warm(app.state.reader.published())
+        except NotPublished:
+            pass
         if scheduler is not None:
             scheduler.start()
         try:
@@ -55,16 +77,28 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None,
     app.state.sparql_options = sparql_options
     app.state.query_pool = query_pool
     app.state.page_options = page_options or PageOptions.from_environment()
+    app.state.index_cache = IndexCache(app.state.reader.minter)
 
     @app.exception_handler(NotPublished)
     async def not_published(_: Request, error: NotPublished) -> JSONResponse:
         return problem(503, "No data published yet", str(error))
 
+    @app.exception_handler(RequestValidationError)
+    async def bad_parameter(_: Request, error: RequestValidationError) -> JSONResponse:
+        # A malformed parameter is the client's 400 (RFC 9457), never FastAPI's 422.
+        first = error.errors()[0] if error.errors() else {}
+        location = [str(part) for part in first.get("loc", ()) if part not in ("query", "path", "body")]
+        parameter = location[0] if location else "request"
+        return problem(400, "Bad parameter", f"{parameter}: {first.get('msg', 'malformed')}", parameter=parameter)
+
     # Map sites on other origins read the commons straight from the browser.
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"],
-                       expose_headers=[TRUNCATED_HEADER])
+                       expose_headers=[TRUNCATED_HEADER, "Link", "ETag", "X-Total-Count"])
     app.state.validate_limiter = validate.RateLimiter()
-    for module in (sparql, void, collections, events, provenance, sources, runs, health, vocab, validate):
+    # context before vocab: both offer /context.jsonld, and the gateway's (vocab's terms merged in) is the
+    # one its JSON-LD is compacted with.
+    for module in (sparql, void, events, collections, context, provenance, sources, runs, health, changes,
+                   entities, vocab, validate):
         app.include_router(module.router)
     # The hub's own web pages (map, agenda, library, sources, entity pages, embed), after the API routes.
     app.include_router(pages.router)

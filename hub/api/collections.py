@@ -1,152 +1,162 @@
-"""`/api/organizations`: organisations and places as JSON-LD, or GeoJSON for map sites."""
+"""`/api/{collection}`: every kind of record as JSON-LD, GeoJSON, CSV, iCalendar or Turtle, filtered and paged.
+
+Collections are data-driven: a table maps each collection to record kinds (`hub:recordKind` in the meta
+graph), so a kind the charter adds appears once its records are harvested; until then its page is empty.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
-from hub import queries
-from hub.api.deps import problem, reader
+from hub.api import gateway_formats as formats
+from hub.api.deps import problem
+from hub.api.gateway_params import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    MEDIA_TYPES,
+    BadParameter,
+    encode_cursor,
+    parse,
+)
+from hub.api.http_cache import answer
+from hub.collection_index import CollectionIndex, IndexCache
 from hub.reader import PublishedReader
 
 router = APIRouter(tags=["Collections"])
 
-GEOJSON = "application/geo+json"
-JSONLD = "application/ld+json"
-CONTEXT: dict[str, Any] = {
-    "@vocab": "https://schema.org/",
-    "hub": "https://w3id.org/mutualisons/ns#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "sources": {"@id": "dcterms:source", "@type": "@id"},
-    "license": {"@id": "dcterms:license", "@type": "@id"},
-    "provenance": {"@id": "hub:provenance", "@type": "@id"},
-    "url": {"@type": "@id"},
-    "latitude": {"@type": "http://www.w3.org/2001/XMLSchema#decimal"},
-    "longitude": {"@type": "http://www.w3.org/2001/XMLSchema#decimal"},
+# Collection name -> the record kinds it lists (hub:recordKind values, see hub/vocabulary.py RECORD_KINDS).
+COLLECTIONS: dict[str, tuple[str, ...]] = {
+    "organizations": ("organization",),
+    "events": ("event",),
+    "resources": ("resource",),
+    "knowledge": ("knowledge",),
+    "publications": ("publication",),
+    "funding": ("funding",),
+    "people": ("person",),
+}
+THEMES = "https://w3id.org/mutualisons/themes#"
+SUMMARIES = {
+    "organizations": "Organisations and places",
+    "events": "Events of the shared agenda",
+    "resources": "The toolbox: templates and tools",
+    "knowledge": "Knowledge sharing: experiences, testimonies, know-how",
+    "publications": "Publications: research, analyses, studies",
+    "funding": "The funding catalogue",
+    "people": "The contact book (only people who consented to be listed)",
 }
 
 
-@router.get("/api/organizations", summary="Organisations and places (JSON-LD or GeoJSON)")
-async def organizations(
-    request: Request,
-    format: str | None = Query(None, description="jsonld (default) or geojson"),
-    hub: PublishedReader = Depends(reader),
-) -> Response:
-    wanted = _wanted_format(format, request.headers.get("accept", ""))
-    if wanted is None:
-        return problem(400, "Bad parameter", "format must be 'jsonld' or 'geojson'", parameter="format")
-    published = hub.published()
-    text = queries.render("organizations", meta=hub.minter.meta_graph())
-    rows = await run_in_threadpool(published.store.select, text)
-    items = _group(rows)
-    base = str(request.base_url)
-    if wanted == "geojson":
-        return JSONResponse(_geojson(items, base), media_type=GEOJSON)
-    return JSONResponse(_jsonld(items, base), media_type=JSONLD)
+def _parameter(name: str, description: str, example: str | None = None) -> dict[str, Any]:
+    spec: dict[str, Any] = {"name": name, "in": "query", "required": False, "description": description,
+                            "schema": {"type": "string"}}
+    if example is not None:
+        spec["example"] = example
+    return spec
 
 
-def _wanted_format(format_parameter: str | None, accept: str) -> str | None:
-    if format_parameter is not None:
-        return format_parameter if format_parameter in ("jsonld", "geojson") else None
-    return "geojson" if GEOJSON in accept else "jsonld"
+def openapi_parameters(events: bool) -> list[dict[str, Any]]:
+    parameters = [
+        _parameter("bbox", "minLon,minLat,maxLon,maxLat (WGS84 degrees); edges included", "4.33,50.83,4.37,50.86"),
+        _parameter("near", "lon,lat: only items within `radius` metres of this point", "4.3517,50.8466"),
+        _parameter("radius", "metres around `near` (default 1000, at most 100000)", "800"),
+        _parameter("theme", "a SKOS concept IRI (or theme:local) or a keyword; a concept also matches its "
+                   "narrower concepts; several separated by commas match any", "jardins"),
+        _parameter("q", "full text over names, descriptions, keywords and address, ignoring accents and case",
+                   "epicerie"),
+        _parameter("type", "a class (schema.org local name or IRI); subclasses match", "GroceryStore"),
+        _parameter("source", "a source id or IRI", "assiette-commune"),
+        _parameter("verified", "true or false: hub:verificationStatus is verified", "true"),
+        _parameter("updated_since", "ISO 8601 date or date-time: items changed since then", "2026-11-01"),
+        _parameter("sort", "id (default), name, updated or -updated", "name"),
+        _parameter("limit", f"items per page, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT})", "100"),
+        _parameter("cursor", "the cursor of the previous page's Link rel=\"next\""),
+        _parameter("format", "jsonld, geojson, csv, ttl" + (", ics" if events else "")
+                   + " (else chosen by Accept)", "geojson"),
+        _parameter("lang", "fr, nl or en (else Accept-Language, then fr, nl, en)", "nl"),
+    ]
+    if events:
+        parameters += [_parameter("from", "events (or occurrences) starting at or after this date", "2027-03-01"),
+                       _parameter("to", "events (or occurrences) starting before this date", "2027-04-01")]
+    return parameters
 
 
-def _group(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One item per entity IRI, whatever number of sources describe it."""
-    items: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        subject = row["s"].value
-        item = items.setdefault(subject, {
-            "@id": subject, "types": set(), "names": set(), "sources": {}, "points": [],
-            "address": {}, "url": None,
-        })
-        item["types"].add(row["type"].value)
-        if "name" in row:
-            item["names"].add((row["name"].value, row["name"].language))
-        item["sources"][row["source"].value] = row["license"].value
-        if "lat" in row and "lon" in row:
-            point = (row["changed"].value, float(row["lon"].value), float(row["lat"].value))
-            if point not in item["points"]:
-                item["points"].append(point)
-        for key in ("street", "postal", "locality"):
-            if key in row:
-                item["address"][key] = row[key].value
-        if "url" in row:
-            item["url"] = row["url"].value
-    return sorted(items.values(), key=lambda item: item["@id"])
-
-
-def _names(item: dict[str, Any]) -> dict[str, str]:
-    by_language: dict[str, str] = {}
-    for value, language in sorted(item["names"], key=lambda pair: (pair[1] or "", pair[0])):
-        by_language.setdefault(language or "und", value)
-    return by_language
-
-
-def _provenance_link(base: str, iri: str) -> str:
-    return f"{base}api/provenance?subject={quote(iri, safe='')}"
-
-
-def _jsonld(items: list[dict[str, Any]], base: str) -> dict[str, Any]:
-    graph = []
-    for item in items:
-        node: dict[str, Any] = {
-            "@id": item["@id"],
-            "@type": sorted(item["types"]),
-            "name": [{"@value": v, "@language": lang} if lang != "und" else v
-                     for lang, v in _names(item).items()],
-            "sources": sorted(item["sources"]),
-            "license": sorted(set(item["sources"].values())),
-            "provenance": _provenance_link(base, item["@id"]),
-        }
-        if item["points"]:
-            _, lon, lat = max(item["points"])
-            node["geo"] = {"@type": "GeoCoordinates", "latitude": str(lat), "longitude": str(lon)}
-        if item["address"]:
-            node["address"] = {"@type": "PostalAddress", **{
-                {"street": "streetAddress", "postal": "postalCode", "locality": "addressLocality"}[k]: v
-                for k, v in item["address"].items()}}
-        if item["url"]:
-            node["url"] = item["url"]
-        graph.append(node)
-    return {"@context": CONTEXT, "@graph": graph}
-
-
-def _geojson(items: list[dict[str, Any]], base: str) -> dict[str, Any]:
-    features = []
-    licenses: dict[str, set[str]] = defaultdict(set)
-    for item in items:
-        if not item["points"]:
-            continue
-        # Sources may disagree: the geometry comes from the most recently changed record.
-        points = sorted(item["points"], reverse=True)
-        _, lon, lat = points[0]
-        names = _names(item)
-        for source, license_iri in item["sources"].items():
-            licenses[license_iri].add(source)
-        features.append({
-            "type": "Feature",
-            "id": item["@id"],
-            "geometry": {"type": "Point", "coordinates": [lon, lat]},
-            "properties": {
-                "@id": item["@id"],
-                "name": names.get("fr") or next(iter(names.values()), None),
-                "names": names,
-                "types": sorted(item["types"]),
-                "address": item["address"] or None,
-                "url": item["url"],
-                "sources": [{"source": s, "license": lic} for s, lic in sorted(item["sources"].items())],
-                "provenance": _provenance_link(base, item["@id"]),
-                "alternatives": [[p[1], p[2]] for p in points[1:]],
-            },
-        })
+def _responses() -> dict[int | str, dict[str, Any]]:
+    example = {"type": "about:blank", "title": "Bad parameter", "status": 400, "parameter": "bbox",
+               "detail": "bbox expects minLon,minLat,maxLon,maxLat in degrees, e.g. 4.30,50.82,4.40,50.87"}
     return {
-        "type": "FeatureCollection",
-        "features": features,
-        "licenses": [{"license": lic, "sources": sorted(srcs)} for lic, srcs in sorted(licenses.items())],
+        200: {"description": "One page of the collection",
+              "content": {media.split(";")[0]: {} for media in MEDIA_TYPES.values()}},
+        304: {"description": "Not modified (If-None-Match matched the ETag)"},
+        400: {"description": "A malformed parameter (RFC 9457 problem)",
+              "content": {"application/problem+json": {"example": example}}},
     }
+
+
+async def serve_collection(request: Request, name: str, forced_format: str | None = None) -> Response:
+    hub: PublishedReader = request.app.state.reader
+    kinds = COLLECTIONS[name]
+    events = name == "events"
+    params = request.query_params
+    try:
+        wanted = parse(params, request.headers.get("accept", ""), request.headers.get("accept-language", ""),
+                       kinds, events, default_format=forced_format or "jsonld")
+    except BadParameter as bad:
+        return problem(400, "Bad parameter", f"{bad.parameter} {bad.expects}", parameter=bad.parameter)
+    if forced_format is not None:
+        wanted.format = forced_format
+    wanted.filters.sources = tuple(s if s.startswith(("http://", "https://")) else hub.minter.source(s).value
+                                   for s in wanted.filters.sources)
+    wanted.filters.themes = tuple(THEMES + t[len("theme:"):] if t.startswith("theme:") else t
+                                  for t in wanted.filters.themes)
+    cache: IndexCache = request.app.state.index_cache
+    index: CollectionIndex | None = None
+    if wanted.cursor_generation is not None:
+        # A walk begun on an older generation finishes on it while its index is kept: no gaps, no repeats.
+        index = cache.cached(wanted.cursor_generation)
+    if index is None:
+        index = await run_in_threadpool(cache.get, hub.published())
+    page = index.query(wanted.filters, wanted.sort, wanted.after, wanted.limit)
+    base = str(request.base_url)
+    kept = [(k, v) for k, v in params.multi_items() if k != "cursor"]
+    path_url = f"{base}{request.url.path.lstrip('/')}"
+    first_url = f"{path_url}?{urlencode(kept)}" if kept else path_url
+    next_url = None
+    if page.next_key is not None:
+        cursor = encode_cursor(index.generation, wanted.sort, page.next_key)
+        next_url = f"{path_url}?{urlencode([*kept, ('cursor', cursor)])}"
+    view = formats.PageView(index, page.items, page.total, base, str(request.url), first_url, next_url,
+                            wanted.languages)
+    render: Callable[[formats.PageView], bytes] = {
+        "jsonld": formats.jsonld_bytes, "geojson": formats.geojson, "csv": formats.csv_bytes,
+        "ttl": formats.turtle_bytes, "ics": formats.ics_bytes}[wanted.format]
+    body = await run_in_threadpool(render, view)
+    headers = {"Content-Language": wanted.languages[0], "X-Total-Count": str(page.total),
+               "Link": f'<{base}context.jsonld>; rel="http://www.w3.org/ns/json-ld#context"'}
+    if next_url:
+        headers["Link"] = f'<{next_url}>; rel="next", ' + headers["Link"]
+    if wanted.format == "ics":
+        headers["Content-Disposition"] = 'inline; filename="mutualisons-agenda.ics"'
+    return answer(request, body, MEDIA_TYPES[wanted.format], index.generation, headers)
+
+
+def _endpoint(name: str) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        return await serve_collection(request, name)
+
+    endpoint.__name__ = f"collection_{name}"
+    return endpoint
+
+
+for _name in COLLECTIONS:
+    router.add_api_route(
+        f"/api/{_name}", _endpoint(_name), methods=["GET"], summary=SUMMARIES[_name],
+        description="Filtered, sorted and paged (cursor in `Link: rel=\"next\"` and the Hydra view). Formats by "
+                    "Accept or `format=`; every item names its sources, licences and record graphs.",
+        responses=_responses(), openapi_extra={"parameters": openapi_parameters(_name == "events")},
+        response_class=Response)

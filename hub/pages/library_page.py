@@ -56,7 +56,8 @@ async def collect(request: Request, filters: dict[str, str]) -> tuple[dict[str, 
     for key, path in SECTIONS:
         try:
             document = await get_json(request, path, params, accept="application/ld+json")
-            found[key] = [_item(node) for node in document.get("@graph", [])]
+            # Hydra collections list their items as `member` (older answers: `@graph`).
+            found[key] = [_item(node) for node in document.get("member", document.get("@graph", []))]
         except ApiError as error:
             if error.status != 404:
                 raise
@@ -67,6 +68,8 @@ async def collect(request: Request, filters: dict[str, str]) -> tuple[dict[str, 
 
 def _texts(raw: Any) -> dict[str, str]:
     texts: dict[str, str] = {}
+    if isinstance(raw, dict) and "@value" not in raw:  # a language map: {"fr": …, "nl": …}
+        return {language: str(text[0] if isinstance(text, list) else text) for language, text in raw.items()}
     for value in raw if isinstance(raw, list) else ([raw] if raw else []):
         if isinstance(value, dict):
             texts.setdefault(value.get("@language", "und"), str(value.get("@value", "")))

@@ -7,8 +7,8 @@ import html
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
 from pyoxigraph import NamedNode
 
 from hub.pages import agenda_page, library_page, map_page, sources_page, themes
@@ -74,7 +74,8 @@ async def agenda_view(request: Request) -> HTMLResponse:
     except ApiError as error:
         return HTMLResponse(agenda_page.render_agenda(request, lang, [], [], today,
                                                       error_box(lang, error.status, error.detail)))
-    return HTMLResponse(agenda_page.render_agenda(request, lang, answer.get("@graph", []), sources, today,
+    items = answer.get("member", answer.get("@graph", []))  # Hydra collections list items as `member`
+    return HTMLResponse(agenda_page.render_agenda(request, lang, items, sources, today,
                                                   themes=await _theme_choices(request, lang)))
 
 
@@ -101,23 +102,9 @@ def _prefers_html(request: Request) -> bool:
     return not accept or "text/html" in accept or accept.startswith("*/*")
 
 
-@router.get("/id/{kind}/{key:path}")
-async def entity_by_path(request: Request, kind: str, key: str) -> Response:
-    # The key as minted (percent-encoded), not as decoded by the router.
-    raw = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
-    iri = f"{request.app.state.settings.base_iri}{raw.lstrip('/')}"
-    return await _entity(request, iri)
-
-
-@router.get("/id")
-async def entity_by_iri(request: Request, iri: str = Query(..., description="the IRI of the entity")) -> Response:
-    return await _entity(request, iri)
-
-
-async def _entity(request: Request, iri: str) -> Response:
-    if not _prefers_html(request):
-        # The data twin; the gateway's JSON-LD/Turtle negotiation takes this place when merged.
-        return RedirectResponse(f"/api/provenance?{urlencode({'subject': iri})}", status_code=303)
+async def entity_html(request: Request, iri: str) -> Response:
+    """The entity page of `/id/…` and `/id?iri=` when HTML is wanted: every field in the page's language,
+    each value with its source badge. hub/api/entities.py negotiates and calls it."""
     lang = negotiate(request)
     twin = f"/api/provenance?{urlencode({'subject': iri})}"
     try:
