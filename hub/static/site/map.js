@@ -68,10 +68,7 @@
       const text = fold([p.name].concat(Object.values(p.names || {}), [addressText(p.address)]).join(" "));
       if (!fold(filters.q).split(/\s+/).every((word) => text.includes(word))) return false;
     }
-    if (filters.theme && Array.isArray(p.themes)) {
-      const themes = p.themes.map((th) => (typeof th === "string" ? th : th["@id"] || th.id || ""));
-      if (!themes.includes(filters.theme)) return false;
-    }
+    // The theme is left to the server: it also matches the narrower concepts of the chosen theme.
     if (filters.verified === "true" && "verificationStatus" in p) {
       if (!/verified$/i.test(String(p.verificationStatus)) || /unverified$/i.test(String(p.verificationStatus))) return false;
     }
