@@ -27,7 +27,7 @@ from hub.durations import parse_duration, parse_time
 from hub.harvest_state import DocumentState, SourceState
 from hub.hubgraphs import write_hub_graphs
 from hub.iris import Minter, run_timestamp
-from hub.lifting import lift_document
+from hub.lifting import LiftedLines, lift_lines, split_lifted
 from hub.lock import WriterLock
 from hub.namespaces import sparql_prefixes
 from hub.provenance import META_TITLE, GraphFacts, PayloadFacts, ProvenanceWriter, RunFacts
@@ -273,28 +273,37 @@ class Pipeline:
 
     def _lift_all(self, source: Source, fetches: _Fetches, state: SourceState, facts: RunFacts,
                   warnings: list[str]) -> dict[str, Record]:
-        records: dict[str, Record] = {}
         # Remote JSON-LD contexts: the shipped copies first, then the guarded fetcher (same rules).
         policy = FetchPolicy(file_root=None, trusted_hosts=source.trusted_hosts, max_bytes=source.max_bytes)
         contexts = shipped_then(lambda url: fetch_context(url, policy))
+        parts: list[LiftedLines] = []
+        payload_of: dict[str, NamedNode] = {}
         for fetched in self._with_unchanged_bodies(fetches, state):
             try:
-                lifted = lift_document(fetched, configured_format=source.format,
-                                       base_iri=source.base_iri(self.minter.base), minter=self.minter,
-                                       source_id=source.id, mapping_path=source.mapping_path(),
-                                       language=source.language, resolve_context=contexts)
+                part = lift_lines(fetched, configured_format=source.format,
+                                  base_iri=source.base_iri(self.minter.base), minter=self.minter,
+                                  source_id=source.id, mapping_path=source.mapping_path(),
+                                  language=source.language, resolve_context=contexts)
             except LiftError as error:
+                # One unreadable document fails alone: the others are split without it.
                 facts.errors.append(str(error))
                 fetches.failed.add(fetched.url)
                 continue
-            warnings += lifted.warnings
-            fetches.upstream += lifted.upstream_descriptions
+            warnings += part.warnings
             # A bad row or feature fails alone: reported with its location, the run partial, the rest kept.
-            facts.errors += lifted.row_errors
-            facts.row_errors += len(lifted.row_errors)
-            payload = self.minter.payload(fetched.sha256)
-            for record in lifted.records:
-                _merge_into(records, record, payload, warnings)
+            facts.errors += part.row_errors
+            facts.row_errors += len(part.row_errors)
+            payload_of[fetched.url] = self.minter.payload(fetched.sha256)
+            parts.append(part)
+        # The documents of a source are one dataset: split together, a record reaches the nodes any of
+        # them describes.
+        split = split_lifted(parts, minter=self.minter, source_id=source.id)
+        warnings += split.warnings
+        fetches.upstream += split.upstream_descriptions
+        records: dict[str, Record] = {}
+        for record in split.records:
+            record.payload = payload_of.get(record.document)
+            records[record.subject.value] = record
         return records
 
     def _with_unchanged_bodies(self, fetches: _Fetches, state: SourceState) -> list[Fetched]:
@@ -498,16 +507,3 @@ class Pipeline:
 def _under(document: str, failed: set[str]) -> bool:
     """A document failed itself, or lies in a folder URL that could not be listed."""
     return document in failed or any(url.endswith("/") and document.startswith(url) for url in failed)
-
-
-def _merge_into(records: dict[str, Record], record: Record, payload: NamedNode, warnings: list[str]) -> None:
-    """Two documents of one source describing one subject make one record."""
-    record.payload = payload
-    existing = records.get(record.subject.value)
-    if existing is None:
-        records[record.subject.value] = record
-        return
-    warnings.append(f"{record.subject.value} is described in {existing.document} and {record.document}: merged")
-    known = set(existing.triples)
-    existing.triples = existing.triples + [line for line in record.triples if line not in known]
-    existing.rehash()

@@ -18,7 +18,7 @@ from harvesters.rdf import LiftError, detect_format, lift_rdf_nquads
 from hub.alignment import AlignmentReport, align, needs_alignment
 from hub.consent import mentions_persons, remove_unconsented_persons
 from hub.iris import Minter
-from hub.ntriples import to_lines, to_quads
+from hub.ntriples import RDF_TYPE_TOKEN, to_lines, to_quads
 from hub.records import Record, split_records
 from hub.vocabulary import Vocabulary, default_vocabulary
 
@@ -40,7 +40,27 @@ _MAPPED_MEDIA = {"application/geo+json": "geojson", "text/csv": "csv", "text/cal
 _MAPPED_EXTENSIONS = {".geojson": "geojson", ".csv": "csv", ".tsv": "csv", ".ics": "ical", ".ical": "ical"}
 
 
-def lift_document(
+@dataclass
+class LiftedLines:
+    """One document lifted to aligned N-Quads lines, not yet split into records."""
+
+    document: str
+    format: str
+    lines: list[str]
+    warnings: list[str] = field(default_factory=list)
+    row_errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how it was aligned
+    persons: bool = False  # whether it types any node as a person
+
+
+@dataclass
+class SplitOutcome:
+    records: list[Record]
+    warnings: list[str]
+    upstream_descriptions: list[str]
+
+
+def lift_lines(
     fetched: Fetched,
     *,
     configured_format: str | None,
@@ -51,9 +71,8 @@ def lift_document(
     mapping_path: Path | None = None,
     language: str | None = None,
     resolve_context: Resolver = shipped_resolver,
-    today: date | None = None,
-) -> LiftedDocument:
-    """Raises harvesters.rdf.LiftError when the document cannot be parsed."""
+) -> LiftedLines:
+    """Detect, parse (or map) and align one document. Raises LiftError when it cannot be read."""
     vocabulary = vocabulary or default_vocabulary()
     format_name = _mapped_format(configured_format, fetched) or detect_format(
         configured_format, fetched.content_type, fetched.url, fetched.body)
@@ -77,20 +96,61 @@ def lift_document(
         aligned, report = align(to_quads(lines), language)
         lines = to_lines(aligned)
         persons = persons or mentions_persons("\n".join(lines).encode("utf-8"))
-    split = split_records(
-        lines=lines, hierarchy=vocabulary.hierarchy, minter=minter, source_id=source_id, document=fetched.url
-    )
-    warnings = mapped_warnings + list(split.warnings) + report.warnings(fetched.url, language)
-    notes = report.notes()
+    warnings = mapped_warnings + report.warnings(fetched.url, language)
+    return LiftedLines(fetched.url, format_name, lines, warnings, row_errors, report.notes(), persons)
+
+
+def split_lifted(parts: list[LiftedLines], *, minter: Minter, source_id: str, vocabulary: Vocabulary | None = None,
+                 today: date | None = None) -> SplitOutcome:
+    """The records of a source's documents, split together: a record reaches the nodes another of the
+    source's documents describes (an HSDS service in services.csv, its phones in phones.csv). Each
+    record belongs to the document that typed its subject first."""
+    vocabulary = vocabulary or default_vocabulary()
+    if not parts:
+        return SplitOutcome([], [], [])
+    document_of: dict[str, str] = {}
+    notes_of: dict[str, list[str]] = {part.document: part.notes for part in parts}
+    for part in parts:
+        for line in part.lines:
+            if RDF_TYPE_TOKEN in line:
+                document_of.setdefault(line.split(" ", 1)[0], part.document)
+    lines = [line for part in parts for line in part.lines]
+    split = split_records(lines=lines, hierarchy=vocabulary.hierarchy, minter=minter, source_id=source_id,
+                          document=parts[0].document, document_of=document_of)
+    warnings = list(split.warnings)
+    persons = any(part.persons for part in parts)
     for record in split.records:
-        record.notes = list(notes)
+        record.notes = list(notes_of.get(record.document, []))
         if persons:
             warnings += remove_unconsented_persons(record, vocabulary.hierarchy, today)
     if split.orphan_subjects:
-        warnings.append(f"{fetched.url}: {split.orphan_subjects} subjects belong to no record "
+        where = parts[0].document if len(parts) == 1 else f"{len(parts)} documents"
+        warnings.append(f"{where}: {split.orphan_subjects} subjects belong to no record "
                         f"(no record class reaches them) and are not published")
-    return LiftedDocument(fetched.url, format_name, split.records, warnings, len(lines), row_errors,
-                          split.upstream_descriptions)
+    return SplitOutcome(split.records, warnings, split.upstream_descriptions)
+
+
+def lift_document(
+    fetched: Fetched,
+    *,
+    configured_format: str | None,
+    base_iri: str,
+    minter: Minter,
+    source_id: str,
+    vocabulary: Vocabulary | None = None,
+    mapping_path: Path | None = None,
+    language: str | None = None,
+    resolve_context: Resolver = shipped_resolver,
+    today: date | None = None,
+) -> LiftedDocument:
+    """One document on its own, lifted and split (what `mutualisons validate` checks).
+    Raises harvesters.rdf.LiftError when the document cannot be parsed."""
+    part = lift_lines(fetched, configured_format=configured_format, base_iri=base_iri, minter=minter,
+                      source_id=source_id, vocabulary=vocabulary, mapping_path=mapping_path, language=language,
+                      resolve_context=resolve_context)
+    split = split_lifted([part], minter=minter, source_id=source_id, vocabulary=vocabulary, today=today)
+    return LiftedDocument(fetched.url, part.format, split.records, part.warnings + split.warnings,
+                          len(part.lines), part.row_errors, split.upstream_descriptions)
 
 
 def _with_inline_contexts(document: str, body: bytes, resolve_context: Resolver) -> bytes:

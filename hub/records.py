@@ -80,8 +80,10 @@ def split_records(
     minter: Minter,
     source_id: str,
     document: str,
+    document_of: dict[str, str] | None = None,
 ) -> SplitResult:
-    """Records from quads, or (faster) from N-Quads lines as pyoxigraph serialises them."""
+    """Records from quads, or (faster) from N-Quads lines as pyoxigraph serialises them. `document_of`
+    names the document of each subject when several documents are split together."""
     if lines is None:
         lines = to_lines(quads or [])
     by_subject: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -126,7 +128,7 @@ def split_records(
             kind=kind,
             types=sorted(set(types[subject])),
             triples=[f"{s} {p} {o} ." for s, p, o in statements],
-            document=document,
+            document=(document_of or {}).get(subject, document),
             graph_key=minter.graph_key_for_subject(subject_token[1:-1]),
             upstream_graphs=sorted(upstream_graphs),
         )

@@ -208,6 +208,12 @@ def test_hsds_csv_tables_become_linked_records_and_latitude_100_is_rejected(tmp_
           ?service schema:name ?name ; schema:provider ?org } }""")
     names = {r["name"].value for r in linked}
     assert "Community Counselling" in names and "Never Homeless Helpline" in names
+    # Tables are one dataset: a phone or a schedule given for a service (phones.csv, schedules.csv)
+    # reaches the organisation's record through that service.
+    through_services = store.select("""PREFIX schema: <https://schema.org/> PREFIX hub: <https://w3id.org/mutualisons/ns#>
+        SELECT DISTINCT ?detail WHERE { GRAPH ?g { ?org a schema:Organization ; hub:offersService ?service .
+          ?service schema:contactPoint|schema:hoursAvailable ?detail } }""")
+    assert len(through_services) >= 2
     located = store.select("""PREFIX schema: <https://schema.org/> SELECT ?org ?place WHERE { GRAPH ?g {
         ?org a schema:Organization ; schema:location ?place } }""")
     assert len(located) >= 10
