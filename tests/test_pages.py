@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from hub.api.app import create_app
 from hub.config import Settings
+from hub.harvest import harvest
 from hub.pages import i18n
 from hub.pages.entity_page import render_entity_page
 from hub.pages.options import OSM_TILES, PageOptions
@@ -257,3 +258,20 @@ def test_without_a_browser_the_tests_skip_but_ci_fails(monkeypatch: pytest.Monke
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="cannot run under CI"):
         browser.require_browser()
+
+
+def test_sources_dashboard_shows_the_last_runs_and_the_last_run_errors(client: TestClient) -> None:
+    text = client.get("/sources", params={"lang": "en"}).text
+    # The CSV example's bad row (line 5) is the last run's error, said with its place.
+    assert "line 5" in text and "pas encore" in text
+
+
+def test_sources_dashboard_lists_earlier_runs(tmp_path: Path, examples_copy: Path) -> None:
+    settings = Settings(examples_copy / "sources.toml", tmp_path / "data", BASE)
+    first = harvest(settings, ["repair-cafes"], progress=lambda _: None)
+    harvest(settings, ["repair-cafes"], progress=lambda _: None)
+    with TestClient(create_app(settings)) as own:
+        text = own.get("/sources", params={"lang": "nl"}).text
+    assert "Vorige oogsten" in text
+    first_run = first.runs[0].run.split("/run/", 1)[1]
+    assert f'href="/api/runs/{first_run}"' in text

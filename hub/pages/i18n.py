@@ -110,6 +110,7 @@ _STRINGS: dict[str, tuple[str, str, str]] = {
                       "Every network, its last harvest and its rejected records with the reason: what a "
                       "publisher needs to fix in its feed."),
     "last_run": ("Dernière moisson", "Laatste oogst", "Last harvest"),
+    "earlier_runs": ("Moissons précédentes", "Vorige oogsten", "Earlier harvests"),
     "status": ("État", "Status", "Status"),
     "started": ("Début", "Begin", "Started"),
     "ended": ("Fin", "Einde", "Ended"),

@@ -56,10 +56,19 @@ async def sources_view(request: Request) -> HTMLResponse:
     try:
         sources = await _sources(request)
         quarantines = {s["id"]: await get_json(request, f"/api/sources/{s['id']}/quarantine") for s in sources}
+        for source in sources:
+            # The last runs, and the last one's errors (document, place, reason), from the audit trail.
+            runs = (await get_json(request, f"/api/sources/{source['id']}/runs")).get("runs", [])
+            source["runs"] = runs[:RUNS_SHOWN]
+            if runs and source.get("last_run"):
+                source["last_run"]["errors"] = (await get_json(request, runs[0]["path"])).get("errors", [])
     except ApiError as error:
         return HTMLResponse(sources_page.render_sources(request, lang, [], {}, error_box(lang, error.status,
                                                                                             error.detail)))
     return HTMLResponse(sources_page.render_sources(request, lang, sources, quarantines))
+
+
+RUNS_SHOWN = 5
 
 
 @router.get("/agenda", response_class=HTMLResponse)

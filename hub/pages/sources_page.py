@@ -42,8 +42,26 @@ def _card(lang: str, source: dict[str, Any], quarantine: dict[str, Any]) -> str:
 <p class="muted"><code>{e(source["id"])}</code> · {e(t(lang, "contact"))}: {contact_html}
 · <a href="/api/sources/{e(source['id'])}/quarantine">JSON</a></p>
 {run_html}
+{_earlier(lang, source.get("runs", [])[1:])}
 {_rejected(lang, anchor, quarantine.get("records", []))}
 </section>"""
+
+
+def _earlier(lang: str, runs: list[dict[str, Any]]) -> str:
+    """The runs before the last one: when, how it ended, what it accepted and rejected."""
+    rows = []
+    for run in runs:
+        status = str(run.get("status", ""))
+        counts = run.get("counts", {})
+        rows.append(
+            f'<li><time datetime="{e(run.get("started"))}">{e(moment(run.get("started")))}</time> — '
+            f'<span class="status-{e(status)}">{e(maybe(lang, f"status_{status}", status))}</span> — '
+            f'{int(counts.get("accepted", 0))} {e(t(lang, "count_accepted"))}, '
+            f'{int(counts.get("rejected", 0))} {e(t(lang, "count_rejected"))} '
+            f'(<a href="{e(run.get("path"))}">JSON</a>)</li>')
+    if not rows:
+        return ""
+    return f'<details><summary>{e(t(lang, "earlier_runs"))}</summary><ul class="runs">{"".join(rows)}</ul></details>'
 
 
 def _errors(lang: str, run: dict[str, Any]) -> str:
