@@ -37,6 +37,7 @@ from hub.validation import Charter, Verdict
 
 Progress = Callable[[str], None]
 KEEP_PAYLOAD_RUNS = 5  # the raw bytes of each source's last runs stay under data/private/payloads
+COMMIT_CHUNK = 20_000  # records per N-Quads load
 
 
 class UnknownSource(Exception):
@@ -376,17 +377,19 @@ class Pipeline:
         gone = [NamedNode(graph) for graph, _ in removed]
         self.store.drop_graphs(replaced + gone)
         self.store.remove_descriptions(replaced + gone, self.meta)
-        lines: list[str] = []
-        for record in changed:
-            graph = graph_of[record.subject.value]
-            lines += [f"{line[:-2]} <{graph}> ." for line in record.triples]
-            lines += self.prov.record_graph_lines(GraphFacts(
-                graph=NamedNode(graph), subject=record.subject, kind=record.kind, source_id=source.id,
-                document=record.document, run=facts.run, generated_at=facts.ended_at, license=source.license,
-                content_hash=record.content_hash, payload=record.payload, upstream_graphs=record.upstream_graphs,
-                notes=record.notes,
-            ))
-        self.store.load_nquads("\n".join(lines).encode("utf-8"))
+        # Written in chunks: the N-Quads text of 100k records at once would cost gigabytes of memory.
+        for start in range(0, len(changed), COMMIT_CHUNK):
+            lines: list[str] = []
+            for record in changed[start:start + COMMIT_CHUNK]:
+                graph = graph_of[record.subject.value]
+                lines += [f"{line[:-2]} <{graph}> ." for line in record.triples]
+                lines += self.prov.record_graph_lines(GraphFacts(
+                    graph=NamedNode(graph), subject=record.subject, kind=record.kind, source_id=source.id,
+                    document=record.document, run=facts.run, generated_at=facts.ended_at, license=source.license,
+                    content_hash=record.content_hash, payload=record.payload,
+                    upstream_graphs=record.upstream_graphs, notes=record.notes,
+                ))
+            self.store.load_nquads("\n".join(lines).encode("utf-8"))
         for graph, subject in removed:
             reason = "rejected by the charter" if graph in rejected_graphs else "left the feed"
             if any(document in fetches.gone for document in (existing[graph][1],)):

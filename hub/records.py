@@ -13,6 +13,7 @@ then costs string operations, not millions of Python term objects.
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -91,6 +92,8 @@ def split_records(
     upstream: dict[str, set[str]] = defaultdict(set)
     for line in lines:
         subject, predicate, obj, graph = split_line(line)
+        # A feed has a few dozen predicates and millions of statements: one string each.
+        predicate = sys.intern(predicate)
         by_subject[subject].append((predicate, obj))
         if predicate == RDF_TYPE_TOKEN and obj[0] == "<":
             types[subject].append(obj[1:-1])
