@@ -11,7 +11,6 @@ wall time over the SPARQL query's:
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
 import statistics
@@ -23,8 +22,9 @@ from pathlib import Path
 
 import httpx
 
+from bench.common import bench_line, print_lines, stop
 from bench.feeds import write_feed
-from bench.harvest_bench import ROOT, bench_line
+from bench.harvest_bench import ROOT
 from bench.sparql_bench import LICENSE, PREFIXES, _free_port, bulk_store
 from hub import generations
 from hub.datadir import DataDir
@@ -139,19 +139,12 @@ def run(count: int) -> list[str]:
         return [bench_line("bbox_p50", _percentile(ratios, .5), "<=", 0.05, "ratio"),
                 bench_line("bbox_p95", _percentile(ratios, .95), "<=", 0.1, "ratio")]
     finally:
-        if process is not None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop([process])
         shutil.rmtree(work, ignore_errors=True)
 
 
 def main() -> None:
-    count = int(os.environ.get("BENCH_ORGANISATIONS", "100000"))
-    for line in run(count):
-        print(line, flush=True)
+    print_lines(run)
 
 
 if __name__ == "__main__":

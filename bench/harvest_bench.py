@@ -7,7 +7,6 @@ noisy machine moves both sides together. Line format:
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 import tempfile
@@ -19,15 +18,11 @@ from pathlib import Path
 
 from pyoxigraph import RdfFormat, Store
 
+from bench.common import bench_line, print_lines
 from bench.feeds import write_feed, write_reserialised
 from bench.measure import Measured, run_measured
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def bench_line(name: str, value: float, op: str, target: float, unit: str) -> str:
-    passed = value >= target if op == ">=" else value <= target
-    return f"BENCH {name} value={value:.3f} target={op}{target} unit={unit} {'PASS' if passed else 'FAIL'}"
 
 
 class _Quiet(SimpleHTTPRequestHandler):
@@ -118,6 +113,4 @@ def run(count: int) -> list[str]:
 
 
 def main() -> None:
-    count = int(os.environ.get("BENCH_ORGANISATIONS", "100000"))
-    for line in run(count):
-        print(line, flush=True)
+    print_lines(run)

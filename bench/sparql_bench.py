@@ -32,8 +32,9 @@ from pathlib import Path
 import httpx
 from pyoxigraph import Quad, RdfFormat, serialize
 
+from bench.common import bench_line, print_lines, stop
 from bench.feeds import write_feed
-from bench.harvest_bench import ROOT, _harvest, _serve, bench_line
+from bench.harvest_bench import ROOT, _harvest, _serve
 from harvesters.fetch import Fetched, now_iso
 from hub import generations
 from hub.config import DEFAULT_BASE_IRI
@@ -235,17 +236,9 @@ def run(count: int) -> list[str]:
               f"oxigraph_seconds={totals['oxigraph']:.2f}", flush=True)
         return [bench_line("sparql_mix", totals["oxigraph"] / totals["hub"], ">=", 0.5, "ratio")]
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(processes)
         shutil.rmtree(work, ignore_errors=True)
 
 
 def main() -> None:
-    count = int(os.environ.get("BENCH_ORGANISATIONS", "100000"))
-    for line in run(count):
-        print(line, flush=True)
+    print_lines(run)
