@@ -37,7 +37,7 @@ from hub.validation import Charter, Verdict
 
 Progress = Callable[[str], None]
 KEEP_PAYLOAD_RUNS = 5  # the raw bytes of each source's last runs stay under data/private/payloads
-COMMIT_CHUNK = 20_000  # records per N-Quads load
+COMMIT_CHUNK = 5_000  # records per N-Quads load: the bulk loader's memory grows with the chunk
 
 
 class UnknownSource(Exception):
@@ -375,8 +375,12 @@ class Pipeline:
 
         replaced = [NamedNode(graph_of[r.subject.value]) for r in changed if graph_of[r.subject.value] in existing]
         gone = [NamedNode(graph) for graph, _ in removed]
-        self.store.drop_graphs(replaced + gone)
-        self.store.remove_descriptions(replaced + gone, self.meta)
+        outgoing = replaced + gone
+        for start in range(0, len(outgoing), COMMIT_CHUNK):
+            chunk = outgoing[start:start + COMMIT_CHUNK]
+            self.store.drop_graphs(chunk)
+            self.store.remove_descriptions(chunk, self.meta)
+            self.store.flush()  # deletions held in memory go to disk chunk by chunk
         # Written in chunks: the N-Quads text of 100k records at once would cost gigabytes of memory.
         for start in range(0, len(changed), COMMIT_CHUNK):
             lines: list[str] = []

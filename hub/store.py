@@ -157,6 +157,10 @@ class WorkingStore(_Queryable):
             self._store.update(f"DELETE {{ GRAPH {graph} {{ ?s ?p ?o }} }} "
                                f"WHERE {{ VALUES ?s {{ {values} }} GRAPH {graph} {{ ?s ?p ?o }} }}")
 
+    def flush(self) -> None:
+        """Writes what RocksDB holds in memory to disk (memory, not durability: generations give that)."""
+        self._store.flush()
+
     def checkpoint(self, target: Path) -> None:
         """A RocksDB checkpoint (hard links) of the store into a folder that must not exist."""
         self._store.flush()

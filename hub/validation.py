@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     from hub.sparql_constraints import SparqlConstraint
 
-BATCH_SIZE = 25_000
+BATCH_SIZE = 5_000  # records per validation store: memory stays small, queries stay few
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 Engine = Literal["compiled", "pyshacl"]
 NO_SHAPE_MESSAGE = {
