@@ -58,6 +58,18 @@ def shipped_then(fallback: Resolver) -> Resolver:
     return resolve
 
 
+def cached(resolve: Resolver) -> Resolver:
+    """Each remote context fetched once (per harvest of a source): documents of a feed share contexts.
+    A failure is not cached, so the next document reports it too."""
+    seen: dict[str, bytes] = {}
+
+    def resolve_once(url: str) -> bytes:
+        if url not in seen:
+            seen[url] = resolve(url)
+        return seen[url]
+    return resolve_once
+
+
 def inline_contexts(body: bytes, resolve: Resolver = shipped_resolver, max_depth: int = DEFAULT_MAX_DEPTH,
                     max_bytes: int = DEFAULT_MAX_BYTES, base: str | None = None) -> bytes:
     """The document with every remote context inlined; the body unchanged when it has none.

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pyoxigraph import NamedNode, Quad
 
 from harvesters.fetch import FeedGone, Fetched, FetchError, FetchPolicy, expand_file_url, fetch, fetch_context, now_iso
-from harvesters.jsonld import shipped_then
+from harvesters.jsonld import cached, shipped_then
 from harvesters.rdf import LiftError
 from hub import generations, harvest_state, history, payloads, quarantine
 from hub.config import Settings, Source, load_sources
@@ -276,7 +276,7 @@ class Pipeline:
                   warnings: list[str]) -> dict[str, Record]:
         # Remote JSON-LD contexts: the shipped copies first, then the guarded fetcher (same rules).
         policy = FetchPolicy(file_root=None, trusted_hosts=source.trusted_hosts, max_bytes=source.max_bytes)
-        contexts = shipped_then(lambda url: fetch_context(url, policy))
+        contexts = shipped_then(cached(lambda url: fetch_context(url, policy)))
         parts: list[LiftedLines] = []
         payload_of: dict[str, NamedNode] = {}
         for fetched in self._with_unchanged_bodies(fetches, state):

@@ -261,3 +261,32 @@ def test_dfc_pod_documents_fail_alone_and_the_rest_land(tmp_path: Path) -> None:
     enterprise = [entry for entry in judged if "https://schema.org/Organization" in entry["type"]]
     # The pod's enterprise has no name: aligned to schema:Organization, the charter rejects it and says why.
     assert enterprise and any(r["path"] == "https://schema.org/name" for r in enterprise[0]["results"])
+
+
+def test_remote_contexts_go_through_the_guarded_fetcher_once_per_harvest(tmp_path: Path) -> None:
+    context = b'{"@context": {"@vocab": "https://schema.org/", "nom": "https://schema.org/name"}}'
+
+    def document(index: int) -> bytes:
+        return json.dumps({"@context": f"{server.url('/ctx.jsonld')}", "@id": f"https://ctx.example/o{index}",
+                           "@type": "Organization", "nom": {"@value": f"Org {index}", "@language": "fr"},
+                           "address": {"@type": "PostalAddress", "postalCode": "1000"}}).encode()
+
+    def route(request: Request) -> tuple[int, dict[str, str], bytes]:
+        if request.path == "/ctx.jsonld":
+            return 200, {"Content-Type": "application/ld+json"}, context
+        return 200, {"Content-Type": "application/ld+json"}, document(int(request.path.strip("/doc")))
+
+    server = LoopbackServer(route)
+    try:
+        toml = tmp_path / "sources.toml"
+        urls = ", ".join(f'"{server.url(f"/doc{i}")}"' for i in range(3))
+        toml.write_text(f'[[source]]\nid = "ctx"\nname = "Ctx"\nurl = [{urls}]\nformat = "jsonld"\n'
+                        'license = "https://creativecommons.org/licenses/by/4.0/"\npublisher = "C"\n'
+                        f'contact = "mailto:c@c.example"\ntrusted_hosts = ["{server.hostport}"]\n', encoding="utf-8")
+        settings = Settings(toml, tmp_path / "data", BASE)
+        [run] = harvest(settings, progress=quiet).runs
+        assert run.counts["added"] == 3, run
+        assert [r.path for r in server.requests].count("/ctx.jsonld") == 1  # fetched once, used three times
+        assert store_of(settings).ask('ASK { <https://ctx.example/o2> <https://schema.org/name> "Org 2"@fr }')
+    finally:
+        server.close()
