@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pyoxigraph import Quad, RdfFormat, serialize
 
-from harvesters.fetch import Fetched
+from harvesters.fetch import Fetched, FetchError
 from harvesters.jsonld import ContextError, Resolver, inline_contexts, shipped_resolver
 from harvesters.rdf import LiftError, detect_format, lift_rdf_nquads
 from hub.alignment import AlignmentReport, align, needs_alignment
@@ -159,6 +159,9 @@ def _with_inline_contexts(document: str, body: bytes, resolve_context: Resolver)
         return inline_contexts(body, resolve_context)
     except ContextError as error:
         raise LiftError(document, "jsonld", str(error)) from error
+    except FetchError as error:
+        # A remote context the guarded fetcher refused or could not get: this document fails, alone.
+        raise LiftError(document, "jsonld", f"its @context could not be loaded: {error}") from error
     except ValueError as error:
         line, column = getattr(error, "lineno", None), getattr(error, "colno", None)
         raise LiftError(document, "jsonld", f"not JSON: {getattr(error, 'msg', error)}", line, column) from error

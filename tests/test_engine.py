@@ -27,7 +27,7 @@ from hub.harvest import HarvestSummary, harvest
 from hub.namespaces import RDF, sparql_prefixes
 from hub.store import ReadOnlyStore
 from tests.conftest import BASE, ROOT, quiet
-from tests.loopback import LoopbackServer, Request
+from tests.loopback import Canary, LoopbackServer, Request
 
 ADMIN = "test-admin-token"
 
@@ -290,3 +290,21 @@ def test_remote_contexts_go_through_the_guarded_fetcher_once_per_harvest(tmp_pat
         assert store_of(settings).ask('ASK { <https://ctx.example/o2> <https://schema.org/name> "Org 2"@fr }')
     finally:
         server.close()
+
+
+def test_a_context_on_an_untrusted_loopback_port_is_refused_and_never_reached(tmp_path: Path) -> None:
+    canary = Canary()
+    try:
+        (tmp_path / "feed.jsonld").write_text(json.dumps({
+            "@context": f"http://127.0.0.1:{canary.port}/context.jsonld", "@id": "https://c.example/o",
+            "@type": "Organization", "name": "x"}), encoding="utf-8")
+        toml = tmp_path / "sources.toml"
+        toml.write_text('[[source]]\nid = "ctx"\nname = "Ctx"\nurl = "file:feed.jsonld"\nformat = "jsonld"\n'
+                        'license = "https://creativecommons.org/licenses/by/4.0/"\npublisher = "C"\n'
+                        'contact = "mailto:c@c.example"\n', encoding="utf-8")
+        [run] = harvest(Settings(toml, tmp_path / "data", BASE), progress=quiet).runs
+        assert run.status == "failed"
+        assert any(f"127.0.0.1:{canary.port}" in error and "non-public" in error for error in run.errors), run.errors
+        assert canary.connections() == 0
+    finally:
+        canary.close()
