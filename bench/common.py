@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from collections.abc import Callable, Iterable
+
+import httpx
 
 
 def bench_line(name: str, value: float, op: str, target: float, unit: str) -> str:
@@ -33,3 +36,20 @@ def stop(processes: Iterable[subprocess.Popen[bytes] | None]) -> None:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def wait_up(url: str, process: subprocess.Popen[bytes], seconds: float = 120,
+            params: dict[str, str] | None = None) -> None:
+    """Until `url` answers 200, or the server exits, or `seconds` pass."""
+    ends = time.monotonic() + seconds
+    with httpx.Client(timeout=5, trust_env=False) as http:
+        while time.monotonic() < ends:
+            if process.poll() is not None:
+                raise RuntimeError(f"{url} exited with {process.returncode}")
+            try:
+                if http.get(url, params=params).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up in {seconds:g} s")

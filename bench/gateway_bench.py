@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import bench_line, print_lines, stop
+from bench.common import bench_line, print_lines, stop, wait_up
 from bench.feeds import write_feed
 from bench.harvest_bench import ROOT
 from bench.sparql_bench import LICENSE, PREFIXES, _free_port, bulk_store
@@ -60,21 +60,6 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-def _wait_up(url: str, process: subprocess.Popen[bytes], seconds: float = 120) -> None:
-    ends = time.monotonic() + seconds
-    with httpx.Client(timeout=5, trust_env=False) as http:
-        while time.monotonic() < ends:
-            if process.poll() is not None:
-                raise RuntimeError(f"{url} exited with {process.returncode}")
-            try:
-                if http.get(url).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not come up in {seconds:g} s")
-
-
 def run(count: int) -> list[str]:
     work = Path(tempfile.mkdtemp(prefix="mutualisons-gateway-bench-"))
     failed = [bench_line("bbox_p50", 1.0, "<=", 0.05, "ratio"), bench_line("bbox_p95", 1.0, "<=", 0.1, "ratio")]
@@ -97,7 +82,7 @@ def run(count: int) -> list[str]:
              "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
-        _wait_up(f"{base}/healthz", process)
+        wait_up(f"{base}/healthz", process)
         store = ReadOnlyStore(generation.path)
         api_times: list[float] = []
         sparql_times: list[float] = []

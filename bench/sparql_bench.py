@@ -32,7 +32,7 @@ from pathlib import Path
 import httpx
 from pyoxigraph import Quad, RdfFormat, serialize
 
-from bench.common import bench_line, print_lines, stop
+from bench.common import bench_line, print_lines, stop, wait_up
 from bench.feeds import write_feed
 from bench.harvest_bench import ROOT, _harvest, _serve
 from harvesters.fetch import Fetched, now_iso
@@ -99,21 +99,6 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def _wait_up(url: str, process: subprocess.Popen[bytes], seconds: float = 120) -> None:
-    ends = time.monotonic() + seconds
-    with httpx.Client(timeout=5, trust_env=False) as http:
-        while time.monotonic() < ends:
-            if process.poll() is not None:
-                raise RuntimeError(f"{url} exited with {process.returncode}")
-            try:
-                if http.get(url, params={"query": "ASK {}"}).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not come up in {seconds:g} s")
 
 
 def drive(endpoint: str, queries: list[str]) -> tuple[float, list[int]]:
@@ -210,7 +195,7 @@ def run(count: int) -> list[str]:
              "--bind", f"127.0.0.1:{oxi_port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         endpoints = {"hub": f"http://127.0.0.1:{hub_port}/sparql", "oxigraph": f"http://127.0.0.1:{oxi_port}/query"}
         for url, process in zip(endpoints.values(), processes, strict=True):
-            _wait_up(url, process)
+            wait_up(url, process, params={"query": "ASK {}"})
 
         totals = {"hub": 0.0, "oxigraph": 0.0}
         requests = 0

@@ -28,7 +28,7 @@ def write(data: DataDir, source_id: str, run_timestamp: str, run_iri: str, rejec
             "graph": graph_of[record.subject.value],
             "document": record.document,
             "results": [
-                {**result.public(), "focus": result.focus, "value": result.value} for result in verdict.results
+                result.private() for result in verdict.results
             ],
             "nquads": "".join(line + "\n" for line in record.triples),
         })

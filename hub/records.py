@@ -59,8 +59,6 @@ class Record:
         self.triples = to_lines(Quad(q.subject, q.predicate, q.object, DefaultGraph()) for q in quads)
         self.content_hash = canonical_hash(self.triples)
 
-    def rehash(self) -> None:
-        self.content_hash = canonical_hash(self.triples)
 
 
 @dataclass
@@ -164,11 +162,6 @@ def _closure(root: str, by_subject: dict[str, list[tuple[str, str]]], kinds: dic
                 visited.add(obj)
                 stack.append(obj)
     return statements, visited
-
-
-def content_hash(quads: Iterable[Quad]) -> str:
-    """SHA-256 of the RDFC-1.0 canonical N-Quads: blank-node labels and order never count."""
-    return canonical_hash(to_lines(Quad(q.subject, q.predicate, q.object, DefaultGraph()) for q in quads))
 
 
 def _stable_key(subject: str, by_subject: dict[str, list[tuple[str, str]]], kinds: dict[str, str]) -> tuple[str, bool]:

@@ -179,6 +179,10 @@ def test_audit_trail_and_admin_calls(tmp_path: Path, feed: Feed, monkeypatch: py
         assert detail["payloads"][0]["status"] == "200" and detail["graphs_total"] == 2
         graph = next(g["graph"] for g in client.get(runs[0]["path"]).json()["graphs"])
         key = graph.rsplit("/", 1)[-1]
+        # A version written by a harvest killed before it published is not part of the history.
+        unpublished = settings.data_dir / "private/versions/net/29991231T000000000000Z.nq"
+        unpublished.write_text(f'<https://x.example/s> <https://x.example/p> "never published" <{graph}> .\n',
+                               encoding="utf-8")
         history = client.get(f"/api/graphs/net/{key}/history").json()
         assert len(history["versions"]) == 2 and history["published"] is True
         assert any("(v2)" in line for line in history["versions"][1]["added"])

@@ -107,6 +107,10 @@ async def run_payload(request: Request, source_id: str, timestamp: str,
 async def graph_history(source_id: str, key: str, hub: PublishedReader = Depends(reader)) -> Response:
     graph = hub.minter.graph(source_id, key)
     versions = await run_in_threadpool(history.versions, hub.data, source_id, graph.value)
+    # Versions are written before the generation is published: a harvest killed in between leaves a
+    # version of a run that never became public, which the history must not show.
+    published_runs = {run["run"] for run in await run_in_threadpool(_runs, hub, source_id)}
+    versions = [v for v in versions if hub.minter.run(source_id, v.run_timestamp).value in published_runs]
     if not versions:
         return problem(404, "Unknown graph", f"no version of {graph.value} was ever written")
     shown = []
