@@ -33,6 +33,7 @@ class Change:
 def changes(data: DataDir, store: ReadOnlyStore, minter: Minter) -> list[Change]:
     published_runs = {row["run"].value for row in store.select(RUNS.replace("$meta", str(minter.meta_graph())))}
     files = sorted((path.stem, path.parent.name, path) for path in (data.private / "versions").glob("*/*.nq"))
+    meta = minter.meta_graph().value
     found: list[Change] = []
     alive: set[str] = set()
     for stamp, source_id, path in files:
@@ -46,7 +47,8 @@ def changes(data: DataDir, store: ReadOnlyStore, minter: Minter) -> list[Change]
                     seen_in_run[line.strip()[len("# removed <"):-1]] = True
                 elif line.endswith("> .\n"):
                     graph = line[line.rindex(" <", 0, len(line) - 4) + 2:-4]
-                    seen_in_run.setdefault(graph, False)
+                    if graph != meta:  # a changed graph's description, written after its statements
+                        seen_in_run.setdefault(graph, False)
         for graph, removed in seen_in_run.items():
             if removed:
                 kind = "Delete"

@@ -11,8 +11,10 @@ hash, same charter) cost no validation and no write.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from pyoxigraph import NamedNode, Quad
@@ -76,7 +78,7 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
     selected = [s for s in sources if not source_ids or s.id in source_ids]
     data = DataDir(settings.data_dir)
     data.record_base_iri(settings.base_iri)
-    with WriterLock(data.lock_file):
+    with WriterLock(data.lock_file), without_cycle_collector():
         if due_only:
             selected = [source for source in selected if is_due(data, source)]
             if not selected:
@@ -101,6 +103,20 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
         payloads.prune(data, keep)
     progress(f"published generation {generation.number}")
     return HarvestSummary(runs, generation.number)
+
+
+@contextmanager
+def without_cycle_collector() -> Iterator[None]:
+    """A harvest allocates millions of small lists and tuples that live until it ends: Python's cycle
+    collector would walk them all again and again (it doubled the time of splitting a 100k-record
+    feed), and they hold no cycles worth finding. Reference counting still frees them."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def is_due(data: DataDir, source: Source, now: dt.datetime | None = None) -> bool:
@@ -152,7 +168,9 @@ class Pipeline:
         new_state = SourceState(charter=self.charter.fingerprint, documents={})
         fetches, payload_quads = self._fetch_all(source, policy, facts, state, new_state, charter_unchanged)
         existing = self._existing_graphs(source.id, state)
-        new_state.records = {graph: list(facts_) for graph, facts_ in existing.items()}
+        written_by = self._written_by(state)
+        new_state.records = {graph: [*facts_, written_by[graph]] if graph in written_by else list(facts_)
+                             for graph, facts_ in existing.items()}
         warnings: list[str] = []
 
         if fetches.attempted and not fetches.fetched and not fetches.failed and not fetches.gone \
@@ -191,8 +209,8 @@ class Pipeline:
         if facts.status == "failed":
             counts = {"added": 0, "updated": 0, "unchanged": 0, "removed": 0, "accepted": 0, "rejected": 0}
         else:
-            counts = self._commit(source, facts, records, graph_of, accepted, rejected, existing, fetches,
-                                  new_state)
+            counts = self._commit(source, facts, records, graph_of, accepted, rejected, existing, written_by,
+                                  fetches, new_state)
         counts["warned"] = len(warnings)
         counts["documents"] = fetches.attempted
         counts["bytes"] = sum(len(f.body) for f in fetches.fetched)
@@ -352,11 +370,18 @@ class Pipeline:
             }} }}""")
         return {r["g"].value: (r["hash"].value, r["doc"].value, r["subject"].value) for r in rows}
 
+    def _written_by(self, state: SourceState) -> dict[str, str]:
+        """graph IRI -> timestamp of the run whose history file holds its current version (the index
+        saved with the source's state, when it belongs to the generation the working store holds)."""
+        if state.records is None or state.generation is None or state.generation != self.published_generation:
+            return {}
+        return {graph: facts[3] for graph, facts in state.records.items() if len(facts) > 3 and facts[3]}
+
     # -- commit ----------------------------------------------------------------------------------
 
     def _commit(self, source: Source, facts: RunFacts, records: dict[str, Record], graph_of: dict[str, str],
                 accepted: list[Verdict], rejected: list[Verdict], existing: dict[str, tuple[str, str, str]],
-                fetches: _Fetches, new_state: SourceState) -> dict[str, int]:
+                written_by: dict[str, str], fetches: _Fetches, new_state: SourceState) -> dict[str, int]:
         validated = {v.record.subject.value for v in accepted + rejected}
         unchanged = sum(1 for subject in records if subject not in validated)
         counts = {"added": 0, "updated": 0, "unchanged": unchanged, "removed": 0,
@@ -373,27 +398,41 @@ class Pipeline:
                    if graph not in kept and not _under(document, fetches.failed)]
         counts["removed"] = len(removed)
 
-        replaced = [NamedNode(graph_of[r.subject.value]) for r in changed if graph_of[r.subject.value] in existing]
-        gone = [NamedNode(graph) for graph, _ in removed]
-        outgoing = replaced + gone
+        stamp = run_timestamp(facts.started_at)
+
+        def written_lines(record: Record) -> tuple[list[str], list[str]]:
+            """The record's statements in its graph, and its description in the meta graph."""
+            graph = graph_of[record.subject.value]
+            return [f"{line[:-2]} <{graph}> ." for line in record.triples], self.prov.record_graph_lines(GraphFacts(
+                graph=NamedNode(graph), subject=record.subject, kind=record.kind, source_id=source.id,
+                document=record.document, run=facts.run, generated_at=facts.ended_at, license=source.license,
+                content_hash=record.content_hash, payload=record.payload,
+                upstream_graphs=record.upstream_graphs, notes=record.notes,
+            ))
+
+        replaced = {graph_of[r.subject.value]: r for r in changed if graph_of[r.subject.value] in existing}
+        # A changed record loses only the statements that changed (dropping 100k graphs whole costs a
+        # minute); those its last version had are read back from the history, where that run wrote them.
+        patched = self._patch(source.id, replaced, written_by, written_lines)
+        outgoing = [NamedNode(graph) for graph in replaced if graph not in patched] + \
+                   [NamedNode(graph) for graph, _ in removed]
         for start in range(0, len(outgoing), COMMIT_CHUNK):
             chunk = outgoing[start:start + COMMIT_CHUNK]
             self.store.drop_graphs(chunk)
             self.store.remove_descriptions(chunk, self.meta)
             self.store.flush()  # deletions held in memory go to disk chunk by chunk
         # Written in chunks: the N-Quads text of 100k records at once would cost gigabytes of memory.
-        for start in range(0, len(changed), COMMIT_CHUNK):
+        versions: list[tuple[str, list[str], list[str]]] = []
+        whole = [record for record in changed if graph_of[record.subject.value] not in patched]
+        for start in range(0, len(whole), COMMIT_CHUNK):
             lines: list[str] = []
-            for record in changed[start:start + COMMIT_CHUNK]:
-                graph = graph_of[record.subject.value]
-                lines += [f"{line[:-2]} <{graph}> ." for line in record.triples]
-                lines += self.prov.record_graph_lines(GraphFacts(
-                    graph=NamedNode(graph), subject=record.subject, kind=record.kind, source_id=source.id,
-                    document=record.document, run=facts.run, generated_at=facts.ended_at, license=source.license,
-                    content_hash=record.content_hash, payload=record.payload,
-                    upstream_graphs=record.upstream_graphs, notes=record.notes,
-                ))
+            for record in whole[start:start + COMMIT_CHUNK]:
+                statements, description = written_lines(record)
+                lines += statements
+                lines += description
+                versions.append((graph_of[record.subject.value], record.triples, description))
             self.store.load_nquads("\n".join(lines).encode("utf-8"))
+        versions += [(graph, replaced[graph].triples, description) for graph, description in patched.items()]
         for graph, subject in removed:
             reason = "rejected by the charter" if graph in rejected_graphs else "left the feed"
             if any(document in fetches.gone for document in (existing[graph][1],)):
@@ -404,16 +443,51 @@ class Pipeline:
         for graph, _ in removed:
             index.pop(graph, None)
         for record in changed:
-            index[graph_of[record.subject.value]] = [record.content_hash, record.document, record.subject.value]
+            index[graph_of[record.subject.value]] = [record.content_hash, record.document, record.subject.value,
+                                                     stamp]
         new_state.records = index
         self._write_upstream(source, facts, fetches.upstream)
-        stamp = run_timestamp(facts.started_at)
-        history.write(self.data, source.id, stamp,
-                      [(graph_of[r.subject.value], r.triples) for r in changed] + [(g, []) for g, _ in removed])
+        history.write(self.data, source.id, stamp, versions + [(g, [], []) for g, _ in removed])
         path = quarantine.write(self.data, source.id, stamp, facts.run.value, rejected, graph_of)
         if rejected:
             self.progress(f"[{source.id}] {len(rejected)} rejected record(s) kept in {path}")
         return counts
+
+    def _patch(self, source_id: str, replaced: dict[str, Record], written_by: dict[str, str],
+               written_lines: Callable[[Record], tuple[list[str], list[str]]]) -> dict[str, list[str]]:
+        """Replaces records statement by statement: removes what their last version had and the new
+        one has not, adds the rest. Returns the graphs patched, with their new descriptions; the
+        others (no whole last version in the history) are for the caller to replace whole."""
+        wanted: dict[str, set[str]] = {}
+        for graph in replaced:
+            if graph in written_by:
+                wanted.setdefault(written_by[graph], set()).add(graph)
+        patched: dict[str, list[str]] = {}
+        removals: list[str] = []
+        additions: list[str] = []
+        for graph, old in history.written(self.data, source_id, wanted, self.meta.value):
+            statements, description = written_lines(replaced[graph])
+            before = set(old)
+            now = set(statements) | set(description)
+            gone = [line for line in old if line not in now]
+            new = [line for line in statements + description if line not in before]
+            if any("_:" in line for line in gone) or any("_:" in line for line in new):
+                # The store relabels blank nodes as it loads them: a statement about one cannot be
+                # named from outside, so a record whose blank nodes changed is replaced whole.
+                continue
+            removals += gone
+            additions += new
+            patched[graph] = description
+            if len(removals) + len(additions) >= COMMIT_CHUNK * 20:
+                self._apply(removals, additions)
+                removals, additions = [], []
+        self._apply(removals, additions)
+        return patched
+
+    def _apply(self, removals: list[str], additions: list[str]) -> None:
+        self.store.delete_nquads(removals)
+        self.store.load_nquads("\n".join(additions).encode("utf-8"))
+        self.store.flush()
 
     def _write_upstream(self, source: Source, facts: RunFacts, descriptions: list[str]) -> None:
         """A feed that names its graphs (another hub's dump) describes them upstream: that description
@@ -455,7 +529,7 @@ class Pipeline:
             for graph_iri, (_, _, subject) in existing.items():
                 self.store.add_quads(self.prov.tombstone(NamedNode(graph_iri), NamedNode(subject), source_id,
                                                          facts.run, started, "source removed from sources.toml"))
-            history.write(self.data, source_id, run_timestamp(started), [(g, []) for g in existing])
+            history.write(self.data, source_id, run_timestamp(started), [(g, [], []) for g in existing])
             facts.counts = {"removed": len(existing)}
             facts.ended_at = now_iso()
             self.store.add_quads(self.prov.run(facts))

@@ -36,6 +36,7 @@ class LiftedDocument:
 
 
 MAPPED_FORMATS = ("geojson", "csv", "ical")
+GRAPHLESS_FORMATS = ("turtle", "ntriples", "rdfxml")  # syntaxes that cannot name a graph
 _MAPPED_MEDIA = {"application/geo+json": "geojson", "text/csv": "csv", "text/calendar": "ical"}
 _MAPPED_EXTENSIONS = {".geojson": "geojson", ".csv": "csv", ".tsv": "csv", ".ics": "ical", ".ical": "ical"}
 
@@ -51,6 +52,7 @@ class LiftedLines:
     row_errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # how it was aligned
     persons: bool = False  # whether it types any node as a person
+    graphs: bool = True  # whether a line may name a graph (False for the syntaxes that have none)
 
 
 @dataclass
@@ -97,7 +99,8 @@ def lift_lines(
         lines = to_lines(aligned)
         persons = persons or mentions_persons("\n".join(lines).encode("utf-8"))
     warnings = mapped_warnings + report.warnings(fetched.url, language)
-    return LiftedLines(fetched.url, format_name, lines, warnings, row_errors, report.notes(), persons)
+    return LiftedLines(fetched.url, format_name, lines, warnings, row_errors, report.notes(), persons,
+                       graphs=format_name not in GRAPHLESS_FORMATS)
 
 
 def split_lifted(parts: list[LiftedLines], *, minter: Minter, source_id: str, vocabulary: Vocabulary | None = None,
@@ -110,13 +113,14 @@ def split_lifted(parts: list[LiftedLines], *, minter: Minter, source_id: str, vo
         return SplitOutcome([], [], [])
     document_of: dict[str, str] = {}
     notes_of: dict[str, list[str]] = {part.document: part.notes for part in parts}
-    for part in parts:
+    for part in parts if len(parts) > 1 else ():  # one document: every record is its own
         for line in part.lines:
             if RDF_TYPE_TOKEN in line:
                 document_of.setdefault(line.split(" ", 1)[0], part.document)
     lines = [line for part in parts for line in part.lines]
     split = split_records(lines=lines, hierarchy=vocabulary.hierarchy, minter=minter, source_id=source_id,
-                          document=parts[0].document, document_of=document_of)
+                          document=parts[0].document, document_of=document_of,
+                          graphs=any(part.graphs for part in parts))
     warnings = list(split.warnings)
     persons = any(part.persons for part in parts)
     for record in split.records:
