@@ -14,6 +14,7 @@ import datetime as dt
 import gc
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -192,25 +193,36 @@ class Pipeline:
             return charter_unchanged and existing.get(graph_of[record.subject.value], ("",))[0] == record.content_hash
 
         to_validate = [record for record in records.values() if not published_as_is(record)]
-        verdicts = self.charter.validate(to_validate)
-        accepted = [v for v in verdicts if v.accepted]
-        rejected = [v for v in verdicts if not v.accepted]
-        self.progress(f"[{source.id}] {len(to_validate)} record(s) validated, {len(rejected)} rejected "
-                      f"({time.perf_counter() - clock:.1f} s)")
-        for verdict in accepted:
-            warnings += [f"{verdict.record.subject.value}: {w.message['en']}" for w in verdict.warnings]
         if not fetches.attempted or len(fetches.failed) >= fetches.attempted:
             facts.status = "failed"
-        elif fetches.failed or fetches.gone or rejected or facts.row_errors:
-            facts.status = "partial"
         # The run ends as it commits: its graphs carry prov:generatedAtTime = the run's prov:endedAtTime.
         facts.ended_at = now_iso()
         self._describe_payloads(payload_quads)
+        written: dict[str, tuple[list[str], list[str]]] = {}
+        if facts.status == "failed":
+            verdicts = self.charter.validate(to_validate)
+        else:
+            # Validation (mostly pyoxigraph's Rust, which lets go of the GIL) runs while the records
+            # it judges are written; the few it rejects are taken out again before anything is
+            # published. On two cores this hides most of its time behind the store's.
+            self.charter.prepare()
+            with ThreadPoolExecutor(1, thread_name_prefix="validate") as pool:
+                judging = pool.submit(self.charter.validate, to_validate)
+                written = self._write(source, facts, to_validate, graph_of, existing, written_by)
+                verdicts = judging.result()
+        accepted = [v for v in verdicts if v.accepted]
+        rejected = [v for v in verdicts if not v.accepted]
+        self.progress(f"[{source.id}] {len(to_validate)} record(s) validated and written, {len(rejected)} "
+                      f"rejected ({time.perf_counter() - clock:.1f} s)")
+        for verdict in accepted:
+            warnings += [f"{verdict.record.subject.value}: {w.message['en']}" for w in verdict.warnings]
+        if facts.status != "failed" and (fetches.failed or fetches.gone or rejected or facts.row_errors):
+            facts.status = "partial"
         if facts.status == "failed":
             counts = {"added": 0, "updated": 0, "unchanged": 0, "removed": 0, "accepted": 0, "rejected": 0}
         else:
-            counts = self._commit(source, facts, records, graph_of, accepted, rejected, existing, written_by,
-                                  fetches, new_state)
+            counts = self._settle(source, facts, records, graph_of, accepted, rejected, existing, fetches,
+                                  new_state, written)
         counts["warned"] = len(warnings)
         counts["documents"] = fetches.attempted
         counts["bytes"] = sum(len(f.body) for f in fetches.fetched)
@@ -379,26 +391,11 @@ class Pipeline:
 
     # -- commit ----------------------------------------------------------------------------------
 
-    def _commit(self, source: Source, facts: RunFacts, records: dict[str, Record], graph_of: dict[str, str],
-                accepted: list[Verdict], rejected: list[Verdict], existing: dict[str, tuple[str, str, str]],
-                written_by: dict[str, str], fetches: _Fetches, new_state: SourceState) -> dict[str, int]:
-        validated = {v.record.subject.value for v in accepted + rejected}
-        unchanged = sum(1 for subject in records if subject not in validated)
-        counts = {"added": 0, "updated": 0, "unchanged": unchanged, "removed": 0,
-                  "accepted": len(accepted) + unchanged, "rejected": len(rejected)}
-        kept = {graph_of[subject] for subject in records if subject not in validated}
-        changed: list[Record] = []
-        for verdict in accepted:
-            graph = graph_of[verdict.record.subject.value]
-            kept.add(graph)
-            counts["updated" if graph in existing else "added"] += 1
-            changed.append(verdict.record)
-        rejected_graphs = {graph_of[v.record.subject.value] for v in rejected}
-        removed = [(graph, subject) for graph, (_, document, subject) in existing.items()
-                   if graph not in kept and not _under(document, fetches.failed)]
-        counts["removed"] = len(removed)
-
-        stamp = run_timestamp(facts.started_at)
+    def _write(self, source: Source, facts: RunFacts, changed: list[Record], graph_of: dict[str, str],
+               existing: dict[str, tuple[str, str, str]], written_by: dict[str, str],
+               ) -> dict[str, tuple[list[str], list[str]]]:
+        """Writes the changed records (before their verdicts: see run_source). Returns what was
+        written for each graph: the record's lines and its description."""
 
         def written_lines(record: Record) -> tuple[list[str], list[str]]:
             """The record's statements in its graph, and its description in the meta graph."""
@@ -414,15 +411,9 @@ class Pipeline:
         # A changed record loses only the statements that changed (dropping 100k graphs whole costs a
         # minute); those its last version had are read back from the history, where that run wrote them.
         patched = self._patch(source.id, replaced, written_by, written_lines)
-        outgoing = [NamedNode(graph) for graph in replaced if graph not in patched] + \
-                   [NamedNode(graph) for graph, _ in removed]
-        for start in range(0, len(outgoing), COMMIT_CHUNK):
-            chunk = outgoing[start:start + COMMIT_CHUNK]
-            self.store.drop_graphs(chunk)
-            self.store.remove_descriptions(chunk, self.meta)
-            self.store.flush()  # deletions held in memory go to disk chunk by chunk
+        self._drop([graph for graph in replaced if graph not in patched])
         # Written in chunks: the N-Quads text of 100k records at once would cost gigabytes of memory.
-        versions: list[tuple[str, list[str], list[str]]] = []
+        written = {graph: (replaced[graph].triples, description) for graph, description in patched.items()}
         whole = [record for record in changed if graph_of[record.subject.value] not in patched]
         for start in range(0, len(whole), COMMIT_CHUNK):
             lines: list[str] = []
@@ -430,15 +421,47 @@ class Pipeline:
                 statements, description = written_lines(record)
                 lines += statements
                 lines += description
-                versions.append((graph_of[record.subject.value], record.triples, description))
+                written[graph_of[record.subject.value]] = (record.triples, description)
             self.store.load_nquads("\n".join(lines).encode("utf-8"))
-        versions += [(graph, replaced[graph].triples, description) for graph, description in patched.items()]
+        return written
+
+    def _drop(self, graphs: list[str]) -> None:
+        """Drops graphs and their descriptions, in chunks."""
+        for start in range(0, len(graphs), COMMIT_CHUNK):
+            chunk = [NamedNode(graph) for graph in graphs[start:start + COMMIT_CHUNK]]
+            self.store.drop_graphs(chunk)
+            self.store.remove_descriptions(chunk, self.meta)
+            self.store.flush()  # deletions held in memory go to disk chunk by chunk
+
+    def _settle(self, source: Source, facts: RunFacts, records: dict[str, Record], graph_of: dict[str, str],
+                accepted: list[Verdict], rejected: list[Verdict], existing: dict[str, tuple[str, str, str]],
+                fetches: _Fetches, new_state: SourceState,
+                written: dict[str, tuple[list[str], list[str]]]) -> dict[str, int]:
+        """Once the verdicts are known: takes the rejected records out again, tombstones the records
+        that are gone, and keeps the versions, the index and the quarantine."""
+        validated = {v.record.subject.value for v in accepted + rejected}
+        unchanged = sum(1 for subject in records if subject not in validated)
+        counts = {"added": 0, "updated": 0, "unchanged": unchanged, "removed": 0,
+                  "accepted": len(accepted) + unchanged, "rejected": len(rejected)}
+        kept = {graph_of[subject] for subject in records if subject not in validated}
+        changed: list[Record] = []
+        for verdict in accepted:
+            graph = graph_of[verdict.record.subject.value]
+            kept.add(graph)
+            counts["updated" if graph in existing else "added"] += 1
+            changed.append(verdict.record)
+        rejected_graphs = {graph_of[v.record.subject.value] for v in rejected}
+        removed = [(graph, subject) for graph, (_, document, subject) in existing.items()
+                   if graph not in kept and not _under(document, fetches.failed)]
+        counts["removed"] = len(removed)
+        self._drop(sorted(rejected_graphs | {graph for graph, _ in removed}))
         for graph, subject in removed:
             reason = "rejected by the charter" if graph in rejected_graphs else "left the feed"
             if any(document in fetches.gone for document in (existing[graph][1],)):
                 reason = "the feed answered 410 Gone for longer than gone_grace"
             self.store.add_quads(self.prov.tombstone(NamedNode(graph), NamedNode(subject), source.id, facts.run,
                                                      facts.ended_at, reason))
+        stamp = run_timestamp(facts.started_at)
         index = dict(new_state.records or {})
         for graph, _ in removed:
             index.pop(graph, None)
@@ -447,6 +470,7 @@ class Pipeline:
                                                      stamp]
         new_state.records = index
         self._write_upstream(source, facts, fetches.upstream)
+        versions = [(graph, *written[graph]) for graph in (graph_of[r.subject.value] for r in changed)]
         history.write(self.data, source.id, stamp, versions + [(g, [], []) for g, _ in removed])
         path = quarantine.write(self.data, source.id, stamp, facts.run.value, rejected, graph_of)
         if rejected:
@@ -465,7 +489,7 @@ class Pipeline:
         patched: dict[str, list[str]] = {}
         removals: list[str] = []
         additions: list[str] = []
-        for graph, old in history.written(self.data, source_id, wanted, self.meta.value):
+        for graph, old in history.written(self.data, source_id, wanted):
             statements, description = written_lines(replaced[graph])
             before = set(old)
             now = set(statements) | set(description)
@@ -478,16 +502,14 @@ class Pipeline:
             removals += gone
             additions += new
             patched[graph] = description
-            if len(removals) + len(additions) >= COMMIT_CHUNK * 20:
-                self._apply(removals, additions)
-                removals, additions = [], []
-        self._apply(removals, additions)
-        return patched
-
-    def _apply(self, removals: list[str], additions: list[str]) -> None:
+            if len(removals) >= COMMIT_CHUNK * 20:
+                self.store.delete_nquads(removals)
+                self.store.flush()  # deletions held in memory go to disk chunk by chunk
+                removals = []
         self.store.delete_nquads(removals)
+        # One load for all additions: the bulk loader's cost per call outweighs its cost per quad here.
         self.store.load_nquads("\n".join(additions).encode("utf-8"))
-        self.store.flush()
+        return patched
 
     def _write_upstream(self, source: Source, facts: RunFacts, descriptions: list[str]) -> None:
         """A feed that names its graphs (another hub's dump) describes them upstream: that description

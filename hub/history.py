@@ -26,52 +26,58 @@ def folder(data: DataDir, source_id: str) -> Path:
 def write(data: DataDir, source_id: str, run_timestamp: str,
           graphs: Iterable[tuple[str, list[str], list[str]]]) -> None:
     """`graphs`: (graph IRI, triple lines, description lines) of each graph the run added, changed or
-    removed (no triples: removed). The description lines are the N-Quads the run wrote about the
-    graph in the meta graph, right after its statements: the next change of the record then removes
-    exactly what this run wrote (see `changes`)."""
+    removed (no triples: removed). Each version starts with a `# version <graph>` line and is followed
+    by the N-Quads the run wrote about the graph in the meta graph: the next change of the record then
+    removes exactly what this run wrote (see `written`)."""
     target = folder(data, source_id)
     target.mkdir(parents=True, exist_ok=True)
     with (target / f"{run_timestamp}.nq").open("w", encoding="utf-8") as handle:
         for graph, triples, descriptions in graphs:
             if not triples:
                 handle.write(f"# removed <{graph}>\n")
+                continue
+            handle.write(f"{_VERSION}<{graph}>\n")
             handle.writelines(f"{line[:-2]} <{graph}> .\n" for line in triples)
             handle.writelines(line + "\n" for line in descriptions)
 
 
+_VERSION = "# version "
+
+
 def written(data: DataDir, source_id: str, wanted: dict[str, set[str]],
-            meta_graph: str) -> Iterator[tuple[str, list[str]]]:
+            read_size: int = 8 << 20) -> Iterator[tuple[str, list[str]]]:
     """What runs wrote about some graphs, graph by graph: `wanted` maps a run timestamp to the graph
     IRIs whose current version that run wrote; yields (graph IRI, its N-Quads lines: statements and
-    description). Only whole versions are yielded (statements followed by a description); a graph
-    not yielded (history pruned, or written before descriptions were kept) must be replaced whole."""
-    meta_token = f"<{meta_graph}>"
+    description). A graph not yielded (history pruned, or written before versions were marked) must
+    be replaced whole."""
     for stamp, graphs in wanted.items():
-        tokens = {f"<{graph}>" for graph in graphs}
         try:
-            handle = (folder(data, source_id) / f"{stamp}.nq").open(encoding="utf-8")
+            for block in _blocks(folder(data, source_id) / f"{stamp}.nq", read_size):
+                head, _, body = block.partition("\n")
+                graph = head[1:-1]
+                if graph in graphs:
+                    yield graph, [line for line in body.split("\n") if line and line[0] != "#"]
         except OSError:
             continue
-        seen: set[str] = set()
-        owner, statements, described = "", False, False
-        group: list[str] = []
-        with handle:
-            for line in handle:
-                if line[0] == "#" or not line.endswith(" .\n"):
+
+
+def _blocks(path: Path, size: int) -> Iterator[str]:
+    """The versions of a history file (each from its graph's IRI on), read `size` characters at a time and cut at
+    the marks in C, not line by line: a 100k-record file is 3 million lines and half a gigabyte."""
+    mark = "\n" + _VERSION
+    buffer = "\n"
+    preamble = True  # what comes before the first mark (removals) is no version
+    with path.open(encoding="utf-8") as handle:
+        while chunk := handle.read(size):
+            pieces = (buffer + chunk).split(mark)
+            buffer = pieces.pop()  # may end in the middle of a version
+            for piece in pieces:
+                if preamble:
+                    preamble = False
                     continue
-                statement, graph_token = line[:-3].rsplit(" ", 1)
-                is_description = graph_token == meta_token
-                current = statement.split(" ", 1)[0] if is_description else graph_token
-                if current != owner:
-                    if statements and described and owner not in seen:
-                        yield owner[1:-1], group
-                    seen.add(owner)
-                    owner, group, statements, described = current, [], not is_description, False
-                if current in tokens:
-                    group.append(line[:-1])
-                    described = described or is_description
-            if statements and described and owner not in seen:
-                yield owner[1:-1], group
+                yield piece
+    if not preamble:
+        yield buffer
 
 
 def versions(data: DataDir, source_id: str, graph: str) -> list[Version]:

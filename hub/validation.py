@@ -123,6 +123,11 @@ class Charter:
             print(f"charter: {error}; validating with pyshacl (slower)", file=sys.stderr)
             return None
 
+    def prepare(self) -> None:
+        """Compiles the charter now, in the calling thread (validation may then run in another)."""
+        _ = self.target_classes
+        _ = self.compiled if self.engine == "compiled" else self.shapes_graph
+
     def is_targeted(self, record: Record) -> bool:
         hierarchy = self.vocabulary.hierarchy
         return any(hierarchy.superclasses(t) & self.target_classes for t in record.types)
