@@ -18,7 +18,7 @@ from harvesters.rdf import LiftError, detect_format, lift_rdf_nquads
 from hub.alignment import AlignmentReport, align, needs_alignment
 from hub.consent import mentions_persons, remove_unconsented_persons
 from hub.iris import Minter
-from hub.ntriples import RDF_TYPE_TOKEN, to_lines, to_quads
+from hub.ntriples import RDF_TYPE_TOKEN, lines_of, to_lines, to_quads
 from hub.records import Record, split_records
 from hub.vocabulary import Vocabulary, default_vocabulary
 
@@ -90,7 +90,7 @@ def lift_lines(
         # JSON-LD, and JSON-LD blocks of HTML pages, get their remote @contexts inlined first.
         nquads = lift_rdf_nquads(fetched.body, format_name, document_base, fetched.url,
                                  prepare_jsonld=lambda data: _with_inline_contexts(fetched.url, data, resolve_context))
-    lines = nquads.decode("utf-8").splitlines()
+    lines = lines_of(nquads)
     report = AlignmentReport()
     persons = mentions_persons(nquads)
     if needs_alignment(nquads):

@@ -28,7 +28,16 @@ RDF_TYPE_TOKEN = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 def to_lines(quads: Iterable[Quad]) -> list[str]:
     """pyoxigraph's own N-Quads serialisation, one statement per line (without the newline)."""
     data = serialize(quads, format=RdfFormat.N_QUADS) or b""
-    return data.decode("utf-8").splitlines()
+    return lines_of(data)
+
+
+def lines_of(nquads: bytes) -> list[str]:
+    """N-Quads bytes as lines. Not `splitlines()`: pyoxigraph leaves U+2028, U+0085 and their kind
+    unescaped inside literals, and `splitlines()` would cut a statement there."""
+    lines = nquads.decode("utf-8").split("\n")
+    if lines and not lines[-1]:
+        lines.pop()
+    return lines
 
 
 def split_line(line: str) -> tuple[str, str, str, str | None]:

@@ -150,8 +150,7 @@ def split_records(
                 upstream_graphs |= upstream.get(node, set())
         subject_token = renamed.get(subject, subject)
         graph_key = minter.graph_key_for_subject(subject_token[1:-1])
-        triples = _record_lines(nodes, by_subject, renamed, blank_links)
-        content_hash, triples = _record_hash(nodes, triples, by_subject, blank_links, renamed, f"k{graph_key}n")
+        content_hash, triples = _record_hash(nodes, by_subject, blank_links, renamed, f"k{graph_key}n")
         record = Record(
             subject=NamedNode(subject_token[1:-1]),
             kind=kind,
@@ -222,7 +221,7 @@ def _rename_object(rest: str, renamed: dict[str, str]) -> str:
     return f"{predicate} {renamed[obj]} ." if obj in renamed else rest
 
 
-def _record_hash(nodes: list[str], lines: list[str], by_subject: dict[str, list[str]],
+def _record_hash(nodes: list[str], by_subject: dict[str, list[str]],
                  blank_links: dict[str, list[tuple[str, str]]], renamed: dict[str, str],
                  label_prefix: str) -> tuple[str, list[str]]:
     """RDFC-1.0 hash of the record (see hub/ntriples.py), computed from its tree of nodes, and the
@@ -237,12 +236,14 @@ def _record_hash(nodes: list[str], lines: list[str], by_subject: dict[str, list[
     blanks = [node for node in nodes if node[0] == "_" and node not in renamed]
     if not blanks:
         plain = all(obj in renamed for node in nodes for _, obj in blank_links.get(node, ()))
+        lines = _record_lines(nodes, by_subject, renamed, blank_links)
         return (_digest(sorted(lines)) if plain else canonical_hash(lines)), lines
     in_record = set(nodes)
     parents: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for node in nodes:
         for predicate, obj in blank_links.get(node, ()):
             if obj not in in_record and obj not in renamed:
+                lines = _record_lines(nodes, by_subject, renamed, blank_links)
                 return canonical_hash(lines), lines  # a blank object with no statements of its own
             if obj != node:
                 parents[obj].append((node, predicate))
@@ -260,6 +261,7 @@ def _record_hash(nodes: list[str], lines: list[str], by_subject: dict[str, list[
                      for parent, predicate in parents.get(blank, ())]
         first_degree[blank] = hashlib.sha256(("\n".join(sorted(set(rendered))) + "\n").encode("utf-8")).hexdigest()
     if len(set(first_degree.values())) != len(first_degree):
+        lines = _record_lines(nodes, by_subject, renamed, blank_links)
         return canonical_hash(lines), lines
     order = sorted(blanks, key=first_degree.__getitem__)
     labels = {blank: f"_:c14n{index}" for index, blank in enumerate(order)}

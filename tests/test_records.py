@@ -132,3 +132,13 @@ def test_lines_with_graphs_and_tricky_literals_split_right() -> None:
     assert split_line('<s> <p> "a \\" <g>" .') == ("<s>", "<p>", '"a \\" <g>"', None)
     assert split_line('<s> <p> "x"^^<http://d> _:g .') == ("<s>", "<p>", '"x"^^<http://d>', "_:g")
     assert split_line("_:b <p> <o> <g> .") == ("_:b", "<p>", "<o>", "<g>")
+
+
+def test_a_literal_with_unicode_line_separators_stays_one_statement() -> None:
+    """pyoxigraph leaves U+2028 and U+0085 unescaped in N-Triples: the lines must not be cut there."""
+    text = '@prefix schema: <https://schema.org/> .\n<https://ex.example/o> a schema:NGO ; ' \
+           'schema:description "un\u2028deux\u0085trois"@fr .\n'
+    records, _, _ = split(text)
+    [record] = records.values()
+    [description] = [q.object for q in record.quads if q.predicate.value == "https://schema.org/description"]
+    assert description.value == "un\u2028deux\u0085trois"
