@@ -113,14 +113,17 @@ def needs_alignment(nquads: bytes) -> bool:
                *(f"<{iri}>" for iri in HUB_COMPUTED), *(f"^^<{iri}>" for iri in _SCHEMA_TEMPORAL)]
     if any(marker.encode("utf-8") in nquads for marker in markers):
         return True
-    return bool(_UNTAGGED_NAME.search(nquads) or _NON_DECIMAL_COORDINATE.search(nquads))
+    return bool(_UNTAGGED_NAME.search(nquads) or any(pattern.search(nquads) for pattern in _NON_DECIMAL_COORDINATES))
 
 
 # A schema:name literal followed by no language tag; a coordinate not typed xsd:decimal.
 _UNTAGGED_NAME = re.compile(rb'<https://schema\.org/name> "(?:[^"\\\n]|\\.)*"(?:\^\^<http://www\.w3\.org/2001/'
                             rb'XMLSchema#string>)? [<_.]')
-_NON_DECIMAL_COORDINATE = re.compile(rb'<https://schema\.org/(?:latitude|longitude)> (?:[<_]|"(?:[^"\\\n]|\\.)*"'
-                                     rb'(?!\^\^<http://www\.w3\.org/2001/XMLSchema#decimal>))')
+# One pattern per property: a pattern that starts with a whole IRI is searched for as a literal string
+# first (fast); one that starts with `<https://schema.org/(?:…` tries every predicate of the feed.
+_NON_DECIMAL_COORDINATES = [re.compile(rb'<https://schema\.org/' + name + rb'> (?:[<_]|"(?:[^"\\\n]|\\.)*"'
+                                       rb'(?!\^\^<http://www\.w3\.org/2001/XMLSchema#decimal>))')
+                            for name in (b"latitude", b"longitude")]
 
 
 @dataclass

@@ -14,7 +14,7 @@ import datetime as dt
 import gc
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -415,15 +415,27 @@ class Pipeline:
         # Written in chunks: the N-Quads text of 100k records at once would cost gigabytes of memory.
         written = {graph: (replaced[graph].triples, description) for graph, description in patched.items()}
         whole = [record for record in changed if graph_of[record.subject.value] not in patched]
-        for start in range(0, len(whole), COMMIT_CHUNK):
-            lines: list[str] = []
-            for record in whole[start:start + COMMIT_CHUNK]:
-                statements, description = written_lines(record)
-                lines += statements
-                lines += description
-                written[graph_of[record.subject.value]] = (record.triples, description)
-            self.store.load_nquads("\n".join(lines).encode("utf-8"))
+        # The bulk loader (Rust, off the GIL) loads one chunk in a thread of its own while this one
+        # writes out the next; at most two chunks wait, for memory's sake.
+        with ThreadPoolExecutor(1, thread_name_prefix="load") as loader:
+            loading: list[Future[None]] = []
+            for start in range(0, len(whole), COMMIT_CHUNK):
+                lines: list[str] = []
+                for record in whole[start:start + COMMIT_CHUNK]:
+                    statements, description = written_lines(record)
+                    lines += statements
+                    lines += description
+                    written[graph_of[record.subject.value]] = (record.triples, description)
+                if len(loading) >= 2:
+                    loading.pop(0).result()
+                loading.append(loader.submit(self.store.load_nquads, "\n".join(lines).encode("utf-8")))
+            for done in loading:
+                done.result()
         return written
+
+    def _delete(self, lines: list[str]) -> None:
+        self.store.delete_nquads(lines)
+        self.store.flush()  # deletions held in memory go to disk chunk by chunk
 
     def _drop(self, graphs: list[str]) -> None:
         """Drops graphs and their descriptions, in chunks."""
@@ -489,24 +501,29 @@ class Pipeline:
         patched: dict[str, list[str]] = {}
         removals: list[str] = []
         additions: list[str] = []
-        for graph, old in history.written(self.data, source_id, wanted):
-            statements, description = written_lines(replaced[graph])
-            before = set(old)
-            now = set(statements) | set(description)
-            gone = [line for line in old if line not in now]
-            new = [line for line in statements + description if line not in before]
-            if any("_:" in line for line in gone) or any("_:" in line for line in new):
-                # The store relabels blank nodes as it loads them: a statement about one cannot be
-                # named from outside, so a record whose blank nodes changed is replaced whole.
-                continue
-            removals += gone
-            additions += new
-            patched[graph] = description
-            if len(removals) >= COMMIT_CHUNK * 20:
-                self.store.delete_nquads(removals)
-                self.store.flush()  # deletions held in memory go to disk chunk by chunk
-                removals = []
-        self.store.delete_nquads(removals)
+        # Deleting is Rust work that lets go of the GIL: a thread of its own deletes chunk after chunk
+        # while this one computes the next differences.
+        with ThreadPoolExecutor(1, thread_name_prefix="delete") as deleter:
+            deleting: list[Future[None]] = []
+            for graph, old in history.written(self.data, source_id, wanted):
+                statements, description = written_lines(replaced[graph])
+                before = set(old)
+                now = set(statements) | set(description)
+                gone = [line for line in old if line not in now]
+                new = [line for line in statements + description if line not in before]
+                if any("_:" in line for line in gone) or any("_:" in line for line in new):
+                    # The store relabels blank nodes as it loads them: a statement about one cannot be
+                    # named from outside, so a record whose blank nodes changed is replaced whole.
+                    continue
+                removals += gone
+                additions += new
+                patched[graph] = description
+                if len(removals) >= COMMIT_CHUNK * 10:
+                    deleting.append(deleter.submit(self._delete, removals))
+                    removals = []
+            deleting.append(deleter.submit(self._delete, removals))
+            for done in deleting:
+                done.result()
         # One load for all additions: the bulk loader's cost per call outweighs its cost per quad here.
         self.store.load_nquads("\n".join(additions).encode("utf-8"))
         return patched
@@ -533,18 +550,19 @@ class Pipeline:
 
     def retire_removed_sources(self, known: set[str]) -> list[RunSummary]:
         """A source removed from sources.toml has its records tombstoned."""
+        # The sources the store may hold records of: those the sources graph (written from the last
+        # sources.toml) describes, and those with a saved state. Asking the meta graph which sources
+        # its 100k record graphs name took a second on every harvest.
         rows = self.store.select(sparql_prefixes() + f"""
-            SELECT DISTINCT ?source WHERE {{ GRAPH <{self.meta.value}> {{
-                ?g a hub:RecordGraph ; dcterms:source ?source }} }}""")
+            SELECT ?id WHERE {{ GRAPH <{self.minter.sources_graph().value}> {{ ?source dcterms:identifier ?id }} }}""")
+        candidates = {str(row["id"].value) for row in rows} | set(harvest_state.sources_with_state(self.data))
         summaries = []
-        prefix = self.minter.source("").value
-        for row in rows:
-            source_id = str(row["source"].value)[len(prefix):]
-            if source_id in known:
+        for source_id in sorted(candidates - known):
+            existing = self._existing_graphs(source_id)
+            if not existing:
                 continue
             started = now_iso()
             facts = RunFacts(source_id, self.minter.run(source_id, run_timestamp(started)), started)
-            existing = self._existing_graphs(source_id)
             graphs = [NamedNode(graph) for graph in existing]
             self.store.drop_graphs(graphs)
             self.store.remove_descriptions(graphs, self.meta)

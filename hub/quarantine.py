@@ -39,14 +39,18 @@ def write(data: DataDir, source_id: str, run_timestamp: str, run_iri: str, rejec
     return path
 
 
-def read_latest(data: DataDir, source_id: str) -> dict[str, Any] | None:
+def read_latest(data: DataDir, source_id: str, published_runs: set[str]) -> dict[str, Any] | None:
+    """The quarantine of the source's last published run. A harvest writes its quarantine before it
+    publishes; a harvest killed in between leaves a file for a run nobody can see, which is skipped."""
     folder = data.quarantine / source_id
-    try:
-        name = (folder / "latest").read_text(encoding="utf-8").strip()
-        loaded: dict[str, Any] = json.loads((folder / name).read_text(encoding="utf-8"))
-        return loaded
-    except (OSError, ValueError):
-        return None
+    for path in sorted(folder.glob("*.json"), reverse=True):  # run timestamps sort
+        try:
+            loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if loaded.get("run") in published_runs:
+            return loaded
+    return None
 
 
 def public_view(document: dict[str, Any] | None) -> dict[str, Any]:

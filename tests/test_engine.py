@@ -16,16 +16,18 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from pyoxigraph import RdfFormat, parse, serialize
+from pyoxigraph import NamedNode, RdfFormat, parse, serialize
 
 from bench.feeds import PREFIXES, organisation, write_feed
-from hub import generations
+from hub import generations, quarantine
 from hub.api.app import create_app
 from hub.config import Settings
 from hub.datadir import DataDir
 from hub.harvest import HarvestSummary, harvest
 from hub.namespaces import RDF, sparql_prefixes
+from hub.records import Record
 from hub.store import ReadOnlyStore
+from hub.validation import Verdict
 from tests.conftest import BASE, ROOT, quiet
 from tests.loopback import Canary, LoopbackServer, Request
 
@@ -124,7 +126,7 @@ def test_a_changed_record_is_patched_statement_by_statement(tmp_path: Path, feed
     """A record whose literals changed loses only its changed statements (its blank nodes stay the same
     nodes); one whose blank nodes changed is replaced whole; either way the graph then holds exactly
     the new record, and its description exactly one version of each fact."""
-    from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Quad
+    from pyoxigraph import BlankNode, DefaultGraph, Quad
 
     from hub.ntriples import canonical_hash, to_lines
 
@@ -251,6 +253,12 @@ def test_audit_trail_and_admin_calls(tmp_path: Path, feed: Feed, monkeypatch: py
                                encoding="utf-8")
         history = client.get(f"/api/graphs/net/{key}/history").json()
         assert len(history["versions"]) == 2 and history["published"] is True
+        # Its quarantine likewise: the view stays that of the last published run.
+        ghost = Record(subject=NamedNode("https://x.example/ghost"), kind="organization", types=[],
+                       triples=[], document="https://x.example/", graph_key="ghost")
+        quarantine.write(DataDir(settings.data_dir), "net", "29991231T000000000000Z", "https://x.example/run",
+                         [Verdict(ghost)], {"https://x.example/ghost": "https://x.example/graph"})
+        assert client.get("/api/sources/net/quarantine").json()["records"] == []
         assert any("(v2)" in line for line in history["versions"][1]["added"])
         payload_path = runs[1]["path"] + "/payload"
         assert client.get(payload_path).status_code == 403  # no admin token configured
@@ -259,6 +267,8 @@ def test_audit_trail_and_admin_calls(tmp_path: Path, feed: Feed, monkeypatch: py
         raw = client.get(payload_path, headers={"Authorization": f"Bearer {ADMIN}"})
         assert raw.status_code == 200 and raw.content == organisations(3)
         assert client.get("/api/sources/net/quarantine?full=true").status_code == 403
+        full = client.get("/api/sources/net/quarantine?full=true", headers={"Authorization": f"Bearer {ADMIN}"})
+        assert full.json()["run"] == runs[0]["run"] and full.json()["records"] == []
         started = client.post("/api/sources/net/harvest", headers={"Authorization": f"Bearer {ADMIN}"})
         assert started.status_code == 202
         deadline = time.monotonic() + 60

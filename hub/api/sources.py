@@ -46,6 +46,13 @@ async def list_sources(hub: PublishedReader = Depends(reader)) -> Response:
     return JSONResponse({"sources": await run_in_threadpool(source_table, hub)})
 
 
+def published_runs(hub: PublishedReader, source_id: str) -> set[str]:
+    """The IRIs of the source's runs in the published generation."""
+    source_iri = hub.minter.source(source_id).value
+    return {row["run"].value for row in hub.published().store.select(
+        queries.render("source-runs", meta=hub.minter.meta_graph())) if row["source"].value == source_iri}
+
+
 @router.get("/api/sources/{source_id}/quarantine", summary="The rejected records of a source's last run")
 async def source_quarantine(request: Request, source_id: str,
                             full: bool = Query(False, description="the records with their values (admin only)"),
@@ -53,7 +60,7 @@ async def source_quarantine(request: Request, source_id: str,
     known = {entry["id"] for entry in await run_in_threadpool(source_table, hub)}
     if source_id not in known:
         return problem(404, "Unknown source", f"no source {source_id!r}; known: {', '.join(sorted(known))}")
-    document = quarantine.read_latest(hub.data, source_id)
+    document = await run_in_threadpool(quarantine.read_latest, hub.data, source_id, published_runs(hub, source_id))
     if full:
         # The values may be personal data: only an administrator sees them.
         refusal = admin_refusal(request)
