@@ -139,6 +139,7 @@ class _Fetches:
     gone: set[str] = field(default_factory=set)  # 410 for longer than gone_grace: their records go
     attempted: int = 0
     upstream: list[str] = field(default_factory=list)  # the feed's descriptions of its own graphs
+    bytes: int = 0  # read from the documents fetched (their bodies are let go once lifted)
 
 
 class Pipeline:
@@ -225,7 +226,7 @@ class Pipeline:
                                   new_state, written)
         counts["warned"] = len(warnings)
         counts["documents"] = fetches.attempted
-        counts["bytes"] = sum(len(f.body) for f in fetches.fetched)
+        counts["bytes"] = fetches.bytes
         facts.counts = counts
         new_state.last_rejected = counts["rejected"]
         return self._finish(source, facts, state, new_state, warnings, clock, "committed")
@@ -300,6 +301,7 @@ class Pipeline:
             fetches.unchanged = []
         else:
             fetches.fetched = []
+        fetches.bytes = sum(len(f.body) for f in fetches.fetched)
         return fetches, payload_quads
 
     def _lift_all(self, source: Source, fetches: _Fetches, state: SourceState, facts: RunFacts,
@@ -309,7 +311,11 @@ class Pipeline:
         contexts = shipped_then(cached(lambda url: fetch_context(url, policy)))
         parts: list[LiftedLines] = []
         payload_of: dict[str, NamedNode] = {}
-        for fetched in self._with_unchanged_bodies(fetches, state):
+        documents = self._with_unchanged_bodies(fetches, state)
+        fetches.fetched = []  # each body is let go once lifted (the payloads are kept on disk)
+        documents.reverse()
+        while documents:
+            fetched = documents.pop()
             try:
                 part = lift_lines(fetched, configured_format=source.format,
                                   base_iri=source.base_iri(self.minter.base), minter=self.minter,

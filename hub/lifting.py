@@ -118,6 +118,8 @@ def split_lifted(parts: list[LiftedLines], *, minter: Minter, source_id: str, vo
             if RDF_TYPE_TOKEN in line:
                 document_of.setdefault(line.split(" ", 1)[0], part.document)
     lines = [line for part in parts for line in part.lines]
+    for part in parts:
+        part.lines = []  # split_records consumes the lines: none of them is kept twice
     split = split_records(lines=lines, hierarchy=vocabulary.hierarchy, minter=minter, source_id=source_id,
                           document=parts[0].document, document_of=document_of,
                           graphs=any(part.graphs for part in parts))
@@ -152,9 +154,10 @@ def lift_document(
     part = lift_lines(fetched, configured_format=configured_format, base_iri=base_iri, minter=minter,
                       source_id=source_id, vocabulary=vocabulary, mapping_path=mapping_path, language=language,
                       resolve_context=resolve_context)
+    quad_count = len(part.lines)
     split = split_lifted([part], minter=minter, source_id=source_id, vocabulary=vocabulary, today=today)
     return LiftedDocument(fetched.url, part.format, split.records, part.warnings + split.warnings,
-                          len(part.lines), part.row_errors, split.upstream_descriptions)
+                          quad_count, part.row_errors, split.upstream_descriptions)
 
 
 def _with_inline_contexts(document: str, body: bytes, resolve_context: Resolver) -> bytes:

@@ -83,7 +83,8 @@ def split_records(
     document_of: dict[str, str] | None = None,
     graphs: bool = True,
 ) -> SplitResult:
-    """Records from quads, or (faster) from N-Quads lines as pyoxigraph serialises them. `document_of`
+    """Records from quads, or (faster) from N-Quads lines as pyoxigraph serialises them (the list is
+    consumed: emptied once grouped, for memory's sake). `document_of`
     names the document of each subject when several documents are split together. `graphs=False`
     says no line names a graph (Turtle, N-Triples, RDF/XML): the lines are then used as they are.
 
@@ -97,7 +98,7 @@ def split_records(
     if _shuffled(lines):
         # Sorted and rebuilt as fresh strings, a subject's statements become neighbours, in the list
         # and in memory: a shuffled 100k-record feed then splits a third faster.
-        lines = "\n".join(sorted(lines)).split("\n")
+        lines[:] = "\n".join(sorted(lines)).split("\n")
     by_subject: dict[str, list[str]] = {}  # subject token -> "P O ." of each of its statements
     links: list[tuple[str, str]] = []  # (subject, "P O .") of the statements whose object is a node
     for line in lines:
@@ -109,6 +110,7 @@ def split_records(
             bucket.append(rest)
         if '"' not in rest:  # no literal: the object is an IRI or a blank node (IRIs never hold a '"')
             links.append((subject, rest))
+    lines.clear()  # grouped: the lines themselves are no longer needed (100k records: 300 MB)
     types: dict[str, list[str]] = defaultdict(list)
     children: dict[str, list[str]] = defaultdict(list)
     blank_links: dict[str, list[tuple[str, str]]] = defaultdict(list)  # subject -> (predicate, blank object)
