@@ -99,6 +99,12 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _error(message: str, code: int) -> int:
+    """Every command reports an error the same way: one line on standard error, and an exit code."""
+    print(f"mutualisons: {message}", file=sys.stderr)
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings.resolve(args.sources, args.data, args.base_iri)
@@ -109,11 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                    "mapping": _mapping, "load": _load}[args.command]
         return handler(settings, args)
     except BaseIriMismatch as error:
-        print(f"mutualisons: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return _error(str(error), EXIT_USAGE)
     except ConfigError as error:
-        print(f"mutualisons: invalid sources file: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return _error(f"invalid sources file: {error}", EXIT_USAGE)
 
 
 def _harvest(settings: Settings, args: argparse.Namespace) -> int:
@@ -123,11 +127,9 @@ def _harvest(settings: Settings, args: argparse.Namespace) -> int:
         summary = harvest(settings, args.ids, progress=lambda line: print(line, file=sys.stderr, flush=True),
                           due_only=args.due)
     except UnknownSource as error:
-        print(f"mutualisons: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return _error(str(error), EXIT_USAGE)
     except HarvestRunning as error:
-        print(f"mutualisons: {error}", file=sys.stderr)
-        return EXIT_FAILED
+        return _error(str(error), EXIT_FAILED)
     for run in summary.runs:
         counts = ", ".join(f"{name} {value}" for name, value in run.counts.items())
         print(f"{run.source_id}: {run.status} ({counts})")
@@ -142,9 +144,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from hub.pages.options import OSM_ATTRIBUTION, OSM_TILES, PageOptions
 
     if args.query_workers < 2:
-        print("mutualisons: --query-workers must be at least 2, so that one slow query never blocks all",
-              file=sys.stderr)
-        return EXIT_USAGE
+        return _error("--query-workers must be at least 2, so that one slow query never blocks all", EXIT_USAGE)
     options = SparqlOptions(deadline=args.query_deadline, max_rows=args.max_rows,
                             service_allow=tuple(args.service_allow), workers=args.query_workers)
     print(f"serving {settings.data_dir} on http://{args.host}:{args.port}/ (base IRI {settings.base_iri}; "
@@ -167,11 +167,9 @@ def _load(settings: Settings, args: argparse.Namespace) -> int:
         loaded = load_file(settings, Path(args.file), args.graph, who=args.by, license_iri=args.license,
                            rdf_format=args.format)
     except LoadError as error:
-        print(f"mutualisons: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return _error(str(error), EXIT_USAGE)
     except HarvestRunning as error:
-        print(f"mutualisons: {error}", file=sys.stderr)
-        return EXIT_FAILED
+        return _error(str(error), EXIT_FAILED)
     print(f"loaded {loaded.triples} triples into <{loaded.graph}> (sha256 {loaded.sha256}); "
           f"published generation {loaded.generation}")
     return EXIT_OK
@@ -184,11 +182,9 @@ def _validate(settings: Settings, args: argparse.Namespace) -> int:
         report = check_file(Path(args.file), args.format, Minter(settings.base_iri),
                             mapping_path=Path(args.mapping) if args.mapping else None, language=args.language)
     except OSError as error:
-        print(f"mutualisons: cannot read {args.file}: {error.strerror}", file=sys.stderr)
-        return EXIT_USAGE
+        return _error(f"cannot read {args.file}: {error.strerror}", EXIT_USAGE)
     except LiftError as error:
-        print(f"mutualisons: unreadable document: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return _error(f"unreadable document: {error}", EXIT_USAGE)
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -202,11 +198,9 @@ def _mapping(settings: Settings, args: argparse.Namespace) -> int:
     try:
         print(suggest_mapping(Path(args.file), args.format), end="")
     except OSError as error:
-        print(f"mutualisons: cannot read {args.file}: {error.strerror}", file=sys.stderr)
-        return EXIT_USAGE
+        return _error(f"cannot read {args.file}: {error.strerror}", EXIT_USAGE)
     except LiftError as error:
-        print(f"mutualisons: unreadable document: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return _error(f"unreadable document: {error}", EXIT_USAGE)
     return EXIT_OK
 
 
