@@ -29,6 +29,9 @@ def write(data: DataDir, source_id: str, run_timestamp: str,
     removed (no triples: removed). Each version starts with a `# version <graph>` line and is followed
     by the N-Quads the run wrote about the graph in the meta graph: the next change of the record then
     removes exactly what this run wrote (see `written`)."""
+    graphs = list(graphs)
+    if not graphs:
+        return  # a run that changed nothing leaves no file
     target = folder(data, source_id)
     target.mkdir(parents=True, exist_ok=True)
     with (target / f"{run_timestamp}.nq").open("w", encoding="utf-8") as handle:
