@@ -1,4 +1,5 @@
-"""The private history of record versions: what each run wrote, read back whole for the next patch."""
+"""The private history of record versions (what each run wrote, read back whole) and the statement-level
+patch of a changed record built on it."""
 
 from __future__ import annotations
 
@@ -28,3 +29,28 @@ def test_written_gives_back_each_whole_version_even_across_read_chunks(tmp_path:
     # The graph's history still reads its statements only.
     [version] = history.versions(data, "s", graphs[3][0])
     assert version.triples == graphs[3][1]
+
+
+def test_delete_nquads_removes_exactly_the_statements_named_whatever_their_literals(tmp_path: Path) -> None:
+    """A patch deletes statements by their N-Quads text through SPARQL DELETE DATA: every literal
+    pyoxigraph can write (quotes, escapes, control characters, line separators, tags, datatypes) must
+    survive the trip."""
+    from pyoxigraph import Literal, NamedNode, Quad
+
+    from hub.ntriples import to_lines
+    from hub.store import WorkingStore
+
+    graph = NamedNode("http://hub.test/graph/s/1")
+    subject, predicate = NamedNode("https://e.example/s"), NamedNode("https://e.example/p")
+    values = [Literal('say "hi"\\ \n\r\t'), Literal("nul\x00 bell\x07 del\x7f"), Literal("a\u2028b\u0085c"),
+              Literal("GRAPH <x> { } .", language="fr"), Literal("élan", language="nl-BE"),
+              Literal("50.85", datatype=NamedNode("http://www.w3.org/2001/XMLSchema#decimal")),
+              Literal("}; DROP ALL"), NamedNode("https://e.example/o?q=1&r=%20#f")]
+    kept = Quad(subject, predicate, Literal("kept"), graph)
+    store = WorkingStore(tmp_path / "store")
+    quads = [Quad(subject, predicate, value, graph) for value in values]
+    store.add_quads([*quads, kept])
+    lines = to_lines(quads)
+    assert len(lines) == len(values)
+    store.delete_nquads(lines, chunk=3)
+    assert store.graph_quads(graph) == [kept]
