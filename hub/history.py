@@ -60,7 +60,7 @@ def written(data: DataDir, source_id: str, wanted: dict[str, set[str]],
                 graph = head[1:-1]
                 if graph in graphs:
                     yield graph, [line for line in body.split("\n") if line and line[0] != "#"]
-        except OSError:
+        except (OSError, ValueError):  # unreadable (or not UTF-8): its graphs are replaced whole
             continue
 
 

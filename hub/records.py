@@ -17,7 +17,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 from pyoxigraph import DefaultGraph, NamedNode, Quad
 
@@ -84,12 +84,12 @@ def split_records(
     graphs: bool = True,
 ) -> SplitResult:
     """Records from quads, or (faster) from N-Quads lines as pyoxigraph serialises them (the list is
-    consumed: emptied once grouped, for memory's sake). `document_of`
-    names the document of each subject when several documents are split together. `graphs=False`
-    says no line names a graph (Turtle, N-Triples, RDF/XML): the lines are then used as they are.
+    consumed: emptied once grouped, for memory's sake). `document_of` names the document of each
+    subject when several documents are split together. `graphs=False` says no line names a graph
+    (Turtle, N-Triples, RDF/XML): the lines are then used as they are.
 
-    A 100k-record feed is 2 million lines, so each line costs one `split` and one dict lookup; the
-    statements whose object is a node (the only ones that link nodes) come out of one regex pass."""
+    A 100k-record feed is 2 million lines, so each line costs one `split` and one dict lookup; only
+    the statements without a literal (the only ones that link nodes) are cut further."""
     if lines is None:
         lines = to_lines(quads or [])
     upstream: dict[str, set[str]] = defaultdict(set)
@@ -124,7 +124,10 @@ def split_records(
         if obj[0] == "_":
             referenced.add(obj)
             blank_links[subject].append((predicate, obj))
-    kind_of = lru_cache(maxsize=None)(lambda found: hierarchy.kind_of(found))
+    @cache
+    def kind_of(found: tuple[str, ...]) -> str | None:  # a feed has a few combinations of types
+        return hierarchy.kind_of(found)
+
     kinds = {subject: kind for subject, t in types.items() if (kind := kind_of(tuple(sorted(set(t))))) is not None
              and not (kind in NESTED_KINDS and subject[0] == "_" and subject in referenced)}
     warnings: list[str] = []
