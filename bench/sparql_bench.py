@@ -40,7 +40,7 @@ from hub import generations
 from hub.config import DEFAULT_BASE_IRI
 from hub.datadir import DataDir
 from hub.iris import Minter, run_timestamp
-from hub.lifting import lift_document
+from hub.lifting import LiftOptions, lift_document
 from hub.provenance import META_TITLE, GraphFacts, PayloadFacts, ProvenanceWriter, RunFacts
 from hub.store import WorkingStore
 
@@ -125,7 +125,8 @@ def bulk_store(feed: Path, url: str, data: Path) -> float:
     minter, body, started = Minter(base), feed.read_bytes(), now_iso()
     prov = ProvenanceWriter(minter)
     fetched = Fetched(url, body, "text/turtle", started)
-    lifted = lift_document(fetched, configured_format="turtle", base_iri=url, minter=minter, source_id="bench")
+    lifted = lift_document(fetched, LiftOptions(minter=minter, source_id="bench", base_iri=url,
+                                                configured_format="turtle"))
     run = minter.run("bench", run_timestamp(started))
     payload = minter.payload(fetched.sha256)
     ended = now_iso()

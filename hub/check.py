@@ -10,7 +10,7 @@ from pathlib import Path
 
 from harvesters.fetch import Fetched, now_iso
 from hub.iris import Minter
-from hub.lifting import lift_document
+from hub.lifting import LiftOptions, lift_document
 from hub.validation import Charter, Verdict
 from hub.verification import VerificationStatus, compute, from_records
 
@@ -63,9 +63,9 @@ def check_file(path: Path, format_name: str | None, minter: Minter, charter: Cha
 
 def check_fetched(fetched: Fetched, format_name: str | None, minter: Minter, charter: Charter | None = None,
                   mapping_path: Path | None = None, language: str | None = None) -> CheckReport:
-    lifted = lift_document(fetched, configured_format=format_name,
-                           base_iri=f"{minter.base}source/{CHECK_SOURCE_ID}/", minter=minter,
-                           source_id=CHECK_SOURCE_ID, mapping_path=mapping_path, language=language)
+    lifted = lift_document(fetched, LiftOptions(
+        minter=minter, source_id=CHECK_SOURCE_ID, base_iri=f"{minter.base}source/{CHECK_SOURCE_ID}/",
+        configured_format=format_name, mapping_path=mapping_path, language=language))
     verdicts = (charter or Charter()).validate(lifted.records)
     practitioners, recommendations = from_records(v.record for v in verdicts if v.accepted)
     return CheckReport(lifted.document, lifted.format, verdicts, lifted.warnings, lifted.row_errors,

@@ -30,7 +30,7 @@ from hub.durations import parse_duration, parse_time
 from hub.harvest_state import DocumentState, SourceState
 from hub.hubgraphs import write_hub_graphs
 from hub.iris import Minter, run_timestamp
-from hub.lifting import LiftedLines, lift_lines, split_lifted
+from hub.lifting import LiftedLines, LiftOptions, lift_lines, split_lifted
 from hub.lock import WriterLock
 from hub.namespaces import sparql_prefixes
 from hub.provenance import META_TITLE, GraphFacts, PayloadFacts, ProvenanceWriter, RunFacts
@@ -311,16 +311,16 @@ class Pipeline:
         contexts = shipped_then(cached(lambda url: fetch_context(url, policy)))
         parts: list[LiftedLines] = []
         payload_of: dict[str, NamedNode] = {}
+        options = LiftOptions(minter=self.minter, source_id=source.id, base_iri=source.base_iri(self.minter.base),
+                              configured_format=source.format, mapping_path=source.mapping_path(),
+                              language=source.language, resolve_context=contexts)
         documents = self._with_unchanged_bodies(fetches, state)
         fetches.fetched = []  # each body is let go once lifted (the payloads are kept on disk)
         documents.reverse()
         while documents:
             fetched = documents.pop()
             try:
-                part = lift_lines(fetched, configured_format=source.format,
-                                  base_iri=source.base_iri(self.minter.base), minter=self.minter,
-                                  source_id=source.id, mapping_path=source.mapping_path(),
-                                  language=source.language, resolve_context=contexts)
+                part = lift_lines(fetched, options)
             except LiftError as error:
                 # One unreadable document fails alone: the others are split without it.
                 facts.errors.append(str(error))

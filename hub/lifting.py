@@ -41,6 +41,20 @@ _MAPPED_MEDIA = {"application/geo+json": "geojson", "text/csv": "csv", "text/cal
 _MAPPED_EXTENSIONS = {".geojson": "geojson", ".csv": "csv", ".tsv": "csv", ".ics": "ical", ".ical": "ical"}
 
 
+@dataclass(frozen=True)
+class LiftOptions:
+    """How a source's documents are read: the same for a harvest and for `mutualisons validate`."""
+
+    minter: Minter
+    source_id: str
+    base_iri: str  # for relative IRIs of file: documents (http ones resolve against their own URL)
+    configured_format: str | None = None  # else the Content-Type, else sniffing
+    vocabulary: Vocabulary | None = None
+    mapping_path: Path | None = None  # for GeoJSON and CSV
+    language: str | None = None  # for untagged literals
+    resolve_context: Resolver = shipped_resolver  # remote JSON-LD contexts
+
+
 @dataclass
 class LiftedLines:
     """One document lifted to aligned N-Quads lines, not yet split into records."""
@@ -62,34 +76,25 @@ class SplitOutcome:
     upstream_descriptions: list[str]
 
 
-def lift_lines(
-    fetched: Fetched,
-    *,
-    configured_format: str | None,
-    base_iri: str,
-    minter: Minter,
-    source_id: str,
-    vocabulary: Vocabulary | None = None,
-    mapping_path: Path | None = None,
-    language: str | None = None,
-    resolve_context: Resolver = shipped_resolver,
-) -> LiftedLines:
+def lift_lines(fetched: Fetched, options: LiftOptions) -> LiftedLines:
     """Detect, parse (or map) and align one document. Raises LiftError when it cannot be read."""
-    vocabulary = vocabulary or default_vocabulary()
+    vocabulary = options.vocabulary or default_vocabulary()
+    configured_format, base_iri, language = options.configured_format, options.base_iri, options.language
     format_name = _mapped_format(configured_format, fetched) or detect_format(
         configured_format, fetched.content_type, fetched.url, fetched.body)
     row_errors: list[str] = []
     mapped_warnings: list[str] = []
     if format_name in MAPPED_FORMATS:
-        quads, mapped_warnings, row_errors = _lift_mapped(fetched, format_name, mapping_path, minter, source_id,
-                                                          vocabulary, language)
+        quads, mapped_warnings, row_errors = _lift_mapped(fetched, format_name, options.mapping_path, options.minter,
+                                                          options.source_id, vocabulary, language)
         nquads = serialize(quads, format=RdfFormat.N_QUADS) or b""
     else:
         # Relative IRIs resolve against the document URL, or for file: feeds against the source's base.
         document_base = fetched.url if fetched.url.startswith(("http://", "https://")) else base_iri
         # JSON-LD, and JSON-LD blocks of HTML pages, get their remote @contexts inlined first.
         nquads = lift_rdf_nquads(fetched.body, format_name, document_base, fetched.url,
-                                 prepare_jsonld=lambda data: _with_inline_contexts(fetched.url, data, resolve_context))
+                                 prepare_jsonld=lambda data: _with_inline_contexts(fetched.url, data,
+                                                                                   options.resolve_context))
     lines = lines_of(nquads)
     report = AlignmentReport()
     persons = mentions_persons(nquads)
@@ -136,26 +141,13 @@ def split_lifted(parts: list[LiftedLines], *, minter: Minter, source_id: str, vo
     return SplitOutcome(split.records, warnings, split.upstream_descriptions)
 
 
-def lift_document(
-    fetched: Fetched,
-    *,
-    configured_format: str | None,
-    base_iri: str,
-    minter: Minter,
-    source_id: str,
-    vocabulary: Vocabulary | None = None,
-    mapping_path: Path | None = None,
-    language: str | None = None,
-    resolve_context: Resolver = shipped_resolver,
-    today: date | None = None,
-) -> LiftedDocument:
+def lift_document(fetched: Fetched, options: LiftOptions, today: date | None = None) -> LiftedDocument:
     """One document on its own, lifted and split (what `mutualisons validate` checks).
     Raises harvesters.rdf.LiftError when the document cannot be parsed."""
-    part = lift_lines(fetched, configured_format=configured_format, base_iri=base_iri, minter=minter,
-                      source_id=source_id, vocabulary=vocabulary, mapping_path=mapping_path, language=language,
-                      resolve_context=resolve_context)
+    part = lift_lines(fetched, options)
     quad_count = len(part.lines)
-    split = split_lifted([part], minter=minter, source_id=source_id, vocabulary=vocabulary, today=today)
+    split = split_lifted([part], minter=options.minter, source_id=options.source_id, vocabulary=options.vocabulary,
+                         today=today)
     return LiftedDocument(fetched.url, part.format, split.records, part.warnings + split.warnings,
                           quad_count, part.row_errors, split.upstream_descriptions)
 

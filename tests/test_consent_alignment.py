@@ -11,7 +11,7 @@ from harvesters.fetch import Fetched, now_iso
 from hub.alignment import DFC, align
 from hub.check import CheckReport, check_fetched, check_file
 from hub.iris import Minter
-from hub.lifting import lift_document
+from hub.lifting import LiftOptions, lift_document
 from hub.namespaces import HUB, SCHEMA, XSD
 from hub.vocabulary import default_vocabulary
 from tests.conftest import BASE, ROOT, SHARED_FEEDS
@@ -268,7 +268,7 @@ def test_schema_org_examples_of_organisations_places_and_events_lift_into_the_hu
             continue
         result = lift_document(Fetched(url=path.as_uri(), body=body, content_type="application/ld+json",
                                        fetched_at=now_iso()),
-                               configured_format=None, base_iri=f"{BASE}source/t/", minter=Minter(BASE), source_id="t")
+                               LiftOptions(minter=Minter(BASE), source_id="t", base_iri=f"{BASE}source/t/"))
         records = [r for r in result.records if r.kind in ("organization", "event")]
         assert records, path.name
         for record in result.records:

@@ -16,7 +16,7 @@ from harvesters.rdf import LiftError, detect_format, lift_rdf, sniff
 from hub.config import Settings
 from hub.harvest import harvest
 from hub.iris import Minter
-from hub.lifting import lift_document
+from hub.lifting import LiftOptions, lift_document
 from tests.conftest import ROOT, SHARED_FEEDS
 from tests.loopback import Answer, Canary, Request, serve
 
@@ -302,8 +302,7 @@ def test_html_lifts_jsonld_rdfa_and_microdata_to_schema_org() -> None:
 def test_html_page_becomes_records_through_the_pipeline_lifting() -> None:
     fetched = Fetched(url="https://shop.example/page", body=SHOP_PAGE, content_type="text/html; charset=utf-8",
                       fetched_at=now_iso())
-    lifted = lift_document(fetched, configured_format=None, base_iri=BASE, minter=Minter("http://hub.test/"),
-                           source_id="demo")
+    lifted = lift_document(fetched, LiftOptions(minter=Minter("http://hub.test/"), source_id="demo", base_iri=BASE))
     assert lifted.format == "html"
     subjects = {r.subject.value for r in lifted.records}
     assert {"https://shop.example/#shop", "https://shop.example/fr/#coop", "https://shop.example/#micro",

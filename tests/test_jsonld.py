@@ -100,16 +100,14 @@ def test_broken_json_ld_is_a_lift_error_with_its_place() -> None:
     from harvesters.fetch import Fetched, now_iso
     from harvesters.rdf import LiftError
     from hub.iris import Minter
-    from hub.lifting import lift_document
+    from hub.lifting import LiftOptions, lift_document
     fetched = Fetched(url="https://feed.example/broken.jsonld",
                       body=b'{\n  "@context": "https://schema.org",\n  "name": }',
                       content_type="application/ld+json", fetched_at=now_iso())
     with pytest.raises(LiftError) as caught:
-        lift_document(fetched, configured_format=None, base_iri="http://hub.test/", minter=Minter("http://hub.test/"),
-                      source_id="t")
+        lift_document(fetched, LiftOptions(minter=Minter("http://hub.test/"), source_id="t", base_iri="http://hub.test/"))
     assert caught.value.line == 3 and "https://feed.example/broken.jsonld: jsonld line 3" in str(caught.value)
     refused = Fetched(url="https://feed.example/remote.jsonld", body=b'{"@context": "https://other.invalid/c"}',
                       content_type="application/ld+json", fetched_at=now_iso())
     with pytest.raises(LiftError, match="https://other.invalid/c is not one the hub ships"):
-        lift_document(refused, configured_format=None, base_iri="http://hub.test/", minter=Minter("http://hub.test/"),
-                      source_id="t")
+        lift_document(refused, LiftOptions(minter=Minter("http://hub.test/"), source_id="t", base_iri="http://hub.test/"))
