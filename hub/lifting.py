@@ -13,8 +13,9 @@ from pathlib import Path
 from pyoxigraph import Quad, RdfFormat, serialize
 
 from harvesters.fetch import Fetched, FetchError
+from harvesters.halves import lift_in_halves
 from harvesters.jsonld import ContextError, Resolver, inline_contexts, shipped_resolver
-from harvesters.rdf import LiftError, detect_format, lift_rdf_nquads
+from harvesters.rdf import LiftError, detect_format, lift_rdf_nquads, sniff
 from hub.alignment import AlignmentReport, align, needs_alignment
 from hub.consent import mentions_persons, remove_unconsented_persons
 from hub.iris import Minter
@@ -84,21 +85,27 @@ def lift_lines(fetched: Fetched, options: LiftOptions) -> LiftedLines:
         configured_format, fetched.content_type, fetched.url, fetched.body)
     row_errors: list[str] = []
     mapped_warnings: list[str] = []
-    if format_name in MAPPED_FORMATS:
-        quads, mapped_warnings, row_errors = _lift_mapped(fetched, format_name, options.mapping_path, options.minter,
-                                                          options.source_id, vocabulary, language)
-        nquads = serialize(quads, format=RdfFormat.N_QUADS) or b""
+    halves = None if format_name in MAPPED_FORMATS else lift_in_halves(fetched.body, _line_based(format_name,
+                                                                                                fetched.body))
+    if halves is not None:  # a big N-Triples or N-Quads document, read in two processes at once
+        lines, persons, to_align = halves.lines, halves.persons, halves.needs_alignment
     else:
-        # Relative IRIs resolve against the document URL, or for file: feeds against the source's base.
-        document_base = fetched.url if fetched.url.startswith(("http://", "https://")) else base_iri
-        # JSON-LD, and JSON-LD blocks of HTML pages, get their remote @contexts inlined first.
-        nquads = lift_rdf_nquads(fetched.body, format_name, document_base, fetched.url,
-                                 prepare_jsonld=lambda data: _with_inline_contexts(fetched.url, data,
-                                                                                   options.resolve_context))
-    lines = lines_of(nquads)
+        if format_name in MAPPED_FORMATS:
+            quads, mapped_warnings, row_errors = _lift_mapped(fetched, format_name, options.mapping_path,
+                                                              options.minter, options.source_id, vocabulary,
+                                                              language)
+            nquads = serialize(quads, format=RdfFormat.N_QUADS) or b""
+        else:
+            # Relative IRIs resolve against the document URL, or for file: feeds against the source's base.
+            document_base = fetched.url if fetched.url.startswith(("http://", "https://")) else base_iri
+            # JSON-LD, and JSON-LD blocks of HTML pages, get their remote @contexts inlined first.
+            nquads = lift_rdf_nquads(fetched.body, format_name, document_base, fetched.url,
+                                     prepare_jsonld=lambda data: _with_inline_contexts(fetched.url, data,
+                                                                                       options.resolve_context))
+        lines, persons, to_align = lines_of(nquads), mentions_persons(nquads), needs_alignment(nquads)
+        del nquads
     report = AlignmentReport()
-    persons = mentions_persons(nquads)
-    if needs_alignment(nquads):
+    if to_align:
         # Only documents with something to align pay for term-by-term work.
         aligned, report = align(to_quads(lines), language)
         lines = to_lines(aligned)
@@ -164,6 +171,14 @@ def _with_inline_contexts(document: str, body: bytes, resolve_context: Resolver)
     except ValueError as error:
         line, column = getattr(error, "lineno", None), getattr(error, "colno", None)
         raise LiftError(document, "jsonld", f"not JSON: {getattr(error, 'msg', error)}", line, column) from error
+
+
+def _line_based(format_name: str, body: bytes) -> str | None:
+    """The line-based syntax a document is written in, if any: N-Triples is Turtle too, so a feed
+    configured as Turtle may well be N-Triples (a re-serialised dump)."""
+    if format_name in ("ntriples", "nquads"):
+        return format_name
+    return "ntriples" if format_name == "turtle" and sniff(body) == "ntriples" else None
 
 
 def _mapped_format(configured: str | None, fetched: Fetched) -> str | None:

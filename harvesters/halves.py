@@ -1,0 +1,90 @@
+"""Big line-based documents (N-Triples, N-Quads: another hub's dump) parsed in two halves at once.
+
+pyoxigraph's parser and serialiser hold the GIL, so a thread would not help: the second half goes to a
+child process (`python -m harvesters.halves IN OUT FORMAT`), which parses it, serialises it as N-Quads,
+checks what the pipeline checks on the bytes (alignment, persons) and sorts the lines (the split wants
+a subject's statements together), while this process does the same with the first half. A line-based
+syntax can be cut at any line end, and blank-node labels keep their meaning across the cut (both
+parsers keep them as written). Anything unexpected (a syntax error, a relative IRI, a child that
+fails) gives None: the caller then parses the whole document the usual way, which reports errors with
+their real line and column.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyoxigraph import RdfFormat, parse, serialize
+
+MIN_BYTES = 32 << 20  # below this a second process costs more than it saves
+_FORMATS = {"ntriples": RdfFormat.N_TRIPLES, "nquads": RdfFormat.N_QUADS}
+
+
+@dataclass
+class Half:
+    lines: list[str]  # N-Quads lines: each half sorted, so that a subject's statements sit together
+    needs_alignment: bool
+    persons: bool
+
+
+def lift_in_halves(body: bytes, format_name: str | None, min_bytes: int = MIN_BYTES) -> Half | None:
+    """Both halves of a line-based document, lifted and sorted; None when it must be read whole."""
+    rdf_format = _FORMATS.get(format_name or "")
+    if rdf_format is None or len(body) < min_bytes:
+        return None
+    cut = body.find(b"\n", len(body) // 2) + 1
+    if cut <= 0 or cut >= len(body):
+        return None
+    with tempfile.TemporaryDirectory(prefix="mutualisons-halves-") as folder:
+        second, answer = Path(folder) / "in", Path(folder) / "out"
+        second.write_bytes(body[cut:])
+        child = subprocess.Popen([sys.executable, "-m", "harvesters.halves", str(second), str(answer),
+                                  str(format_name)],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            first = _lift(body[:cut], rdf_format)
+        finally:
+            returncode = child.wait()
+        if first is None or returncode != 0:
+            return None
+        flags, _, text = answer.read_bytes().partition(b"\n")
+        other = text.decode("utf-8").split("\n")
+    if other and not other[-1]:
+        other.pop()
+    # Two sorted runs, one after the other: merging them buys the split nothing (measured).
+    return Half(first.lines + other, first.needs_alignment or flags[0:1] == b"1",
+                first.persons or flags[1:2] == b"1")
+
+
+def _lift(body: bytes, rdf_format: RdfFormat) -> Half | None:
+    # Imported here: the child process should start quickly, and these pull in the vocabulary.
+    from hub.alignment import needs_alignment
+    from hub.consent import mentions_persons
+    from hub.ntriples import lines_of
+
+    try:
+        nquads = serialize(parse(body, format=rdf_format), format=RdfFormat.N_QUADS) or b""
+    except (SyntaxError, ValueError, OSError):
+        return None
+    lines = lines_of(nquads)
+    lines.sort()
+    return Half(lines, needs_alignment(nquads), mentions_persons(nquads))
+
+
+def main(argv: list[str]) -> int:
+    source, target, format_name = argv
+    lifted = _lift(Path(source).read_bytes(), _FORMATS[format_name])
+    if lifted is None:
+        return 3
+    with open(target, "wb") as handle:
+        handle.write(b"%d%d\n" % (lifted.needs_alignment, lifted.persons))
+        handle.write("\n".join(lifted.lines).encode("utf-8"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

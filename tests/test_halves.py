@@ -1,0 +1,70 @@
+"""Big line-based documents are lifted in two processes at once, with exactly the result of one."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from harvesters.fetch import Fetched, now_iso
+from harvesters.halves import Half, lift_in_halves
+from hub.iris import Minter
+from hub.lifting import LiftOptions, _line_based, lift_lines, split_lifted
+from tests.test_engine import organisations
+
+MINTER = Minter("http://hub.test/")
+
+
+def ntriples(count: int, seed: int = 5) -> bytes:
+    """Organisations as shuffled N-Triples: blank nodes (addresses, coordinates) on both sides of any cut."""
+    from pyoxigraph import RdfFormat, parse, serialize
+
+    lines = (serialize(parse(organisations(count), format=RdfFormat.TURTLE), format=RdfFormat.N_TRIPLES)
+             or b"").splitlines()
+    random.Random(seed).shuffle(lines)
+    return b"\n".join(lines) + b"\n"
+
+
+def test_two_halves_give_the_statements_of_the_whole() -> None:
+    body = ntriples(300)
+    halves = lift_in_halves(body, "ntriples", min_bytes=0)
+    assert halves is not None
+    whole = lift_lines(Fetched("https://feed.example/all.nt", body, "application/n-triples", now_iso()),
+                       LiftOptions(minter=MINTER, source_id="s", base_iri="http://hub.test/"))
+    assert sorted(halves.lines) == sorted(whole.lines) and len(halves.lines) == len(whole.lines)
+    assert (halves.needs_alignment, halves.persons) == (False, False)
+
+
+def test_records_and_hashes_are_the_same_either_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    body = ntriples(200)
+    options = LiftOptions(minter=MINTER, source_id="s", base_iri="http://hub.test/", configured_format="turtle")
+    fetched = Fetched("https://feed.example/all.nt", body, None, now_iso())
+    assert _line_based("turtle", body) == "ntriples"  # N-Triples is Turtle too
+
+    used: list[bool] = []
+
+    def records(min_bytes: int) -> dict[str, str]:
+        def halves(data: bytes, name: str | None) -> Half | None:
+            found = lift_in_halves(data, name, min_bytes=min_bytes)
+            used.append(found is not None)
+            return found
+
+        monkeypatch.setattr("hub.lifting.lift_in_halves", halves)
+        split = split_lifted([lift_lines(fetched, options)], minter=MINTER, source_id="s")
+        return {record.subject.value: record.content_hash for record in split.records}
+
+    in_halves, whole = records(0), records(1 << 40)
+    assert used == [True, False]
+    assert len(in_halves) == 200 and in_halves == whole
+
+
+def test_anything_unexpected_means_reading_the_whole_document() -> None:
+    body = ntriples(100)
+    cut = body.find(b"\n", len(body) // 2) + 1
+    broken_second_half = body[:cut] + b"<https://e.example/s> <https://e.example/p> oops .\n" + body[cut:]
+    assert lift_in_halves(broken_second_half, "ntriples", min_bytes=0) is None
+    relative = b"<s> <https://e.example/p> \"x\" .\n" * 50  # N-Triples has no relative IRIs
+    assert lift_in_halves(relative, "ntriples", min_bytes=0) is None
+    assert lift_in_halves(body, "turtle", min_bytes=0) is None  # only line-based syntaxes are cut
+    assert _line_based("turtle", organisations(5)) is None  # Turtle with prefixes: read whole
+    assert lift_in_halves(body, "ntriples") is None  # small: not worth a process
