@@ -252,7 +252,7 @@ def _record_hash(nodes: list[str], by_subject: dict[str, list[str]],
                 return canonical_hash(lines), lines  # a blank object with no statements of its own
             if obj != node:
                 parents[obj].append((node, predicate))
-    first_degree: dict[str, str] = {}
+    first_degree: dict[str, bytes] = {}
     for blank in blanks:
         own_links = blank_links.get(blank)
         if own_links:
@@ -264,7 +264,8 @@ def _record_hash(nodes: list[str], by_subject: dict[str, list[str]],
             rendered = ["_:a " + rest for rest in by_subject[blank]]
         rendered += [f"{renamed.get(parent, '_:z') if parent[0] == '_' else parent} {predicate} _:a ."
                      for parent, predicate in parents.get(blank, ())]
-        first_degree[blank] = hashlib.sha256(("\n".join(sorted(set(rendered))) + "\n").encode("utf-8")).hexdigest()
+        # Raw digests sort as their hex forms do.
+        first_degree[blank] = hashlib.sha256(("\n".join(sorted(set(rendered))) + "\n").encode("utf-8")).digest()
     if len(set(first_degree.values())) != len(first_degree):
         lines = _record_lines(nodes, by_subject, renamed, blank_links)
         return canonical_hash(lines), lines
