@@ -281,10 +281,12 @@ def _record_hash(nodes: list[str], by_subject: dict[str, list[str]],
             linked = {f"{predicate} {obj} ." for predicate, obj in own_links}
             rests = [rest for rest in rests if rest not in linked]
         if node in labels:
-            canonical += [f"{labels[node]} {rest}" for rest in rests]
-            stored += [f"{stored_labels[node]} {rest}" for rest in rests]
+            label, stored_label = labels[node], stored_labels[node]
+            canonical += [f"{label} {rest}" for rest in rests]
+            stored += [f"{stored_label} {rest}" for rest in rests]
         else:
-            unlabelled = [f"{renamed.get(node, node)} {rest}" for rest in rests]
+            token = renamed.get(node, node)
+            unlabelled = [f"{token} {rest}" for rest in rests]
             canonical += unlabelled
             stored += unlabelled
         if own_links:
