@@ -93,7 +93,10 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
         previous = generations.current(data)
         pipeline = Pipeline(store, data, Minter(settings.base_iri), Charter(), progress,
                             previous.number if previous else None)
-        runs = [pipeline.run_source(source) for source in selected]
+        try:
+            runs = [pipeline.run_source(source) for source in selected]
+        finally:
+            pipeline.close()
         runs += pipeline.retire_removed_sources(known)
         pipeline.describe_hub_graphs(sources)
         keep = pipeline.recent_payloads()
@@ -154,6 +157,13 @@ class Pipeline:
         self.meta = minter.meta_graph()
         self._states: dict[str, SourceState] = {}
         self.published_generation = published_generation
+        # Raw payloads are written to disk in a thread of their own (file writes let go of the GIL)
+        # while their documents are lifted; each run waits for its own before it ends.
+        self._payload_writer = ThreadPoolExecutor(1, thread_name_prefix="payloads")
+        self._keeping: list[Future[None]] = []
+
+    def close(self) -> None:
+        self._payload_writer.shutdown(wait=True)
 
     # -- one source ------------------------------------------------------------------------------
 
@@ -233,6 +243,8 @@ class Pipeline:
 
     def _finish(self, source: Source, facts: RunFacts, state: SourceState, new_state: SourceState,
                 warnings: list[str], clock: float, what: str) -> RunSummary:
+        while self._keeping:
+            self._keeping.pop().result()  # the run's payloads are on disk before it counts as done
         self.store.add_quads(self.prov.run(facts))
         new_state.last_run_end = facts.ended_at
         new_state.last_status = facts.status
@@ -283,7 +295,7 @@ class Pipeline:
                 facts.payloads.append(self.minter.payload(previous.sha256))
                 fetches.unchanged.append(document)
                 continue
-            payloads.keep(self.data, fetched.sha256, fetched.body)
+            self._keeping.append(self._payload_writer.submit(payloads.keep, self.data, fetched.sha256, fetched.body))
             payload = self.minter.payload(fetched.sha256)
             facts.payloads.append(payload)
             payload_quads += self.prov.payload(PayloadFacts(
