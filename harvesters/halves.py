@@ -31,15 +31,19 @@ class Half:
     persons: bool
 
 
-def lift_in_halves(body: bytes, format_name: str | None, min_bytes: int = MIN_BYTES) -> Half | None:
-    """Both halves of a line-based document, lifted and sorted; None when it must be read whole."""
+def lift_in_halves(body: bytes, format_name: str | None, min_bytes: int = MIN_BYTES,
+                   scratch: Path | None = None) -> Half | None:
+    """Both halves of a line-based document, lifted and sorted; None when it must be read whole.
+    `scratch`: where the two processes exchange the halves (else the system's temporary folder)."""
     rdf_format = _FORMATS.get(format_name or "")
     if rdf_format is None or len(body) < min_bytes:
         return None
     cut = body.find(b"\n", len(body) // 2) + 1
     if cut <= 0 or cut >= len(body):
         return None
-    with tempfile.TemporaryDirectory(prefix="mutualisons-halves-") as folder:
+    if scratch is not None:
+        scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="halves-", dir=scratch) as folder:
         second, answer = Path(folder) / "in", Path(folder) / "out"
         second.write_bytes(body[cut:])
         child = subprocess.Popen([sys.executable, "-m", "harvesters.halves", str(second), str(answer),

@@ -8,6 +8,7 @@
     data/dumps/N.nq.gz         the public dump of generation N (hub/dump.py)
     data/harvest.lock          the writer's lock, holding its pid
     data/private/              what no query reaches: quarantine and payloads
+    data/private/scratch/      the running harvest's temporary files (emptied when a harvest starts)
 """
 
 from __future__ import annotations
@@ -55,6 +56,10 @@ class DataDir:
     @property
     def payloads(self) -> Path:
         return self.private / "payloads"
+
+    @property
+    def scratch(self) -> Path:
+        return self.private / "scratch"
 
     def record_base_iri(self, base_iri: str) -> None:
         """Records the base IRI on first use; refuses to mix two base IRIs in one data folder."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -88,6 +89,7 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
                 return HarvestSummary([], current.number if current else None)
         if generations.restore_working(data):
             progress("the last harvest was interrupted: working store rebuilt from the last generation")
+        shutil.rmtree(data.scratch, ignore_errors=True)  # what a killed harvest left behind
         data.dirty_marker.touch()
         store = WorkingStore(data.working)
         previous = generations.current(data)
@@ -325,7 +327,7 @@ class Pipeline:
         payload_of: dict[str, NamedNode] = {}
         options = LiftOptions(minter=self.minter, source_id=source.id, base_iri=source.base_iri(self.minter.base),
                               configured_format=source.format, mapping_path=source.mapping_path(),
-                              language=source.language, resolve_context=contexts)
+                              language=source.language, resolve_context=contexts, scratch=self.data.scratch)
         documents = self._with_unchanged_bodies(fetches, state)
         fetches.fetched = []  # each body is let go once lifted (the payloads are kept on disk)
         documents.reverse()

@@ -54,6 +54,7 @@ class LiftOptions:
     mapping_path: Path | None = None  # for GeoJSON and CSV
     language: str | None = None  # for untagged literals
     resolve_context: Resolver = shipped_resolver  # remote JSON-LD contexts
+    scratch: Path | None = None  # a folder for temporary files (a harvest's own, emptied at its start)
 
 
 @dataclass
@@ -85,8 +86,8 @@ def lift_lines(fetched: Fetched, options: LiftOptions) -> LiftedLines:
         configured_format, fetched.content_type, fetched.url, fetched.body)
     row_errors: list[str] = []
     mapped_warnings: list[str] = []
-    halves = None if format_name in MAPPED_FORMATS else lift_in_halves(fetched.body, _line_based(format_name,
-                                                                                                fetched.body))
+    halves = None if format_name in MAPPED_FORMATS else \
+        lift_in_halves(fetched.body, _line_based(format_name, fetched.body), scratch=options.scratch)
     if halves is not None:  # a big N-Triples or N-Quads document, read in two processes at once
         lines, persons, to_align = halves.lines, halves.persons, halves.needs_alignment
     else:

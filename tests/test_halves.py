@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 
@@ -25,10 +26,11 @@ def ntriples(count: int, seed: int = 5) -> bytes:
     return b"\n".join(lines) + b"\n"
 
 
-def test_two_halves_give_the_statements_of_the_whole() -> None:
+def test_two_halves_give_the_statements_of_the_whole(tmp_path: Path) -> None:
     body = ntriples(300)
-    halves = lift_in_halves(body, "ntriples", min_bytes=0)
+    halves = lift_in_halves(body, "ntriples", min_bytes=0, scratch=tmp_path / "scratch")
     assert halves is not None
+    assert list((tmp_path / "scratch").iterdir()) == []  # the exchanged halves are gone
     whole = lift_lines(Fetched("https://feed.example/all.nt", body, "application/n-triples", now_iso()),
                        LiftOptions(minter=MINTER, source_id="s", base_iri="http://hub.test/"))
     assert sorted(halves.lines) == sorted(whole.lines) and len(halves.lines) == len(whole.lines)
@@ -44,8 +46,8 @@ def test_records_and_hashes_are_the_same_either_way(monkeypatch: pytest.MonkeyPa
     used: list[bool] = []
 
     def records(min_bytes: int) -> dict[str, str]:
-        def halves(data: bytes, name: str | None) -> Half | None:
-            found = lift_in_halves(data, name, min_bytes=min_bytes)
+        def halves(data: bytes, name: str | None, scratch: Path | None = None) -> Half | None:
+            found = lift_in_halves(data, name, min_bytes=min_bytes, scratch=scratch)
             used.append(found is not None)
             return found
 
@@ -68,3 +70,24 @@ def test_anything_unexpected_means_reading_the_whole_document() -> None:
     assert lift_in_halves(body, "turtle", min_bytes=0) is None  # only line-based syntaxes are cut
     assert _line_based("turtle", organisations(5)) is None  # Turtle with prefixes: read whole
     assert lift_in_halves(body, "ntriples") is None  # small: not worth a process
+
+
+def test_a_harvest_empties_the_scratch_folder_a_killed_one_left(tmp_path: Path) -> None:
+    from hub.config import Settings
+    from hub.datadir import DataDir
+    from hub.harvest import harvest
+    from tests.conftest import BASE, quiet
+
+    feed = tmp_path / "feed.nt"
+    feed.write_bytes(ntriples(5))
+    (tmp_path / "sources.toml").write_text(
+        '[[source]]\nid = "net"\nname = "Net"\nurl = "file:feed.nt"\nformat = "ntriples"\n'
+        'license = "https://creativecommons.org/licenses/by/4.0/"\npublisher = "Net"\n'
+        'contact = "mailto:net@net.example"\n', encoding="utf-8")
+    data = DataDir(tmp_path / "data")
+    stale = data.scratch / "halves-killed" / "in"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"x" * 1000)
+    summary = harvest(Settings(tmp_path / "sources.toml", data.root, BASE), progress=quiet)
+    assert summary.runs[0].counts["added"] == 5
+    assert not stale.exists()
