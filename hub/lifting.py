@@ -13,11 +13,11 @@ from pathlib import Path
 from pyoxigraph import Quad, RdfFormat, serialize
 
 from harvesters.fetch import Fetched, FetchError
-from harvesters.halves import lift_in_halves
 from harvesters.jsonld import ContextError, Resolver, inline_contexts, shipped_resolver
 from harvesters.rdf import LiftError, detect_format, lift_rdf_nquads, sniff
 from hub.alignment import AlignmentReport, align, needs_alignment
 from hub.consent import mentions_persons, remove_unconsented_persons
+from hub.halves import lift_in_halves
 from hub.iris import Minter
 from hub.ntriples import RDF_TYPE_TOKEN, lines_of, to_lines, to_quads
 from hub.records import Record, split_records

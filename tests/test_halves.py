@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from harvesters.fetch import Fetched, now_iso
-from harvesters.halves import Half, lift_in_halves
+from hub.halves import Half, lift_in_halves
 from hub.iris import Minter
 from hub.lifting import LiftOptions, _line_based, lift_lines, split_lifted
 from tests.test_engine import organisations

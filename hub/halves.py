@@ -1,7 +1,7 @@
 """Big line-based documents (N-Triples, N-Quads: another hub's dump) parsed in two halves at once.
 
 pyoxigraph's parser and serialiser hold the GIL, so a thread would not help: the second half goes to a
-child process (`python -m harvesters.halves IN OUT FORMAT`), which parses it, serialises it as N-Quads,
+child process (`python -m hub.halves IN OUT FORMAT`), which parses it, serialises it as N-Quads,
 checks what the pipeline checks on the bytes (alignment, persons) and sorts the lines (the split wants
 a subject's statements together), while this process does the same with the first half. A line-based
 syntax can be cut at any line end, and blank-node labels keep their meaning across the cut (both
@@ -46,7 +46,7 @@ def lift_in_halves(body: bytes, format_name: str | None, min_bytes: int = MIN_BY
     with tempfile.TemporaryDirectory(prefix="halves-", dir=scratch) as folder:
         second, answer = Path(folder) / "in", Path(folder) / "out"
         second.write_bytes(body[cut:])
-        child = subprocess.Popen([sys.executable, "-m", "harvesters.halves", str(second), str(answer),
+        child = subprocess.Popen([sys.executable, "-m", "hub.halves", str(second), str(answer),
                                   str(format_name)],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
