@@ -15,10 +15,12 @@ def read(data: DataDir, sha256_hex: str) -> bytes | None:
 
 
 def prune(data: DataDir, keep: set[str]) -> int:
-    """Deletes the payloads no recent run used; returns how many went."""
+    """Deletes the payloads no recent run used, and the unfinished writes of a killed harvest (only
+    the harvest writes payloads, under the writer's lock, and it prunes once its own are written);
+    returns how many went."""
     removed = 0
     for path in data.payloads.glob("*/*"):
-        if path.is_file() and path.name not in keep and not path.name.endswith(".tmp"):
+        if path.is_file() and path.name not in keep:
             path.unlink()
             removed += 1
     return removed

@@ -388,3 +388,24 @@ def test_a_context_on_an_untrusted_loopback_port_is_refused_and_never_reached(tm
         assert canary.connections() == 0
     finally:
         canary.close()
+
+
+def test_payloads_of_the_last_runs_are_kept_and_the_rest_pruned(tmp_path: Path, feed: Feed) -> None:
+    """The raw bytes of each source's last KEEP_PAYLOAD_RUNS runs stay under data/private/payloads,
+    content-addressed; older ones go, and so do the half-written files of a killed harvest."""
+    from hub.harvest import KEEP_PAYLOAD_RUNS
+
+    settings = sources_for(tmp_path, feed)
+    folder = DataDir(settings.data_dir).payloads
+    bodies = [organisations(3, edited=i) for i in range(KEEP_PAYLOAD_RUNS + 2)]
+    for index, body in enumerate(bodies):
+        feed.body = body
+        harvest(settings, progress=quiet)
+        if index == 0:
+            stale = folder / "00" / "0000.12345.tmp"  # a killed harvest's unfinished write
+            stale.parent.mkdir(parents=True, exist_ok=True)
+            stale.write_bytes(b"half")
+    kept = {path.name for path in folder.glob("*/*")}
+    assert kept == {hashlib.sha256(body).hexdigest() for body in bodies[-KEEP_PAYLOAD_RUNS:]}
+    for name in kept:
+        assert (folder / name[:2] / name).read_bytes() in bodies
