@@ -35,13 +35,13 @@ from hub.lifting import LiftedLines, LiftOptions, lift_lines, split_lifted
 from hub.lock import WriterLock
 from hub.namespaces import sparql_prefixes
 from hub.provenance import META_TITLE, GraphFacts, PayloadFacts, ProvenanceWriter, RunFacts
+from hub.record_writer import RecordWriter
 from hub.records import Record
 from hub.store import WorkingStore
 from hub.validation import Charter, Verdict
 
 Progress = Callable[[str], None]
 KEEP_PAYLOAD_RUNS = 5  # the raw bytes of each source's last runs stay under data/private/payloads
-COMMIT_CHUNK = 5_000  # records per N-Quads load: the bulk loader's memory grows with the chunk
 
 
 class UnknownSource(Exception):
@@ -157,6 +157,7 @@ class Pipeline:
         self.progress = progress
         self.prov = ProvenanceWriter(minter)
         self.meta = minter.meta_graph()
+        self.writer = RecordWriter(store, data, self.meta)
         self._states: dict[str, SourceState] = {}
         self.published_generation = published_generation
         # Raw payloads are written to disk in a thread of their own (file writes let go of the GIL)
@@ -414,10 +415,9 @@ class Pipeline:
     def _write(self, source: Source, facts: RunFacts, changed: list[Record], graph_of: dict[str, str],
                existing: dict[str, tuple[str, str, str]], written_by: dict[str, str],
                ) -> dict[str, tuple[list[str], list[str]]]:
-        """Writes the changed records (before their verdicts: see run_source). Returns what was
-        written for each graph: the record's lines and its description."""
+        """Writes the changed records (before their verdicts: see run_source)."""
 
-        def written_lines(record: Record) -> tuple[list[str], list[str]]:
+        def lines_of(record: Record) -> tuple[list[str], list[str]]:
             """The record's statements in its graph, and its description in the meta graph."""
             graph = graph_of[record.subject.value]
             return [f"{line[:-2]} <{graph}> ." for line in record.triples], self.prov.record_graph_lines(GraphFacts(
@@ -427,43 +427,7 @@ class Pipeline:
                 upstream_graphs=record.upstream_graphs, notes=record.notes,
             ))
 
-        replaced = {graph_of[r.subject.value]: r for r in changed if graph_of[r.subject.value] in existing}
-        # A changed record loses only the statements that changed (dropping 100k graphs whole costs a
-        # minute); those its last version had are read back from the history, where that run wrote them.
-        patched = self._patch(source.id, replaced, written_by, written_lines)
-        self._drop([graph for graph in replaced if graph not in patched])
-        # Written in chunks: the N-Quads text of 100k records at once would cost gigabytes of memory.
-        written = {graph: (replaced[graph].triples, description) for graph, description in patched.items()}
-        whole = [record for record in changed if graph_of[record.subject.value] not in patched]
-        # The bulk loader (Rust, off the GIL) loads one chunk in a thread of its own while this one
-        # writes out the next; at most two chunks wait, for memory's sake.
-        with ThreadPoolExecutor(1, thread_name_prefix="load") as loader:
-            loading: list[Future[None]] = []
-            for start in range(0, len(whole), COMMIT_CHUNK):
-                lines: list[str] = []
-                for record in whole[start:start + COMMIT_CHUNK]:
-                    statements, description = written_lines(record)
-                    lines += statements
-                    lines += description
-                    written[graph_of[record.subject.value]] = (record.triples, description)
-                if len(loading) >= 2:
-                    loading.pop(0).result()
-                loading.append(loader.submit(self.store.load_nquads, "\n".join(lines).encode("utf-8")))
-            for done in loading:
-                done.result()
-        return written
-
-    def _delete(self, lines: list[str]) -> None:
-        self.store.delete_nquads(lines)
-        self.store.flush()  # deletions held in memory go to disk chunk by chunk
-
-    def _drop(self, graphs: list[str]) -> None:
-        """Drops graphs and their descriptions, in chunks."""
-        for start in range(0, len(graphs), COMMIT_CHUNK):
-            chunk = [NamedNode(graph) for graph in graphs[start:start + COMMIT_CHUNK]]
-            self.store.drop_graphs(chunk)
-            self.store.remove_descriptions(chunk, self.meta)
-            self.store.flush()  # deletions held in memory go to disk chunk by chunk
+        return self.writer.write(source.id, changed, graph_of, set(existing), written_by, lines_of)
 
     def _settle(self, source: Source, facts: RunFacts, records: dict[str, Record], graph_of: dict[str, str],
                 accepted: list[Verdict], rejected: list[Verdict], existing: dict[str, tuple[str, str, str]],
@@ -486,7 +450,7 @@ class Pipeline:
         removed = [(graph, subject) for graph, (_, document, subject) in existing.items()
                    if graph not in kept and not _under(document, fetches.failed)]
         counts["removed"] = len(removed)
-        self._drop(sorted(rejected_graphs | {graph for graph, _ in removed}))
+        self.writer.drop(sorted(rejected_graphs | {graph for graph, _ in removed}))
         for graph, subject in removed:
             reason = "rejected by the charter" if graph in rejected_graphs else "left the feed"
             if any(document in fetches.gone for document in (existing[graph][1],)):
@@ -508,45 +472,6 @@ class Pipeline:
         if rejected:
             self.progress(f"[{source.id}] {len(rejected)} rejected record(s) kept in {path}")
         return counts
-
-    def _patch(self, source_id: str, replaced: dict[str, Record], written_by: dict[str, str],
-               written_lines: Callable[[Record], tuple[list[str], list[str]]]) -> dict[str, list[str]]:
-        """Replaces records statement by statement: removes what their last version had and the new
-        one has not, adds the rest. Returns the graphs patched, with their new descriptions; the
-        others (no whole last version in the history) are for the caller to replace whole."""
-        wanted: dict[str, set[str]] = {}
-        for graph in replaced:
-            if graph in written_by:
-                wanted.setdefault(written_by[graph], set()).add(graph)
-        patched: dict[str, list[str]] = {}
-        removals: list[str] = []
-        additions: list[str] = []
-        # Deleting is Rust work that lets go of the GIL: a thread of its own deletes chunk after chunk
-        # while this one computes the next differences.
-        with ThreadPoolExecutor(1, thread_name_prefix="delete") as deleter:
-            deleting: list[Future[None]] = []
-            for graph, old in history.written(self.data, source_id, wanted):
-                statements, description = written_lines(replaced[graph])
-                before = set(old)
-                now = set(statements) | set(description)
-                gone = [line for line in old if line not in now]
-                new = [line for line in statements + description if line not in before]
-                if any("_:" in line for line in gone) or any("_:" in line for line in new):
-                    # The store relabels blank nodes as it loads them: a statement about one cannot be
-                    # named from outside, so a record whose blank nodes changed is replaced whole.
-                    continue
-                removals += gone
-                additions += new
-                patched[graph] = description
-                if len(removals) >= COMMIT_CHUNK * 10:
-                    deleting.append(deleter.submit(self._delete, removals))
-                    removals = []
-            deleting.append(deleter.submit(self._delete, removals))
-            for done in deleting:
-                done.result()
-        # One load for all additions: the bulk loader's cost per call outweighs its cost per quad here.
-        self.store.load_nquads("\n".join(additions).encode("utf-8"))
-        return patched
 
     def _write_upstream(self, source: Source, facts: RunFacts, descriptions: list[str]) -> None:
         """A feed that names its graphs (another hub's dump) describes them upstream: that description
