@@ -45,6 +45,8 @@ def changes(data: DataDir, store: ReadOnlyStore, minter: Minter) -> list[Change]
             for line in handle:
                 if line.startswith("# removed <"):
                     seen_in_run[line.strip()[len("# removed <"):-1]] = True
+                elif line.startswith("# version <"):  # all that retention keeps of a superseded version
+                    seen_in_run.setdefault(line.strip()[len("# version <"):-1], False)
                 elif line.endswith("> .\n"):
                     graph = line[line.rindex(" <", 0, len(line) - 4) + 2:-4]
                     if graph != meta:  # a changed graph's description, written after its statements

@@ -42,6 +42,8 @@ from hub.validation import Charter, Verdict
 
 Progress = Callable[[str], None]
 KEEP_PAYLOAD_RUNS = 5  # the raw bytes of each source's last runs stay under data/private/payloads
+KEEP_HISTORY_RUNS = 5  # each source's last run files keep every version whole (see history.compact)
+KEEP_QUARANTINE_RUNS = 5  # and its last runs' quarantines
 
 
 class UnknownSource(Exception):
@@ -107,6 +109,7 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
         data.dirty_marker.unlink()
         pipeline.save_states(generation.number, [source.id for source in sources])
         payloads.prune(data, keep)
+        pipeline.apply_retention()
     progress(f"published generation {generation.number}")
     return HarvestSummary(runs, generation.number)
 
@@ -551,6 +554,17 @@ class Pipeline:
             for ended in sorted(by_end, reverse=True)[:KEEP_PAYLOAD_RUNS]:
                 keep |= by_end[ended]
         return keep
+
+    def apply_retention(self) -> None:
+        """After publication: prunes the harvested sources' old history and quarantines."""
+        for source_id, state in self._states.items():
+            current = {graph: (facts[3] if len(facts) > 3 and facts[3] else None)
+                       for graph, facts in (state.records or {}).items()}
+            done = history.compact(self.data, source_id, current, KEEP_HISTORY_RUNS)
+            if done.files:
+                self.progress(f"[{source_id}] history: {done.files} old run file(s) pruned to their current "
+                              f"versions ({done.bytes_before >> 20} MiB -> {done.bytes_after >> 20} MiB)")
+            quarantine.prune(self.data, source_id, KEEP_QUARANTINE_RUNS)
 
     def save_states(self, generation: int, configured: list[str]) -> None:
         """After publication: the harvested sources' states, and the others' record indexes carried

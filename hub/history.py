@@ -1,10 +1,15 @@
 """Earlier versions of records, kept privately: each run writes the new versions of the graphs it
 changed to `data/private/versions/{source}/{run timestamp}.nq`, so a graph's history is the sequence
 of those files that mention it, and "what changed" is the difference between two of them.
+
+Retention (`compact`): a source's last runs keep every version whole; older files keep whole only the
+versions that are still current (the next change of the record is patched from them) and, of the
+others, the `# version <graph>` mark alone, so the change feed keeps every entry and its sequence.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +21,14 @@ from hub.ntriples import split_line
 @dataclass
 class Version:
     run_timestamp: str
-    triples: list[str]  # empty: the graph was removed in that run
+    triples: list[str] | None  # empty: the graph was removed in that run; None: content pruned
+
+
+@dataclass
+class Compaction:
+    files: int = 0  # files compacted
+    bytes_before: int = 0
+    bytes_after: int = 0
 
 
 def folder(data: DataDir, source_id: str) -> Path:
@@ -45,6 +57,7 @@ def write(data: DataDir, source_id: str, run_timestamp: str,
 
 
 _VERSION = "# version "
+_COMPACTED = "# compacted\n"  # the first line of a compacted file: it is not compacted again
 
 
 def written(data: DataDir, source_id: str, wanted: dict[str, set[str]],
@@ -52,24 +65,34 @@ def written(data: DataDir, source_id: str, wanted: dict[str, set[str]],
     """What runs wrote about some graphs, graph by graph: `wanted` maps a run timestamp to the graph
     IRIs whose current version that run wrote; yields (graph IRI, its N-Quads lines: statements and
     description). A graph not yielded (history pruned, or written before versions were marked) must
-    be replaced whole."""
+    be replaced whole: patching it against a version that is not whole would leave stale statements."""
     for stamp, graphs in wanted.items():
         try:
             for block in _blocks(folder(data, source_id) / f"{stamp}.nq", read_size):
                 head, _, body = block.partition("\n")
                 graph = head[1:-1]
                 if graph in graphs:
-                    yield graph, [line for line in body.split("\n") if line and line[0] != "#"]
+                    lines = [line for line in body.split("\n") if line and line[0] != "#"]
+                    if lines:  # else retention kept only its mark
+                        yield graph, lines
         except (OSError, ValueError):  # unreadable (or not UTF-8): its graphs are replaced whole
             continue
 
 
 def _blocks(path: Path, size: int) -> Iterator[str]:
-    """The versions of a history file (each from its graph's IRI on), read `size` characters at a time and cut at
-    the marks in C, not line by line: a 100k-record file is 3 million lines and half a gigabyte."""
+    """The versions of a history file (each from its graph's IRI on)."""
+    for preamble, block in _marked_blocks(path, size):
+        if not preamble:
+            yield block
+
+
+def _marked_blocks(path: Path, size: int) -> Iterator[tuple[bool, str]]:
+    """A history file cut at its version marks, read `size` characters at a time and cut in C, not line
+    by line (a 100k-record file is 3 million lines and half a gigabyte): (True, what comes before the
+    first mark), then (False, each version from its graph's IRI on, lines ending in a newline)."""
     mark = "\n" + _VERSION
     buffer = "\n"
-    preamble = True  # what comes before the first mark (removals) is no version
+    preamble = True
     with path.open(encoding="utf-8") as handle:
         while chunk := handle.read(size):
             pieces = (buffer + chunk).split(mark)
@@ -77,26 +100,69 @@ def _blocks(path: Path, size: int) -> Iterator[str]:
             for piece in pieces:
                 if preamble:
                     preamble = False
+                    yield True, piece[1:] + "\n" if len(piece) > 1 else ""
                     continue
-                yield piece
-    if not preamble:
-        yield buffer
+                yield False, piece + "\n"
+    if preamble:
+        yield True, buffer[1:]
+    else:
+        yield False, buffer
 
 
 def versions(data: DataDir, source_id: str, graph: str) -> list[Version]:
+    """Every version of a graph in the history, oldest first; a version that retention pruned is
+    there with `triples=None`."""
     token = f"<{graph}>"
     found: list[Version] = []
     for path in sorted(folder(data, source_id).glob("*.nq")):
         triples: list[str] = []
-        removed = False
+        removed = marked = False
         with path.open(encoding="utf-8") as handle:
             for line in handle:
                 line = line.rstrip("\n")
                 if line == f"# removed {token}":
                     removed = True
+                elif line == f"{_VERSION}{token}":
+                    marked = True
                 elif line.endswith(f" {token} ."):
                     subject, predicate, obj, _ = split_line(line)
                     triples.append(f"{subject} {predicate} {obj} .")
         if triples or removed:
             found.append(Version(path.stem, triples))
+        elif marked:  # a record always has a statement: its version was pruned
+            found.append(Version(path.stem, None))
     return found
+
+
+def compact(data: DataDir, source_id: str, current: dict[str, str | None], keep_runs: int,
+            read_size: int = 8 << 20) -> Compaction:
+    """Prunes the history of a source's older runs (all but the last `keep_runs` files): a version
+    stays whole where `current` (graph IRI -> timestamp of the run that wrote its current version,
+    None when unknown) says it is current, or may be; the others keep their mark only. Each file is
+    rewritten beside itself and swapped in, so a reader sees the old file or the new one."""
+    done = Compaction()
+    files = sorted(folder(data, source_id).glob("*.nq"))
+    for path in files[:max(len(files) - keep_runs, 0)]:
+        with path.open(encoding="utf-8") as handle:
+            if handle.readline() == _COMPACTED:
+                continue
+        stamp = path.stem
+        temporary = path.with_name(path.name + ".tmp")
+        with temporary.open("w", encoding="utf-8") as out:
+            out.write(_COMPACTED)
+            for preamble, block in _marked_blocks(path, read_size):
+                if preamble:
+                    out.write(block)
+                    continue
+                head, _, body = block.partition("\n")
+                graph = head[1:-1]
+                out.write(_VERSION + head + "\n")
+                if graph in current and current[graph] in (stamp, None):
+                    out.write(body)
+                else:  # superseded: what stays is the mark, and the removals that follow it
+                    out.writelines(line + "\n" for line in body.split("\n") if line.startswith("# removed "))
+        done.files += 1
+        done.bytes_before += path.stat().st_size
+        done.bytes_after += temporary.stat().st_size
+        os.replace(temporary, path)
+    return done

@@ -53,6 +53,15 @@ def read_latest(data: DataDir, source_id: str, published_runs: set[str]) -> dict
     return None
 
 
+def prune(data: DataDir, source_id: str, keep_runs: int) -> int:
+    """Keeps the quarantines of the source's last `keep_runs` runs; returns how many went."""
+    files = sorted((data.quarantine / source_id).glob("*.json"))  # run timestamps sort
+    old = files[:max(len(files) - keep_runs, 0)]
+    for path in old:
+        path.unlink()
+    return len(old)
+
+
 def public_view(document: dict[str, Any] | None) -> dict[str, Any]:
     """`{"records": [{"subject", "type", "graph", "results": [{"shape", "path", "severity", "message"}]}]}`."""
     if document is None:

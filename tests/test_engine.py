@@ -409,3 +409,62 @@ def test_payloads_of_the_last_runs_are_kept_and_the_rest_pruned(tmp_path: Path, 
     assert kept == {hashlib.sha256(body).hexdigest() for body in bodies[-KEEP_PAYLOAD_RUNS:]}
     for name in kept:
         assert (folder / name[:2] / name).read_bytes() in bodies
+
+
+def test_old_history_keeps_current_versions_and_every_change_feed_entry(tmp_path: Path, feed: Feed,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retention: run files older than the last KEEP_HISTORY_RUNS keep whole only the versions still
+    current (the next patch reads them) and the mark of the others, so the change feed is unchanged;
+    the quarantines of old runs go."""
+    from hub import harvest as harvest_module
+    from hub import history
+    from hub.iris import Minter
+
+    bodies = [organisations(4), organisations(4, edited=1), organisations(4, edited=2), organisations(3, edited=2)]
+    pruned_dir, whole_dir = tmp_path / "pruned", tmp_path / "whole"
+    for folder, keep in ((whole_dir, 100), (pruned_dir, 2)):
+        folder.mkdir()
+        monkeypatch.setattr(harvest_module, "KEEP_HISTORY_RUNS", keep)
+        monkeypatch.setattr(harvest_module, "KEEP_QUARANTINE_RUNS", keep)
+        settings = sources_for(folder, feed)
+        for body in bodies:
+            feed.body = body
+            harvest(settings, progress=quiet)
+    feeds = {}
+    for folder in (whole_dir, pruned_dir):
+        with TestClient(create_app(sources_for(folder, feed))) as client:
+            feeds[folder] = [(c["type"], c["graph"], c["run"].rsplit("/", 1)[-1])
+                             for c in client.get("/api/changes", params={"limit": 100}).json()["changes"]]
+    # Same entries, same order (the run segment differs: the runs of the two folders are not the same).
+    assert [entry[:2] for entry in feeds[pruned_dir]] == [entry[:2] for entry in feeds[whole_dir]]
+    assert [entry[0] for entry in feeds[pruned_dir]] == ["as:Create"] * 4 + ["as:Update"] * 3 + ["as:Delete"]
+
+    data = DataDir(pruned_dir / "data")
+    files = sorted(history.folder(data, "net").glob("*.nq"))
+    assert len(files) == 4
+    assert [path.read_text(encoding="utf-8").startswith("# compacted\n") for path in files] == [True, True, False,
+                                                                                                False]
+    minter = Minter(BASE)
+    graph = {i: minter.graph("net", minter.graph_key_for_subject(f"https://bench.example/org/{i}")).value
+             for i in range(4)}
+    first, second = files[0].stem, files[1].stem
+    # Organisation 0 never changed: its version of the first run is current, and still whole.
+    [(found, lines)] = list(history.written(data, "net", {first: {graph[0]}}))
+    assert found == graph[0] and any('"Initiative 0"@fr' in line for line in lines)
+    # Organisation 1 changed in the second run and back in the third: both older versions are marks.
+    assert list(history.written(data, "net", {first: {graph[1]}, second: {graph[1]}})) == []
+    versions = history.versions(data, "net", graph[1])
+    assert [v.triples is None for v in versions] == [True, True, False]
+    key = graph[1].rsplit("/", 1)[-1]
+    with TestClient(create_app(sources_for(pruned_dir, feed))) as client:
+        shown = client.get(f"/api/graphs/net/{key}/history").json()["versions"]
+    assert [v["pruned"] for v in shown] == [True, True, False]
+    assert shown[2]["triples"] > 0 and shown[2]["added"] is None  # nothing to compare it with
+    assert len(list((pruned_dir / "data/private/quarantine/net").glob("*.json"))) == 2
+    assert len(list((whole_dir / "data/private/quarantine/net").glob("*.json"))) == 4
+    # A second pass leaves compacted files as they are; the whole history was much bigger.
+    before = [path.read_bytes() for path in files]
+    assert history.compact(data, "net", {}, keep_runs=2).files == 0
+    assert [path.read_bytes() for path in files] == before
+    assert sum(p.stat().st_size for p in files) < sum(
+        p.stat().st_size for p in history.folder(DataDir(whole_dir / "data"), "net").glob("*.nq"))

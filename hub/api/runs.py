@@ -114,18 +114,24 @@ async def graph_history(source_id: str, key: str, hub: PublishedReader = Depends
     if not versions:
         return problem(404, "Unknown graph", f"no version of {graph.value} was ever written")
     shown = []
-    previous: list[str] = []
+    previous: list[str] | None = []
     for version in versions:
-        added = sorted(set(version.triples) - set(previous))
-        removed = sorted(set(previous) - set(version.triples))
-        shown.append({
-            "run": hub.minter.run(source_id, version.run_timestamp).value,
-            "removed_graph": not version.triples,
-            "triples": len(version.triples),
-            "added": added, "removed": removed,
-            "diff": "".join(difflib.unified_diff([t + "\n" for t in sorted(previous)],
-                                                 [t + "\n" for t in sorted(version.triples)], n=0))[:20000],
-        })
+        entry: dict[str, object] = {"run": hub.minter.run(source_id, version.run_timestamp).value,
+                                    "removed_graph": version.triples == [], "pruned": version.triples is None}
+        if version.triples is None or previous is None:
+            # Retention keeps only the mark of an old superseded version: what it held, and so what
+            # changed next, is no longer known.
+            entry |= {"triples": None if version.triples is None else len(version.triples),
+                      "added": None, "removed": None, "diff": None}
+        else:
+            entry |= {
+                "triples": len(version.triples),
+                "added": sorted(set(version.triples) - set(previous)),
+                "removed": sorted(set(previous) - set(version.triples)),
+                "diff": "".join(difflib.unified_diff([t + "\n" for t in sorted(previous)],
+                                                     [t + "\n" for t in sorted(version.triples)], n=0))[:20000],
+            }
+        shown.append(entry)
         previous = version.triples
     current = hub.published().store.has_graph(NamedNode(graph.value))
     return JSONResponse({"graph": graph.value, "published": current, "versions": shown})
