@@ -163,3 +163,30 @@ def test_record_hash_fast_path_equals_the_general_rdfc_hash() -> None:
     for record in records.values():
         assert record.content_hash == canonical_hash(record.triples), record.subject
         assert any(line.startswith("_:k") for line in record.triples)  # canonical labels kept for the store
+
+
+def test_stored_labels_stay_right_when_a_literal_spells_a_canonical_label() -> None:
+    """The record's stored lines are its canonical lines relabelled in one replace, unless `_:c14n`
+    also occurs elsewhere (a literal, an IRI) or a statement came twice: then they are rebuilt node by
+    node. Either way, literals keep their text and each blank node one label of the record's own."""
+    from hub.ntriples import canonical_hash, split_line
+
+    text = ('@prefix schema: <https://schema.org/> .\n'
+            '<https://ex.example/a> a schema:NGO ; schema:description "see _:c14n0 and _:c14n1"@fr ;\n'
+            '  schema:address [ schema:postalCode "1000" ] ; schema:geo [ schema:latitude 50.1 ] .\n'
+            '<https://ex.example/b> a schema:NGO ; schema:name "B" ; schema:address [ schema:postalCode "1030" ] .\n')
+    twice = '<https://ex.example/c> <https://schema.org/name> "C" .\n'
+    nt = text + ('<https://ex.example/c> a <https://schema.org/NGO> .\n' + twice + twice
+                 + '<https://ex.example/c> <https://schema.org/address> _:x .\n'
+                 + '_:x <https://schema.org/postalCode> "1040" .\n')
+    records, _, _ = split(nt)
+    assert len(records) == 3
+    for record in records.values():
+        assert record.content_hash == canonical_hash(record.triples), record.subject
+        assert not any("c14n" in line for line in record.triples if '"see' not in line)
+        assert len(record.triples) == len(set(record.triples))
+        blank_labels = {token for line in record.triples for token in split_line(line)[::2]
+                        if token and token.startswith("_:")}
+        assert blank_labels and all(label.startswith("_:k") for label in blank_labels), blank_labels
+    [described] = [r for r in records.values() if r.subject.value == "https://ex.example/a"]
+    assert any('"see _:c14n0 and _:c14n1"@fr' in line for line in described.triples)
