@@ -1,6 +1,7 @@
 """The gateway's index of one published generation: one item per entity IRI, a spatial grid, folded text.
 
-Built lazily on the first collection request that meets a generation, from that generation's store, and
+Built when the server starts or on the first collection request that meets a generation (a big
+generation's read in a child process: see `CHILD_READ_BYTES`), from that generation's store, and
 kept in memory keyed by generation number (the last few, so a cursor minted on an older generation can
 finish its walk on the same snapshot: DESIGN.md, "Indexes are built per generation"). Nothing is written
 to disk, so an index can never disagree with the store it was read from.
@@ -10,10 +11,13 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import multiprocessing
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
@@ -24,10 +28,15 @@ from hub.iris import Minter
 from hub.namespaces import HUB, RDF, SCHEMA
 from hub.reader import Published
 from hub.spatial import PointGrid
+from hub.store import ReadOnlyStore
 from hub.textsearch import fold, matches, words
 from hub.vocabulary import ClassHierarchy, default_vocabulary
 
 KEEP_INDEXES = 3
+# A generation bigger than this on disk has its index read in a child process: reading 100k records
+# takes half a minute of Python, which in a thread of the server would hold the GIL against every
+# request (SPARQL answers slowed five-fold while it ran). Below it, a child costs more than it saves.
+CHILD_READ_BYTES = 64 << 20
 SORTS = ("id", "name", "updated", "-updated")
 
 
@@ -123,62 +132,84 @@ class Page:
     next_key: tuple[str, str] | None  # (sort value, IRI) of the last item, when more follow
 
 
+@dataclass
+class IndexParts:
+    """What an index reads from its generation's store. Plain data, so that a big generation's can be
+    read in a child process (see `IndexCache`) and handed over pickled."""
+
+    items: list[Item]  # sorted by IRI, each with its folded text
+    sources: dict[str, dict[str, str]]  # source IRI -> title, license, publisher
+    narrower: dict[str, set[str]]  # theme concept -> its narrower concepts
+    labels: dict[str, set[str]]  # theme concept -> its folded labels
+
+
+def read_parts(store: ReadOnlyStore, minter: Minter) -> IndexParts:
+    rows = store.select(queries.render("record-graphs", meta=minter.meta_graph()))
+    by_iri: dict[str, Item] = {}
+    for row in rows:
+        subject = row["s"].value
+        item = by_iri.setdefault(subject, Item(subject))
+        item.kinds.add(row["kind"].value)
+        ref = RecordRef(row["g"].value, row["source"].value, _value(row.get("license")),
+                        row["changed"].value, _value(row.get("run")))
+        item.records.append(ref)
+        _read_record(item, ref, store.graph_quads(NamedNode(ref.graph)))
+    # The hub computes verification itself (two recommendations…), possibly in a graph of its own.
+    for row in store.select(queries.load("verification-status")):
+        if row["s"].value in by_iri and isinstance(row["status"], NamedNode | Literal):
+            by_iri[row["s"].value].verification = row["status"].value
+    items = sorted(by_iri.values(), key=lambda item: item.iri)
+    for item in items:
+        item.text = fold(" ".join([v for _, v in item.names] + [v for _, v in item.descriptions]
+                                  + sorted(item.keywords) + list(item.address.values())))
+    sources: dict[str, dict[str, str]] = {}
+    for row in store.select(queries.load("source-attribution")):
+        sources.setdefault(row["source"].value, {
+            "title": row["title"].value,
+            **({"license": row["license"].value} if "license" in row else {}),
+            **({"publisher": (row.get("publisherName") or row["publisher"]).value}
+               if "publisher" in row else {}),
+        })
+    narrower: dict[str, set[str]] = defaultdict(set)
+    labels: dict[str, set[str]] = defaultdict(set)
+    for row in store.select(queries.load("theme-hierarchy")):
+        if "broader" in row:
+            narrower[row["broader"].value].add(row["narrower"].value)
+        else:
+            labels[row["concept"].value].add(fold(row["label"].value))
+    return IndexParts(items, sources, dict(narrower), dict(labels))
+
+
+def read_generation_parts(path: str, base_iri: str) -> IndexParts:
+    """`read_parts` of a generation opened here (what the child process runs)."""
+    return read_parts(ReadOnlyStore(Path(path)), Minter(base_iri))
+
+
 class CollectionIndex:
-    def __init__(self, published: Published, minter: Minter, hierarchy: ClassHierarchy) -> None:
+    def __init__(self, published: Published, minter: Minter, hierarchy: ClassHierarchy,
+                 parts: IndexParts | None = None) -> None:
+        """An index of `published`, from the parts read from it (read here when not given)."""
         self.published = published
         self.generation = published.generation.number
         self.minter = minter
         self.hierarchy = hierarchy
-        self.items: list[Item] = []
-        self.sources: dict[str, dict[str, str]] = {}
-        self._by_kind: dict[str, list[int]] = defaultdict(list)
         self._orders: dict[tuple[str, str], list[tuple[str, str, int]]] = {}
         self._member_sets: dict[tuple[str, ...], set[int]] = {}
-        self._narrower: dict[str, set[str]] = defaultdict(set)
-        self._labels: dict[str, set[str]] = defaultdict(set)
-        self.grid = PointGrid()
         self.compacted: dict[tuple[str, str], dict[str, Any]] = {}  # (origin, IRI) -> JSON-LD, filled by the API
         self.rendered: dict[tuple[str, str, tuple[str, ...], str], str] = {}  # GeoJSON features, idem
-        self._build()
-
-    # -- building ---------------------------------------------------------------------------------
-    def _build(self) -> None:
-        store = self.published.store
-        rows = store.select(queries.render("record-graphs", meta=self.minter.meta_graph()))
-        by_iri: dict[str, Item] = {}
-        for row in rows:
-            subject = row["s"].value
-            item = by_iri.setdefault(subject, Item(subject))
-            item.kinds.add(row["kind"].value)
-            ref = RecordRef(row["g"].value, row["source"].value, _value(row.get("license")),
-                            row["changed"].value, _value(row.get("run")))
-            item.records.append(ref)
-            _read_record(item, ref, store.graph_quads(NamedNode(ref.graph)))
-        # The hub computes verification itself (two recommendations…), possibly in a graph of its own.
-        for row in store.select(queries.load("verification-status")):
-            if row["s"].value in by_iri and isinstance(row["status"], NamedNode | Literal):
-                by_iri[row["s"].value].verification = row["status"].value
-        self.items = sorted(by_iri.values(), key=lambda item: item.iri)
+        parts = parts or read_parts(published.store, minter)
+        self.items: list[Item] = parts.items
+        self.sources = parts.sources
+        self._narrower: dict[str, set[str]] = defaultdict(set, parts.narrower)
+        self._labels: dict[str, set[str]] = defaultdict(set, parts.labels)
+        self._by_kind: dict[str, list[int]] = defaultdict(list)
+        self.grid = PointGrid()
         for position, item in enumerate(self.items):
-            item.text = fold(" ".join([v for _, v in item.names] + [v for _, v in item.descriptions]
-                                      + sorted(item.keywords) + list(item.address.values())))
             for kind in item.kinds:
                 self._by_kind[kind].append(position)
             point = item.point
             if point is not None:
                 self.grid.add(point[0], point[1], position)
-        for row in store.select(queries.load("source-attribution")):
-            self.sources.setdefault(row["source"].value, {
-                "title": row["title"].value,
-                **({"license": row["license"].value} if "license" in row else {}),
-                **({"publisher": (row.get("publisherName") or row["publisher"]).value}
-                   if "publisher" in row else {}),
-            })
-        for row in store.select(queries.load("theme-hierarchy")):
-            if "broader" in row:
-                self._narrower[row["broader"].value].add(row["narrower"].value)
-            else:
-                self._labels[row["concept"].value].add(fold(row["label"].value))
 
     # -- themes -----------------------------------------------------------------------------------
     def expand_theme(self, theme: str) -> tuple[set[str], set[str]]:
@@ -379,7 +410,8 @@ def _is_verified(status: str | None) -> bool:
 
 
 class IndexCache:
-    """The indexes of the last few generations, each built once, in a background thread.
+    """The indexes of the last few generations, each built once, in a background thread (which waits for
+    a child process that reads a big generation).
 
     While the newest generation's index is being built (tens of seconds at 100k records), requests are
     answered from the newest index already built, which names its own generation in every answer, rather
@@ -436,7 +468,9 @@ class IndexCache:
     def _build(self, published: Published, done: threading.Event) -> None:
         number = published.generation.number
         try:
-            index = CollectionIndex(published, self.minter, default_vocabulary().hierarchy)
+            parts = _read_in_child(published, self.minter) if _bytes_on_disk(published.generation.path) \
+                >= CHILD_READ_BYTES else None
+            index = CollectionIndex(published, self.minter, default_vocabulary().hierarchy, parts)
         except BaseException as error:  # handed to the waiting request, never lost in the thread
             with self._lock:
                 self._errors[number] = error
@@ -453,6 +487,17 @@ class IndexCache:
     def cached(self, number: int) -> CollectionIndex | None:
         with self._lock:
             return self._indexes.get(number)
+
+
+def _read_in_child(published: Published, minter: Minter) -> IndexParts:
+    """`read_parts` in a child process (forkserver, like the query workers: the server has threads)."""
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        return pool.submit(read_generation_parts, str(published.generation.path), minter.base).result()
+
+
+def _bytes_on_disk(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.iterdir() if path.is_file())
 
 
 def query_words(text: str) -> list[str]:

@@ -141,6 +141,8 @@ def compact(data: DataDir, source_id: str, current: dict[str, str | None], keep_
     None when unknown) says it is current, or may be; the others keep their mark only. Each file is
     rewritten beside itself and swapped in, so a reader sees the old file or the new one."""
     done = Compaction()
+    for unfinished in folder(data, source_id).glob("*.nq.tmp"):  # a killed harvest's
+        unfinished.unlink()
     files = sorted(folder(data, source_id).glob("*.nq"))
     for path in files[:max(len(files) - keep_runs, 0)]:
         with path.open(encoding="utf-8") as handle:

@@ -271,31 +271,7 @@ def _record_hash(nodes: list[str], by_subject: dict[str, list[str]],
         return canonical_hash(lines), lines
     order = sorted(blanks, key=first_degree.__getitem__)
     labels = {blank: f"_:c14n{index}" for index, blank in enumerate(order)}
-    canonical: list[str] = []
-    label_tokens = 0  # how many labels the canonical lines hold: see below
-    for node in nodes:
-        own_links = blank_links.get(node)
-        rests = by_subject[node]
-        if own_links:
-            linked = {f"{predicate} {obj} ." for predicate, obj in own_links}
-            rests = [rest for rest in rests if rest not in linked]
-        label = labels.get(node)
-        if label is not None:
-            canonical += [f"{label} {rest}" for rest in rests]
-            label_tokens += len(rests)
-        else:
-            token = renamed.get(node, node)
-            canonical += [f"{token} {rest}" for rest in rests]
-        if own_links:
-            token = label or renamed.get(node, node)
-            label_tokens += (label is not None) * len(own_links)
-            for predicate, obj in own_links:
-                target = labels.get(obj)
-                if target is None:
-                    target = renamed[obj]
-                else:
-                    label_tokens += 1
-                canonical.append(f"{token} {predicate} {target} .")
+    canonical, label_tokens = _labelled_lines(nodes, by_subject, blank_links, renamed, labels)
     unique = sorted(set(canonical))
     text = "\n".join(unique)
     digest = "sha256:" + hashlib.sha256((text + "\n").encode("utf-8")).hexdigest()
@@ -304,24 +280,39 @@ def _record_hash(nodes: list[str], by_subject: dict[str, list[str]],
     if len(unique) == len(canonical) and text.count("_:c14n") == label_tokens:
         return digest, text.replace("_:c14n", f"_:{label_prefix}").split("\n")
     stored_labels = {blank: f"_:{label_prefix}{index}" for index, blank in enumerate(order)}
-    return digest, _relabelled(nodes, by_subject, blank_links, renamed, stored_labels)
+    stored, _ = _labelled_lines(nodes, by_subject, blank_links, renamed, stored_labels)
+    return digest, list(dict.fromkeys(stored))
 
 
-def _relabelled(nodes: list[str], by_subject: dict[str, list[str]], blank_links: dict[str, list[tuple[str, str]]],
-                renamed: dict[str, str], stored_labels: dict[str, str]) -> list[str]:
-    """The record's lines with its blank nodes labelled as `stored_labels` says (the slow path)."""
-    stored: list[str] = []
+def _labelled_lines(nodes: list[str], by_subject: dict[str, list[str]],
+                    blank_links: dict[str, list[tuple[str, str]]], renamed: dict[str, str],
+                    labels: dict[str, str]) -> tuple[list[str], int]:
+    """The record's lines with its blank nodes labelled as `labels` says (blank-node record subjects
+    as `renamed` says), and how many labels they hold."""
+    lines: list[str] = []
+    label_tokens = 0
     for node in nodes:
-        own_links = blank_links.get(node, [])
+        own_links = blank_links.get(node)
         rests = by_subject[node]
         if own_links:
             linked = {f"{predicate} {obj} ." for predicate, obj in own_links}
             rests = [rest for rest in rests if rest not in linked]
-        token = stored_labels.get(node) or renamed.get(node, node)
-        stored += [f"{token} {rest}" for rest in rests]
-        for predicate, obj in own_links:
-            stored.append(f"{token} {predicate} {stored_labels.get(obj) or renamed[obj]} .")
-    return list(dict.fromkeys(stored))
+        label = labels.get(node)
+        token = label or renamed.get(node, node)
+        lines += [f"{token} {rest}" for rest in rests]
+        if own_links:
+            if label is not None:
+                label_tokens += len(rests) + len(own_links)
+            for predicate, obj in own_links:
+                target = labels.get(obj)
+                if target is None:
+                    target = renamed[obj]
+                else:
+                    label_tokens += 1
+                lines.append(f"{token} {predicate} {target} .")
+        elif label is not None:
+            label_tokens += len(rests)
+    return lines, label_tokens
 
 
 def _digest(sorted_lines: list[str]) -> str:

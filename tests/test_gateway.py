@@ -461,3 +461,26 @@ def test_every_sort_pages_without_gaps_or_repeats(client: TestClient, sort: str)
     cursor = client.get(f"/api/organizations?limit=6&sort={sort}&format=geojson").json()["links"][-1]["href"]
     wrong = client.get(cursor.replace(f"sort={sort}", f"sort={other}"))
     assert wrong.status_code == 400 and wrong.json()["parameter"] == "cursor"
+
+
+def test_an_index_read_in_a_child_process_equals_one_read_here(harvested: tuple[Settings, HarvestSummary],
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big generation's index is read in a child process (the server's GIL stays free for requests):
+    what comes back pickled must be the index a thread would have read."""
+    import hub.collection_index as collection_index
+
+    settings, _ = harvested
+    reader = PublishedReader(settings)
+    here = collection_index.CollectionIndex(reader.published(), reader.minter,
+                                            collection_index.default_vocabulary().hierarchy)
+    monkeypatch.setattr(collection_index, "CHILD_READ_BYTES", 0)  # every generation is "big"
+    children: list[int] = []
+    real = collection_index._read_in_child
+    monkeypatch.setattr(collection_index, "_read_in_child", lambda *args: children.append(1) or real(*args))
+    child = IndexCache(reader.minter).get(reader.published())
+    assert children == [1]
+    assert len(child.items) == len(here.items) > 10
+    assert [(i.iri, i.names, i.kinds, i.point, i.text, i.records) for i in child.items] == \
+        [(i.iri, i.names, i.kinds, i.point, i.text, i.records) for i in here.items]
+    assert child.sources == here.sources and dict(child._by_kind) == dict(here._by_kind)
+    assert child.grid.within(4.2, 50.7, 4.5, 50.95) == here.grid.within(4.2, 50.7, 4.5, 50.95) != set()
