@@ -101,9 +101,18 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
             runs = [pipeline.run_source(source) for source in selected]
         finally:
             pipeline.close()
-        runs += pipeline.retire_removed_sources(known)
-        pipeline.describe_hub_graphs(sources)
-        keep = pipeline.recent_payloads()
+        # After big writes the store is compacted before it is published (see WorkingStore.needs_compaction),
+        # in a thread while the last small writes go on (RocksDB takes writes during a compaction).
+        with ThreadPoolExecutor(1, thread_name_prefix="compact") as compactor:
+            compacting = None
+            if store.needs_compaction():
+                progress(f"compacting the store after {store.bulk_written} statements written in bulk")
+                compacting = compactor.submit(store.compact)
+            runs += pipeline.retire_removed_sources(known)
+            pipeline.describe_hub_graphs(sources)
+            keep = pipeline.recent_payloads()
+            if compacting is not None:
+                compacting.result()
         generation = generations.publish(store, data)
         store.close()
         data.dirty_marker.unlink()

@@ -24,6 +24,7 @@ from pyoxigraph import (
 )
 
 QueryResult = QuerySolutions | QueryBoolean | QueryTriples
+COMPACT_AFTER = 200_000  # statements written in bulk after which a harvest compacts the store it publishes
 
 
 class _Queryable:
@@ -105,6 +106,8 @@ class WorkingStore(_Queryable):
     def __init__(self, path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
         self._store = Store(str(path))
+        # Statements loaded or deleted in bulk since the store opened (see `needs_compaction`).
+        self.bulk_written = 0
 
     def update(self, sparql: str) -> None:
         self._store.update(sparql)
@@ -138,12 +141,14 @@ class WorkingStore(_Queryable):
     def bulk_load_nquads(self, data: bytes) -> None:
         """Fast, non-transactional load: atomicity comes from generations."""
         self._store.bulk_load(data, format=RdfFormat.N_QUADS)
+        self.bulk_written += data.count(b"\n")
 
     def load_nquads(self, data: bytes) -> None:
         """Graph Store POST of N-Quads: bulk for large loads, transactional for small ones."""
         if len(data) > 4_000_000:
             # lenient: the hub's own N-Quads come from pyoxigraph's serialiser, already checked (10% faster).
             self._store.bulk_load(data, format=RdfFormat.N_QUADS, lenient=True)
+            self.bulk_written += data.count(b"\n")
         elif data:
             self._store.load(data, format=RdfFormat.N_QUADS)
 
@@ -151,6 +156,7 @@ class WorkingStore(_Queryable):
         """DELETE DATA of N-Quads lines (`S P O G .`, no blank node: DELETE DATA takes none), one SPARQL
         Update per chunk: about twice as fast as dropping whole graphs, so a changed record loses only
         its changed statements."""
+        self.bulk_written += len(lines)
         for start in range(0, len(lines), chunk):
             blocks = []
             for line in lines[start:start + chunk]:
@@ -172,6 +178,18 @@ class WorkingStore(_Queryable):
     def flush(self) -> None:
         """Writes what RocksDB holds in memory to disk (memory, not durability: generations give that)."""
         self._store.flush()
+
+    def needs_compaction(self, threshold: int | None = None) -> bool:
+        """Whether `threshold` statements or more were loaded or deleted in bulk since the store opened.
+        Bulk loads leave many overlapping files behind: a generation checkpointed from them reads
+        about half as fast (point queries, scans, the gateway's index), and whoever opens the store
+        next finds RocksDB compacting them on both cores (about 6 s of CPU after 100k records)."""
+        return self.bulk_written >= (COMPACT_AFTER if threshold is None else threshold)
+
+    def compact(self) -> None:
+        """RocksDB's full compaction (about 5 s at 100k records); it lets go of the GIL."""
+        self._store.optimize()
+        self.bulk_written = 0
 
     def checkpoint(self, target: Path) -> None:
         """A RocksDB checkpoint (hard links) of the store into a folder that must not exist."""

@@ -468,3 +468,32 @@ def test_old_history_keeps_current_versions_and_every_change_feed_entry(tmp_path
     assert [path.read_bytes() for path in files] == before
     assert sum(p.stat().st_size for p in files) < sum(
         p.stat().st_size for p in history.folder(DataDir(whole_dir / "data"), "net").glob("*.nq"))
+
+
+def test_a_harvest_that_writes_much_publishes_a_compacted_store(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bulk loads leave overlapping files that make every read of the generation slower: past
+    COMPACT_AFTER statements written in bulk, the store is compacted before it is published."""
+    import hub.store
+
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    write_feed(feeds / "feed.ttl", 12_000)  # three chunks of records, each a bulk load
+    toml = tmp_path / "sources.toml"
+    toml.write_text('[[source]]\nid = "big"\nname = "Big"\nurl = "file:feeds/feed.ttl"\nformat = "turtle"\n'
+                    'license = "https://creativecommons.org/licenses/by/4.0/"\npublisher = "B"\n'
+                    'contact = "mailto:b@b.example"\n', encoding="utf-8")
+    files, messages = {}, {}
+    for name, threshold in (("kept", 10**12), ("compacted", 1000)):
+        monkeypatch.setattr(hub.store, "COMPACT_AFTER", threshold)
+        settings = Settings(toml, tmp_path / name, BASE)
+        said: list[str] = []
+        harvest(settings, progress=said.append)
+        messages[name] = [line for line in said if line.startswith("compacting the store after")]
+        generation = generations.current(DataDir(settings.data_dir))
+        assert generation is not None
+        files[name] = len(list(generation.path.glob("*.sst")))
+        assert store_of(settings).count_quads() > 12_000 * 18
+    assert messages["kept"] == [] and len(messages["compacted"]) == 1
+    assert int(messages["compacted"][0].split()[4]) > 12_000 * 18
+    assert files["compacted"] < files["kept"]
