@@ -38,6 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
     harvest.add_argument("ids", nargs="*", metavar="ID", help="source ids from sources.toml")
     harvest.add_argument("--due", action="store_true",
                          help="only the sources whose period (sources.toml) has passed since their last run")
+    harvest.add_argument("--compact", action="store_true",
+                         help="after writing over 200,000 statements, compact the store before publishing it "
+                              "(about 7 s per 100k records; its queries then run 1.6 to 2.5 times faster); "
+                              "background harvests (serve --schedule, the admin trigger) always do")
 
     serve = commands.add_parser("serve", help="serve the published data over HTTP")
     serve.add_argument("--host", default="127.0.0.1")
@@ -125,7 +129,7 @@ def _harvest(settings: Settings, args: argparse.Namespace) -> int:
 
     try:
         summary = harvest(settings, args.ids, progress=lambda line: print(line, file=sys.stderr, flush=True),
-                          due_only=args.due)
+                          due_only=args.due, compact=args.compact)
     except UnknownSource as error:
         return _error(str(error), EXIT_USAGE)
     except HarvestRunning as error:

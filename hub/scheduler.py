@@ -21,7 +21,8 @@ CHECK_EVERY_SECONDS = 60.0
 def start_harvest(settings: Settings, source_ids: list[str] | None = None, due_only: bool = False) -> int:
     """Starts a harvest child process and returns its pid (output goes to data/harvest.log)."""
     command = [sys.executable, "-m", "hub.cli", "--sources", str(settings.sources_path),
-               "--data", str(settings.data_dir), "--base-iri", settings.base_iri, "harvest"]
+               "--data", str(settings.data_dir), "--base-iri", settings.base_iri, "harvest",
+               "--compact"]  # nobody waits for a background harvest: it leaves the store compacted
     if due_only:
         command.append("--due")
     command += source_ids or []

@@ -488,7 +488,7 @@ def test_a_harvest_that_writes_much_publishes_a_compacted_store(tmp_path: Path,
         monkeypatch.setattr(hub.store, "COMPACT_AFTER", threshold)
         settings = Settings(toml, tmp_path / name, BASE)
         said: list[str] = []
-        harvest(settings, progress=said.append)
+        harvest(settings, progress=said.append, compact=True)
         messages[name] = [line for line in said if line.startswith("compacting the store after")]
         generation = generations.current(DataDir(settings.data_dir))
         assert generation is not None
@@ -497,3 +497,25 @@ def test_a_harvest_that_writes_much_publishes_a_compacted_store(tmp_path: Path,
     assert messages["kept"] == [] and len(messages["compacted"]) == 1
     assert int(messages["compacted"][0].split()[4]) > 12_000 * 18
     assert files["compacted"] < files["kept"]
+
+
+def test_a_compaction_that_fails_still_publishes_the_harvest(tmp_path: Path, feed: Feed,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import hub.store
+
+    def disk_full(self: hub.store.WorkingStore) -> None:
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(hub.store, "COMPACT_AFTER", 0)
+    monkeypatch.setattr(hub.store.WorkingStore, "compact", disk_full)
+    feed.body = organisations(5)
+    settings = sources_for(tmp_path, feed)
+    said: list[str] = []
+    harvest(settings, progress=said.append)
+    assert not any("compact" in line for line in said)  # not asked for
+    feed.body = organisations(5, edited=4)
+    result = harvest(settings, progress=said.append, compact=True)
+    assert counts(result)["updated"] == 1 and result.generation == 2
+    assert any("compacting the store failed (No space left on device)" in line for line in said)
+    assert store_of(settings).ask('ASK { ?s <https://schema.org/name> "Initiative 4 (v2)"@fr }')
+    assert not DataDir(settings.data_dir).dirty_marker.exists()
