@@ -70,7 +70,10 @@ def test_compact_keeps_current_and_unknown_versions_whole_and_every_mark_and_rem
         history.write(data, "s", "20260102T000000Z", [_version("old")])
         current: dict[str, str | None] = {graph["current"]: "20260101T000000Z", graph["old"]: "20260102T000000Z",
                                           graph["unknown"]: None}
+        stale = history.folder(data, "s") / "20251231T000000Z.nq.tmp"  # a compaction killed midway
+        stale.write_text("# compacted\n# version <half", encoding="utf-8")
         done = history.compact(data, "s", current, keep_runs=1, read_size=size)
+        assert not stale.exists()
         assert done.files == 1 and done.bytes_after < done.bytes_before
         text = (history.folder(data, "s") / "20260101T000000Z.nq").read_text(encoding="utf-8")
         whole = [line for name in ("current", "unknown") for line in (
