@@ -42,7 +42,7 @@ from hub.validation import Charter, Verdict
 
 Progress = Callable[[str], None]
 KEEP_PAYLOAD_RUNS = 5  # the raw bytes of each source's last runs stay under data/private/payloads
-KEEP_HISTORY_RUNS = 5  # each source's last run files keep every version whole (see history.compact)
+KEEP_HISTORY_RUNS = 5  # each source's last run files keep every version whole (see history.prune)
 KEEP_QUARANTINE_RUNS = 5  # and its last runs' quarantines
 
 
@@ -573,7 +573,7 @@ class Pipeline:
         for source_id, state in self._states.items():
             current = {graph: (facts[3] if len(facts) > 3 and facts[3] else None)
                        for graph, facts in (state.records or {}).items()}
-            done = history.compact(self.data, source_id, current, KEEP_HISTORY_RUNS)
+            done = history.prune(self.data, source_id, current, KEEP_HISTORY_RUNS)
             if done.files:
                 self.progress(f"[{source_id}] history: {done.files} old run file(s) pruned to their current "
                               f"versions ({done.bytes_before >> 20} MiB -> {done.bytes_after >> 20} MiB)")

@@ -2,7 +2,7 @@
 changed to `data/private/versions/{source}/{run timestamp}.nq`, so a graph's history is the sequence
 of those files that mention it, and "what changed" is the difference between two of them.
 
-Retention (`compact`): a source's last runs keep every version whole; older files keep whole only the
+Retention (`prune`): a source's last runs keep every version whole; older files keep whole only the
 versions that are still current (the next change of the record is patched from them) and, of the
 others, the `# version <graph>` mark alone, so the change feed keeps every entry and its sequence.
 """
@@ -25,8 +25,8 @@ class Version:
 
 
 @dataclass
-class Compaction:
-    files: int = 0  # files compacted
+class Pruning:
+    files: int = 0  # files pruned
     bytes_before: int = 0
     bytes_after: int = 0
 
@@ -57,7 +57,7 @@ def write(data: DataDir, source_id: str, run_timestamp: str,
 
 
 _VERSION = "# version "
-_COMPACTED = "# compacted\n"  # the first line of a compacted file: it is not compacted again
+_PRUNED = "# pruned\n"  # the first line of a pruned file: it is not pruned again
 
 
 def written(data: DataDir, source_id: str, wanted: dict[str, set[str]],
@@ -134,24 +134,24 @@ def versions(data: DataDir, source_id: str, graph: str) -> list[Version]:
     return found
 
 
-def compact(data: DataDir, source_id: str, current: dict[str, str | None], keep_runs: int,
-            read_size: int = 8 << 20) -> Compaction:
+def prune(data: DataDir, source_id: str, current: dict[str, str | None], keep_runs: int,
+          read_size: int = 8 << 20) -> Pruning:
     """Prunes the history of a source's older runs (all but the last `keep_runs` files): a version
     stays whole where `current` (graph IRI -> timestamp of the run that wrote its current version,
     None when unknown) says it is current, or may be; the others keep their mark only. Each file is
     rewritten beside itself and swapped in, so a reader sees the old file or the new one."""
-    done = Compaction()
+    done = Pruning()
     for unfinished in folder(data, source_id).glob("*.nq.tmp"):  # a killed harvest's
         unfinished.unlink()
     files = sorted(folder(data, source_id).glob("*.nq"))
     for path in files[:max(len(files) - keep_runs, 0)]:
         with path.open(encoding="utf-8") as handle:
-            if handle.readline() == _COMPACTED:
+            if handle.readline() == _PRUNED:
                 continue
         stamp = path.stem
         temporary = path.with_name(path.name + ".tmp")
         with temporary.open("w", encoding="utf-8") as out:
-            out.write(_COMPACTED)
+            out.write(_PRUNED)
             for preamble, block in _marked_blocks(path, read_size):
                 if preamble:
                     out.write(block)

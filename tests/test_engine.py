@@ -442,7 +442,7 @@ def test_old_history_keeps_current_versions_and_every_change_feed_entry(tmp_path
     data = DataDir(pruned_dir / "data")
     files = sorted(history.folder(data, "net").glob("*.nq"))
     assert len(files) == 4
-    assert [path.read_text(encoding="utf-8").startswith("# compacted\n") for path in files] == [True, True, False,
+    assert [path.read_text(encoding="utf-8").startswith("# pruned\n") for path in files] == [True, True, False,
                                                                                                 False]
     minter = Minter(BASE)
     graph = {i: minter.graph("net", minter.graph_key_for_subject(f"https://bench.example/org/{i}")).value
@@ -462,9 +462,9 @@ def test_old_history_keeps_current_versions_and_every_change_feed_entry(tmp_path
     assert shown[2]["triples"] > 0 and shown[2]["added"] is None  # nothing to compare it with
     assert len(list((pruned_dir / "data/private/quarantine/net").glob("*.json"))) == 2
     assert len(list((whole_dir / "data/private/quarantine/net").glob("*.json"))) == 4
-    # A second pass leaves compacted files as they are; the whole history was much bigger.
+    # A second pass leaves pruned files as they are; the whole history was much bigger.
     before = [path.read_bytes() for path in files]
-    assert history.compact(data, "net", {}, keep_runs=2).files == 0
+    assert history.prune(data, "net", {}, keep_runs=2).files == 0
     assert [path.read_bytes() for path in files] == before
     assert sum(p.stat().st_size for p in files) < sum(
         p.stat().st_size for p in history.folder(DataDir(whole_dir / "data"), "net").glob("*.nq"))

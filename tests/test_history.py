@@ -61,7 +61,7 @@ def _version(name: str) -> tuple[str, list[str], list[str]]:
     return graph, [f'<http://e.example/{name}> <http://p> "{name}" .'], [f'<{graph}> <http://h> "d" {META} .']
 
 
-def test_compact_keeps_current_and_unknown_versions_whole_and_every_mark_and_removal(tmp_path: Path) -> None:
+def test_prune_keeps_current_and_unknown_versions_whole_and_every_mark_and_removal(tmp_path: Path) -> None:
     for size in (5, 64, 1 << 20):  # marks cut by the read chunks, or not
         data = DataDir(tmp_path / str(size))
         graph = {name: f"http://hub.test/graph/s/{name}" for name in ("current", "old", "unknown", "gone")}
@@ -70,19 +70,19 @@ def test_compact_keeps_current_and_unknown_versions_whole_and_every_mark_and_rem
         history.write(data, "s", "20260102T000000Z", [_version("old")])
         current: dict[str, str | None] = {graph["current"]: "20260101T000000Z", graph["old"]: "20260102T000000Z",
                                           graph["unknown"]: None}
-        stale = history.folder(data, "s") / "20251231T000000Z.nq.tmp"  # a compaction killed midway
-        stale.write_text("# compacted\n# version <half", encoding="utf-8")
-        done = history.compact(data, "s", current, keep_runs=1, read_size=size)
+        stale = history.folder(data, "s") / "20251231T000000Z.nq.tmp"  # a pruning killed midway
+        stale.write_text("# pruned\n# version <half", encoding="utf-8")
+        done = history.prune(data, "s", current, keep_runs=1, read_size=size)
         assert not stale.exists()
         assert done.files == 1 and done.bytes_after < done.bytes_before
         text = (history.folder(data, "s") / "20260101T000000Z.nq").read_text(encoding="utf-8")
         whole = [line for name in ("current", "unknown") for line in (
             f"# version <{graph[name]}>", f'<http://e.example/{name}> <http://p> "{name}" <{graph[name]}> .',
             f'<{graph[name]}> <http://h> "d" {META} .')]
-        assert text.splitlines() == ["# compacted", "# removed <http://hub.test/graph/s/early>", *whole[:3],
+        assert text.splitlines() == ["# pruned", "# removed <http://hub.test/graph/s/early>", *whole[:3],
                                      f"# version <{graph['old']}>", *whole[3:], f"# removed <{graph['gone']}>"]
         assert [v.triples for v in history.versions(data, "s", graph["old"])] == [
             None, ['<http://e.example/old> <http://p> "old" .']]
         assert [v.triples for v in history.versions(data, "s", graph["gone"])] == [[]]
-        # The last run's file is never compacted.
-        assert not (history.folder(data, "s") / "20260102T000000Z.nq").read_text().startswith("# compacted")
+        # The last run's file is never pruned.
+        assert not (history.folder(data, "s") / "20260102T000000Z.nq").read_text().startswith("# pruned")
