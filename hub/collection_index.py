@@ -144,6 +144,7 @@ class IndexParts:
 
 
 def read_parts(store: ReadOnlyStore, minter: Minter) -> IndexParts:
+    """Every item of a generation (from its record graphs), the sources' attribution and the themes."""
     rows = store.select(queries.render("record-graphs", meta=minter.meta_graph()))
     by_iri: dict[str, Item] = {}
     for row in rows:
@@ -468,8 +469,8 @@ class IndexCache:
     def _build(self, published: Published, done: threading.Event) -> None:
         number = published.generation.number
         try:
-            parts = _read_in_child(published, self.minter) if _bytes_on_disk(published.generation.path) \
-                >= CHILD_READ_BYTES else None
+            big = _bytes_on_disk(published.generation.path) >= CHILD_READ_BYTES
+            parts = _read_in_child(published, self.minter) if big else None
             index = CollectionIndex(published, self.minter, default_vocabulary().hierarchy, parts)
         except BaseException as error:  # handed to the waiting request, never lost in the thread
             with self._lock:
