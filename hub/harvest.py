@@ -11,12 +11,10 @@ hash, same charter) cost no validation and no write.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import shutil
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from pyoxigraph import NamedNode, Quad
@@ -26,6 +24,7 @@ from harvesters.jsonld import cached, shipped_then
 from harvesters.rdf import LiftError
 from hub import generations, harvest_state, history, payloads, quarantine
 from hub.config import Settings, Source, load_sources
+from hub.cycles import without_cycle_collector
 from hub.datadir import DataDir
 from hub.durations import parse_duration, parse_time
 from hub.harvest_state import DocumentState, SourceState
@@ -125,20 +124,6 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
         pipeline.apply_retention()
     progress(f"published generation {generation.number}")
     return HarvestSummary(runs, generation.number)
-
-
-@contextmanager
-def without_cycle_collector() -> Iterator[None]:
-    """A harvest allocates millions of small lists and tuples that live until it ends: Python's cycle
-    collector would walk them all again and again (it doubled the time of splitting a 100k-record
-    feed), and they hold no cycles worth finding. Reference counting still frees them."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def is_due(data: DataDir, source: Source, now: dt.datetime | None = None) -> bool:
