@@ -17,6 +17,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -472,8 +473,12 @@ class IndexCache:
     def _build(self, published: Published, done: threading.Event) -> None:
         number = published.generation.number
         try:
-            big = _bytes_on_disk(published.generation.path) >= CHILD_READ_BYTES
-            parts = _read_in_child(published, self.minter) if big else None
+            parts = None
+            if _bytes_on_disk(published.generation.path) >= CHILD_READ_BYTES:
+                try:
+                    parts = _read_in_child(published, self.minter)
+                except (OSError, BrokenProcessPool):  # no child to be had (or it died): read here, slower
+                    parts = None
             index = CollectionIndex(published, self.minter, default_vocabulary().hierarchy, parts)
         except BaseException as error:  # handed to the waiting request, never lost in the thread
             with self._lock:

@@ -484,3 +484,20 @@ def test_an_index_read_in_a_child_process_equals_one_read_here(harvested: tuple[
         [(i.iri, i.names, i.kinds, i.point, i.text, i.records) for i in here.items]
     assert child.sources == here.sources and dict(child._by_kind) == dict(here._by_kind)
     assert child.grid.within(4.2, 50.7, 4.5, 50.95) == here.grid.within(4.2, 50.7, 4.5, 50.95) != set()
+
+
+def test_an_index_is_still_read_when_no_child_process_can_be_had(harvested: tuple[Settings, HarvestSummary],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    import hub.collection_index as collection_index
+
+    def broken(*_: object) -> None:
+        raise BrokenProcessPool("the child process died")
+
+    settings, _ = harvested
+    reader = PublishedReader(settings)
+    monkeypatch.setattr(collection_index, "CHILD_READ_BYTES", 0)
+    monkeypatch.setattr(collection_index, "_read_in_child", broken)
+    index = IndexCache(reader.minter).get(reader.published())
+    assert len(index.items) > 10 and index.generation == reader.published().generation.number
