@@ -20,6 +20,8 @@ from pathlib import Path
 
 from pyoxigraph import RdfFormat, parse, serialize
 
+from hub.ntriples import lines_of
+
 MIN_BYTES = 32 << 20  # below this a second process costs more than it saves
 _FORMATS = {"ntriples": RdfFormat.N_TRIPLES, "nquads": RdfFormat.N_QUADS}
 
@@ -49,16 +51,17 @@ def lift_in_halves(body: bytes, format_name: str | None, min_bytes: int = MIN_BY
         child = subprocess.Popen([sys.executable, "-m", "hub.halves", str(second), str(answer),
                                   str(format_name)],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        first = None
         try:
             first = _lift(body[:cut], rdf_format)
         finally:
+            if first is None:
+                child.kill()  # the document will be read whole: the second half is not wanted
             returncode = child.wait()
         if first is None or returncode != 0:
             return None
         flags, _, text = answer.read_bytes().partition(b"\n")
-        other = text.decode("utf-8").split("\n")
-    if other and not other[-1]:
-        other.pop()
+        other = lines_of(text)
     # Two sorted runs, one after the other: merging them buys the split nothing (measured).
     return Half(first.lines + other, first.needs_alignment or flags[0:1] == b"1",
                 first.persons or flags[1:2] == b"1")
@@ -68,7 +71,6 @@ def _lift(body: bytes, rdf_format: RdfFormat) -> Half | None:
     # Imported here: the child process should start quickly, and these pull in the vocabulary.
     from hub.alignment import needs_alignment
     from hub.consent import mentions_persons
-    from hub.ntriples import lines_of
 
     try:
         nquads = serialize(parse(body, format=rdf_format), format=RdfFormat.N_QUADS) or b""

@@ -274,7 +274,7 @@ def _record_hash(nodes: list[str], by_subject: dict[str, list[str]],
     canonical, label_tokens = _labelled_lines(nodes, by_subject, blank_links, renamed, labels)
     unique = sorted(set(canonical))
     text = "\n".join(unique)
-    digest = "sha256:" + hashlib.sha256((text + "\n").encode("utf-8")).hexdigest()
+    digest = _digest_of_text(text)
     # The stored lines are the canonical ones with the record's own labels: relabelled in one replace
     # when `_:c14n` occurs nowhere but in the labels (no literal or IRI holds it, no line came twice).
     if len(unique) == len(canonical) and text.count("_:c14n") == label_tokens:
@@ -316,7 +316,12 @@ def _labelled_lines(nodes: list[str], by_subject: dict[str, list[str]],
 
 
 def _digest(sorted_lines: list[str]) -> str:
-    return "sha256:" + hashlib.sha256(("\n".join(sorted_lines) + "\n").encode("utf-8")).hexdigest()
+    return _digest_of_text("\n".join(sorted_lines))
+
+
+def _digest_of_text(text: str) -> str:
+    """The record hash of sorted canonical lines joined by newlines (N-Quads: each line ends with one)."""
+    return "sha256:" + hashlib.sha256((text + "\n").encode("utf-8")).hexdigest()
 
 
 def _stable_key(subject: str, by_subject: dict[str, list[str]], children: dict[str, list[str]],

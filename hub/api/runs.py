@@ -14,7 +14,7 @@ from pyoxigraph import NamedNode
 
 from hub import history, payloads, queries
 from hub.api.deps import admin_refusal, problem, reader
-from hub.api.sources import source_table
+from hub.api.sources import published_runs, source_table
 from hub.reader import PublishedReader
 from hub.scheduler import start_harvest
 
@@ -109,8 +109,8 @@ async def graph_history(source_id: str, key: str, hub: PublishedReader = Depends
     versions = await run_in_threadpool(history.versions, hub.data, source_id, graph.value)
     # Versions are written before the generation is published: a harvest killed in between leaves a
     # version of a run that never became public, which the history must not show.
-    published_runs = {run["run"] for run in await run_in_threadpool(_runs, hub, source_id)}
-    versions = [v for v in versions if hub.minter.run(source_id, v.run_timestamp).value in published_runs]
+    published = await run_in_threadpool(published_runs, hub, source_id)
+    versions = [v for v in versions if hub.minter.run(source_id, v.run_timestamp).value in published]
     if not versions:
         return problem(404, "Unknown graph", f"no version of {graph.value} was ever written")
     shown = []

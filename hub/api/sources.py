@@ -60,7 +60,8 @@ async def source_quarantine(request: Request, source_id: str,
     known = {entry["id"] for entry in await run_in_threadpool(source_table, hub)}
     if source_id not in known:
         return problem(404, "Unknown source", f"no source {source_id!r}; known: {', '.join(sorted(known))}")
-    document = await run_in_threadpool(quarantine.read_latest, hub.data, source_id, published_runs(hub, source_id))
+    runs = await run_in_threadpool(published_runs, hub, source_id)
+    document = await run_in_threadpool(quarantine.read_latest, hub.data, source_id, runs)
     if full:
         # The values may be personal data: only an administrator sees them.
         refusal = admin_refusal(request)
