@@ -33,13 +33,18 @@ class Half:
     persons: bool
 
 
-def lift_in_halves(body: bytes, format_name: str | None, min_bytes: int = MIN_BYTES,
+def worth_halves(body: bytes, format_name: str | None, min_bytes: int | None = None) -> bool:
+    """Whether a document (in `format_name`: a line-based syntax, or None) is read in two halves."""
+    return format_name in _FORMATS and len(body) >= (MIN_BYTES if min_bytes is None else min_bytes)
+
+
+def lift_in_halves(body: bytes, format_name: str | None, min_bytes: int | None = None,
                    scratch: Path | None = None) -> Half | None:
     """Both halves of a line-based document, lifted and sorted; None when it must be read whole.
     `scratch`: where the two processes exchange the halves (else the system's temporary folder)."""
-    rdf_format = _FORMATS.get(format_name or "")
-    if rdf_format is None or len(body) < min_bytes:
+    if not worth_halves(body, format_name, min_bytes):
         return None
+    rdf_format = _FORMATS[str(format_name)]
     cut = body.find(b"\n", len(body) // 2) + 1
     if cut <= 0 or cut >= len(body):
         return None

@@ -30,7 +30,7 @@ from hub.durations import parse_duration, parse_time
 from hub.harvest_state import DocumentState, SourceState
 from hub.hubgraphs import write_hub_graphs
 from hub.iris import Minter, run_timestamp
-from hub.lifting import LiftedLines, LiftOptions, lift_lines, split_lifted
+from hub.lifting import LiftedLines, LiftOptions, lift_lines, read_in_two_processes, split_lifted
 from hub.lock import WriterLock
 from hub.namespaces import sparql_prefixes
 from hub.provenance import META_TITLE, GraphFacts, PayloadFacts, ProvenanceWriter, RunFacts
@@ -92,7 +92,7 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
             progress("the last harvest was interrupted: working store rebuilt from the last generation")
         shutil.rmtree(data.scratch, ignore_errors=True)  # what a killed harvest left behind
         data.dirty_marker.touch()
-        store = WorkingStore(data.working)
+        store = WorkingStore(data.working)  # opened when the pipeline first needs it: see WorkingStore.open
         previous = generations.current(data)
         pipeline = Pipeline(store, data, Minter(settings.base_iri), Charter(), progress,
                             previous.number if previous else None)
@@ -336,6 +336,8 @@ class Pipeline:
         while documents:
             fetched = documents.pop()
             try:
+                if not read_in_two_processes(fetched, options):
+                    self.store.open()  # while this process parses alone: see WorkingStore.open
                 part = lift_lines(fetched, options)
             except LiftError as error:
                 # One unreadable document fails alone: the others are split without it.
@@ -350,6 +352,7 @@ class Pipeline:
             parts.append(part)
         # The documents of a source are one dataset: split together, a record reaches the nodes any of
         # them describes.
+        self.store.open()  # the split runs in this process alone
         split = split_lifted(parts, minter=self.minter, source_id=source.id)
         warnings += split.warnings
         fetches.upstream += split.upstream_descriptions

@@ -17,7 +17,7 @@ from harvesters.jsonld import ContextError, Resolver, inline_contexts, shipped_r
 from harvesters.rdf import LiftError, detect_format, lift_rdf_nquads, sniff
 from hub.alignment import AlignmentReport, align, needs_alignment
 from hub.consent import mentions_persons, remove_unconsented_persons
-from hub.halves import lift_in_halves
+from hub.halves import lift_in_halves, worth_halves
 from hub.iris import Minter
 from hub.ntriples import RDF_TYPE_TOKEN, lines_of, to_lines, to_quads
 from hub.records import Record, split_records
@@ -81,9 +81,8 @@ class SplitOutcome:
 def lift_lines(fetched: Fetched, options: LiftOptions) -> LiftedLines:
     """Detect, parse (or map) and align one document. Raises LiftError when it cannot be read."""
     vocabulary = options.vocabulary or default_vocabulary()
-    configured_format, base_iri, language = options.configured_format, options.base_iri, options.language
-    format_name = _mapped_format(configured_format, fetched) or detect_format(
-        configured_format, fetched.content_type, fetched.url, fetched.body)
+    base_iri, language = options.base_iri, options.language
+    format_name = _format_of(fetched, options)
     row_errors: list[str] = []
     mapped_warnings: list[str] = []
     halves = None if format_name in MAPPED_FORMATS else \
@@ -114,6 +113,19 @@ def lift_lines(fetched: Fetched, options: LiftOptions) -> LiftedLines:
     warnings = mapped_warnings + report.warnings(fetched.url, language)
     return LiftedLines(fetched.url, format_name, lines, warnings, row_errors, report.notes(), persons,
                        graphs=format_name not in GRAPHLESS_FORMATS)
+
+
+def read_in_two_processes(fetched: Fetched, options: LiftOptions) -> bool:
+    """Whether `lift_lines` will parse this document in two processes (hub/halves.py)."""
+    format_name = _format_of(fetched, options)
+    return format_name not in MAPPED_FORMATS and worth_halves(fetched.body, _line_based(format_name, fetched.body))
+
+
+def _format_of(fetched: Fetched, options: LiftOptions) -> str:
+    """The configured format, else the Content-Type's, else the file extension's, else sniffed."""
+    configured = options.configured_format
+    return _mapped_format(configured, fetched) or detect_format(configured, fetched.content_type, fetched.url,
+                                                                fetched.body)
 
 
 def split_lifted(parts: list[LiftedLines], *, minter: Minter, source_id: str, vocabulary: Vocabulary | None = None,

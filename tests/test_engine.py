@@ -519,3 +519,15 @@ def test_a_compaction_that_fails_still_publishes_the_harvest(tmp_path: Path, fee
     assert any("compacting the store failed (No space left on device)" in line for line in said)
     assert store_of(settings).ask('ASK { ?s <https://schema.org/name> "Initiative 4 (v2)"@fr }')
     assert not DataDir(settings.data_dir).dirty_marker.exists()
+
+
+def test_the_working_store_opens_at_first_use_and_not_after_closing(tmp_path: Path) -> None:
+    from hub.store import WorkingStore
+
+    store = WorkingStore(tmp_path / "working")
+    assert list((tmp_path / "working").iterdir()) == []  # nothing opened yet: RocksDB has written nothing
+    assert store.count_quads() == 0
+    assert list((tmp_path / "working").iterdir()) != []
+    store.close()
+    with pytest.raises(RuntimeError, match="was closed"):
+        store.count_quads()

@@ -91,3 +91,70 @@ def test_a_harvest_empties_the_scratch_folder_a_killed_one_left(tmp_path: Path) 
     summary = harvest(Settings(tmp_path / "sources.toml", data.root, BASE), progress=quiet)
     assert summary.runs[0].counts["added"] == 5
     assert not stale.exists()
+
+
+def test_the_harvest_knows_beforehand_which_documents_are_read_in_two_processes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The harvest opens its store (and so sets RocksDB compacting) only while a core is free: it
+    must know, before lifting a document, whether two processes will parse it."""
+    from hub.lifting import read_in_two_processes
+
+    used: list[bool] = []
+
+    def recording(data: bytes, name: str | None, scratch: Path | None = None) -> Half | None:
+        found = lift_in_halves(data, name, scratch=scratch)
+        used.append(found is not None)
+        return found
+
+    monkeypatch.setattr("hub.lifting.lift_in_halves", recording)
+    options = LiftOptions(minter=MINTER, source_id="s", base_iri="http://hub.test/")
+    documents = [Fetched("https://feed.example/all.nt", ntriples(20), "application/n-triples", now_iso()),
+                 Fetched("https://feed.example/all.ttl", organisations(20), "text/turtle", now_iso()),
+                 Fetched("https://feed.example/dump", ntriples(20), None, now_iso())]  # sniffed
+    for min_bytes in (0, 1 << 40):
+        monkeypatch.setattr("hub.halves.MIN_BYTES", min_bytes)
+        for fetched in documents:
+            used.clear()
+            expected = read_in_two_processes(fetched, options)
+            lift_lines(fetched, options)
+            assert used == [expected], (fetched.url, min_bytes)
+    monkeypatch.setattr("hub.halves.MIN_BYTES", 0)
+    assert [read_in_two_processes(f, options) for f in documents] == [True, False, True]
+
+
+def test_the_store_opens_after_two_processes_parse_and_before_one_does(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from hub.config import Settings
+    from hub.harvest import harvest
+    from hub.store import WorkingStore
+    from tests.conftest import BASE, quiet
+
+    monkeypatch.setattr("hub.halves.MIN_BYTES", 0)
+    events: list[str] = []
+    opening = WorkingStore.open
+
+    def open_store(self: WorkingStore) -> None:
+        if self._opened is None:
+            events.append("open")
+        opening(self)
+
+    import hub.harvest
+
+    lifting = hub.harvest.lift_lines
+    monkeypatch.setattr(WorkingStore, "open", open_store)
+    monkeypatch.setattr(hub.harvest, "lift_lines",
+                        lambda fetched, options: (events.append(f"lift {fetched.url.rsplit('.', 1)[1]}"),
+                                                  lifting(fetched, options))[1])
+    for name, body in (("feed.nt", ntriples(30)), ("feed.ttl", organisations(30))):
+        (tmp_path / name).write_bytes(body)
+        (tmp_path / "sources.toml").write_text(
+            f'[[source]]\nid = "net"\nname = "Net"\nurl = "file:{name}"\n'
+            'license = "https://creativecommons.org/licenses/by/4.0/"\npublisher = "Net"\n'
+            'contact = "mailto:net@net.example"\n', encoding="utf-8")
+        settings = Settings(tmp_path / "sources.toml", tmp_path / f"data-{name}", BASE)
+        harvest(settings, progress=quiet)
+        (tmp_path / name).write_bytes(body + b"\n")  # new bytes, same records: lifted again
+        events.clear()
+        summary = harvest(settings, progress=quiet)
+        assert summary.runs[0].counts["unchanged"] == 30
+        assert events == (["lift nt", "open"] if name == "feed.nt" else ["open", "lift ttl"])
