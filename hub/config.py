@@ -15,13 +15,15 @@ from pathlib import Path
 
 DEFAULT_BASE_IRI = "http://127.0.0.1:8000/"
 DEFAULT_MAX_BYTES = 104_857_600
+# The runs of a source whose payloads, whole history files and quarantines are kept (docs/sources.md).
+DEFAULT_KEEP_RUNS = 5
 FORMATS = ("turtle", "trig", "ntriples", "nquads", "rdfxml", "jsonld", "html", "geojson", "csv", "ical")
 # Formats lifted through a declarative mapping (docs/mappings.md); `ical` has a built-in default one.
 MAPPING_REQUIRED = ("geojson", "csv")
 REQUIRED_KEYS = ("id", "name", "url", "license", "publisher", "contact")
 OPTIONAL_KEYS = (
     "format", "language", "base", "trusted_hosts", "max_bytes", "period", "gone_grace", "mapping",
-    "profiles",
+    "profiles", "keep_runs",
 )
 _ID = re.compile(r"^[a-z0-9-]+$")
 _DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$")
@@ -50,6 +52,7 @@ class Source:
     gone_grace: str = "P7D"
     mapping: str | None = None
     profiles: tuple[str, ...] = field(default_factory=tuple)
+    keep_runs: int = DEFAULT_KEEP_RUNS
 
     def base_iri(self, hub_base: str) -> str:
         """Base IRI for relative IRIs in `file:` feeds: never a machine path."""
@@ -159,9 +162,14 @@ def _source_from_table(path: Path, locator: _KeyLocator, index: int, table: dict
     base = optional_text("base")
     if base is not None and not base.startswith(("http://", "https://")):
         raise fail("base", f"base {base!r} must be an http(s) IRI")
-    max_bytes = table.get("max_bytes", DEFAULT_MAX_BYTES)
-    if not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes <= 0:
-        raise fail("max_bytes", "'max_bytes' must be a positive integer")
+    def positive_integer(key: str, default: int) -> int:
+        value = table.get(key, default)
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise fail(key, f"{key!r} must be a positive integer")
+        return value
+
+    max_bytes = positive_integer("max_bytes", DEFAULT_MAX_BYTES)
+    keep_runs = positive_integer("keep_runs", DEFAULT_KEEP_RUNS)
     for key in ("period", "gone_grace"):
         if key in table and not _DURATION.match(text(key)):
             raise fail(key, f"{key!r} must be an ISO 8601 duration such as P1D or PT6H")
@@ -186,6 +194,7 @@ def _source_from_table(path: Path, locator: _KeyLocator, index: int, table: dict
         gone_grace=str(table.get("gone_grace", "P7D")),
         mapping=mapping,
         profiles=text_list("profiles"),
+        keep_runs=keep_runs,
     )
 
 

@@ -23,7 +23,7 @@ from harvesters.fetch import FeedGone, Fetched, FetchError, FetchPolicy, expand_
 from harvesters.jsonld import cached, shipped_then
 from harvesters.rdf import LiftError
 from hub import generations, harvest_state, history, payloads, quarantine
-from hub.config import Settings, Source, load_sources
+from hub.config import DEFAULT_KEEP_RUNS, Settings, Source, load_sources
 from hub.cycles import without_cycle_collector
 from hub.datadir import DataDir
 from hub.durations import parse_duration, parse_time
@@ -40,9 +40,6 @@ from hub.store import WorkingStore
 from hub.validation import Charter, Verdict
 
 Progress = Callable[[str], None]
-KEEP_PAYLOAD_RUNS = 5  # the raw bytes of each source's last runs stay under data/private/payloads
-KEEP_HISTORY_RUNS = 5  # each source's last run files keep every version whole (see history.prune)
-KEEP_QUARANTINE_RUNS = 5  # and its last runs' quarantines
 
 
 class UnknownSource(Exception):
@@ -110,7 +107,7 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
                 compacting = compactor.submit(store.compact)
             runs += pipeline.retire_removed_sources(known)
             pipeline.describe_hub_graphs(sources)
-            keep = pipeline.recent_payloads()
+            keep = pipeline.recent_payloads(sources)
             if compacting is not None:
                 try:
                     compacting.result()
@@ -121,7 +118,7 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
         data.dirty_marker.unlink()
         pipeline.save_states(generation.number, [source.id for source in sources])
         payloads.prune(data, keep)
-        pipeline.apply_retention()
+        pipeline.apply_retention(sources)
     progress(f"published generation {generation.number}")
     return HarvestSummary(runs, generation.number)
 
@@ -541,8 +538,10 @@ class Pipeline:
         # Vocabulary, schemes, shapes and the computed verification: graphs of their own.
         write_hub_graphs(self.store, self.minter, self.prov, at)
 
-    def recent_payloads(self) -> set[str]:
-        """The SHA-256 of the payloads used by each source's last runs: those are kept."""
+    def recent_payloads(self, sources: list[Source]) -> set[str]:
+        """The SHA-256 of the payloads used by each source's last `keep_runs` runs (the default number
+        for a source no longer configured): those are kept."""
+        keep_runs = {self.minter.source(source.id).value: source.keep_runs for source in sources}
         rows = self.store.select(sparql_prefixes() + f"""
             SELECT ?source ?run ?ended ?payload WHERE {{ GRAPH <{self.meta.value}> {{
                 ?run a hub:HarvestRun ; dcterms:source ?source ; prov:endedAtTime ?ended ; prov:used ?payload }} }}""")
@@ -551,21 +550,24 @@ class Pipeline:
             runs.setdefault(row["source"].value, {}).setdefault(row["ended"].value, set()).add(
                 row["payload"].value.rsplit("/", 1)[-1])
         keep: set[str] = set()
-        for by_end in runs.values():
-            for ended in sorted(by_end, reverse=True)[:KEEP_PAYLOAD_RUNS]:
+        for source_iri, by_end in runs.items():
+            for ended in sorted(by_end, reverse=True)[:keep_runs.get(source_iri, DEFAULT_KEEP_RUNS)]:
                 keep |= by_end[ended]
         return keep
 
-    def apply_retention(self) -> None:
-        """After publication: prunes the harvested sources' old history and quarantines."""
+    def apply_retention(self, sources: list[Source]) -> None:
+        """After publication: prunes the harvested sources' history and quarantines older than their
+        last `keep_runs` runs."""
+        keep_runs = {source.id: source.keep_runs for source in sources}
         for source_id, state in self._states.items():
+            keep = keep_runs.get(source_id, DEFAULT_KEEP_RUNS)
             current = {graph: (facts[3] if len(facts) > 3 and facts[3] else None)
                        for graph, facts in (state.records or {}).items()}
-            done = history.prune(self.data, source_id, current, KEEP_HISTORY_RUNS)
+            done = history.prune(self.data, source_id, current, keep)
             if done.files:
                 self.progress(f"[{source_id}] history: {done.files} old run file(s) pruned to their current "
                               f"versions ({done.bytes_before >> 20} MiB -> {done.bytes_after >> 20} MiB)")
-            quarantine.prune(self.data, source_id, KEEP_QUARANTINE_RUNS)
+            quarantine.prune(self.data, source_id, keep)
 
     def save_states(self, generation: int, configured: list[str]) -> None:
         """After publication: the harvested sources' states, and the others' record indexes carried

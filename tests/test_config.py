@@ -35,6 +35,7 @@ def test_examples_load_with_their_keys() -> None:
     food = sources[0]
     assert food.format == "turtle" and food.language == "fr"
     assert food.max_bytes == 104_857_600 and food.period == "P1D" and food.gone_grace == "P7D"
+    assert food.keep_runs == 5
     assert sources[2].urls == ("file:feeds/sante-solidaire/",)
 
 
@@ -70,6 +71,14 @@ def test_missing_required_key_names_the_table(tmp_path: Path) -> None:
 def test_bad_values_are_refused(tmp_path: Path, old: str, new: str, expected: str) -> None:
     with pytest.raises(ConfigError, match=expected):
         load_sources(write(tmp_path, VALID.replace(old, new)))
+
+
+def test_keep_runs_is_a_positive_integer(tmp_path: Path) -> None:
+    [source] = load_sources(write(tmp_path, VALID + "keep_runs = 12\n"))
+    assert source.keep_runs == 12
+    for bad in ("0", "-1", '"3"', "true", "2.5"):
+        with pytest.raises(ConfigError, match=r":\d+: \[\[source\]\] #1: 'keep_runs' must be a positive integer"):
+            load_sources(write(tmp_path, VALID + f"keep_runs = {bad}\n"))
 
 
 def test_bad_format_and_duration(tmp_path: Path) -> None:

@@ -60,14 +60,14 @@ def feed() -> Iterator[Feed]:
         served.server.close()
 
 
-def sources_for(folder: Path, feed: Feed, gone_grace: str = "P7D") -> Settings:
+def sources_for(folder: Path, feed: Feed, gone_grace: str = "P7D", keep_runs: int | None = None) -> Settings:
     toml = folder / "sources.toml"
     toml.write_text(
         '[[source]]\nid = "net"\nname = "Net"\n'
         f'url = "{feed.server.url("/feed.ttl")}"\nformat = "turtle"\n'
         'license = "https://creativecommons.org/licenses/by/4.0/"\npublisher = "Net"\n'
         f'contact = "mailto:net@net.example"\ntrusted_hosts = ["{feed.server.hostport}"]\n'
-        f'gone_grace = "{gone_grace}"\n', encoding="utf-8")
+        f'gone_grace = "{gone_grace}"\n' + (f"keep_runs = {keep_runs}\n" if keep_runs else ""), encoding="utf-8")
     return Settings(toml, folder / "data", BASE)
 
 
@@ -391,13 +391,16 @@ def test_a_context_on_an_untrusted_loopback_port_is_refused_and_never_reached(tm
 
 
 def test_payloads_of_the_last_runs_are_kept_and_the_rest_pruned(tmp_path: Path, feed: Feed) -> None:
-    """The raw bytes of each source's last KEEP_PAYLOAD_RUNS runs stay under data/private/payloads,
-    content-addressed; older ones go, and so do the half-written files of a killed harvest."""
-    from hub.harvest import KEEP_PAYLOAD_RUNS
+    """The raw bytes of each source's last `keep_runs` runs (sources.toml, default 5) stay under
+    data/private/payloads, content-addressed; older ones go, and so do the half-written files of a
+    killed harvest."""
+    from hub.config import DEFAULT_KEEP_RUNS
 
-    settings = sources_for(tmp_path, feed)
+    assert DEFAULT_KEEP_RUNS == 5
+    keep_runs = 3
+    settings = sources_for(tmp_path, feed, keep_runs=keep_runs)
     folder = DataDir(settings.data_dir).payloads
-    bodies = [organisations(3, edited=i) for i in range(KEEP_PAYLOAD_RUNS + 2)]
+    bodies = [organisations(3, edited=i) for i in range(keep_runs + 2)]
     for index, body in enumerate(bodies):
         feed.body = body
         harvest(settings, progress=quiet)
@@ -406,17 +409,15 @@ def test_payloads_of_the_last_runs_are_kept_and_the_rest_pruned(tmp_path: Path, 
             stale.parent.mkdir(parents=True, exist_ok=True)
             stale.write_bytes(b"half")
     kept = {path.name for path in folder.glob("*/*")}
-    assert kept == {hashlib.sha256(body).hexdigest() for body in bodies[-KEEP_PAYLOAD_RUNS:]}
+    assert kept == {hashlib.sha256(body).hexdigest() for body in bodies[-keep_runs:]}
     for name in kept:
         assert (folder / name[:2] / name).read_bytes() in bodies
 
 
-def test_old_history_keeps_current_versions_and_every_change_feed_entry(tmp_path: Path, feed: Feed,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    """Retention: run files older than the last KEEP_HISTORY_RUNS keep whole only the versions still
+def test_old_history_keeps_current_versions_and_every_change_feed_entry(tmp_path: Path, feed: Feed) -> None:
+    """Retention: run files older than the last `keep_runs` keep whole only the versions still
     current (the next patch reads them) and the mark of the others, so the change feed is unchanged;
     the quarantines of old runs go."""
-    from hub import harvest as harvest_module
     from hub import history
     from hub.iris import Minter
 
@@ -424,9 +425,7 @@ def test_old_history_keeps_current_versions_and_every_change_feed_entry(tmp_path
     pruned_dir, whole_dir = tmp_path / "pruned", tmp_path / "whole"
     for folder, keep in ((whole_dir, 100), (pruned_dir, 2)):
         folder.mkdir()
-        monkeypatch.setattr(harvest_module, "KEEP_HISTORY_RUNS", keep)
-        monkeypatch.setattr(harvest_module, "KEEP_QUARANTINE_RUNS", keep)
-        settings = sources_for(folder, feed)
+        settings = sources_for(folder, feed, keep_runs=keep)
         for body in bodies:
             feed.body = body
             harvest(settings, progress=quiet)
