@@ -53,7 +53,8 @@ TRANSFORMS = ("trim", "lower", "upper", "number", "integer", "date", "datetime",
 SHIPPED = Path(__file__).resolve().parent / "mappings"
 _RULE_KEYS = {"property", "transforms", "split", "lang", "datatype", "concepts", "values", "fallback", "ref",
               "inverse", "point", "also", "default_concept"}
-_TABLE_KEYS = {"type", "key", "fields", "ignore", "constants", "files", "language", "columns", "key_prefix"}
+# No `language`: untagged text takes the source's `language` (sources.toml) or a rule's `lang`.
+_TABLE_KEYS = {"type", "key", "fields", "ignore", "constants", "files", "columns", "key_prefix"}
 _TOP_KEYS = _TABLE_KEYS | {"prefixes", "tables", "calendar", "mapping"}
 # "Belgique", "belgië", "BE", "Belgium" are one country: ISO 3166-1 alpha-2 for the countries feeds name.
 COUNTRIES = {

@@ -530,3 +530,30 @@ def test_the_working_store_opens_at_first_use_and_not_after_closing(tmp_path: Pa
     store.close()
     with pytest.raises(RuntimeError, match="was closed"):
         store.count_quads()
+
+
+def test_the_admin_trigger_harvests_what_sources_toml_names(tmp_path: Path, feed: Feed,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A source just added to sources.toml can be triggered before anything was published; an id
+    sources.toml does not name cannot; an unreadable sources.toml is said as such."""
+    monkeypatch.setenv("MUTUALISONS_ADMIN_TOKEN", ADMIN)
+    admin = {"Authorization": f"Bearer {ADMIN}"}
+    feed.body = organisations(2)
+    settings = sources_for(tmp_path, feed)
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/api/sources").status_code == 503  # nothing published yet
+        unknown = client.post("/api/sources/other/harvest", headers=admin)
+        assert unknown.status_code == 404 and "sources.toml" in unknown.json()["detail"]
+        started = client.post("/api/sources/net/harvest", headers=admin)
+        assert started.status_code == 202 and started.json()["pid"] > 0
+        deadline = time.monotonic() + 60
+        while generations.current(DataDir(settings.data_dir)) is None:
+            assert time.monotonic() < deadline, "the triggered harvest did not publish"
+            time.sleep(0.2)
+        while client.get("/healthz").json()["harvest_running"]:
+            assert time.monotonic() < deadline, "the triggered harvest did not end"
+            time.sleep(0.2)
+        assert [s["id"] for s in client.get("/api/sources").json()["sources"]] == ["net"]
+        settings.sources_path.write_text("[[source]]\nid = 'net'\n", encoding="utf-8")
+        broken = client.post("/api/sources/net/harvest", headers=admin)
+        assert broken.status_code == 503 and "missing required key" in broken.json()["detail"]

@@ -27,7 +27,7 @@ from hub.store import ReadOnlyStore
 from tests.conftest import BASE, quiet
 from tests.test_pipeline import SHARED_ORG
 
-THEMES = "https://w3id.org/mutualisons/themes#"
+THEMES = "https://w3id.org/mutualisons/ns#theme-"  # what `theme:` stands for
 
 
 def geo(client: TestClient, **params: Any) -> dict[str, Any]:
@@ -265,7 +265,7 @@ def test_pagination_has_no_gaps_or_repeats_while_a_harvest_publishes(examples_co
 
 def test_theme_follows_the_skos_hierarchy_found_in_the_store(examples_copy: Path, tmp_path: Path) -> None:
     settings = Settings(sources_path=examples_copy / "sources.toml", data_dir=tmp_path / "data", base_iri=BASE)
-    harvest(settings, ["jardins-partages", "assiette-commune"], progress=quiet)
+    harvest(settings, ["jardins-partages", "assiette-commune", "savoirs-communs"], progress=quiet)
     schemes = tmp_path / "themes.ttl"
     schemes.write_text(f"""@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
 <{THEMES}nature> skos:narrower <{THEMES}gardens> ; skos:prefLabel "nature"@fr .
@@ -275,6 +275,9 @@ def test_theme_follows_the_skos_hierarchy_found_in_the_store(examples_copy: Path
 """, encoding="utf-8")
     load_file(settings, schemes, "https://themes.example/graph", who="test")
     with TestClient(create_app(settings)) as client:
+        # `theme:` names the hub scheme's concepts (vocab/schemes.ttl), which feeds use as hub:theme-….
+        food = client.get("/api/knowledge", params={"theme": "theme:food", "format": "geojson"}).json()
+        assert "https://savoirs-communs.example/id/experience-epicerie" in ids(food)
         compost = ids(geo(client, theme="theme:compost"))
         gardens = ids(geo(client, theme="theme:gardens"))
         nature = ids(geo(client, theme=f"{THEMES}nature"))

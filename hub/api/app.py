@@ -95,8 +95,6 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None,
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"],
                        expose_headers=[TRUNCATED_HEADER, "Link", "ETag", "X-Total-Count"])
     app.state.validate_limiter = validate.RateLimiter()
-    # context before vocab: both offer /context.jsonld, and the gateway's (vocab's terms merged in) is the
-    # one its JSON-LD is compacted with.
     for module in (sparql, void, events, collections, context, provenance, sources, runs, health, changes,
                    entities, vocab, validate):
         app.include_router(module.router)

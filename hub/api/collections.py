@@ -40,7 +40,8 @@ COLLECTIONS: dict[str, tuple[str, ...]] = {
     "funding": ("funding",),
     "people": ("person",),
 }
-THEMES = "https://w3id.org/mutualisons/themes#"
+# `theme:food` is the hub scheme's hub:theme-food (vocab/schemes.ttl), as in mappings (harvesters/mapping.py).
+THEMES = "https://w3id.org/mutualisons/ns#theme-"
 SUMMARIES = {
     "organizations": "Organisations and places",
     "events": "Events of the shared agenda",

@@ -15,6 +15,7 @@ from pyoxigraph import NamedNode
 from hub import history, payloads, queries
 from hub.api.deps import admin_refusal, problem, reader
 from hub.api.sources import published_runs, source_table
+from hub.config import ConfigError, load_sources
 from hub.reader import PublishedReader
 from hub.scheduler import start_harvest
 
@@ -142,8 +143,14 @@ async def trigger_harvest(request: Request, source_id: str, hub: PublishedReader
     refusal = admin_refusal(request)
     if refusal is not None:
         return refusal
-    if not await run_in_threadpool(_known, hub, source_id):
-        return problem(404, "Unknown source", f"no source {source_id!r}")
+    # The harvest reads sources.toml: a source just added there can be harvested before anything was
+    # published, and one removed from it cannot be harvested any more.
+    try:
+        configured = await run_in_threadpool(load_sources, hub.settings.sources_path)
+    except ConfigError as error:
+        return problem(503, "Invalid sources file", f"no harvest can start: {error}")
+    if not any(source.id == source_id for source in configured):
+        return problem(404, "Unknown source", f"no source {source_id!r} in {hub.settings.sources_path.name}")
     running = hub.harvest_running()
     if running is not None:
         return problem(409, "Harvest running", f"harvest already running (pid {running})")

@@ -1,4 +1,4 @@
-"""`/vocab`, `/shapes`, `/context.jsonld`: the hub vocabulary, the SKOS schemes and the charter.
+"""`/vocab`, `/shapes`: the hub vocabulary, the SKOS schemes and the charter.
 
 Served from the files in `vocab/` and `shapes/` (the same ones loaded into the store's vocabulary,
 schemes and shapes graphs), so they answer even before a first harvest. `/vocab` and `/shapes` are
@@ -23,7 +23,6 @@ from hub.vocabulary import SHAPES_DIR, VOCAB_DIR
 router = APIRouter(tags=["Vocabulary and charter"])
 
 VOCAB_FILES = (VOCAB_DIR / "hub.ttl", VOCAB_DIR / "schemes.ttl")
-CONTEXT_FILE = VOCAB_DIR / "context.jsonld"
 _FORMATS = {"ttl": "text/turtle", "turtle": "text/turtle", "jsonld": "application/ld+json",
             "json": "application/ld+json", "html": "text/html"}
 _SHACL_PREFIXES = {**PREFIXES, "hubsh": "https://w3id.org/mutualisons/shapes#"}
@@ -91,11 +90,6 @@ def shapes(request: Request) -> Response:
     if media != "text/html":
         return _rdf_response(triples, media, _SHACL_PREFIXES)
     return HTMLResponse(shapes_page(triples), headers={"Vary": "Accept"})
-
-
-@router.get("/context.jsonld", summary="The JSON-LD context the API writes and publishers may use")
-def context() -> Response:
-    return Response(CONTEXT_FILE.read_bytes(), media_type="application/ld+json")
 
 
 # ---------------------------------------------------------------- HTML, generated from the triples
