@@ -182,7 +182,8 @@ class Pipeline:
         fetches, payload_quads = self._fetch_all(source, policy, facts, state, new_state, charter_unchanged)
         existing = self._existing_graphs(source.id, state)
         written_by = self._written_by(state)
-        new_state.records = {graph: [*facts_, written_by[graph]] if graph in written_by else list(facts_)
+        shapes = self._shapes(state)
+        new_state.records = {graph: [*facts_, written_by.get(graph, ""), shapes.get(graph, "")]
                              for graph, facts_ in existing.items()}
         warnings: list[str] = []
 
@@ -197,7 +198,11 @@ class Pipeline:
                             "documents": fetches.attempted, "bytes": 0}
             return self._finish(source, facts, state, new_state, warnings, clock, "unchanged bytes")
 
-        records = self._lift_all(source, fetches, state, facts, warnings)
+        # Under the same charter, a record whose shape digest is the published one is known unchanged
+        # without being canonicalised again (hub/records.py, _shape_digest).
+        known = {graph.rsplit("/", 1)[1]: (shapes[graph], existing[graph][0])
+                 for graph in shapes if graph in existing} if charter_unchanged else {}
+        records = self._lift_all(source, fetches, state, facts, warnings, known)
         self.progress(f"[{source.id}] {len(records)} record(s) lifted ({time.perf_counter() - clock:.1f} s)")
         graph_of = {r.subject.value: self.minter.graph(source.id, r.graph_key).value for r in records.values()}
         # A record whose hash is the one already published, under the same charter, was accepted then.
@@ -205,6 +210,8 @@ class Pipeline:
             return charter_unchanged and existing.get(graph_of[record.subject.value], ("",))[0] == record.content_hash
 
         to_validate = [record for record in records.values() if not published_as_is(record)]
+        if any(record.reused for record in to_validate):  # its lines were never built: it cannot be judged
+            raise RuntimeError("a record known unchanged by its shape digest differs from the published one")
         if not fetches.attempted or len(fetches.failed) >= fetches.attempted:
             facts.status = "failed"
         # The run ends as it commits: its graphs carry prov:generatedAtTime = the run's prov:endedAtTime.
@@ -318,7 +325,7 @@ class Pipeline:
         return fetches, payload_quads
 
     def _lift_all(self, source: Source, fetches: _Fetches, state: SourceState, facts: RunFacts,
-                  warnings: list[str]) -> dict[str, Record]:
+                  warnings: list[str], known: dict[str, tuple[str, str]]) -> dict[str, Record]:
         # Remote JSON-LD contexts: the shipped copies first, then the guarded fetcher (same rules).
         policy = FetchPolicy(file_root=None, trusted_hosts=source.trusted_hosts, max_bytes=source.max_bytes)
         contexts = shipped_then(cached(lambda url: fetch_context(url, policy)))
@@ -350,7 +357,7 @@ class Pipeline:
         # The documents of a source are one dataset: split together, a record reaches the nodes any of
         # them describes.
         self.store.open()  # the split runs in this process alone
-        split = split_lifted(parts, minter=self.minter, source_id=source.id)
+        split = split_lifted(parts, minter=self.minter, source_id=source.id, known=known)
         warnings += split.warnings
         fetches.upstream += split.upstream_descriptions
         records: dict[str, Record] = {}
@@ -403,6 +410,13 @@ class Pipeline:
                    hub:contentHash ?hash ; hub:recordSubject ?subject ; hub:document ?doc .
             }} }}""")
         return {r["g"].value: (r["hash"].value, r["doc"].value, r["subject"].value) for r in rows}
+
+    def _shapes(self, state: SourceState) -> dict[str, str]:
+        """graph IRI -> shape digest of its current version (the index saved with the source's state,
+        when it belongs to the generation the working store holds; records without one are left out)."""
+        if state.records is None or state.generation is None or state.generation != self.published_generation:
+            return {}
+        return {graph: facts[4] for graph, facts in state.records.items() if len(facts) > 4 and facts[4]}
 
     def _written_by(self, state: SourceState) -> dict[str, str]:
         """graph IRI -> timestamp of the run whose history file holds its current version (the index
@@ -464,7 +478,7 @@ class Pipeline:
             index.pop(graph, None)
         for record in changed:
             index[graph_of[record.subject.value]] = [record.content_hash, record.document, record.subject.value,
-                                                     stamp]
+                                                     stamp, record.shape]
         new_state.records = index
         self._write_upstream(source, facts, fetches.upstream)
         versions = [(graph, *written[graph]) for graph in (graph_of[r.subject.value] for r in changed)]

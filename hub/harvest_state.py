@@ -31,8 +31,10 @@ class SourceState:
     documents: dict[str, DocumentState] = field(default_factory=dict)
     last_status: str | None = None
     last_rejected: int = 0
-    # The source's published record graphs (graph IRI -> [content hash, document, subject]), valid for
-    # the generation named: with any other generation the pipeline asks the store instead.
+    # The source's published record graphs (graph IRI -> [content hash, document, subject, timestamp
+    # of the run whose history file holds the current version or "", shape digest or ""]; older states
+    # have fewer), valid for the generation named: with any other generation the pipeline asks the
+    # store instead.
     generation: int | None = None
     records: dict[str, list[str]] | None = None
 

@@ -6,6 +6,7 @@ harvest would.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -129,10 +130,11 @@ def _format_of(fetched: Fetched, options: LiftOptions) -> str:
 
 
 def split_lifted(parts: list[LiftedLines], *, minter: Minter, source_id: str, vocabulary: Vocabulary | None = None,
-                 today: date | None = None) -> SplitOutcome:
+                 today: date | None = None, known: Mapping[str, tuple[str, str]] | None = None) -> SplitOutcome:
     """The records of a source's documents, split together: a record reaches the nodes another of the
     source's documents describes (an HSDS service in services.csv, its phones in phones.csv). Each
-    record belongs to the document that typed its subject first."""
+    record belongs to the document that typed its subject first. `known`: see split_records (not
+    used when a document mentions persons: the consent check reads every record's statements)."""
     vocabulary = vocabulary or default_vocabulary()
     if not parts:
         return SplitOutcome([], [], [])
@@ -147,7 +149,8 @@ def split_lifted(parts: list[LiftedLines], *, minter: Minter, source_id: str, vo
         part.lines = []  # split_records consumes the lines: none of them is kept twice
     split = split_records(lines=lines, hierarchy=vocabulary.hierarchy, minter=minter, source_id=source_id,
                           document=parts[0].document, document_of=document_of,
-                          graphs=any(part.graphs for part in parts))
+                          graphs=any(part.graphs for part in parts),
+                          known=None if any(part.persons for part in parts) else known)
     warnings = list(split.warnings)
     persons = any(part.persons for part in parts)
     for record in split.records:

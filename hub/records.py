@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -49,6 +49,10 @@ class Record:
     warnings: list[str] = field(default_factory=list)
     payload: NamedNode | None = None  # the fetched bytes it was lifted from
     notes: list[str] = field(default_factory=list)  # how it was aligned: said in its description
+    shape: str = ""  # its shape digest (see _shape_digest), "" when it has none
+    # Known unchanged from its shape digest: its hash is the published one and its lines were never
+    # built (`triples` is empty). Such a record must not be validated or written.
+    reused: bool = False
 
     @property
     def quads(self) -> list[Quad]:
@@ -82,11 +86,15 @@ def split_records(
     document: str,
     document_of: dict[str, str] | None = None,
     graphs: bool = True,
+    known: Mapping[str, tuple[str, str]] | None = None,
 ) -> SplitResult:
     """Records from quads, or (faster) from N-Quads lines as pyoxigraph serialises them (the list is
     consumed: emptied once grouped, for memory's sake). `document_of` names the document of each
     subject when several documents are split together. `graphs=False` says no line names a graph
-    (Turtle, N-Triples, RDF/XML): the lines are then used as they are.
+    (Turtle, N-Triples, RDF/XML): the lines are then used as they are. `known` gives, by graph key,
+    the shape digest and content hash of the records already published: a record whose shape digest
+    is the same is `reused`, without its canonical lines being built (only pass it when the records
+    are judged by the same charter as then).
 
     A 100k-record feed is 2 million lines, so each line costs one `split` and one dict lookup; only
     the statements without a literal (the only ones that link nodes) are cut further."""
@@ -155,15 +163,18 @@ def split_records(
                 upstream_graphs |= upstream.get(node, set())
         subject_token = renamed.get(subject, subject)
         graph_key = minter.graph_key_for_subject(subject_token[1:-1])
-        content_hash, triples = _record_hash(nodes, by_subject, blank_links, renamed, f"k{graph_key}n")
+        content_hash, triples, shape = _record_hash(nodes, by_subject, blank_links, renamed, f"k{graph_key}n",
+                                                    (known or {}).get(graph_key))
         record = Record(
             subject=NamedNode(subject_token[1:-1]),
             kind=kind,
             types=sorted(set(types[subject])),
-            triples=triples,
+            triples=triples or [],
             document=(document_of or {}).get(subject, document),
             graph_key=graph_key,
             upstream_graphs=sorted(upstream_graphs),
+            shape=shape,
+            reused=triples is None,
         )
         record.content_hash = content_hash
         records.append(record)
@@ -228,7 +239,7 @@ def _rename_object(rest: str, renamed: dict[str, str]) -> str:
 
 def _record_hash(nodes: list[str], by_subject: dict[str, list[str]],
                  blank_links: dict[str, list[tuple[str, str]]], renamed: dict[str, str],
-                 label_prefix: str) -> tuple[str, list[str]]:
+                 label_prefix: str, known: tuple[str, str] | None = None) -> tuple[str, list[str] | None, str]:
     """RDFC-1.0 hash of the record (see hub/ntriples.py), computed from its tree of nodes, and the
     record's lines with its blank nodes labelled `_:{label_prefix}{canonical index}`.
 
@@ -237,19 +248,22 @@ def _record_hash(nodes: list[str], by_subject: dict[str, list[str]],
     changed rewrites only the statements that changed. Every blank node of a usual record is a
     subject reached from one parent (an address, a geo): its first-degree hash comes from its own
     statements and the statement that reaches it. Anything else (a dangling blank object, two blank
-    nodes alike) takes the general path and keeps the feed's labels."""
+    nodes alike) takes the general path and keeps the feed's labels.
+
+    Also returns the record's shape digest ("" when it has none), and when it equals the one `known`
+    gives (shape digest, content hash), that content hash and no lines at all."""
     blanks = [node for node in nodes if node[0] == "_" and node not in renamed]
     if not blanks:
         plain = all(obj in renamed for node in nodes for _, obj in blank_links.get(node, ()))
         lines = _record_lines(nodes, by_subject, renamed, blank_links)
-        return (_digest(sorted(lines)) if plain else canonical_hash(lines)), lines
+        return (_digest(sorted(lines)) if plain else canonical_hash(lines)), lines, ""
     in_record = set(nodes)
     parents: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for node in nodes:
         for predicate, obj in blank_links.get(node, ()):
             if obj not in in_record and obj not in renamed:
                 lines = _record_lines(nodes, by_subject, renamed, blank_links)
-                return canonical_hash(lines), lines  # a blank object with no statements of its own
+                return canonical_hash(lines), lines, ""  # a blank object with no statements of its own
             if obj != node:
                 parents[obj].append((node, predicate))
     first_degree: dict[str, bytes] = {}
@@ -268,7 +282,10 @@ def _record_hash(nodes: list[str], by_subject: dict[str, list[str]],
         first_degree[blank] = hashlib.sha256(("\n".join(sorted(set(rendered))) + "\n").encode("utf-8")).digest()
     if len(set(first_degree.values())) != len(first_degree):
         lines = _record_lines(nodes, by_subject, renamed, blank_links)
-        return canonical_hash(lines), lines
+        return canonical_hash(lines), lines, ""
+    shape = _shape_digest(nodes, blanks, by_subject, blank_links, renamed, parents, first_degree)
+    if known is not None and shape and known[0] == shape:
+        return known[1], None, shape
     order = sorted(blanks, key=first_degree.__getitem__)
     labels = {blank: f"_:c14n{index}" for index, blank in enumerate(order)}
     canonical, label_tokens = _labelled_lines(nodes, by_subject, blank_links, renamed, labels)
@@ -278,10 +295,49 @@ def _record_hash(nodes: list[str], by_subject: dict[str, list[str]],
     # The stored lines are the canonical ones with the record's own labels: relabelled in one replace
     # when `_:c14n` occurs nowhere but in the labels (no literal or IRI holds it, no line came twice).
     if len(unique) == len(canonical) and text.count("_:c14n") == label_tokens:
-        return digest, text.replace("_:c14n", f"_:{label_prefix}").split("\n")
+        return digest, text.replace("_:c14n", f"_:{label_prefix}").split("\n"), shape
     stored_labels = {blank: f"_:{label_prefix}{index}" for index, blank in enumerate(order)}
     stored, _ = _labelled_lines(nodes, by_subject, blank_links, renamed, stored_labels)
-    return digest, list(dict.fromkeys(stored))
+    return digest, list(dict.fromkeys(stored)), shape
+
+
+SHAPE_VERSION = "shape1"  # part of every shape digest: a change of its definition matches no old one
+
+
+def _shape_digest(nodes: list[str], blanks: list[str], by_subject: dict[str, list[str]],
+                  blank_links: dict[str, list[tuple[str, str]]], renamed: dict[str, str],
+                  parents: dict[str, list[tuple[str, str]]], first_degree: dict[str, bytes]) -> str:
+    """A digest that identifies the record up to its blank-node labels, cheaper than its canonical
+    hash (no labelled lines to build and sort), or "" for a record it cannot identify.
+
+    It is defined for records whose blank nodes all hang directly from named nodes (an address, a
+    geo) and link to no other blank node. Each such blank node is then wholly described by its
+    first-degree rendering (its own statements and the statements that reach it, hashed), and the
+    named nodes by their statements without the links to those blank nodes: equal digests mean
+    equal records, so a re-harvest that finds the digest of the published version need not
+    canonicalise the record again. Deeper blank trees are not identified by first-degree hashes
+    alone (two wirings of the same nodes would look alike) and have no shape digest."""
+    in_record = set(blanks)
+    parts: list[str] = []  # each named node: its token, then its statements but the blank links, sorted
+    for node in nodes:
+        links = blank_links.get(node)
+        if node in in_record:
+            if links:
+                return ""  # a blank node linking to another one
+            if any(parent[0] == "_" and parent not in renamed for parent, _ in parents.get(node, ())):
+                return ""
+            continue
+        rests = by_subject[node]
+        if links:
+            if any(obj not in in_record for _, obj in links):
+                return ""  # a reference to a blank-node record: written with its minted IRI
+            linked = {f"{predicate} {obj} ." for predicate, obj in links}
+            rests = [rest for rest in rests if rest not in linked]
+        parts.append(renamed.get(node, node) + "\n" + "\n".join(sorted(set(rests))))
+    if len(parts) > 1:
+        parts.sort()
+    text = SHAPE_VERSION + "\n" + "\n\n".join(parts) + "\n"
+    return hashlib.sha256(text.encode("utf-8") + b"".join(sorted(first_degree.values()))).hexdigest()
 
 
 def _labelled_lines(nodes: list[str], by_subject: dict[str, list[str]],

@@ -190,3 +190,90 @@ def test_stored_labels_stay_right_when_a_literal_spells_a_canonical_label() -> N
         assert blank_labels and all(label.startswith("_:k") for label in blank_labels), blank_labels
     [described] = [r for r in records.values() if r.subject.value == "https://ex.example/a"]
     assert any('"see _:c14n0 and _:c14n1"@fr' in line for line in described.triples)
+
+
+SHAPED = """
+@prefix schema: <https://schema.org/> .
+@prefix ex: <https://ex.example/> .
+ex:a a schema:Organization ; schema:name "A"@fr ; schema:url <https://a.example/> ;
+    schema:address [ a schema:PostalAddress ; schema:postalCode "1000" ; schema:streetAddress "Rue 1" ] ;
+    schema:geo [ a schema:GeoCoordinates ; schema:latitude 50.85 ; schema:longitude 4.35 ] .
+ex:b a schema:Organization ; schema:name "B"@fr ;
+    schema:address [ a schema:PostalAddress ; schema:postalCode "1060" ] ;
+    schema:location ex:hall .
+ex:hall schema:name "Salle"@fr ; schema:address [ schema:postalCode "1000" ] .
+[] a schema:NGO ; schema:identifier "ngo-1" ; schema:address [ schema:postalCode "1030" ] .
+ex:deep a schema:Organization ; schema:name "Deep"@fr ;
+    schema:department [ schema:name "d1" ; schema:address [ schema:postalCode "1" ] ] ;
+    schema:member [ schema:name "d2" ; schema:address [ schema:postalCode "2" ] ] .
+"""
+
+
+def _reshuffled(text: str, seed: int) -> str:
+    """The same statements as N-Triples, shuffled, with fresh blank-node labels."""
+    lines = (serialize(parse(text, format=RdfFormat.TURTLE), format=RdfFormat.N_TRIPLES) or b"").decode().splitlines()
+    random.Random(seed).shuffle(lines)
+    return "\n".join(lines) + "\n"
+
+
+def _split_known(text: str, known: dict[str, tuple[str, str]] | None,
+                 rdf_format: RdfFormat = RdfFormat.N_TRIPLES) -> dict[str, Record]:
+    result = split_records(list(parse(text, format=rdf_format)), hierarchy=default_vocabulary().hierarchy,
+                           minter=MINTER, source_id="src", document="https://feed.example/doc.nt", known=known)
+    return {r.subject.value: r for r in result.records}
+
+
+def test_a_record_known_by_its_shape_is_reused_with_its_published_hash() -> None:
+    first = _split_known(SHAPED, None, RdfFormat.TURTLE)
+    known = {r.graph_key: (r.shape, r.content_hash) for r in first.values()}
+    # Blank nodes hanging from named nodes only: a shape; a blank tree two levels deep: none.
+    assert all(first[s].shape for s in ("https://ex.example/a", "https://ex.example/b"))
+    assert first["https://ex.example/deep"].shape == ""
+    again = _split_known(_reshuffled(SHAPED, 4), known)
+    full = _split_known(_reshuffled(SHAPED, 4), None)
+    reused = {s for s, r in again.items() if r.reused}
+    assert reused == {s for s, r in first.items() if r.shape} and len(reused) == 3  # a, b, the minted NGO
+    for subject, record in again.items():
+        assert record.content_hash == full[subject].content_hash == first[subject].content_hash
+        assert record.shape == full[subject].shape == first[subject].shape
+        assert (record.triples == []) == record.reused and full[subject].triples and not full[subject].reused
+
+
+def test_any_change_gives_another_shape() -> None:
+    """Edits the shape digest must see: a value of a blank node, a value moved between two blank
+    nodes, a link's predicate, a shared node's value, a statement added to a blank node."""
+    first = _split_known(SHAPED, None, RdfFormat.TURTLE)
+    known = {r.graph_key: (r.shape, r.content_hash) for r in first.values()}
+    edits = {
+        "https://ex.example/a": [('"1000"', '"1001"'), ('schema:postalCode "1000" ; schema:streetAddress "Rue 1" ] ;\n'
+                                                       '    schema:geo [ a schema:GeoCoordinates ;',
+                                                       'schema:streetAddress "Rue 1" ] ;\n    schema:geo [ a '
+                                                       'schema:GeoCoordinates ; schema:postalCode "1000" ;'),
+                                 ("schema:geo [", "schema:hasMap ["),
+                                 ('schema:streetAddress "Rue 1" ]',
+                                  'schema:streetAddress "Rue 1" ; schema:name "x" ]')],
+        "https://ex.example/b": [('"Salle"@fr', '"Hall"@fr'), ('schema:address [ schema:postalCode "1000" ] .',
+                                                             'schema:address [ schema:postalCode "1020" ] .')],
+    }
+    for subject, changes in edits.items():
+        for old, new in changes:
+            assert old in SHAPED, old
+            edited = _split_known(_reshuffled(SHAPED.replace(old, new, 1), 9), known)
+            assert not edited[subject].reused, (subject, new)
+            assert edited[subject].content_hash != first[subject].content_hash, (subject, new)
+            assert edited[subject].shape != first[subject].shape
+            others = [s for s in edited if s != subject and first[s].shape]
+            assert all(edited[s].reused for s in others)
+
+
+def test_two_wirings_of_the_same_blank_nodes_are_told_apart() -> None:
+    """First-degree hashes alone would take these two records for one: they have no shape digest,
+    and the canonical hash tells them apart."""
+    wired = SHAPED.replace('[ schema:name "d1" ; schema:address [ schema:postalCode "1" ] ]',
+                           '[ schema:name "d1" ; schema:address [ schema:postalCode "2" ] ]', 1) \
+                  .replace('[ schema:name "d2" ; schema:address [ schema:postalCode "2" ] ]',
+                           '[ schema:name "d2" ; schema:address [ schema:postalCode "1" ] ]', 1)
+    first = _split_known(SHAPED, None, RdfFormat.TURTLE)
+    known = {r.graph_key: (r.shape, r.content_hash) for r in first.values()}
+    other = _split_known(_reshuffled(wired, 2), known)["https://ex.example/deep"]
+    assert not other.reused and other.content_hash != first["https://ex.example/deep"].content_hash
