@@ -257,13 +257,16 @@ def _record_hash(nodes: list[str], by_subject: dict[str, list[str]],
         plain = all(obj in renamed for node in nodes for _, obj in blank_links.get(node, ()))
         lines = _record_lines(nodes, by_subject, renamed, blank_links)
         return (_digest(sorted(lines)) if plain else canonical_hash(lines)), lines, ""
+    shape = _shape_digest(nodes, blanks, by_subject, blank_links, renamed)
+    if known is not None and shape and known[0] == shape:
+        return known[1], None, shape
     in_record = set(nodes)
     parents: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for node in nodes:
         for predicate, obj in blank_links.get(node, ()):
             if obj not in in_record and obj not in renamed:
                 lines = _record_lines(nodes, by_subject, renamed, blank_links)
-                return canonical_hash(lines), lines, ""  # a blank object with no statements of its own
+                return canonical_hash(lines), lines, shape  # a blank object with no statements of its own
             if obj != node:
                 parents[obj].append((node, predicate))
     first_degree: dict[str, bytes] = {}
@@ -282,10 +285,7 @@ def _record_hash(nodes: list[str], by_subject: dict[str, list[str]],
         first_degree[blank] = hashlib.sha256(("\n".join(sorted(set(rendered))) + "\n").encode("utf-8")).digest()
     if len(set(first_degree.values())) != len(first_degree):
         lines = _record_lines(nodes, by_subject, renamed, blank_links)
-        return canonical_hash(lines), lines, ""
-    shape = _shape_digest(nodes, blanks, by_subject, blank_links, renamed, parents, first_degree)
-    if known is not None and shape and known[0] == shape:
-        return known[1], None, shape
+        return canonical_hash(lines), lines, shape
     order = sorted(blanks, key=first_degree.__getitem__)
     labels = {blank: f"_:c14n{index}" for index, blank in enumerate(order)}
     canonical, label_tokens = _labelled_lines(nodes, by_subject, blank_links, renamed, labels)
@@ -301,43 +301,49 @@ def _record_hash(nodes: list[str], by_subject: dict[str, list[str]],
     return digest, list(dict.fromkeys(stored)), shape
 
 
-SHAPE_VERSION = "shape1"  # part of every shape digest: a change of its definition matches no old one
+# Part of every shape digest, so that a change of its definition (or of the content hash, which a
+# reused record keeps) matches no digest kept before it.
+SHAPE_VERSION = "shape2"
 
 
 def _shape_digest(nodes: list[str], blanks: list[str], by_subject: dict[str, list[str]],
-                  blank_links: dict[str, list[tuple[str, str]]], renamed: dict[str, str],
-                  parents: dict[str, list[tuple[str, str]]], first_degree: dict[str, bytes]) -> str:
-    """A digest that identifies the record up to its blank-node labels, cheaper than its canonical
-    hash (no labelled lines to build and sort), or "" for a record it cannot identify.
+                  blank_links: dict[str, list[tuple[str, str]]], renamed: dict[str, str]) -> str:
+    """A digest that identifies the record up to its blank-node labels, much cheaper than its
+    canonical hash (no labelled lines to build, no per-node hashes), or "" for a record it cannot
+    identify.
 
     It is defined for records whose blank nodes all hang directly from named nodes (an address, a
-    geo) and link to no other blank node. Each such blank node is then wholly described by its
-    first-degree rendering (its own statements and the statements that reach it, hashed), and the
-    named nodes by their statements without the links to those blank nodes: equal digests mean
-    equal records, so a re-harvest that finds the digest of the published version need not
-    canonicalise the record again. Deeper blank trees are not identified by first-degree hashes
-    alone (two wirings of the same nodes would look alike) and have no shape digest."""
+    geo) and link to no blank node. Each such blank node is then wholly described by its own
+    statements and the statements of named nodes that reach it, and each named node by its
+    statements without those links: the digest is over all of that, sorted, so equal digests mean
+    equal records. A re-harvest that finds the digest of the published version need not
+    canonicalise the record again. Deeper blank trees have none: telling their wirings apart is
+    what canonicalisation is for. The separators (ASCII 28 to 31) cannot occur in the lines, which
+    come from pyoxigraph's serialiser: it escapes every control character."""
     in_record = set(blanks)
-    parts: list[str] = []  # each named node: its token, then its statements but the blank links, sorted
+    reached_by: dict[str, list[str]] = {blank: [] for blank in blanks}  # "token predicate" of each link
+    named: list[str] = []
     for node in nodes:
         links = blank_links.get(node)
         if node in in_record:
             if links:
-                return ""  # a blank node linking to another one
-            if any(parent[0] == "_" and parent not in renamed for parent, _ in parents.get(node, ())):
-                return ""
+                return ""  # a blank node linking to a blank node
             continue
+        token = renamed.get(node, node)
         rests = by_subject[node]
         if links:
-            if any(obj not in in_record for _, obj in links):
-                return ""  # a reference to a blank-node record: written with its minted IRI
-            linked = {f"{predicate} {obj} ." for predicate, obj in links}
+            linked = set()
+            for predicate, obj in links:
+                if obj not in in_record:
+                    return ""  # a blank-node record (written with its minted IRI), or one with no statements
+                linked.add(f"{predicate} {obj} .")
+                reached_by[obj].append(f"{token} {predicate}")
             rests = [rest for rest in rests if rest not in linked]
-        parts.append(renamed.get(node, node) + "\n" + "\n".join(sorted(set(rests))))
-    if len(parts) > 1:
-        parts.sort()
-    text = SHAPE_VERSION + "\n" + "\n\n".join(parts) + "\n"
-    return hashlib.sha256(text.encode("utf-8") + b"".join(sorted(first_degree.values()))).hexdigest()
+        named.append(token + "\x1f" + "\n".join(sorted(set(rests))))
+    described = sorted("\x1f".join(sorted(set(reached_by[blank]))) + "\x1e" + "\n".join(sorted(set(by_subject[blank])))
+                       for blank in blanks)
+    text = SHAPE_VERSION + "\x1d" + "\x1c".join(sorted(named)) + "\x1d" + "\x1c".join(described)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _labelled_lines(nodes: list[str], by_subject: dict[str, list[str]],
