@@ -479,6 +479,11 @@ class Pipeline:
         for record in changed:
             index[graph_of[record.subject.value]] = [record.content_hash, record.document, record.subject.value,
                                                      stamp, record.shape]
+        for subject, record in records.items():
+            # An unchanged record keeps its entry; one published before shape digests existed gets its own.
+            entry = index.get(graph_of[subject])
+            if subject not in validated and entry is not None and record.shape and entry[4:5] != [record.shape]:
+                index[graph_of[subject]] = [*(entry[:4] + [""] * (4 - len(entry[:4]))), record.shape]
         new_state.records = index
         self._write_upstream(source, facts, fetches.upstream)
         versions = [(graph, *written[graph]) for graph in (graph_of[r.subject.value] for r in changed)]

@@ -100,12 +100,17 @@ def test_reserialised_feed_rewrites_nothing(tmp_path: Path, feed: Feed) -> None:
     feed.body = organisations(50)
     settings = sources_for(tmp_path, feed)
     harvest(settings, progress=quiet)
+    # As a state written before shape digests existed: the next harvest gives the records theirs.
+    state_file = settings.data_dir / "private/state/net.json"
+    state = json.loads(state_file.read_text())
+    state["records"] = {graph: facts[:4] for graph, facts in state["records"].items()}
+    state_file.write_text(json.dumps(state))
     lines = (serialize(parse(feed.body, format=RdfFormat.TURTLE), format=RdfFormat.N_TRIPLES) or b"").splitlines()
     random.Random(3).shuffle(lines)
     feed.body = b"\n".join(lines) + b"\n"  # new bytes, fresh blank-node labels, another order
     result = counts(harvest(settings, progress=quiet))
     assert (result["added"], result["updated"], result["removed"], result["unchanged"]) == (0, 0, 0, 50)
-    state = json.loads((settings.data_dir / "private/state/net.json").read_text())
+    state = json.loads(state_file.read_text())
     assert all(len(facts) == 5 and facts[4] for facts in state["records"].values())  # every shape digest kept
     # Re-serialised again with one street changed inside an address (a blank node): the records
     # known by their shape digest are not canonicalised again, and the changed one is still seen.
