@@ -105,7 +105,7 @@ def test_sources_dashboard_shows_rejected_records_in_each_language(client: TestC
     assert "Een organisatie of plaats moet een naam hebben" in nl
     assert "An organisation or place must have a name" in en
     assert "https://assiette-commune.example/id/sans-nom" in en
-    assert "partial (records rejected)" in en and "gedeeltelijk" in nl
+    assert "partial (some documents, rows or records failed)" in en and "gedeeltelijk" in nl
     assert 'id="source-repair-cafes"' in en and "No rejected record." in en
 
 

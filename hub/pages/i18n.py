@@ -131,8 +131,10 @@ _STRINGS: dict[str, tuple[str, str, str]] = {
     "count_removed": ("retirées", "verwijderd", "removed"),
     "count_warned": ("avertissements", "waarschuwingen", "warnings"),
     "status_succeeded": ("réussie", "geslaagd", "succeeded"),
-    "status_partial": ("partielle (des fiches refusées)", "gedeeltelijk (fiches geweigerd)",
-                       "partial (records rejected)"),
+    # Partial: a document, a row or a record failed (hub/harvest.py), not only rejected records.
+    "status_partial": ("partielle (documents, lignes ou fiches en échec)",
+                       "gedeeltelijk (documenten, rijen of fiches mislukt)",
+                       "partial (some documents, rows or records failed)"),
     "status_failed": ("échouée", "mislukt", "failed"),
     "severity_Violation": ("Violation", "Schending", "Violation"),
     "severity_Warning": ("Avertissement", "Waarschuwing", "Warning"),
