@@ -14,7 +14,6 @@ import datetime as dt
 import difflib
 import fnmatch
 import re
-import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from urllib.parse import unquote, urlparse
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
 from harvesters.geometry import GeoError, SwappedAxes, check_axes, geo_quads, geometry_quads
+from harvesters.tomlfile import read_toml
 
 SCHEMA = "https://schema.org/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -310,14 +310,7 @@ class Mapping:
 
 def load_mapping(path: Path) -> Mapping:
     """Reads and checks a mapping file; raises MappingError naming the file, the table and the field."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise MappingError(f"{path}: cannot read the mapping: {error.strerror}") from error
-    try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise MappingError(f"{path}: not valid TOML: {error}") from error
+    _, document = read_toml(path, MappingError, " the mapping")
     return parse_mapping(document, str(path))
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from harvesters.tomlfile import read_toml
 
 DEFAULT_BASE_IRI = "http://127.0.0.1:8000/"
 DEFAULT_MAX_BYTES = 104_857_600
@@ -75,14 +76,7 @@ class Source:
 
 def load_sources(path: Path) -> list[Source]:
     """Reads and checks a `sources.toml`; raises ConfigError with the line of the first problem."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read: {error.strerror}") from error
-    try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not valid TOML: {error}") from error
+    text, document = read_toml(path, ConfigError)
     locator = _KeyLocator(text)
     unknown_top = [key for key in document if key != "source"]
     if unknown_top:
