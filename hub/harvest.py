@@ -480,10 +480,9 @@ class Pipeline:
             index[graph_of[record.subject.value]] = [record.content_hash, record.document, record.subject.value,
                                                      stamp, record.shape]
         for subject, record in records.items():
-            # An unchanged record keeps its entry; one published before shape digests existed gets its own.
-            entry = index.get(graph_of[subject])
-            if subject not in validated and entry is not None and record.shape and entry[4:5] != [record.shape]:
-                index[graph_of[subject]] = [*(entry[:4] + [""] * (4 - len(entry[:4]))), record.shape]
+            entry = index.get(graph_of[subject])  # an unchanged record's: five fields, see run_source
+            if subject not in validated and entry is not None and record.shape:
+                entry[4] = record.shape  # a version published before shape digests existed gets its own
         new_state.records = index
         self._write_upstream(source, facts, fetches.upstream)
         versions = [(graph, *written[graph]) for graph in (graph_of[r.subject.value] for r in changed)]
