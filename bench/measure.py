@@ -1,8 +1,9 @@
-"""Timing and memory of a command and all its children, read from /proc while it runs."""
+"""Timing, CPU time and memory of a command and all its children (memory read from /proc while it runs)."""
 
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import threading
 import time
@@ -17,6 +18,8 @@ class Measured:
     returncode: int
     stdout: str
     stderr: str
+    # User + system CPU of the command and every descendant it waited for (all threads, all cores).
+    cpu_seconds: float = 0.0
 
 
 def _children(pid: int) -> list[int]:
@@ -47,6 +50,7 @@ def _tree_rss_kib(pid: int) -> int:
 
 def run_measured(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Measured:
     """Runs a command, sampling the summed RSS of its process tree every 50 ms."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, **(env or {})})
@@ -65,4 +69,6 @@ def run_measured(command: list[str], cwd: Path, env: dict[str, str] | None = Non
     elapsed = time.perf_counter() - started
     done.set()
     sampler.join()
-    return Measured(elapsed, peak / 1024, process.returncode, stdout, stderr)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the command was waited for: its CPU is counted
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Measured(elapsed, peak / 1024, process.returncode, stdout, stderr, cpu)

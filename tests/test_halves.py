@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from harvesters.fetch import Fetched, now_iso
 from hub.halves import Half, lift_in_halves
 from hub.iris import Minter
 from hub.lifting import LiftOptions, _line_based, lift_lines, split_lifted
+from tests.reserialised import reserialised
 from tests.test_engine import organisations
 
 MINTER = Minter("http://hub.test/")
@@ -18,12 +18,7 @@ MINTER = Minter("http://hub.test/")
 
 def ntriples(count: int, seed: int = 5) -> bytes:
     """Organisations as shuffled N-Triples: blank nodes (addresses, coordinates) on both sides of any cut."""
-    from pyoxigraph import RdfFormat, parse, serialize
-
-    lines = (serialize(parse(organisations(count), format=RdfFormat.TURTLE), format=RdfFormat.N_TRIPLES)
-             or b"").splitlines()
-    random.Random(seed).shuffle(lines)
-    return b"\n".join(lines) + b"\n"
+    return reserialised(organisations(count), seed)
 
 
 def test_two_halves_give_the_statements_of_the_whole(tmp_path: Path) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import random
 
-from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, parse, serialize
+from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, parse
 
 from hub.iris import Minter
 from hub.records import Record, split_records
 from hub.vocabulary import default_vocabulary
+from tests.reserialised import reserialised
 
 MINTER = Minter("http://hub.test/")
 FEED = """
@@ -69,10 +70,8 @@ def test_blank_node_subjects_get_minted_iris_from_stable_keys() -> None:
 
 def test_hash_ignores_blank_node_labels_and_order() -> None:
     records, _, _ = split(FEED)
-    lines = serialize(parse(FEED, format=RdfFormat.TURTLE), format=RdfFormat.N_TRIPLES).decode().splitlines()
-    random.Random(7).shuffle(lines)
     # Re-parsing gives every blank node a fresh label, as a re-serialised feed would.
-    shuffled, _, _ = split("\n".join(lines), RdfFormat.N_TRIPLES)
+    shuffled, _, _ = split(reserialised(FEED, 7).decode(), RdfFormat.N_TRIPLES)
     for subject, record in records.items():
         assert shuffled[subject].content_hash == record.content_hash
 
@@ -210,10 +209,7 @@ ex:deep a schema:Organization ; schema:name "Deep"@fr ;
 
 
 def _reshuffled(text: str, seed: int) -> str:
-    """The same statements as N-Triples, shuffled, with fresh blank-node labels."""
-    lines = (serialize(parse(text, format=RdfFormat.TURTLE), format=RdfFormat.N_TRIPLES) or b"").decode().splitlines()
-    random.Random(seed).shuffle(lines)
-    return "\n".join(lines) + "\n"
+    return reserialised(text, seed).decode()
 
 
 def _split_known(text: str, known: dict[str, tuple[str, str]] | None,
