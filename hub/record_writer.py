@@ -21,6 +21,9 @@ from hub.records import Record
 from hub.store import WorkingStore
 
 CHUNK = 5_000  # records per N-Quads load or deletion: the bulk loader's memory grows with the chunk
+# Statements per load of a patch's additions: the bulk loader's cost per call outweighs its cost per
+# quad below some 100k, and a few loads let the first ones run while the later ones are computed.
+ADDITIONS_CHUNK = 150_000
 Lines = Callable[[Record], tuple[list[str], list[str]]]  # a record -> (its statements, its description)
 
 
@@ -79,10 +82,12 @@ class RecordWriter:
         patched: dict[str, list[str]] = {}
         removals: list[str] = []
         additions: list[str] = []
-        # Deleting is Rust work that lets go of the GIL: a thread of its own deletes chunk after chunk
-        # while this one computes the next differences.
-        with ThreadPoolExecutor(1, thread_name_prefix="delete") as deleter:
-            deleting: list[Future[None]] = []
+        # Deleting and loading are Rust work that lets go of the GIL: a thread of its own deletes and
+        # loads chunk after chunk while this one computes the next differences. The order between
+        # chunks does not matter: every line names its record's graph (as graph or, in the meta graph,
+        # as subject), and a record's removals and additions never share a line.
+        with ThreadPoolExecutor(1, thread_name_prefix="write") as writer:
+            writing: list[Future[None]] = []
             for graph, old in history.written(self.data, source_id, wanted):
                 statements, description = lines_of(replaced[graph])
                 before = set(old)
@@ -97,14 +102,19 @@ class RecordWriter:
                 additions += new
                 patched[graph] = description
                 if len(removals) >= CHUNK * 10:
-                    deleting.append(deleter.submit(self._delete, removals))
+                    writing.append(writer.submit(self._delete, removals))
                     removals = []
-            deleting.append(deleter.submit(self._delete, removals))
-            for done in deleting:
+                if len(additions) >= ADDITIONS_CHUNK:
+                    writing.append(writer.submit(self._load, additions))
+                    additions = []
+            writing.append(writer.submit(self._delete, removals))
+            writing.append(writer.submit(self._load, additions))
+            for done in writing:
                 done.result()
-        # One load for all additions: the bulk loader's cost per call outweighs its cost per quad here.
-        self.store.load_nquads("\n".join(additions).encode("utf-8"))
         return patched
+
+    def _load(self, lines: list[str]) -> None:
+        self.store.load_nquads("\n".join(lines).encode("utf-8"))
 
     def _delete(self, lines: list[str]) -> None:
         self.store.delete_nquads(lines)
