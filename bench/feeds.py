@@ -40,11 +40,11 @@ def write_feed(path: Path, count: int, edit: str = "") -> Path:
     return path
 
 
-def write_reserialised(source: Path, target: Path, seed: int = 1) -> Path:
-    """The same records as N-Triples, shuffled, with fresh blank-node labels: nothing really changed."""
+def reserialised(turtle: bytes | str, seed: int = 1) -> bytes:
+    """The same statements as N-Triples, shuffled, with every blank node under a fresh label: nothing
+    really changed. The bench's `reharvest` feed, and the "nothing rewritten" tests'."""
     from pyoxigraph import BlankNode, Quad, RdfFormat, parse, serialize
 
-    quads = list(parse(path=str(source), format=RdfFormat.TURTLE))
     relabel: dict[str, BlankNode] = {}
 
     def fresh(term: object) -> object:
@@ -52,7 +52,13 @@ def write_reserialised(source: Path, target: Path, seed: int = 1) -> Path:
             return relabel.setdefault(term.value, BlankNode())
         return term
 
-    renamed = [Quad(fresh(q.subject), q.predicate, fresh(q.object)) for q in quads]  # type: ignore[arg-type]
+    renamed = [Quad(fresh(q.subject), q.predicate, fresh(q.object))  # type: ignore[arg-type]
+               for q in parse(turtle, format=RdfFormat.TURTLE)]
     random.Random(seed).shuffle(renamed)
-    target.write_bytes(serialize(renamed, format=RdfFormat.N_TRIPLES) or b"")
+    return serialize(renamed, format=RdfFormat.N_TRIPLES) or b""
+
+
+def write_reserialised(source: Path, target: Path, seed: int = 1) -> Path:
+    """`reserialised` from file to file."""
+    target.write_bytes(reserialised(source.read_bytes(), seed))
     return target

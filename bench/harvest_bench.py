@@ -22,6 +22,8 @@ from pyoxigraph import RdfFormat, Store
 from bench.common import bench_line, print_lines
 from bench.feeds import write_feed, write_reserialised
 from bench.measure import Measured, run_measured
+from hub import generations
+from hub.datadir import DataDir
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,13 +52,15 @@ def _bulk_load(feed: Path, work: Path, rdf_format: RdfFormat) -> tuple[float, fl
     return elapsed, cpu
 
 
-def _write_floor(data: Path, work: Path) -> tuple[int, float, float]:
+def _write_floor(data: Path, work: Path) -> tuple[int, float, float] | None:
     """What the store's writes alone cost a first harvest: `bulk_load` of exactly the quads it published
     (each record in a named graph of its own, described in the meta graph), dumped as N-Quads.
-    Returns the number of quads, and the load's wall and CPU seconds."""
-    generation = (data / "generations" / "CURRENT").read_text(encoding="utf-8").strip()
+    Returns the number of quads, and the load's wall and CPU seconds; None when nothing was published."""
+    generation = generations.current(DataDir(data))
+    if generation is None:
+        return None
     dump = work / "published.nq"
-    published = Store.read_only(str(data / "generations" / generation))
+    published = Store.read_only(str(generation.path))
     published.dump(str(dump), format=RdfFormat.N_QUADS)
     quads = len(published)
     del published
@@ -100,11 +104,16 @@ def run(count: int) -> list[str]:
               f"peak_rss_mib={first.peak_rss_mib:.0f}", flush=True)
         # The floor under first_harvest, in the same run: loading the published quads alone, and the
         # best ratio this harvest's CPU could give if it kept every core busy all the time.
-        quads, floor, floor_cpu = _write_floor(data, work)
+        floor = _write_floor(data, work)
         cores = os.cpu_count() or 1
-        print(f"INFO write_floor quads={quads} seconds={floor:.2f} cpu_seconds={floor_cpu:.2f} "
-              f"vs_bulk_load={floor / bulk:.2f} first_harvest_cpu_bound_ratio={bulk * cores / first.cpu_seconds:.3f} "
-              f"cores={cores}", flush=True)
+        if floor is None:
+            print("INFO write_floor skipped: the first harvest published nothing", flush=True)
+        else:
+            quads, seconds, cpu = floor
+            print(f"INFO write_floor quads={quads} seconds={seconds:.2f} cpu_seconds={cpu:.2f} "
+                  f"vs_bulk_load={seconds / bulk:.2f} "
+                  f"first_harvest_cpu_bound_ratio={bulk * cores / max(first.cpu_seconds, 1e-9):.3f} cores={cores}",
+                  flush=True)
         lines.append(bench_line("first_harvest", bulk / first.seconds, ">=", 0.33, "ratio"))
 
         same = _harvest(toml, data)

@@ -15,21 +15,21 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from pyoxigraph import NamedNode
+from pyoxigraph import DefaultGraph, NamedNode, Quad
 
-from bench.feeds import PREFIXES, organisation, write_feed
+from bench.feeds import PREFIXES, organisation, reserialised, write_feed
 from hub import generations, quarantine
 from hub.api.app import create_app
 from hub.config import Settings
 from hub.datadir import DataDir
 from hub.harvest import HarvestSummary, harvest
 from hub.namespaces import RDF, sparql_prefixes
+from hub.ntriples import canonical_hash, to_lines
 from hub.records import Record
 from hub.store import ReadOnlyStore
 from hub.validation import Verdict
 from tests.conftest import BASE, ROOT, quiet
 from tests.loopback import Canary, LoopbackServer, Request
-from tests.reserialised import reserialised
 
 ADMIN = "test-admin-token"
 
@@ -86,6 +86,12 @@ def counts(summary: HarvestSummary) -> dict[str, int]:
     return run.counts
 
 
+def graph_hash(store: ReadOnlyStore, graph: str) -> str:
+    """The canonical hash of a record graph's statements (blank-node labels do not count)."""
+    return canonical_hash(to_lines(Quad(q.subject, q.predicate, q.object, DefaultGraph())
+                                   for q in store.graph_quads(NamedNode(graph))))
+
+
 def test_conditional_get_costs_nothing(tmp_path: Path, feed: Feed) -> None:
     feed.body = organisations(20)
     settings = sources_for(tmp_path, feed)
@@ -140,9 +146,7 @@ def test_a_changed_record_is_patched_statement_by_statement(tmp_path: Path, feed
     """A record whose literals changed loses only its changed statements (its blank nodes stay the same
     nodes); one whose blank nodes changed is replaced whole; either way the graph then holds exactly
     the new record, and its description exactly one version of each fact."""
-    from pyoxigraph import BlankNode, DefaultGraph, Quad
-
-    from hub.ntriples import canonical_hash, to_lines
+    from pyoxigraph import BlankNode
 
     def edited(names: dict[int, str], moved: int | None = None) -> bytes:
         text = "".join(organisation(i, names.get(i, "")) for i in range(30))
@@ -158,11 +162,9 @@ def test_a_changed_record_is_patched_statement_by_statement(tmp_path: Path, feed
 
     def content(store: ReadOnlyStore, graph: str) -> tuple[str, list[str]]:
         """The graph's canonical hash, and its description's content hash(es)."""
-        quads = store.graph_quads(NamedNode(graph))
-        triples = [Quad(q.subject, q.predicate, q.object, DefaultGraph()) for q in quads]
         hashes = store.select(sparql_prefixes() + f"""SELECT ?h WHERE {{ GRAPH ?meta {{
             <{graph}> hub:contentHash ?h }} }}""")
-        return canonical_hash(to_lines(triples)), sorted(row["h"].value for row in hashes)
+        return graph_hash(store, graph), sorted(row["h"].value for row in hashes)
 
     def check(store: ReadOnlyStore, graph: str, run: str, fresh: ReadOnlyStore) -> set[str]:
         """The graph and its description are those a first harvest of the same feed writes."""
@@ -211,19 +213,13 @@ def test_a_patch_written_in_many_chunks_equals_a_fresh_harvest(tmp_path: Path, f
     def published(settings: Settings) -> dict[str, tuple[str, list[str]]]:
         """Each record graph: the canonical hash of its statements, and its description (run, time
         and payload left out: they differ between the two harvests)."""
-        from pyoxigraph import DefaultGraph, Quad
-
-        from hub.ntriples import canonical_hash, to_lines
-
         store = store_of(settings)
         described: dict[str, list[str]] = {}
         for row in store.select(sparql_prefixes() + """SELECT ?g ?p ?o WHERE { GRAPH ?meta {
                 ?g a hub:RecordGraph ; ?p ?o
                 FILTER(?p NOT IN (prov:wasGeneratedBy, prov:generatedAtTime, hub:payload)) } }"""):
             described.setdefault(row["g"].value, []).append(f"{row['p'].value} {row['o']}")
-        return {graph: (canonical_hash(to_lines(Quad(q.subject, q.predicate, q.object, DefaultGraph())
-                                                for q in store.graph_quads(NamedNode(graph)))), sorted(facts))
-                for graph, facts in described.items()}
+        return {graph: (graph_hash(store, graph), sorted(facts)) for graph, facts in described.items()}
 
     feed.body = organisations(40)
     settings = sources_for(tmp_path, feed)

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from bench.feeds import reserialised
 from harvesters.fetch import Fetched, now_iso
 from hub.halves import Half, lift_in_halves
 from hub.iris import Minter
 from hub.lifting import LiftOptions, _line_based, lift_lines, split_lifted
-from tests.reserialised import reserialised
 from tests.test_engine import organisations
 
 MINTER = Minter("http://hub.test/")

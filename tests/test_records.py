@@ -6,10 +6,10 @@ import random
 
 from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, parse
 
+from bench.feeds import reserialised
 from hub.iris import Minter
 from hub.records import Record, split_records
 from hub.vocabulary import default_vocabulary
-from tests.reserialised import reserialised
 
 MINTER = Minter("http://hub.test/")
 FEED = """
