@@ -2,7 +2,9 @@
 
 It is read from the private history (hub/history.py: one file per run, naming each graph it added, changed
 or removed), kept to the runs the published generation knows, so the feed never runs ahead of what
-readers see. Sequence numbers are positions in that order: runs only ever append to it.
+readers see. Sequence numbers are positions in that order: runs only ever append to it. An entry names a
+graph, never a value: a person whose consent ended keeps their entries (the sequence must not shift), and
+what they point at (the history, the graph) no longer holds them.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from dataclasses import dataclass
 
 from pyoxigraph import NamedNode
 
+from hub.config import is_source_id
 from hub.datadir import DataDir
-from hub.iris import Minter
+from hub.iris import Minter, is_run_timestamp
 from hub.store import ReadOnlyStore
 
 RUNS = """PREFIX hub: <https://w3id.org/mutualisons/ns#>
@@ -32,7 +35,9 @@ class Change:
 
 def changes(data: DataDir, store: ReadOnlyStore, minter: Minter) -> list[Change]:
     published_runs = {row["run"].value for row in store.select(RUNS.replace("$meta", str(minter.meta_graph())))}
-    files = sorted((path.stem, path.parent.name, path) for path in (data.private / "versions").glob("*/*.nq"))
+    # Only the files a run wrote: anything else in the folder names no run (and no IRI could be made of it).
+    files = sorted((path.stem, path.parent.name, path) for path in (data.private / "versions").glob("*/*.nq")
+                   if is_run_timestamp(path.stem) and is_source_id(path.parent.name))
     meta = minter.meta_graph().value
     found: list[Change] = []
     alive: set[str] = set()

@@ -31,6 +31,11 @@ _DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 
 
+def is_source_id(value: str) -> bool:
+    """Whether a text could be a source's id (what `id` accepts), e.g. a path segment of the API."""
+    return _ID.fullmatch(value) is not None
+
+
 class ConfigError(Exception):
     """An invalid `sources.toml`: the message names the file, the line and the reason."""
 

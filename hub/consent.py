@@ -29,7 +29,8 @@ CONSENT_SCOPES = frozenset({HUB + "scope-public-listing", HUB + "scope-contact-b
 _TYPE = RDF + "type"
 
 
-def _key(node: object) -> str:
+def node_key(node: object) -> str:
+    """A node as a dictionary key: `_:label` for a blank node, the IRI itself otherwise."""
     return ("_:" + node.value) if isinstance(node, BlankNode) else getattr(node, "value", str(node))
 
 
@@ -42,7 +43,7 @@ def has_valid_consent(person: str, by_subject: dict[str, list[Quad]], today: dat
     for quad in by_subject.get(person, ()):
         if quad.predicate.value != HUB + "consent":
             continue
-        consent = by_subject.get(_key(quad.object), [])
+        consent = by_subject.get(node_key(quad.object), [])
         scoped = any(q.predicate.value == HUB + "consentScope" and isinstance(q.object, NamedNode)
                      and q.object.value in CONSENT_SCOPES for q in consent)
         dates = [q.object.value for q in consent if q.predicate.value == DCTERMS + "date"
@@ -59,20 +60,26 @@ def _not_after(lexical: str, today: date) -> bool:
         return False
 
 
-def remove_unconsented_persons(record: Record, hierarchy: ClassHierarchy, today: date | None = None) -> list[str]:
-    """Removes nested persons without a valid consent from the record; returns one warning per person."""
-    today = today or date.today()
+def index_nodes(quads: list[Quad]) -> tuple[dict[str, list[Quad]], dict[str, list[str]], dict[str, list[Quad]]]:
+    """By node key (see node_key): the statements about each node, its types, the statements that point at it."""
     by_subject: dict[str, list[Quad]] = defaultdict(list)
     types: dict[str, list[str]] = defaultdict(list)
     referrers: dict[str, list[Quad]] = defaultdict(list)
+    for quad in quads:
+        by_subject[node_key(quad.subject)].append(quad)
+        if quad.predicate.value == _TYPE and isinstance(quad.object, NamedNode):
+            types[node_key(quad.subject)].append(quad.object.value)
+        if isinstance(quad.object, BlankNode | NamedNode):
+            referrers[node_key(quad.object)].append(quad)
+    return by_subject, types, referrers
+
+
+def remove_unconsented_persons(record: Record, hierarchy: ClassHierarchy, today: date | None = None) -> list[str]:
+    """Removes nested persons without a valid consent from the record; returns one warning per person."""
+    today = today or date.today()
     # One parse: every parse of a record's lines gives its blank nodes new labels.
     quads = record.quads
-    for quad in quads:
-        by_subject[_key(quad.subject)].append(quad)
-        if quad.predicate.value == _TYPE and isinstance(quad.object, NamedNode):
-            types[_key(quad.subject)].append(quad.object.value)
-        if isinstance(quad.object, BlankNode | NamedNode):
-            referrers[_key(quad.object)].append(quad)
+    by_subject, types, referrers = index_nodes(quads)
     subject = record.subject.value
     doomed: set[str] = set()
     warnings = []
@@ -85,20 +92,28 @@ def remove_unconsented_persons(record: Record, hierarchy: ClassHierarchy, today:
                         f"listing with a scope and a date not in the future")
     if not doomed:
         return []
-    # Everything only the removed persons reached goes with them (their address, their consent…).
+    doomed = with_what_only_they_reach(doomed, by_subject, referrers, subject)
+    record.quads = [q for q in quads if node_key(q.subject) not in doomed and node_key(q.object) not in doomed]
+    record.warnings.extend(warnings)
+    return warnings
+
+
+def with_what_only_they_reach(doomed: set[str], by_subject: dict[str, list[Quad]],
+                              referrers: dict[str, list[Quad]], keep: str) -> set[str]:
+    """The removed persons and every blank node only they reach (their address, their consent…): those
+    go with them. `keep` (the record's subject) never goes."""
+    doomed = set(doomed)
     changed = True
     while changed:
         changed = False
         for node in list(by_subject):
-            if node in doomed or node == subject or not node.startswith("_:"):
+            if node in doomed or node == keep or not node.startswith("_:"):
                 continue
             refs = referrers.get(node, [])
-            if refs and all(_key(q.subject) in doomed for q in refs):
+            if refs and all(node_key(q.subject) in doomed for q in refs):
                 doomed.add(node)
                 changed = True
-    record.quads = [q for q in quads if _key(q.subject) not in doomed and _key(q.object) not in doomed]
-    record.warnings.extend(warnings)
-    return warnings
+    return doomed
 
 
 def _curie(iri: str) -> str:
@@ -114,5 +129,9 @@ def mentions_persons(nquads: bytes, hierarchy: ClassHierarchy | None = None) -> 
     from hub.vocabulary import default_vocabulary
 
     hierarchy = hierarchy or default_vocabulary().hierarchy
-    classes = {subclass for person in PERSON_CLASSES for subclass in hierarchy.subclasses(person)}
-    return any(f"<{iri}>".encode() in nquads for iri in classes)
+    return any(f"<{iri}>".encode() in nquads for iri in person_classes(hierarchy))
+
+
+def person_classes(hierarchy: ClassHierarchy) -> frozenset[str]:
+    """Every class whose instances are persons: the person classes and all their subclasses."""
+    return frozenset(subclass for person in PERSON_CLASSES for subclass in hierarchy.subclasses(person))

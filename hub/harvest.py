@@ -22,8 +22,9 @@ from pyoxigraph import NamedNode, Quad
 from harvesters.fetch import FeedGone, Fetched, FetchError, FetchPolicy, expand_file_url, fetch, fetch_context, now_iso
 from harvesters.jsonld import cached, shipped_then
 from harvesters.rdf import LiftError
-from hub import generations, harvest_state, history, payloads, quarantine
+from hub import dump, generations, harvest_state, history, payloads, quarantine, redaction
 from hub.config import DEFAULT_KEEP_RUNS, Settings, Source, load_sources
+from hub.consent import person_classes
 from hub.cycles import without_cycle_collector
 from hub.datadir import DataDir
 from hub.durations import parse_duration, parse_time
@@ -32,12 +33,13 @@ from hub.hubgraphs import write_hub_graphs
 from hub.iris import Minter, run_timestamp
 from hub.lifting import LiftedLines, LiftOptions, lift_lines, read_in_two_processes, split_lifted
 from hub.lock import WriterLock
-from hub.namespaces import sparql_prefixes
+from hub.namespaces import HUB, sparql_prefixes
 from hub.provenance import META_TITLE, GraphFacts, PayloadFacts, ProvenanceWriter, RunFacts
 from hub.record_writer import RecordWriter
 from hub.records import Record
 from hub.store import WorkingStore
 from hub.validation import Charter, Verdict
+from hub.vocabulary import default_vocabulary
 
 Progress = Callable[[str], None]
 
@@ -114,7 +116,9 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
                 except OSError as error:  # the data is whole either way: only its reads stay slower
                     progress(f"warning: compacting the store failed ({error}); it is published as it is")
         generation = generations.publish(store, data)
+        pipeline.redact_history()  # the runs just published are in the store it asks
         store.close()
+        dump.remove_stale(data, generation.number)
         data.dirty_marker.unlink()
         pipeline.save_states(generation.number, [source.id for source in sources])
         payloads.prune(data, keep)
@@ -218,9 +222,11 @@ class Pipeline:
         facts.ended_at = now_iso()
         self._describe_payloads(payload_quads)
         written: dict[str, tuple[list[str], list[str]]] = {}
+        persons: dict[str, bool] = {}
         if facts.status == "failed":
             verdicts = self.charter.validate(to_validate)
         else:
+            persons = self._person_graphs(existing)  # read before the new versions are written
             # Validation (mostly pyoxigraph's Rust, which lets go of the GIL) runs while the records
             # it judges are written; the few it rejects are taken out again before anything is
             # published. On two cores this hides most of its time behind the store's.
@@ -241,7 +247,7 @@ class Pipeline:
             counts = {"added": 0, "updated": 0, "unchanged": 0, "removed": 0, "accepted": 0, "rejected": 0}
         else:
             counts = self._settle(source, facts, records, graph_of, accepted, rejected, existing, fetches,
-                                  new_state, written)
+                                  new_state, written, persons)
         counts["warned"] = len(warnings)
         counts["documents"] = fetches.attempted
         counts["bytes"] = fetches.bytes
@@ -411,6 +417,30 @@ class Pipeline:
             }} }}""")
         return {r["g"].value: (r["hash"].value, r["doc"].value, r["subject"].value) for r in rows}
 
+    def _person_graphs(self, existing: dict[str, tuple[str, str, str]]) -> dict[str, bool]:
+        """Of the graphs `existing` names, those whose published version holds a node typed as a person,
+        each with whether that node is the record's subject (the store finds typed nodes by their type
+        at once, whatever the number of records)."""
+        if not existing:
+            return {}
+        classes = " ".join(f"<{iri}>" for iri in sorted(person_classes(default_vocabulary().hierarchy)))
+        found: dict[str, bool] = {}
+        for row in self.store.select(f"SELECT DISTINCT ?g ?x WHERE {{ VALUES ?t {{ {classes} }} "
+                                     f"GRAPH ?g {{ ?x a ?t }} }}"):
+            graph = row["g"].value
+            if graph in existing:
+                found[graph] = found.get(graph, False) or row["x"].value == existing[graph][2]
+        return found
+
+    def redact_history(self) -> None:
+        """After publication: takes persons whose consent ended out of the earlier versions of the graphs
+        that held them (hub/redaction.py), for this harvest and any killed after it published."""
+        for line in redaction.apply_pending(self.data, self._published_run, default_vocabulary().hierarchy):
+            self.progress(line)
+
+    def _published_run(self, run: str) -> bool:
+        return self.store.ask(f"ASK {{ GRAPH <{self.meta.value}> {{ <{run}> a <{HUB}HarvestRun> }} }}")
+
     def _shapes(self, state: SourceState) -> dict[str, str]:
         """graph IRI -> shape digest of its current version (the index saved with the source's state,
         when it belongs to the generation the working store holds; records without one are left out)."""
@@ -447,9 +477,10 @@ class Pipeline:
     def _settle(self, source: Source, facts: RunFacts, records: dict[str, Record], graph_of: dict[str, str],
                 accepted: list[Verdict], rejected: list[Verdict], existing: dict[str, tuple[str, str, str]],
                 fetches: _Fetches, new_state: SourceState,
-                written: dict[str, tuple[list[str], list[str]]]) -> dict[str, int]:
+                written: dict[str, tuple[list[str], list[str]]], persons: dict[str, bool]) -> dict[str, int]:
         """Once the verdicts are known: takes the rejected records out again, tombstones the records
-        that are gone, and keeps the versions, the index and the quarantine."""
+        that are gone, and keeps the versions, the index and the quarantine. `persons`: the graphs whose
+        published version holds a person (True: the record is one), whose history may need redacting."""
         validated = {v.record.subject.value for v in accepted + rejected}
         unchanged = sum(1 for subject in records if subject not in validated)
         counts = {"added": 0, "updated": 0, "unchanged": unchanged, "removed": 0,
@@ -470,7 +501,9 @@ class Pipeline:
             reason = "rejected by the charter" if graph in rejected_graphs else "left the feed"
             if any(document in fetches.gone for document in (existing[graph][1],)):
                 reason = "the feed answered 410 Gone for longer than gone_grace"
-            self.store.add_quads(self.prov.tombstone(NamedNode(graph), NamedNode(subject), source.id, facts.run,
+            # A person's tombstone does not name them: their consent ended, or they left the feed.
+            named = None if persons.get(graph) else NamedNode(subject)
+            self.store.add_quads(self.prov.tombstone(NamedNode(graph), named, source.id, facts.run,
                                                      facts.ended_at, reason))
         stamp = run_timestamp(facts.started_at)
         index = dict(new_state.records or {})
@@ -487,6 +520,9 @@ class Pipeline:
         self._write_upstream(source, facts, fetches.upstream)
         versions = [(graph, *written[graph]) for graph in (graph_of[r.subject.value] for r in changed)]
         history.write(self.data, source.id, stamp, versions + [(g, [], []) for g, _ in removed])
+        redaction.plan(self.data, source.id, stamp, facts.run.value,
+                       changed=[graph for graph, *_ in versions if graph in persons],
+                       removed=[graph for graph, _ in removed if graph in persons])
         path = quarantine.write(self.data, source.id, stamp, facts.run.value, rejected, graph_of)
         if rejected:
             self.progress(f"[{source.id}] {len(rejected)} rejected record(s) kept in {path}")
@@ -528,12 +564,16 @@ class Pipeline:
             started = now_iso()
             facts = RunFacts(source_id, self.minter.run(source_id, run_timestamp(started)), started)
             graphs = [NamedNode(graph) for graph in existing]
+            persons = self._person_graphs(existing)
             self.store.drop_graphs(graphs)
             self.store.remove_descriptions(graphs, self.meta)
             for graph_iri, (_, _, subject) in existing.items():
-                self.store.add_quads(self.prov.tombstone(NamedNode(graph_iri), NamedNode(subject), source_id,
+                named = None if persons.get(graph_iri) else NamedNode(subject)  # see _settle
+                self.store.add_quads(self.prov.tombstone(NamedNode(graph_iri), named, source_id,
                                                          facts.run, started, "source removed from sources.toml"))
             history.write(self.data, source_id, run_timestamp(started), [(g, [], []) for g in existing])
+            redaction.plan(self.data, source_id, run_timestamp(started), facts.run.value, changed=[],
+                           removed=list(persons))
             facts.counts = {"removed": len(existing)}
             facts.ended_at = now_iso()
             self.store.add_quads(self.prov.run(facts))

@@ -10,7 +10,7 @@ others, the `# version <graph>` mark alone, so the change feed keeps every entry
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from hub.ntriples import split_line
 class Version:
     run_timestamp: str
     triples: list[str] | None  # empty: the graph was removed in that run; None: content pruned
+    redacted: bool = False  # persons whose consent ended were taken out of it (hub/redaction.py)
 
 
 @dataclass
@@ -58,6 +59,7 @@ def write(data: DataDir, source_id: str, run_timestamp: str,
 
 _VERSION = "# version "
 _PRUNED = "# pruned\n"  # the first line of a pruned file: it is not pruned again
+_REDACTED = "# redacted "  # followed by the graph: statements of that version were taken out
 
 
 def written(data: DataDir, source_id: str, wanted: dict[str, set[str]],
@@ -116,7 +118,7 @@ def versions(data: DataDir, source_id: str, graph: str) -> list[Version]:
     found: list[Version] = []
     for path in sorted(folder(data, source_id).glob("*.nq")):
         triples: list[str] = []
-        removed = marked = False
+        removed = marked = redacted = False
         with path.open(encoding="utf-8") as handle:
             for line in handle:
                 line = line.rstrip("\n")
@@ -124,14 +126,57 @@ def versions(data: DataDir, source_id: str, graph: str) -> list[Version]:
                     removed = True
                 elif line == f"{_VERSION}{token}":
                     marked = True
+                elif line == f"{_REDACTED}{token}":
+                    redacted = True
                 elif line.endswith(f" {token} ."):
                     subject, predicate, obj, _ = split_line(line)
                     triples.append(f"{subject} {predicate} {obj} .")
-        if triples or removed:
-            found.append(Version(path.stem, triples))
+        if triples or removed or (marked and redacted):
+            found.append(Version(path.stem, triples, redacted))
         elif marked:  # a record always has a statement: its version was pruned
             found.append(Version(path.stem, None))
     return found
+
+
+def rewrite(data: DataDir, source_id: str, before: str, graphs: set[str],
+            change: Callable[[str, list[str]], list[str] | None], read_size: int = 8 << 20) -> int:
+    """Rewrites the versions of `graphs` in the source's files older than run `before`: `change` gets a
+    graph and the lines of its version (statements, then description) and gives the lines to keep, or None
+    to keep them all. A changed version is marked redacted. Each file is rewritten beside itself and
+    swapped in (a reader or a crash sees the old file or the new one). Returns how many files changed."""
+    changed_files = 0
+    for path in sorted(folder(data, source_id).glob("*.nq")):
+        if path.stem >= before:
+            continue
+        pieces: list[str] = []
+        changed = False
+        try:
+            for preamble, block in _marked_blocks(path, read_size):
+                if preamble:
+                    pieces.append(block)
+                    continue
+                head, _, body = block.partition("\n")
+                graph = head[1:-1]
+                lines = body.split("\n")
+                kept = change(graph, [line for line in lines if line and line[0] != "#"]) if graph in graphs else None
+                if kept is None:
+                    pieces.append(_VERSION + block)
+                    continue
+                changed = True
+                notes = [line for line in lines if line.startswith("# ") and not line.startswith(_REDACTED)]
+                pieces.append("".join(f"{line}\n" for line in [_VERSION + head, f"{_REDACTED}{head}", *notes, *kept]))
+        except (OSError, ValueError):  # unreadable (or not UTF-8): not a file this hub wrote
+            continue
+        if not changed:
+            continue
+        temporary = path.with_name(path.name + ".tmp")
+        with temporary.open("w", encoding="utf-8") as out:
+            out.writelines(pieces)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+        changed_files += 1
+    return changed_files
 
 
 def prune(data: DataDir, source_id: str, current: dict[str, str | None], keep_runs: int,

@@ -69,6 +69,14 @@ def _segment(value: str) -> str:
     return value if _SAFE_KEY.match(value) else quote(value, safe="")
 
 
+_RUN_TIMESTAMP = re.compile(r"[0-9]{8}T[0-9]{6,12}Z")
+
+
+def is_run_timestamp(value: str) -> bool:
+    """Whether a text could be a segment `run_timestamp` made, e.g. a path segment of the API."""
+    return _RUN_TIMESTAMP.fullmatch(value) is not None
+
+
 def run_timestamp(iso_time: str) -> str:
     """`2026-11-29T04:50:51.123456+00:00` -> `20261129T045051123456Z`: a path segment that sorts."""
     digits = re.sub(r"[^0-9T]", "", iso_time.split("+")[0].replace("Z", ""))

@@ -1,7 +1,8 @@
 """Rejected records, kept under `data/private/` with their report: nothing is lost.
 
 The full file holds the record's values (they may be personal data, for administrators only);
-`public_view` gives what anyone may see: what is wrong, never the values.
+`public_view` gives what anyone may see: what is wrong, never the values, and of a person record not even
+its IRI or graph (a person who did not consent is not to be named, nor their listing guessed).
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+from hub.consent import is_person
 from hub.datadir import DataDir
 from hub.validation import Verdict
+from hub.vocabulary import ClassHierarchy, default_vocabulary
 
 
 def write(data: DataDir, source_id: str, run_timestamp: str, run_iri: str, rejected: list[Verdict],
@@ -62,24 +65,28 @@ def prune(data: DataDir, source_id: str, keep_runs: int) -> int:
     return len(old)
 
 
-def public_view(document: dict[str, Any] | None) -> dict[str, Any]:
-    """`{"records": [{"subject", "type", "graph", "results": [{"shape", "path", "severity", "message"}]}]}`."""
+PERSON_RECORD = "a person record"
+
+
+def public_view(document: dict[str, Any] | None, hierarchy: ClassHierarchy | None = None) -> dict[str, Any]:
+    """`{"records": [{"subject", "type", "graph", "results": [{"shape", "path", "severity", "message"}]}]}`;
+    a person record's subject is "a person record" and its graph null."""
     if document is None:
         return {"records": []}
-    return {
-        "records": [
-            {
-                "subject": entry["subject"],
-                "type": entry["type"],
-                "graph": entry["graph"],
-                "results": [
-                    {key: result[key] for key in ("shape", "path", "severity", "message")}
-                    for result in entry["results"]
-                ],
-            }
-            for entry in document.get("records", [])
-        ]
-    }
+    hierarchy = hierarchy or default_vocabulary().hierarchy
+    records = []
+    for entry in document.get("records", []):
+        person = is_person(list(entry.get("type") or []), hierarchy)
+        records.append({
+            "subject": PERSON_RECORD if person else entry["subject"],
+            "type": entry["type"],
+            "graph": None if person else entry["graph"],
+            "results": [
+                {key: result[key] for key in ("shape", "path", "severity", "message")}
+                for result in entry["results"]
+            ],
+        })
+    return {"records": records}
 
 
 def _atomic_write(path: Path, text: str) -> None:

@@ -39,13 +39,13 @@ async def changes(request: Request,
                   ) -> Response:
     after = 0
     if since is not None:
-        if not since.isdigit():
+        if not _whole(since):
             return problem(400, "Bad parameter", "since expects the `next` cursor of a previous answer "
                            "(a commit sequence number)", parameter="since")
         after = int(since)
     size = PAGE
     if limit is not None:
-        if not limit.isdigit() or not 1 <= int(limit) <= PAGE:
+        if not _whole(limit) or not 1 <= int(limit) <= PAGE:
             return problem(400, "Bad parameter", f"limit expects a whole number from 1 to {PAGE}", parameter="limit")
         size = int(limit)
     hub: PublishedReader = request.app.state.reader
@@ -61,6 +61,11 @@ async def changes(request: Request,
     }).encode("utf-8")
     return answer(request, body, "application/json", generation,
                   {"Link": f'<{request.url.path}?since={next_cursor}>; rel="next"'})
+
+
+def _whole(text: str) -> bool:
+    """ASCII digits only (`"²".isdigit()` is true, and int() refuses it), and not absurdly many."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
 
 
 @router.get("/dump.nq.gz", summary="Every public quad with the meta graph, gzipped N-Quads, rebuilt per generation")

@@ -9,6 +9,8 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
+from hub.config import is_source_id
+from hub.iris import is_run_timestamp
 from hub.reader import PublishedReader
 
 
@@ -24,6 +26,18 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
         status_code=status,
         media_type="application/problem+json",
     )
+
+
+def unknown_segment(source_id: str | None = None, timestamp: str | None = None) -> JSONResponse | None:
+    """A 404 problem when a path segment cannot name what the hub mints (a source id, a run timestamp),
+    before it is put in an IRI: a space, `>` or NUL there is no such thing, not a server error."""
+    if source_id is not None and not is_source_id(source_id):
+        return problem(404, "Unknown source", f"no source {source_id!r}: a source id is lower-case letters, "
+                       "digits and hyphens (see /api/sources)")
+    if timestamp is not None and not is_run_timestamp(timestamp):
+        return problem(404, "Unknown run", f"no run {timestamp!r}: a run is named by its start time, e.g. "
+                       "20261129T045825253419Z (see /api/sources/{id}/runs)")
+    return None
 
 
 def admin_refusal(request: Request) -> JSONResponse | None:

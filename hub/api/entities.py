@@ -48,6 +48,9 @@ async def show(request: Request, iri: str, format_parameter: str | None, entity_
     wanted = _wanted(format_parameter, request.headers.get("accept", ""))
     if wanted is None:
         return problem(400, "Bad parameter", f"format expects one of {', '.join(FORMATS)}", parameter="format")
+    if not _is_iri(iri):  # before any page is made of it
+        return problem(400, "Bad parameter", "iri expects an absolute IRI, e.g. https://example.org/x, without "
+                       "spaces, control characters or any of <>\"{}|\\^`", parameter="iri")
     if wanted == "html" and entity_page:
         # Entities get the site's page (fr/nl/en, source badges, verification label, report a problem).
         from hub.pages.routes import entity_html
@@ -55,10 +58,6 @@ async def show(request: Request, iri: str, format_parameter: str | None, entity_
         return await entity_html(request, iri)
     hub: PublishedReader = request.app.state.reader
     published = hub.published()
-    try:
-        NamedNode(iri)
-    except ValueError as error:
-        return problem(400, "Bad parameter", f"iri expects an absolute IRI: {error}", parameter="iri")
     meta = hub.minter.meta_graph()
     view = await run_in_threadpool(entity_view.build, published.store, iri, meta)
     if view.empty:
@@ -146,7 +145,20 @@ async def any_entity(request: Request, iri: str = Query(..., description="the IR
 
 
 async def minted(request: Request, format: str | None = Query(None, description=FORMAT_HELP)) -> Response:
-    return await show(request, _minted(request), format, entity_page=request.url.path.startswith("/id/"))
+    iri = _minted(request)
+    if not _is_iri(iri):
+        # A space, `>` or NUL in a path segment: the minter never makes such an IRI, so nothing lives there.
+        return problem(404, "Not found", f"no entity at {request.url.path!r}: the hub's IRIs hold no spaces, "
+                       "control characters or any of <>\"{}|\\^` (keys are percent-encoded)")
+    return await show(request, iri, format, entity_page=request.url.path.startswith("/id/"))
+
+
+def _is_iri(text: str) -> bool:
+    try:
+        NamedNode(text)
+    except ValueError:
+        return False
+    return True
 
 
 _EXAMPLES = {"kind": "organization", "key": "jardins-partages-jp-01", "source_id": "assiette-commune",

@@ -216,13 +216,55 @@ def encode_cursor(generation: int, sort: str, key: tuple[str, str]) -> str:
     return base64.urlsafe_b64encode(raw.encode("utf-8")).decode("ascii").rstrip("=")
 
 
+MAX_CURSOR = 4096  # characters: a cursor this API mints holds a generation, a sort and two short keys
+_CURSOR_DEPTH = 2  # {"k": [...]}: deeper nesting is no cursor of ours (and would make json recurse)
+_CURSOR_HELP = "expects the cursor of a Link rel=\"next\" this API returned"
+
+
 def decode_cursor(text: str) -> tuple[tuple[str, str], int, str]:
+    """The cursor's sort key, generation and sort. Its size and nesting are checked before json reads it,
+    and its generation must be a whole number: anything else is a 400, never a server error."""
+    if len(text) > MAX_CURSOR:
+        raise BadParameter("cursor", f"{_CURSOR_HELP} (at most {MAX_CURSOR} characters)")
     try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        data = json.loads(raw)
-        key = data["k"]
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode("utf-8")
+        if _nesting(raw) > _CURSOR_DEPTH:
+            raise ValueError
+        data = json.loads(raw, parse_float=_no_float, parse_constant=_no_float)
+        key, generation, sort = data["k"], data["g"], data["s"]
         if not (isinstance(key, list) and len(key) == 2 and all(isinstance(k, str) for k in key)):
             raise ValueError
-        return (key[0], key[1]), int(data["g"]), str(data["s"])
+        if not isinstance(generation, int) or isinstance(generation, bool) or not 0 <= generation < 2**63:
+            raise ValueError
+        if not isinstance(sort, str):
+            raise ValueError
+        return (key[0], key[1]), generation, sort
     except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
-        raise BadParameter("cursor", "expects the cursor of a Link rel=\"next\" this API returned") from None
+        raise BadParameter("cursor", _CURSOR_HELP) from None
+
+
+def _nesting(text: str) -> int:
+    """How deep brackets nest, strings aside (an upper bound is enough: a cursor of ours nests twice)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _no_float(text: str) -> int:
+    """A cursor's numbers are whole: 1e400, 1.5, NaN or Infinity are refused before Python makes them."""
+    raise ValueError(text)

@@ -10,14 +10,17 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
-from pyoxigraph import NamedNode
+from pyoxigraph import NamedNode, Quad
 
-from hub import history, payloads, queries
-from hub.api.deps import admin_refusal, problem, reader
+from hub import history, payloads, queries, redaction
+from hub.api.deps import admin_refusal, problem, reader, unknown_segment
 from hub.api.sources import published_runs, source_table
 from hub.config import ConfigError, load_sources
+from hub.iris import is_run_timestamp
+from hub.ntriples import to_lines
 from hub.reader import PublishedReader
 from hub.scheduler import start_harvest
+from hub.vocabulary import default_vocabulary
 
 router = APIRouter(tags=["Audit"])
 _COUNTS = ("accepted", "rejected", "added", "updated", "unchanged", "removed", "warned")
@@ -46,6 +49,8 @@ def _known(hub: PublishedReader, source_id: str) -> bool:
 
 @router.get("/api/sources/{source_id}/runs", summary="Every harvest run of a source, newest first")
 async def source_runs(source_id: str, hub: PublishedReader = Depends(reader)) -> Response:
+    if (unknown := unknown_segment(source_id)) is not None:
+        return unknown
     if not await run_in_threadpool(_known, hub, source_id):
         return problem(404, "Unknown source", f"no source {source_id!r}")
     return JSONResponse({"source": source_id, "runs": await run_in_threadpool(_runs, hub, source_id)})
@@ -53,6 +58,8 @@ async def source_runs(source_id: str, hub: PublishedReader = Depends(reader)) ->
 
 @router.get("/api/runs/{source_id}/{timestamp}", summary="One run: status, counts, errors, payloads, graphs")
 async def run_detail(source_id: str, timestamp: str, hub: PublishedReader = Depends(reader)) -> Response:
+    if (unknown := unknown_segment(source_id, timestamp)) is not None:
+        return unknown
     run = hub.minter.run(source_id, timestamp)
 
     def load() -> dict[str, Any] | None:
@@ -68,8 +75,9 @@ async def run_detail(source_id: str, timestamp: str, hub: PublishedReader = Depe
                    for row in store.select(queries.render("run-detail", run=run, meta=meta))]
         graphs = store.select(queries.render("run-graphs", run=run, meta=meta))
         return {**summary, "errors": errors, "payloads": fetched,
-                "graphs": [{"graph": g["graph"].value, "subject": g["subject"].value, "change": g["change"].value,
-                            **({"reason": g["reason"].value} if "reason" in g else {})}
+                # A person's tombstone names no subject (their consent ended): null.
+                "graphs": [{"graph": g["graph"].value, "subject": g["subject"].value if "subject" in g else None,
+                            "change": g["change"].value, **({"reason": g["reason"].value} if "reason" in g else {})}
                            for g in graphs[:MAX_LISTED_GRAPHS]],
                 "graphs_total": len(graphs)}
 
@@ -86,6 +94,8 @@ async def run_payload(request: Request, source_id: str, timestamp: str,
     refusal = admin_refusal(request)
     if refusal is not None:
         return refusal
+    if (unknown := unknown_segment(source_id, timestamp)) is not None:
+        return unknown
     run = hub.minter.run(source_id, timestamp)
     rows = await run_in_threadpool(
         hub.published().store.select, queries.render("run-detail", run=run, meta=hub.minter.meta_graph()))
@@ -106,19 +116,26 @@ async def run_payload(request: Request, source_id: str, timestamp: str,
 
 @router.get("/api/graphs/{source_id}/{key}/history", summary="Every version of a record graph and what changed")
 async def graph_history(source_id: str, key: str, hub: PublishedReader = Depends(reader)) -> Response:
+    if (unknown := unknown_segment(source_id)) is not None:
+        return unknown
     graph = hub.minter.graph(source_id, key)
     versions = await run_in_threadpool(history.versions, hub.data, source_id, graph.value)
     # Versions are written before the generation is published: a harvest killed in between leaves a
     # version of a run that never became public, which the history must not show.
     published = await run_in_threadpool(published_runs, hub, source_id)
-    versions = [v for v in versions if hub.minter.run(source_id, v.run_timestamp).value in published]
-    if not versions:
+    versions = [v for v in versions if is_run_timestamp(v.run_timestamp)
+                and hub.minter.run(source_id, v.run_timestamp).value in published]
+    current = hub.published().store.has_graph(NamedNode(graph.value))
+    versions = await run_in_threadpool(_consented, hub, graph.value, versions)
+    # A person whose consent ended is not even said to have been listed: nothing of theirs is left to show.
+    if not versions or (not current and any(v.redacted for v in versions) and not any(v.triples for v in versions)):
         return problem(404, "Unknown graph", f"no version of {graph.value} was ever written")
     shown = []
     previous: list[str] | None = []
     for version in versions:
         entry: dict[str, object] = {"run": hub.minter.run(source_id, version.run_timestamp).value,
-                                    "removed_graph": version.triples == [], "pruned": version.triples is None}
+                                    "removed_graph": version.triples == [] and not version.redacted,
+                                    "pruned": version.triples is None, "redacted": version.redacted}
         if version.triples is None or previous is None:
             # Retention keeps only the mark of an old superseded version: what it held, and so what
             # changed next, is no longer known.
@@ -134,8 +151,20 @@ async def graph_history(source_id: str, key: str, hub: PublishedReader = Depends
             }
         shown.append(entry)
         previous = version.triples
-    current = hub.published().store.has_graph(NamedNode(graph.value))
     return JSONResponse({"graph": graph.value, "published": current, "versions": shown})
+
+
+def _consented(hub: PublishedReader, graph: str, versions: list[history.Version]) -> list[history.Version]:
+    """The versions without any person the graph's published version does not hold with a consent, even
+    where the file on disk still has them (hub/redaction.py): a consent that ended ends their history too."""
+    hierarchy = default_vocabulary().hierarchy
+    current = hub.published().store.graph_quads(NamedNode(graph))
+    kept = redaction.kept_persons(to_lines(Quad(q.subject, q.predicate, q.object) for q in current), hierarchy)
+    shown = []
+    for version in versions:
+        lines = None if version.triples is None else redaction.without_withdrawn(version.triples, kept, hierarchy)
+        shown.append(version if lines is None else history.Version(version.run_timestamp, lines, redacted=True))
+    return shown
 
 
 @router.post("/api/sources/{source_id}/harvest", summary="Start a harvest of one source (admin)", status_code=202)
@@ -143,6 +172,8 @@ async def trigger_harvest(request: Request, source_id: str, hub: PublishedReader
     refusal = admin_refusal(request)
     if refusal is not None:
         return refusal
+    if (unknown := unknown_segment(source_id)) is not None:
+        return unknown
     # The harvest reads sources.toml: a source just added there can be harvested before anything was
     # published, and one removed from it cannot be harvested any more.
     try:

@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from hub import quarantine, queries
-from hub.api.deps import admin_refusal, problem, reader
+from hub.api.deps import admin_refusal, problem, reader, unknown_segment
 from hub.reader import PublishedReader
 
 router = APIRouter(tags=["Sources"])
@@ -57,6 +57,8 @@ def published_runs(hub: PublishedReader, source_id: str) -> set[str]:
 async def source_quarantine(request: Request, source_id: str,
                             full: bool = Query(False, description="the records with their values (admin only)"),
                             hub: PublishedReader = Depends(reader)) -> Response:
+    if (unknown := unknown_segment(source_id)) is not None:
+        return unknown
     known = {entry["id"] for entry in await run_in_threadpool(source_table, hub)}
     if source_id not in known:
         return problem(404, "Unknown source", f"no source {source_id!r}; known: {', '.join(sorted(known))}")
