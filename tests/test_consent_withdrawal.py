@@ -1,0 +1,292 @@
+"""Consent ends publication everywhere (DESIGN.md, "What must always hold"): when a feed withdraws a person's
+consent, the harvest that publishes it leaves nothing of them in any public answer — SPARQL, the collections,
+the entity pages, the change feed, the dump, the runs, the public quarantine — nor in any version of the
+private history, on disk as through `/api/graphs/{source}/{key}/history`. Real harvests of feeds the tests
+write, read back through the real API."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from hub import redaction
+from hub.api.app import create_app
+from hub.config import Settings
+from hub.datadir import DataDir
+from hub.harvest import HarvestSummary, Pipeline, harvest
+from hub.iris import short_hash
+from tests.conftest import BASE, quiet
+
+ADMIN = "consent-admin-token"
+ORG = "https://net.example/id/atelier"
+NORA = "https://net.example/people/nora-jacobs"
+# What the founder (a blank node in the organisation's record) and Nora (a person record) showed with consent.
+FOUNDER = ("Jean Dupont", "jean.dupont@mail.example", "+32 2 555 01 01", "Rue Privée 1")
+NORA_VALUES = ("Nora Jacobs", "nora.jacobs@mail.example", "+32 2 555 02 02", NORA)
+EMPLOYEE = ("Ana Lopes", "ana.lopes@mail.example")
+WITHDRAWN = FOUNDER + NORA_VALUES
+
+PREFIXES = """@prefix schema: <https://schema.org/> .
+@prefix hub: <https://w3id.org/mutualisons/ns#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+"""
+CONSENT = 'hub:consent [ hub:consentScope hub:scope-public-listing ; dcterms:date "2025-01-01"^^xsd:date ]'
+
+
+def feed(founder_consents: bool = True, employee: bool = True, nora_consents: bool = True,
+         description: str = "Réparation de vélos") -> str:
+    founder = f" ; {CONSENT}" if founder_consents else ""
+    nora = f" ;\n    {CONSENT}" if nora_consents else ""
+    employee_node = (' ;\n    schema:employee [ a schema:Person ; schema:name "Ana Lopes" ; '
+                     f'schema:email "ana.lopes@mail.example" ; {CONSENT} ]') if employee else ""
+    return PREFIXES + f"""
+<{ORG}> a schema:Organization ;
+    schema:name "Atelier vélo"@fr ;
+    schema:description "{description}"@fr ;
+    schema:address [ a schema:PostalAddress ; schema:streetAddress "Rue Haute 10" ; schema:postalCode "1000" ;
+                     schema:addressLocality "Bruxelles" ] ;
+    schema:geo [ a schema:GeoCoordinates ; schema:latitude 50.8405 ; schema:longitude 4.3490 ] ;
+    schema:founder [ a schema:Person ; schema:name "Jean Dupont" ; schema:email "jean.dupont@mail.example" ;
+        schema:telephone "+32 2 555 01 01" ;
+        schema:address [ a schema:PostalAddress ; schema:streetAddress "Rue Privée 1" ;
+                         schema:postalCode "1000" ]{founder}
+    ]{employee_node} .
+
+<{NORA}> a schema:Person ;
+    schema:name "Nora Jacobs" ;
+    schema:email "nora.jacobs@mail.example" ;
+    schema:telephone "+32 2 555 02 02" ;
+    hub:contactRole hub:role-volunteer{nora} .
+"""
+
+
+def network(folder: Path, body: str) -> Settings:
+    (folder / "feeds").mkdir(parents=True, exist_ok=True)
+    (folder / "feeds" / "net.ttl").write_text(body, encoding="utf-8")
+    toml = folder / "sources.toml"
+    toml.write_text('[[source]]\nid = "net"\nname = "Net"\nurl = "file:feeds/net.ttl"\nformat = "turtle"\n'
+                    'language = "fr"\nlicense = "https://creativecommons.org/licenses/by/4.0/"\npublisher = "Net"\n'
+                    'contact = "mailto:net@net.example"\n', encoding="utf-8")
+    return Settings(toml, folder / "data", BASE)
+
+
+def history_path(subject: str) -> str:
+    return f"/api/graphs/net/{short_hash(subject)}/history"
+
+
+def history_files(settings: Settings) -> str:
+    return "".join(path.read_text(encoding="utf-8")
+                   for path in sorted((settings.data_dir / "private/versions/net").glob("*.nq")))
+
+
+def leaked(text: str, values: tuple[str, ...] = WITHDRAWN) -> list[str]:
+    return [value for value in values if value in text]
+
+
+@dataclass
+class Withdrawal:
+    settings: Settings
+    before: dict[str, Any]  # what the API and the disk showed while everyone consented
+    summary: HarvestSummary  # the harvest that withdrew the founder's and Nora's consent
+
+
+@pytest.fixture(scope="module")
+def withdrawn(tmp_path_factory: pytest.TempPathFactory) -> Withdrawal:
+    folder = tmp_path_factory.mktemp("consent")
+    settings = network(folder, feed())
+    first = harvest(settings, progress=quiet)
+    with TestClient(create_app(settings)) as client:
+        before = {"org": client.get(history_path(ORG)).json(), "nora": client.get(history_path(NORA)).json(),
+                  "dump": gzip.decompress(client.get("/dump.nq.gz").content).decode("utf-8"),
+                  "files": history_files(settings),
+                  "dumps": sorted(p.name for p in (settings.data_dir / "dumps").glob("*"))}
+    before["generation"] = first.generation
+    (folder / "feeds" / "net.ttl").write_text(feed(founder_consents=False, nora_consents=False), encoding="utf-8")
+    return Withdrawal(settings, before, harvest(settings, progress=quiet))
+
+
+@pytest.fixture(scope="module")
+def client(withdrawn: Withdrawal) -> Iterator[TestClient]:
+    with TestClient(create_app(withdrawn.settings)) as test_client:
+        yield test_client
+
+
+def test_while_they_consent_the_history_and_the_dump_show_them(withdrawn: Withdrawal) -> None:
+    before = withdrawn.before
+    assert leaked(json.dumps(before["org"], ensure_ascii=False), FOUNDER) == list(FOUNDER)
+    assert leaked(json.dumps(before["nora"], ensure_ascii=False), NORA_VALUES) == list(NORA_VALUES)
+    assert leaked(before["dump"]) == list(WITHDRAWN) and leaked(before["files"]) == list(WITHDRAWN)
+    assert before["dumps"] == [f"{before['generation']}.nq.gz"]
+
+
+def test_the_harvest_withdraws_them_and_keeps_the_organisation(withdrawn: Withdrawal) -> None:
+    [run] = withdrawn.summary.runs
+    assert run.counts["updated"] == 1 and run.counts["removed"] == 1 and run.counts["rejected"] == 1
+    assert any("removed a nested person" in w and "schema:founder" in w for w in run.warnings)
+    assert not leaked(" ".join(run.warnings))
+
+
+def test_not_in_sparql_nor_in_any_graph_of_the_store(client: TestClient) -> None:
+    answer = client.get("/sparql", params={"query": "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }"},
+                        headers={"Accept": "application/sparql-results+json"})
+    assert answer.status_code == 200
+    assert not leaked(answer.text)
+    assert "Ana Lopes" in answer.text and "Atelier vélo" in answer.text  # the rest of the record stays
+    # Nora's tombstone says a graph went, not whose it was.
+    tombstone = client.get("/sparql", params={"query": f"""PREFIX hub: <https://w3id.org/mutualisons/ns#>
+        SELECT ?subject WHERE {{ GRAPH ?m {{ <{BASE}graph/net/{short_hash(NORA)}> a hub:Tombstone .
+        OPTIONAL {{ <{BASE}graph/net/{short_hash(NORA)}> hub:recordSubject ?subject }} }} }}"""},
+                           headers={"Accept": "application/sparql-results+json"}).json()
+    assert tombstone["results"]["bindings"] == [{}]
+
+
+def test_not_in_the_collections_nor_the_entity_pages(client: TestClient) -> None:
+    for collection in ("organizations", "people", "events", "resources", "knowledge", "publications", "funding"):
+        for wanted in ("jsonld", "geojson", "csv", "ttl"):
+            answer = client.get(f"/api/{collection}", params={"format": wanted})
+            assert answer.status_code == 200, (collection, wanted)
+            assert not leaked(answer.text), (collection, wanted)
+    organisations = client.get("/api/organizations", params={"format": "ttl"}).text
+    assert "Atelier vélo" in organisations and "Ana Lopes" in organisations
+    assert client.get("/id", params={"iri": NORA, "format": "jsonld"}).status_code == 404
+    for path in (f"/id?iri={ORG}&format=jsonld", f"/api/provenance?subject={ORG}",
+                 f"/graph/net/{short_hash(NORA)}?format=jsonld", f"/graph/net/{short_hash(ORG)}?format=trig"):
+        answer = client.get(path)
+        assert answer.status_code == 200 and not leaked(answer.text), path
+
+
+def test_not_in_the_change_feed(client: TestClient) -> None:
+    feed_text = client.get("/api/changes").text
+    assert not leaked(feed_text)
+    entries = json.loads(feed_text)["changes"]
+    nora_graph = f"{BASE}graph/net/{short_hash(NORA)}"
+    assert [e["type"] for e in entries if e["graph"] == nora_graph] == ["as:Create", "as:Delete"]
+    assert set(entries[0]) == {"sequence", "type", "graph", "version", "run", "source"}  # no values at all
+
+
+def test_not_in_the_dump_and_no_older_dump_survives(withdrawn: Withdrawal, client: TestClient) -> None:
+    dumps = withdrawn.settings.data_dir / "dumps"
+    # The harvest that withdrew them removed the dump of the generation that still held them.
+    assert not list(dumps.glob("*"))
+    text = gzip.decompress(client.get("/dump.nq.gz").content).decode("utf-8")
+    assert not leaked(text) and "Atelier vélo" in text and "Ana Lopes" in text
+    assert [p.name for p in dumps.glob("*")] == [f"{withdrawn.summary.generation}.nq.gz"]
+
+
+def test_not_in_any_version_of_the_history_public_or_on_disk(withdrawn: Withdrawal, client: TestClient) -> None:
+    on_disk = history_files(withdrawn.settings)
+    assert not leaked(on_disk)
+    assert "Ana Lopes" in on_disk and "Atelier vélo" in on_disk  # who still consents, and the organisation
+    assert not list((withdrawn.settings.data_dir / "private/versions/net").glob("*.tmp"))
+    assert not list((withdrawn.settings.data_dir / "private/redactions").glob("*"))  # the note was carried out
+    org = client.get(history_path(ORG))
+    assert org.status_code == 200 and not leaked(org.text)
+    first, second = org.json()["versions"]
+    assert first["redacted"] is True and second["redacted"] is False
+    assert any("Atelier vélo" in t for t in first["added"]) and any("Ana Lopes" in t for t in first["added"])
+    # What changed next no longer speaks of the founder either (blank-node labels differ between versions,
+    # so the lines about blank nodes show as changed; the organisation's own statements do not).
+    assert not leaked(second["diff"]) and not any("Atelier vélo" in t for t in second["added"])
+    # Nora's graph: nothing of her is left, and the history does not even say she was listed.
+    nora = client.get(history_path(NORA))
+    assert nora.status_code == 404 and not leaked(nora.text)
+
+
+def test_not_in_the_runs(withdrawn: Withdrawal, client: TestClient) -> None:
+    runs = client.get("/api/sources/net/runs")
+    assert runs.status_code == 200 and not leaked(runs.text)
+    for run in runs.json()["runs"]:
+        detail = client.get(run["path"])
+        assert detail.status_code == 200 and not leaked(detail.text), run["path"]
+    latest = client.get(runs.json()["runs"][0]["path"]).json()
+    [gone] = [g for g in latest["graphs"] if g["change"] == "removed"]
+    assert gone == {"graph": f"{BASE}graph/net/{short_hash(NORA)}", "subject": None, "change": "removed",
+                    "reason": "rejected by the charter"}
+
+
+def test_the_public_quarantine_never_names_the_person(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    view = client.get("/api/sources/net/quarantine")
+    assert view.status_code == 200 and not leaked(view.text)
+    [record] = view.json()["records"]
+    assert record["subject"] == "a person record" and record["graph"] is None
+    assert any("consent" in result["message"]["en"] for result in record["results"])
+    # The administrator still sees the record whole, as before.
+    monkeypatch.setenv("MUTUALISONS_ADMIN_TOKEN", ADMIN)
+    full = client.get("/api/sources/net/quarantine?full=true", headers={"Authorization": f"Bearer {ADMIN}"})
+    assert full.status_code == 200 and "Nora Jacobs" in full.text
+
+
+def test_an_old_unredacted_history_file_is_still_filtered_as_it_is_read(withdrawn: Withdrawal,
+                                                                         client: TestClient) -> None:
+    """A file this hub wrote before it redacted anything (or a redaction that has not run yet) still
+    holds the persons: the history endpoint serves none of them."""
+    folder = withdrawn.settings.data_dir / "private/versions/net"
+    first = sorted(folder.glob("*.nq"))[0]
+    redacted = first.read_text(encoding="utf-8")
+    whole = [block for block in withdrawn.before["files"].split("# version ") if "Jean Dupont" in block]
+    assert whole
+    try:
+        first.write_text(withdrawn.before["files"], encoding="utf-8")  # the first run's file, as it was written
+        assert "Jean Dupont" in first.read_text(encoding="utf-8")
+        org = client.get(history_path(ORG))
+        assert org.status_code == 200 and not leaked(org.text) and "Ana Lopes" in org.text
+        assert org.json()["versions"][0]["redacted"] is True
+        nora = client.get(history_path(NORA))
+        assert nora.status_code == 404 and not leaked(nora.text)
+    finally:
+        first.write_text(redacted, encoding="utf-8")
+
+
+def test_a_nested_person_dropped_from_the_feed_leaves_the_history(tmp_path: Path) -> None:
+    """The feed no longer lists the employee at all (no consent to judge): the earlier versions lose them,
+    the founder who still consents stays in every version."""
+    settings = network(tmp_path, feed())
+    harvest(settings, progress=quiet)
+    assert "Ana Lopes" in history_files(settings)
+    (tmp_path / "feeds" / "net.ttl").write_text(feed(employee=False), encoding="utf-8")
+    [run] = harvest(settings, progress=quiet).runs
+    assert run.counts["updated"] == 1
+    on_disk = history_files(settings)
+    assert not leaked(on_disk, EMPLOYEE) and "Jean Dupont" in on_disk
+    assert on_disk.count("Jean Dupont") == 2  # both versions keep the founder
+    with TestClient(create_app(settings)) as client:
+        answer = client.get(history_path(ORG))
+        assert answer.status_code == 200 and not leaked(answer.text, EMPLOYEE) and "Jean Dupont" in answer.text
+
+
+class Killed(Exception):
+    """Stands for a harvest killed right after it published."""
+
+
+def test_a_harvest_killed_after_publishing_leaves_the_redaction_to_the_next(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = network(tmp_path, feed())
+    harvest(settings, progress=quiet)
+    (tmp_path / "feeds" / "net.ttl").write_text(feed(founder_consents=False), encoding="utf-8")
+
+    def killed(self: Pipeline) -> None:
+        raise Killed
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Pipeline, "redact_history", killed)
+        with pytest.raises(Killed):
+            harvest(settings, progress=quiet)
+    notes = settings.data_dir / "private/redactions"
+    assert len(list(notes.glob("*.json"))) == 1 and "Jean Dupont" in history_files(settings)
+    # A note of a run that was never published (killed before it published) is dropped, doing nothing.
+    # Carried out, it would take every person out of the organisation's versions.
+    redaction.plan(DataDir(settings.data_dir), "net", "29991231T000000000000Z",
+                   f"{BASE}run/net/29991231T000000000000Z", changed=[],
+                   removed=[f"{BASE}graph/net/{short_hash(ORG)}"])
+    summary = harvest(settings, progress=quiet)  # the same bytes: nothing to commit, the note is carried out
+    assert summary.runs[0].counts["updated"] == 0
+    assert not list(notes.glob("*")) and not leaked(history_files(settings), FOUNDER)
+    assert "Ana Lopes" in history_files(settings)
