@@ -6,10 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hub import __version__
 from hub.api import (
@@ -90,6 +92,13 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None,
         location = [str(part) for part in first.get("loc", ()) if part not in ("query", "path", "body")]
         parameter = location[0] if location else "request"
         return problem(400, "Bad parameter", f"{parameter}: {first.get('msg', 'malformed')}", parameter=parameter)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def no_route(request: Request, error: StarletteHTTPException) -> Response:
+        # A path no route takes (a newline in a segment, say) is a problem document like any other 404.
+        if error.status_code != 404:
+            return await http_exception_handler(request, error)
+        return problem(404, "Not found", f"nothing at {request.url.path!r}: the API's paths are listed at /docs")
 
     # Map sites on other origins read the commons straight from the browser.
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"],
