@@ -20,6 +20,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
 from hub.alignment import DFC, DFC_POD
 from hub.namespaces import DCTERMS, FOAF, HUB, RDF, SCHEMA, VCARD
+from hub.ntriples import canonical_hash, split_line
 from hub.records import Record
 from hub.vocabulary import ClassHierarchy
 
@@ -95,6 +96,44 @@ def remove_unconsented_persons(record: Record, hierarchy: ClassHierarchy, today:
     doomed = with_what_only_they_reach(doomed, by_subject, referrers, subject)
     record.quads = [q for q in quads if node_key(q.subject) not in doomed and node_key(q.object) not in doomed]
     record.warnings.extend(warnings)
+    return warnings
+
+
+def remove_references_to_unconsented(records: list[Record], hierarchy: ClassHierarchy,
+                                     today: date | None = None) -> list[str]:
+    """A person record without a valid consent is rejected by the charter; another record of the same feed
+    that points at it (an organisation's `schema:member <person>`) loses that statement, so the person's IRI
+    is not published through it either. Returns one warning per record changed (naming the property, not
+    the person)."""
+    today = today or date.today()
+    unconsented = set()
+    for record in records:
+        if is_person(record.types, hierarchy):
+            by_subject, _, _ = index_nodes(record.quads)
+            if not has_valid_consent(record.subject.value, by_subject, today):
+                unconsented.add(f"<{record.subject.value}>")
+    if not unconsented:
+        return []
+    warnings = []
+    for record in records:
+        if f"{record.subject}" in unconsented:
+            continue
+        kept, dropped = [], set()
+        for line in record.triples:
+            _, predicate, obj, _ = split_line(line)
+            if obj in unconsented:
+                dropped.add(_curie(predicate[1:-1]))
+            else:
+                kept.append(line)
+        if not dropped:
+            continue
+        record.triples = kept
+        record.content_hash = canonical_hash(kept)
+        record.shape = ""  # its digest was of the lines with the reference: it no longer says what is published
+        warning = (f"{record.subject.value}: removed a reference to a person record without consent for public "
+                   f"listing at {', '.join(sorted(dropped))}")
+        record.warnings.append(warning)
+        warnings.append(warning)
     return warnings
 
 

@@ -502,9 +502,8 @@ class Pipeline:
             if any(document in fetches.gone for document in (existing[graph][1],)):
                 reason = "the feed answered 410 Gone for longer than gone_grace"
             # A person's tombstone does not name them: their consent ended, or they left the feed.
-            named = None if persons.get(graph) else NamedNode(subject)
-            self.store.add_quads(self.prov.tombstone(NamedNode(graph), named, source.id, facts.run,
-                                                     facts.ended_at, reason))
+            self.store.add_quads(self.prov.tombstone(NamedNode(graph), NamedNode(subject), source.id, facts.run,
+                                                     facts.ended_at, reason, person=persons.get(graph, False)))
         stamp = run_timestamp(facts.started_at)
         index = dict(new_state.records or {})
         for graph, _ in removed:
@@ -520,9 +519,11 @@ class Pipeline:
         self._write_upstream(source, facts, fetches.upstream)
         versions = [(graph, *written[graph]) for graph in (graph_of[r.subject.value] for r in changed)]
         history.write(self.data, source.id, stamp, versions + [(g, [], []) for g, _ in removed])
+        # Tombstoned person records: any graph of the run may have named them (see redaction.redact).
+        withdrawn = [subject for graph, subject in removed if persons.get(graph)]
         redaction.plan(self.data, source.id, stamp, facts.run.value,
                        changed=[graph for graph, *_ in versions if graph in persons],
-                       removed=[graph for graph, _ in removed if graph in persons])
+                       removed=[graph for graph, _ in removed if graph in persons or withdrawn], withdrawn=withdrawn)
         path = quarantine.write(self.data, source.id, stamp, facts.run.value, rejected, graph_of)
         if rejected:
             self.progress(f"[{source.id}] {len(rejected)} rejected record(s) kept in {path}")
@@ -568,12 +569,13 @@ class Pipeline:
             self.store.drop_graphs(graphs)
             self.store.remove_descriptions(graphs, self.meta)
             for graph_iri, (_, _, subject) in existing.items():
-                named = None if persons.get(graph_iri) else NamedNode(subject)  # see _settle
-                self.store.add_quads(self.prov.tombstone(NamedNode(graph_iri), named, source_id,
-                                                         facts.run, started, "source removed from sources.toml"))
+                self.store.add_quads(self.prov.tombstone(NamedNode(graph_iri), NamedNode(subject), source_id,
+                                                         facts.run, started, "source removed from sources.toml",
+                                                         person=persons.get(graph_iri, False)))
             history.write(self.data, source_id, run_timestamp(started), [(g, [], []) for g in existing])
+            withdrawn = [existing[graph][2] for graph, is_subject in persons.items() if is_subject]
             redaction.plan(self.data, source_id, run_timestamp(started), facts.run.value, changed=[],
-                           removed=list(persons))
+                           removed=list(existing) if withdrawn else list(persons), withdrawn=withdrawn)
             facts.counts = {"removed": len(existing)}
             facts.ended_at = now_iso()
             self.store.add_quads(self.prov.run(facts))

@@ -81,6 +81,18 @@ def written(data: DataDir, source_id: str, wanted: dict[str, set[str]],
             continue
 
 
+def written_in(data: DataDir, source_id: str, stamp: str, read_size: int = 8 << 20) -> Iterator[tuple[str, list[str]]]:
+    """Every version one run wrote: (graph IRI, its N-Quads lines), as `written` gives them."""
+    try:
+        for block in _blocks(folder(data, source_id) / f"{stamp}.nq", read_size):
+            head, _, body = block.partition("\n")
+            lines = [line for line in body.split("\n") if line and line[0] != "#"]
+            if lines:
+                yield head[1:-1], lines
+    except (OSError, ValueError):
+        return
+
+
 def _blocks(path: Path, size: int) -> Iterator[str]:
     """The versions of a history file (each from its graph's IRI on)."""
     for preamble, block in _marked_blocks(path, size):

@@ -17,7 +17,7 @@ from harvesters.fetch import Fetched, FetchError
 from harvesters.jsonld import ContextError, Resolver, inline_contexts, shipped_resolver
 from harvesters.rdf import LiftError, detect_format, lift_rdf_nquads, sniff
 from hub.alignment import AlignmentReport, align, needs_alignment
-from hub.consent import mentions_persons, remove_unconsented_persons
+from hub.consent import mentions_persons, remove_references_to_unconsented, remove_unconsented_persons
 from hub.halves import lift_in_halves, worth_halves
 from hub.iris import Minter
 from hub.ntriples import RDF_TYPE_TOKEN, lines_of, to_lines, to_quads
@@ -157,6 +157,8 @@ def split_lifted(parts: list[LiftedLines], *, minter: Minter, source_id: str, vo
         record.notes = list(notes_of.get(record.document, []))
         if persons:
             warnings += remove_unconsented_persons(record, vocabulary.hierarchy, today)
+    if persons:
+        warnings += remove_references_to_unconsented(split.records, vocabulary.hierarchy, today)
     if split.orphan_subjects:
         where = parts[0].document if len(parts) == 1 else f"{len(parts)} documents"
         warnings.append(f"{where}: {split.orphan_subjects} subjects belong to no record "

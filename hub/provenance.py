@@ -125,7 +125,11 @@ class ProvenanceWriter:
         ]
 
     def tombstone(self, graph: NamedNode, subject: NamedNode | None, source_id: str, run: NamedNode,
-                  at: str, reason: str) -> list[Quad]:
+                  at: str, reason: str, person: bool = False) -> list[Quad]:
+        """A removed graph. A person record's names no subject (their consent ended, or they left the feed)
+        and says it was a person's, so the history's readers know to show nothing of them."""
+        if person:
+            subject = None
         quads = [
             self._q(graph, A, term(HUB, "Tombstone")),
             self._q(graph, term(DCTERMS, "source"), self.minter.source(source_id)),
@@ -135,6 +139,8 @@ class ProvenanceWriter:
         ]
         if subject is not None:
             quads.append(self._q(graph, term(HUB, "recordSubject"), subject))
+        if person:
+            quads.append(self._q(graph, term(HUB, "recordKind"), Literal("person")))
         return quads
 
     def run(self, facts: RunFacts) -> list[Quad]:

@@ -69,16 +69,19 @@ def kept_persons(lines: Iterable[str], hierarchy: ClassHierarchy, today: date | 
     return Kept(frozenset(iris), frozenset(names))
 
 
-def without_withdrawn(lines: list[str], kept: Kept, hierarchy: ClassHierarchy) -> list[str] | None:
+def without_withdrawn(lines: list[str], kept: Kept, hierarchy: ClassHierarchy,
+                      withdrawn: frozenset[str] = frozenset()) -> list[str] | None:
     """The lines of an earlier version without the persons `kept` does not hold (their statements, the
-    statements that point at them, and what only they reached); None when no line goes."""
+    statements that point at them, and what only they reached), nor any mention of the `withdrawn` person
+    records (IRIs, which another record may name without typing them); None when no line goes."""
     statements = [line for line in lines if line and line[0] != "#"]
-    if not mentions_a_person(statements, hierarchy):
+    named = {iri for iri in withdrawn - kept.iris if any(f"<{iri}>" in line for line in statements)}
+    if not named and not mentions_a_person(statements, hierarchy):
         return None
     quads = _quads(statements)
     by_subject, types, referrers = index_nodes(quads)
-    doomed = {node for node, node_types in types.items()
-              if is_person(node_types, hierarchy) and not _is_kept(node, by_subject, kept)}
+    doomed = named | {node for node, node_types in types.items()
+                      if is_person(node_types, hierarchy) and not _is_kept(node, by_subject, kept)}
     if not doomed:
         return None
     doomed = with_what_only_they_reach(doomed, by_subject, referrers, keep="")
@@ -100,13 +103,14 @@ def _folder(data: DataDir) -> Path:
 
 
 def plan(data: DataDir, source_id: str, run_timestamp: str, run_iri: str, changed: Iterable[str],
-         removed: Iterable[str]) -> Path | None:
+         removed: Iterable[str], withdrawn: Iterable[str] = ()) -> Path | None:
     """Notes, before the run is published, which graphs' earlier versions may hold a person the run's
-    versions no longer hold (`changed`: the run wrote a new version; `removed`: it tombstoned the graph).
-    The note is kept until done, so a harvest killed after publishing leaves the work to the next one; a
-    run that is never published leaves a note `apply_pending` drops."""
+    versions no longer hold (`changed`: the run wrote a new version; `removed`: it tombstoned the graph),
+    and which person records it tombstoned (`withdrawn`: their IRIs, which other records' earlier versions
+    may name). The note is kept until done, so a harvest killed after publishing leaves the work to the
+    next one; a run that is never published leaves a note `apply_pending` drops."""
     note = {"source": source_id, "run": run_iri, "timestamp": run_timestamp,
-            "changed": sorted(set(changed)), "removed": sorted(set(removed))}
+            "changed": sorted(set(changed)), "removed": sorted(set(removed)), "withdrawn": sorted(set(withdrawn))}
     if not note["changed"] and not note["removed"]:
         return None
     folder = _folder(data)
@@ -131,12 +135,13 @@ def apply_pending(data: DataDir, published: Callable[[str], bool], hierarchy: Cl
             note = json.loads(path.read_text(encoding="utf-8"))
             source_id, run, stamp = str(note["source"]), str(note["run"]), str(note["timestamp"])
             changed, removed = set(note["changed"]), set(note["removed"])
+            withdrawn = frozenset(note.get("withdrawn", ()))
         except (OSError, ValueError, KeyError, TypeError):
             log.warning("the redaction note %s is unreadable: dropped", path)
             path.unlink(missing_ok=True)
             continue
         if published(run):
-            files = redact(data, source_id, stamp, changed, removed, hierarchy, today)
+            files = redact(data, source_id, stamp, changed, removed, hierarchy, today, withdrawn)
             done.append(f"[{source_id}] history: persons without consent taken out of the earlier versions of "
                         f"{len(changed | removed)} graph(s), {files} file(s) rewritten")
         path.unlink(missing_ok=True)
@@ -144,12 +149,15 @@ def apply_pending(data: DataDir, published: Callable[[str], bool], hierarchy: Cl
 
 
 def redact(data: DataDir, source_id: str, run_timestamp: str, changed: set[str], removed: set[str],
-           hierarchy: ClassHierarchy, today: date | None = None) -> int:
+           hierarchy: ClassHierarchy, today: date | None = None, withdrawn: frozenset[str] = frozenset()) -> int:
     """Takes out of the versions older than the run of the `changed` graphs the persons the run's own version
-    of each does not hold with a consent, and of the `removed` graphs every person. Returns the number of
-    history files rewritten."""
+    of each does not hold with a consent, and of the `removed` graphs every person; with `withdrawn` person
+    records, their IRIs out of every graph the run wrote (a record that named one lost that statement in
+    this run: see consent.remove_references_to_unconsented). Returns the number of history files rewritten."""
     kept = dict.fromkeys(removed, NOBODY)
-    for graph, lines in history.written(data, source_id, {run_timestamp: changed}):
+    versions = history.written_in(data, source_id, run_timestamp) if withdrawn else \
+        history.written(data, source_id, {run_timestamp: changed})
+    for graph, lines in versions:
         kept[graph] = kept_persons(lines, hierarchy, today)
     for graph in changed - set(kept):
         # The run's version is no longer whole (a later run superseded it and retention pruned it): who
@@ -157,7 +165,7 @@ def redact(data: DataDir, source_id: str, run_timestamp: str, changed: set[str],
         log.warning("no whole version of %s in run %s of %s: its earlier versions are left as they are",
                     graph, run_timestamp, source_id)
     return history.rewrite(data, source_id, run_timestamp, set(kept),
-                           lambda graph, lines: without_withdrawn(lines, kept[graph], hierarchy))
+                           lambda graph, lines: without_withdrawn(lines, kept[graph], hierarchy, withdrawn))
 
 
 # -- helpers --------------------------------------------------------------------------------------------

@@ -54,6 +54,7 @@ def feed(founder_consents: bool = True, employee: bool = True, nora_consents: bo
     schema:address [ a schema:PostalAddress ; schema:streetAddress "Rue Haute 10" ; schema:postalCode "1000" ;
                      schema:addressLocality "Bruxelles" ] ;
     schema:geo [ a schema:GeoCoordinates ; schema:latitude 50.8405 ; schema:longitude 4.3490 ] ;
+    schema:member <{NORA}> ;
     schema:founder [ a schema:Person ; schema:name "Jean Dupont" ; schema:email "jean.dupont@mail.example" ;
         schema:telephone "+32 2 555 01 01" ;
         schema:address [ a schema:PostalAddress ; schema:streetAddress "Rue Privée 1" ;
@@ -131,6 +132,9 @@ def test_the_harvest_withdraws_them_and_keeps_the_organisation(withdrawn: Withdr
     [run] = withdrawn.summary.runs
     assert run.counts["updated"] == 1 and run.counts["removed"] == 1 and run.counts["rejected"] == 1
     assert any("removed a nested person" in w and "schema:founder" in w for w in run.warnings)
+    # The organisation named Nora's record: that statement went with her consent.
+    assert any(w.startswith(ORG) and "removed a reference to a person record" in w and "schema:member" in w
+               for w in run.warnings)
     assert not leaked(" ".join(run.warnings))
 
 

@@ -17,7 +17,8 @@ from hub.api.deps import admin_refusal, problem, reader, unknown_segment
 from hub.api.sources import published_runs, source_table
 from hub.config import ConfigError, load_sources
 from hub.iris import is_run_timestamp
-from hub.ntriples import to_lines
+from hub.namespaces import HUB
+from hub.ntriples import split_line, to_lines
 from hub.reader import PublishedReader
 from hub.scheduler import start_harvest
 from hub.vocabulary import default_vocabulary
@@ -126,7 +127,7 @@ async def graph_history(source_id: str, key: str, hub: PublishedReader = Depends
     versions = [v for v in versions if is_run_timestamp(v.run_timestamp)
                 and hub.minter.run(source_id, v.run_timestamp).value in published]
     current = hub.published().store.has_graph(NamedNode(graph.value))
-    versions = await run_in_threadpool(_consented, hub, graph.value, versions)
+    versions = await run_in_threadpool(_consented, hub, source_id, graph.value, versions)
     # A person whose consent ended is not even said to have been listed: nothing of theirs is left to show.
     if not versions or (not current and any(v.redacted for v in versions) and not any(v.triples for v in versions)):
         return problem(404, "Unknown graph", f"no version of {graph.value} was ever written")
@@ -154,17 +155,41 @@ async def graph_history(source_id: str, key: str, hub: PublishedReader = Depends
     return JSONResponse({"graph": graph.value, "published": current, "versions": shown})
 
 
-def _consented(hub: PublishedReader, graph: str, versions: list[history.Version]) -> list[history.Version]:
-    """The versions without any person the graph's published version does not hold with a consent, even
-    where the file on disk still has them (hub/redaction.py): a consent that ended ends their history too."""
+def _consented(hub: PublishedReader, source_id: str, graph: str,
+               versions: list[history.Version]) -> list[history.Version]:
+    """The versions without any person the graph's published version does not hold with a consent, nor any
+    person record of the source that was withdrawn since (its tombstone says a person's), even where the
+    file on disk still has them (hub/redaction.py): a consent that ended ends their history too."""
     hierarchy = default_vocabulary().hierarchy
-    current = hub.published().store.graph_quads(NamedNode(graph))
-    kept = redaction.kept_persons(to_lines(Quad(q.subject, q.predicate, q.object) for q in current), hierarchy)
+    store = hub.published().store
+    current = to_lines(Quad(q.subject, q.predicate, q.object) for q in store.graph_quads(NamedNode(graph)))
+    kept = redaction.kept_persons(current, hierarchy)
+    earlier = {iri for version in versions for line in version.triples or () for iri in _named(line)}
+    withdrawn = _withdrawn_persons(hub, source_id, earlier - {iri for line in current for iri in _named(line)})
     shown = []
     for version in versions:
-        lines = None if version.triples is None else redaction.without_withdrawn(version.triples, kept, hierarchy)
+        lines = None if version.triples is None else \
+            redaction.without_withdrawn(version.triples, kept, hierarchy, withdrawn)
         shown.append(version if lines is None else history.Version(version.run_timestamp, lines, redacted=True))
     return shown
+
+
+def _named(line: str) -> list[str]:
+    """The IRIs a statement names as subject or object."""
+    subject, _, obj, _ = split_line(line)
+    return [token[1:-1] for token in (subject, obj) if token[0] == "<"]
+
+
+def _withdrawn_persons(hub: PublishedReader, source_id: str, iris: set[str]) -> frozenset[str]:
+    """Of these IRIs, those of the source's person records that are tombstones now."""
+    if not iris:
+        return frozenset()
+    graph_of = {hub.minter.graph(source_id, hub.minter.graph_key_for_subject(iri)).value: iri for iri in iris}
+    values = " ".join(f"<{graph}>" for graph in graph_of)
+    rows = hub.published().store.select(
+        f"SELECT ?g WHERE {{ VALUES ?g {{ {values} }} GRAPH {hub.minter.meta_graph()} {{ "
+        f'?g a <{HUB}Tombstone> ; <{HUB}recordKind> "person" }} }}')
+    return frozenset(graph_of[row["g"].value] for row in rows)
 
 
 @router.post("/api/sources/{source_id}/harvest", summary="Start a harvest of one source (admin)", status_code=202)
