@@ -154,40 +154,41 @@ def rewrite(data: DataDir, source_id: str, before: str, graphs: set[str],
             change: Callable[[str, list[str]], list[str] | None], read_size: int = 8 << 20) -> int:
     """Rewrites the versions of `graphs` in the source's files older than run `before`: `change` gets a
     graph and the lines of its version (statements, then description) and gives the lines to keep, or None
-    to keep them all. A changed version is marked redacted. Each file is rewritten beside itself and
-    swapped in (a reader or a crash sees the old file or the new one). Returns how many files changed."""
+    to keep them all. A changed version is marked redacted. Each file is written beside itself as it is
+    read (a file may be half a gigabyte) and swapped in only if something changed, so a reader or a crash
+    sees the old file or the new one. Returns how many files changed."""
     changed_files = 0
     for path in sorted(folder(data, source_id).glob("*.nq")):
         if path.stem >= before:
             continue
-        pieces: list[str] = []
+        temporary = path.with_name(path.name + ".tmp")
         changed = False
         try:
-            for preamble, block in _marked_blocks(path, read_size):
-                if preamble:
-                    pieces.append(block)
-                    continue
-                head, _, body = block.partition("\n")
-                graph = head[1:-1]
-                lines = body.split("\n")
-                kept = change(graph, [line for line in lines if line and line[0] != "#"]) if graph in graphs else None
-                if kept is None:
-                    pieces.append(_VERSION + block)
-                    continue
-                changed = True
-                notes = [line for line in lines if line.startswith("# ") and not line.startswith(_REDACTED)]
-                pieces.append("".join(f"{line}\n" for line in [_VERSION + head, f"{_REDACTED}{head}", *notes, *kept]))
-        except (OSError, ValueError):  # unreadable (or not UTF-8): not a file this hub wrote
-            continue
-        if not changed:
-            continue
-        temporary = path.with_name(path.name + ".tmp")
-        with temporary.open("w", encoding="utf-8") as out:
-            out.writelines(pieces)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-        changed_files += 1
+            with temporary.open("w", encoding="utf-8") as out:
+                for preamble, block in _marked_blocks(path, read_size):
+                    if preamble:
+                        out.write(block)
+                        continue
+                    head, _, body = block.partition("\n")
+                    graph = head[1:-1]
+                    lines = body.split("\n")
+                    kept = None if graph not in graphs else \
+                        change(graph, [line for line in lines if line and line[0] != "#"])
+                    if kept is None:
+                        out.write(_VERSION + block)
+                        continue
+                    changed = True
+                    notes = [line for line in lines if line.startswith("# ") and not line.startswith(_REDACTED)]
+                    out.writelines(f"{line}\n" for line in [_VERSION + head, _REDACTED + head, *notes, *kept])
+                out.flush()
+                os.fsync(out.fileno())
+        except ValueError:  # not UTF-8: not a file this hub wrote, left as it is
+            changed = False
+        if changed:
+            os.replace(temporary, path)
+            changed_files += 1
+        else:
+            temporary.unlink(missing_ok=True)
     return changed_files
 
 

@@ -141,7 +141,13 @@ def apply_pending(data: DataDir, published: Callable[[str], bool], hierarchy: Cl
             path.unlink(missing_ok=True)
             continue
         if published(run):
-            files = redact(data, source_id, stamp, changed, removed, hierarchy, today, withdrawn)
+            try:
+                files = redact(data, source_id, stamp, changed, removed, hierarchy, today, withdrawn)
+            except OSError as error:  # a full disk, say: the note stays for the next harvest to try again
+                log.warning("redaction of %s failed: %s", path, error, exc_info=True)
+                done.append(f"[{source_id}] warning: the earlier versions of {len(changed | removed)} graph(s) "
+                            f"could not be redacted ({error.strerror or error}); the next harvest tries again")
+                continue
             done.append(f"[{source_id}] history: persons without consent taken out of the earlier versions of "
                         f"{len(changed | removed)} graph(s), {files} file(s) rewritten")
         path.unlink(missing_ok=True)

@@ -294,3 +294,76 @@ def test_a_harvest_killed_after_publishing_leaves_the_redaction_to_the_next(
     assert summary.runs[0].counts["updated"] == 0
     assert not list(notes.glob("*")) and not leaked(history_files(settings), FOUNDER)
     assert "Ana Lopes" in history_files(settings)
+
+
+# ---------------------------------------------------------------- the parts, on their own
+
+GRAPH = f"{BASE}graph/net/org"
+META = f"<{BASE}graph/meta>"
+TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+S = "https://schema.org/"
+H = "https://w3id.org/mutualisons/ns#"
+
+
+def person(label: str, name: str, consented: bool = True) -> list[str]:
+    lines = [f"<{ORG}> <{S}founder> _:{label} .", f"_:{label} {TYPE} <{S}Person> .",
+             f'_:{label} <{S}name> "{name}" .', f"_:{label} <{S}address> _:{label}a .",
+             f'_:{label}a <{S}streetAddress> "Rue de {name}" .']
+    if consented:
+        lines += [f"_:{label} <{H}consent> _:{label}c .", f"_:{label}c <{H}consentScope> <{H}scope-public-listing> .",
+                  f'_:{label}c <http://purl.org/dc/terms/date> "2025-01-01"^^<http://www.w3.org/2001/XMLSchema#date> .']
+    return lines
+
+
+def test_a_blank_person_is_known_across_versions_by_what_names_them() -> None:
+    from hub.vocabulary import default_vocabulary
+
+    hierarchy = default_vocabulary().hierarchy
+    organisation = [f'<{ORG}> <{S}name> "Atelier vélo"@fr .', f"<{ORG}> {TYPE} <{S}Organization> ."]
+    current = organisation + person("n1", "Jean Dupont")  # Jean still consents; Ana is no longer listed
+    earlier = organisation + person("x7", "Jean Dupont") + person("x8", "Ana Lopes")
+    kept = redaction.kept_persons(current, hierarchy)
+    assert kept.iris == frozenset() and (f"{S}name", "Jean Dupont") in kept.names
+    shown = redaction.without_withdrawn(earlier, kept, hierarchy)
+    assert shown is not None and sorted(shown) == sorted(organisation + person("x7", "Jean Dupont"))
+    # Nothing to take: None, so the file is left as it is; and a person without consent now goes.
+    assert redaction.without_withdrawn(current, kept, hierarchy) is None
+    withdrawn_now = redaction.kept_persons(organisation + person("n1", "Jean Dupont", consented=False), hierarchy)
+    assert redaction.without_withdrawn(earlier, withdrawn_now, hierarchy) == organisation
+    # A withdrawn person record is taken out wherever another record names it.
+    named = organisation + [f"<{ORG}> <{S}member> <{NORA}> ."]
+    assert redaction.without_withdrawn(named, redaction.NOBODY, hierarchy, frozenset({NORA})) == organisation
+
+
+def test_rewrite_changes_only_the_versions_asked_and_keeps_every_mark(tmp_path: Path) -> None:
+    from hub import history
+
+    def version(graph: str, value: str) -> tuple[str, list[str], list[str]]:
+        return graph, [f'<https://e.example/s> <https://e.example/p> "{value}" .'], [f'<{graph}> <{H}h> "d" {META} .']
+
+    other, gone = f"{BASE}graph/net/other", f"{BASE}graph/net/gone"
+    for size in (5, 64, 1 << 20):  # marks cut by the read chunks, or not
+        data = DataDir(tmp_path / str(size))
+        history.write(data, "net", "20260101T000000000000Z", [version(GRAPH, "secret"), (gone, [], []),
+                                                               version(other, "kept")])
+        history.write(data, "net", "20260102T000000000000Z", [version(other, "kept too")])
+        history.write(data, "net", "20260103T000000000000Z", [version(GRAPH, "secret, current")])
+        folder = history.folder(data, "net")
+        untouched = (folder / "20260102T000000000000Z.nq").read_bytes()
+        current = (folder / "20260103T000000000000Z.nq").read_bytes()
+
+        def without_secrets(graph: str, lines: list[str]) -> list[str] | None:
+            assert graph == GRAPH
+            kept = [line for line in lines if "secret" not in line]
+            return kept if kept != lines else None
+
+        assert history.rewrite(data, "net", "20260103T000000000000Z", {GRAPH}, without_secrets, read_size=size) == 1
+        text = (folder / "20260101T000000000000Z.nq").read_text(encoding="utf-8")
+        assert "secret" not in text and f"# redacted <{GRAPH}>" in text and f"# removed <{gone}>" in text
+        assert '"kept"' in text and f'<{GRAPH}> <{H}h> "d" {META} .' in text  # its description stays
+        assert (folder / "20260102T000000000000Z.nq").read_bytes() == untouched  # nothing to change: not rewritten
+        assert (folder / "20260103T000000000000Z.nq").read_bytes() == current  # the current version is not touched
+        assert not list(folder.glob("*.tmp"))
+        first, last = history.versions(data, "net", GRAPH)
+        assert first.redacted and first.triples == [] and not last.redacted and last.triples
+        assert [v.triples for v in history.versions(data, "net", gone)] == [[]]  # the removal stays a removal
