@@ -367,3 +367,27 @@ def test_rewrite_changes_only_the_versions_asked_and_keeps_every_mark(tmp_path: 
         first, last = history.versions(data, "net", GRAPH)
         assert first.redacted and first.triples == [] and not last.redacted and last.triples
         assert [v.triples for v in history.versions(data, "net", gone)] == [[]]  # the removal stays a removal
+
+
+def test_a_source_removed_from_sources_toml_takes_its_persons_out_of_the_history(tmp_path: Path) -> None:
+    settings = network(tmp_path, feed())
+    harvest(settings, progress=quiet)
+    assert leaked(history_files(settings)) == list(WITHDRAWN)
+    # Another source takes its place in sources.toml: the net's records are all tombstoned.
+    (tmp_path / "feeds" / "other.ttl").write_text(PREFIXES + """<https://other.example/id/o> a schema:Organization ;
+        schema:name "Autre"@fr ; schema:address [ a schema:PostalAddress ; schema:postalCode "1000" ] ;
+        schema:geo [ a schema:GeoCoordinates ; schema:latitude 50.85 ; schema:longitude 4.35 ] .
+        """, encoding="utf-8")
+    settings.sources_path.write_text(settings.sources_path.read_text(encoding="utf-8").replace(
+        'id = "net"', 'id = "other"').replace("net.ttl", "other.ttl"), encoding="utf-8")
+    summary = harvest(settings, progress=quiet)
+    assert [run.counts.get("removed") for run in summary.runs if run.source_id == "net"] == [2]
+    assert not leaked(history_files(settings), WITHDRAWN + EMPLOYEE)
+    assert "Atelier vélo" in history_files(settings)  # the organisation's own statements stay in its history
+    with TestClient(create_app(settings)) as client:
+        assert client.get(history_path(NORA)).status_code == 404
+        answer = client.get(history_path(ORG))
+        assert answer.status_code == 200 and not leaked(answer.text) and "Atelier vélo" in answer.text
+        everything = client.get("/sparql", params={"query": "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }"},
+                                headers={"Accept": "application/sparql-results+json"}).text
+        assert not leaked(everything) and f"{BASE}graph/net/{short_hash(ORG)}" in everything  # its tombstone
