@@ -48,9 +48,6 @@ async def show(request: Request, iri: str, format_parameter: str | None, entity_
     wanted = _wanted(format_parameter, request.headers.get("accept", ""))
     if wanted is None:
         return problem(400, "Bad parameter", f"format expects one of {', '.join(FORMATS)}", parameter="format")
-    if not _is_iri(iri):  # before any page is made of it
-        return problem(400, "Bad parameter", "iri expects an absolute IRI, e.g. https://example.org/x, without "
-                       "spaces, control characters or any of <>\"{}|\\^`", parameter="iri")
     if wanted == "html" and entity_page:
         # Entities get the site's page (fr/nl/en, source badges, verification label, report a problem).
         from hub.pages.routes import entity_html
@@ -58,6 +55,10 @@ async def show(request: Request, iri: str, format_parameter: str | None, entity_
         return await entity_html(request, iri)
     hub: PublishedReader = request.app.state.reader
     published = hub.published()
+    try:
+        NamedNode(iri)
+    except ValueError as error:
+        return problem(400, "Bad parameter", f"iri expects an absolute IRI: {error}", parameter="iri")
     meta = hub.minter.meta_graph()
     view = await run_in_threadpool(entity_view.build, published.store, iri, meta)
     if view.empty:
