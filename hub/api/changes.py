@@ -17,18 +17,20 @@ from hub.reader import PublishedReader
 
 router = APIRouter(tags=["Sync"])
 PAGE = 1000
-_cache: dict[int, list[change_feed.Change]] = {}
+# Keyed by data folder and generation: two hubs in one process (tests do that) have their own generation 2.
+_cache: dict[tuple[str, int], list[change_feed.Change]] = {}
 _lock = threading.Lock()
 
 
 def _feed(hub: PublishedReader) -> tuple[int, list[change_feed.Change]]:
     published = hub.published()
     number = published.generation.number
+    key = (str(hub.data.root), number)
     with _lock:
-        if number not in _cache:
+        if key not in _cache:
             _cache.clear()
-            _cache[number] = change_feed.changes(hub.data, published.store, hub.minter)
-        return number, _cache[number]
+            _cache[key] = change_feed.changes(hub.data, published.store, hub.minter)
+        return number, _cache[key]
 
 
 @router.get("/api/changes", summary="The change feed: Create, Update and Delete of record graphs, in commit order")
