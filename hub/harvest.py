@@ -24,7 +24,6 @@ from harvesters.jsonld import cached, shipped_then
 from harvesters.rdf import LiftError
 from hub import dump, generations, harvest_state, history, payloads, quarantine, redaction
 from hub.config import DEFAULT_KEEP_RUNS, Settings, Source, load_sources
-from hub.consent import person_classes
 from hub.cycles import without_cycle_collector
 from hub.datadir import DataDir
 from hub.durations import parse_duration, parse_time
@@ -222,11 +221,11 @@ class Pipeline:
         facts.ended_at = now_iso()
         self._describe_payloads(payload_quads)
         written: dict[str, tuple[list[str], list[str]]] = {}
-        persons: dict[str, bool] = {}
+        persons: dict[str, redaction.Persons] = {}
         if facts.status == "failed":
             verdicts = self.charter.validate(to_validate)
         else:
-            persons = self._person_graphs(existing)  # read before the new versions are written
+            persons = self._persons(existing)  # read before the new versions are written
             # Validation (mostly pyoxigraph's Rust, which lets go of the GIL) runs while the records
             # it judges are written; the few it rejects are taken out again before anything is
             # published. On two cores this hides most of its time behind the store's.
@@ -417,20 +416,9 @@ class Pipeline:
             }} }}""")
         return {r["g"].value: (r["hash"].value, r["doc"].value, r["subject"].value) for r in rows}
 
-    def _person_graphs(self, existing: dict[str, tuple[str, str, str]]) -> dict[str, bool]:
-        """Of the graphs `existing` names, those whose published version holds a node typed as a person,
-        each with whether that node is the record's subject (the store finds typed nodes by their type
-        at once, whatever the number of records)."""
-        if not existing:
-            return {}
-        classes = " ".join(f"<{iri}>" for iri in sorted(person_classes(default_vocabulary().hierarchy)))
-        found: dict[str, bool] = {}
-        for row in self.store.select(f"SELECT DISTINCT ?g ?x WHERE {{ VALUES ?t {{ {classes} }} "
-                                     f"GRAPH ?g {{ ?x a ?t }} }}"):
-            graph = row["g"].value
-            if graph in existing:
-                found[graph] = found.get(graph, False) or row["x"].value == existing[graph][2]
-        return found
+    def _persons(self, existing: dict[str, tuple[str, str, str]]) -> dict[str, redaction.Persons]:
+        """The persons the published versions of these graphs hold (hub/redaction.py)."""
+        return redaction.published_persons(self.store, existing, default_vocabulary().hierarchy) if existing else {}
 
     def redact_history(self) -> None:
         """After publication: takes persons whose consent ended out of the earlier versions of the graphs
@@ -477,10 +465,11 @@ class Pipeline:
     def _settle(self, source: Source, facts: RunFacts, records: dict[str, Record], graph_of: dict[str, str],
                 accepted: list[Verdict], rejected: list[Verdict], existing: dict[str, tuple[str, str, str]],
                 fetches: _Fetches, new_state: SourceState,
-                written: dict[str, tuple[list[str], list[str]]], persons: dict[str, bool]) -> dict[str, int]:
+                written: dict[str, tuple[list[str], list[str]]],
+                persons: dict[str, redaction.Persons]) -> dict[str, int]:
         """Once the verdicts are known: takes the rejected records out again, tombstones the records
-        that are gone, and keeps the versions, the index and the quarantine. `persons`: the graphs whose
-        published version holds a person (True: the record is one), whose history may need redacting."""
+        that are gone, and keeps the versions, the index and the quarantine. `persons`: the persons of
+        the graphs' published versions, which the history loses if the new versions do not hold them."""
         validated = {v.record.subject.value for v in accepted + rejected}
         unchanged = sum(1 for subject in records if subject not in validated)
         counts = {"added": 0, "updated": 0, "unchanged": unchanged, "removed": 0,
@@ -503,7 +492,7 @@ class Pipeline:
                 reason = "the feed answered 410 Gone for longer than gone_grace"
             # A person's tombstone does not name them: their consent ended, or they left the feed.
             self.store.add_quads(self.prov.tombstone(NamedNode(graph), NamedNode(subject), source.id, facts.run,
-                                                     facts.ended_at, reason, person=persons.get(graph, False)))
+                                                     facts.ended_at, reason, person=subject in persons.get(graph, {})))
         stamp = run_timestamp(facts.started_at)
         index = dict(new_state.records or {})
         for graph, _ in removed:
@@ -520,9 +509,11 @@ class Pipeline:
         versions = [(graph, *written[graph]) for graph in (graph_of[r.subject.value] for r in changed)]
         history.write(self.data, source.id, stamp, versions + [(g, [], []) for g, _ in removed])
         # Tombstoned person records: any graph of the run may have named them (see redaction.redact).
-        withdrawn = [subject for graph, subject in removed if persons.get(graph)]
-        redaction.plan(self.data, source.id, stamp, facts.run.value,
-                       changed=[graph for graph, *_ in versions if graph in persons],
+        withdrawn = [subject for graph, subject in removed if subject in persons.get(graph, {})]
+        hierarchy = default_vocabulary().hierarchy
+        lost = [graph for graph, statements, _ in versions if graph in persons and redaction.loses_a_person(
+            persons[graph], redaction.kept_persons(statements, hierarchy))]
+        redaction.plan(self.data, source.id, stamp, facts.run.value, changed=lost,
                        removed=[graph for graph, _ in removed if graph in persons or withdrawn], withdrawn=withdrawn)
         path = quarantine.write(self.data, source.id, stamp, facts.run.value, rejected, graph_of)
         if rejected:
@@ -565,15 +556,15 @@ class Pipeline:
             started = now_iso()
             facts = RunFacts(source_id, self.minter.run(source_id, run_timestamp(started)), started)
             graphs = [NamedNode(graph) for graph in existing]
-            persons = self._person_graphs(existing)
+            persons = self._persons(existing)
             self.store.drop_graphs(graphs)
             self.store.remove_descriptions(graphs, self.meta)
             for graph_iri, (_, _, subject) in existing.items():
                 self.store.add_quads(self.prov.tombstone(NamedNode(graph_iri), NamedNode(subject), source_id,
                                                          facts.run, started, "source removed from sources.toml",
-                                                         person=persons.get(graph_iri, False)))
+                                                         person=subject in persons.get(graph_iri, {})))
             history.write(self.data, source_id, run_timestamp(started), [(g, [], []) for g in existing])
-            withdrawn = [existing[graph][2] for graph, is_subject in persons.items() if is_subject]
+            withdrawn = [existing[graph][2] for graph in persons if existing[graph][2] in persons[graph]]
             redaction.plan(self.data, source_id, run_timestamp(started), facts.run.value, changed=[],
                            removed=list(existing) if withdrawn else list(persons), withdrawn=withdrawn)
             facts.counts = {"removed": len(existing)}

@@ -19,10 +19,11 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any, Protocol
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 
 # What names a person: a blank person of an earlier version that shares one of these values with a person
 # the current version holds with a consent is that person (not their job title or their town).
-_NAMING = frozenset({SCHEMA + name for name in ("name", "givenName", "familyName", "email", "telephone",
+NAMING = frozenset({SCHEMA + name for name in ("name", "givenName", "familyName", "email", "telephone",
                                                  "identifier", "url", "sameAs")}
                     | {FOAF + "name", FOAF + "mbox", VCARD + "fn", VCARD + "hasEmail", VCARD + "hasTelephone"})
 
@@ -51,6 +52,37 @@ class Kept:
 
 
 NOBODY = Kept()
+
+class Queryable(Protocol):
+    def select(self, sparql: str) -> list[dict[str, Any]]: ...
+
+
+# The persons of a graph's published version: node key (IRI, or `_:label`) -> what names them.
+Persons = dict[str, frozenset[tuple[str, str]]]
+
+
+def published_persons(store: Queryable, graphs: Container[str], hierarchy: ClassHierarchy) -> dict[str, Persons]:
+    """Of these graphs, those whose published version holds a node typed as a person, with those persons
+    (read before a run writes its new versions: the store finds typed nodes by type at once, whatever the
+    number of records)."""
+    classes = " ".join(f"<{iri}>" for iri in sorted(person_classes(hierarchy)))
+    naming = " ".join(f"<{iri}>" for iri in sorted(NAMING))
+    found: dict[str, dict[str, set[tuple[str, str]]]] = {}
+    for row in store.select(f"SELECT ?g ?x ?p ?o WHERE {{ VALUES ?t {{ {classes} }} GRAPH ?g {{ ?x a ?t "
+                            f"OPTIONAL {{ VALUES ?p {{ {naming} }} ?x ?p ?o FILTER(!isBlank(?o)) }} }} }}"):
+        graph = row["g"].value
+        if graph not in graphs:
+            continue
+        names = found.setdefault(graph, {}).setdefault(node_key(row["x"]), set())
+        if "p" in row and "o" in row:
+            names.add((row["p"].value, row["o"].value))
+    return {graph: {node: frozenset(names) for node, names in persons.items()} for graph, persons in found.items()}
+
+
+def loses_a_person(previous: Persons, kept: Kept) -> bool:
+    """Whether a person of the previous version is not one the new version holds with a consent."""
+    return any(not (names & kept.names) if node.startswith("_:") else node not in kept.iris
+               for node, names in previous.items())
 
 
 def kept_persons(lines: Iterable[str], hierarchy: ClassHierarchy, today: date | None = None) -> Kept:
@@ -184,7 +216,7 @@ def _quads(lines: Iterable[str]) -> list[Quad]:
 
 def _names(statements: list[Quad]) -> frozenset[tuple[str, str]]:
     return frozenset((q.predicate.value, q.object.value) for q in statements
-                     if q.predicate.value in _NAMING and isinstance(q.object, Literal | NamedNode))
+                     if q.predicate.value in NAMING and isinstance(q.object, Literal | NamedNode))
 
 
 def _is_kept(node: str, by_subject: dict[str, list[Quad]], kept: Kept) -> bool:

@@ -391,3 +391,24 @@ def test_a_source_removed_from_sources_toml_takes_its_persons_out_of_the_history
         everything = client.get("/sparql", params={"query": "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }"},
                                 headers={"Accept": "application/sparql-results+json"}).text
         assert not leaked(everything) and f"{BASE}graph/net/{short_hash(ORG)}" in everything  # its tombstone
+
+
+def test_a_change_that_keeps_every_person_costs_no_redaction(tmp_path: Path) -> None:
+    settings = network(tmp_path, feed())
+    harvest(settings, progress=quiet)
+    first = sorted((settings.data_dir / "private/versions/net").glob("*.nq"))[0]
+    before = first.read_bytes()
+    (tmp_path / "feeds" / "net.ttl").write_text(feed(description="Réparation et prêt de vélos"), encoding="utf-8")
+    lines: list[str] = []
+    [run] = harvest(settings, progress=lines.append).runs
+    assert run.counts["updated"] == 1
+    assert not any("history: persons" in line for line in lines)  # nothing noted, no file read for it
+    assert first.read_bytes() == before
+    # The same organisation losing its founder's consent: noted, and carried out.
+    (tmp_path / "feeds" / "net.ttl").write_text(feed(founder_consents=False, description="Réparation et prêt de vélos"),
+                                                encoding="utf-8")
+    lines.clear()
+    harvest(settings, progress=lines.append)
+    assert any("[net] history: persons without consent taken out of the earlier versions of 1 graph(s), "
+               "2 file(s) rewritten" in line for line in lines)
+    assert not leaked(history_files(settings), FOUNDER)
