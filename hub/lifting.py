@@ -15,6 +15,7 @@ from pyoxigraph import Quad, RdfFormat, serialize
 
 from harvesters.fetch import Fetched, FetchError
 from harvesters.jsonld import ContextError, Resolver, inline_contexts, shipped_resolver
+from harvesters.limits import MAX_LITERAL_CHARS, TooDeep, check_json_depth, literal_too_long
 from harvesters.rdf import LiftError, detect_format, lift_rdf_nquads, sniff
 from hub.alignment import AlignmentReport, align, needs_alignment
 from hub.consent import mentions_persons, remove_unconsented_persons
@@ -105,6 +106,12 @@ def lift_lines(fetched: Fetched, options: LiftOptions) -> LiftedLines:
                                                                                        options.resolve_context))
         lines, persons, to_align = lines_of(nquads), mentions_persons(nquads), needs_alignment(nquads)
         del nquads
+    too_long = literal_too_long(lines)
+    if too_long is not None:  # before alignment, the split and the charter, which copy every literal
+        line, size = too_long
+        subject, predicate = line.split(" ", 2)[:2]
+        raise LiftError(fetched.url, format_name, f"a literal of {size} characters, more than the {MAX_LITERAL_CHARS} "
+                        f"the hub takes, at {subject} {predicate}: shorten it or link to it")
     report = AlignmentReport()
     if to_align:
         # Only documents with something to align pay for term-by-term work.
@@ -227,6 +234,11 @@ def _lift_mapped(fetched: Fetched, format_name: str, mapping_path: Path | None, 
         raise LiftError(fetched.url, format_name, "no mapping (the source's `mapping` key, or `--mapping` of "
                         "validate); `mutualisons mapping suggest FILE` proposes one")
     context = LiftContext(fetched.url, source_id, minter.entity, vocabulary.hierarchy.kind_of, language)
+    if format_name == "geojson":
+        try:
+            check_json_depth(fetched.body)  # json.loads recurses: bounded before it starts
+        except TooDeep as error:
+            raise LiftError(fetched.url, format_name, str(error), error.line, error.column) from error
     if format_name == "ical":
         lifted = lift_ical(fetched.body, mapping, context)
     else:
