@@ -140,6 +140,9 @@ def _harvest(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_FAILED if summary.failed else EXIT_OK
 
 
+GRACEFUL_SHUTDOWN_SECONDS = 3
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -159,8 +162,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         pages = PageOptions(tiles=args.tiles, attribution="" if args.tiles != OSM_TILES else OSM_ATTRIBUTION)
     if args.schedule:
         print("harvesting due sources in the background (--schedule): see data/harvest.log", file=sys.stderr)
+    # A request still running a few seconds after SIGTERM is cancelled (its check worker killed with it).
     uvicorn.run(create_app(settings, options, pages, schedule=args.schedule), host=args.host, port=args.port,
-                log_level="info")
+                log_level="info", timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
     return EXIT_OK
 
 
