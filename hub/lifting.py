@@ -224,6 +224,11 @@ def _lift_mapped(fetched: Fetched, format_name: str, mapping_path: Path | None, 
     from harvesters.ical import lift_ical
     from harvesters.mapping import LiftContext, MappingError, load_mapping
 
+    if format_name == "geojson":
+        try:
+            check_json_depth(fetched.body)  # json.loads recurses: bounded before it starts
+        except TooDeep as error:
+            raise LiftError(fetched.url, format_name, str(error), error.line, error.column) from error
     mapping = None
     if mapping_path is not None:
         try:
@@ -234,11 +239,6 @@ def _lift_mapped(fetched: Fetched, format_name: str, mapping_path: Path | None, 
         raise LiftError(fetched.url, format_name, "no mapping (the source's `mapping` key, or `--mapping` of "
                         "validate); `mutualisons mapping suggest FILE` proposes one")
     context = LiftContext(fetched.url, source_id, minter.entity, vocabulary.hierarchy.kind_of, language)
-    if format_name == "geojson":
-        try:
-            check_json_depth(fetched.body)  # json.loads recurses: bounded before it starts
-        except TooDeep as error:
-            raise LiftError(fetched.url, format_name, str(error), error.line, error.column) from error
     if format_name == "ical":
         lifted = lift_ical(fetched.body, mapping, context)
     else:
