@@ -221,11 +221,20 @@ def _digest_in_child(lines: list[str], limits: Limits) -> str:
     raise LimitExceeded("memory", f"more than {mib}", str(mib))
 
 
+def lower_limit(kind: int, soft: int, hard: int) -> None:
+    """Sets a resource limit, never above the one inherited (a check worker's child inherits its limits,
+    and a process cannot raise its hard limit)."""
+    _, inherited = resource.getrlimit(kind)
+    if inherited != resource.RLIM_INFINITY:
+        soft, hard = min(soft, inherited), min(hard, inherited)
+    resource.setrlimit(kind, (soft, hard))
+
+
 def main(argv: list[str]) -> int:
     """The child: limits itself first, then reads the lines on stdin and prints their digest."""
     memory, seconds = int(argv[0]), int(argv[1])
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_CPU, (seconds + 1, seconds + 2))
+    lower_limit(resource.RLIMIT_AS, memory, memory)
+    lower_limit(resource.RLIMIT_CPU, seconds + 1, seconds + 2)
     try:
         text = sys.stdin.buffer.read().decode("utf-8")
         print(canonical_digest(text.split("\n") if text else []))

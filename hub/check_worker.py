@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harvesters.jsonld import SHIPPED, ContextError, Resolver
+from hub.canonical import lower_limit
 
 MIB = 1 << 20
 SUBMITTED = "urn:mutualisons:submitted-document"  # the document's name in a check's answer
@@ -149,8 +150,8 @@ def _kill_group(pid: int) -> None:
 
 def _sandbox(memory: int, seconds: int) -> None:
     """The child's limits, set before it reads a byte of the document."""
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
+    lower_limit(resource.RLIMIT_AS, memory, memory)
+    lower_limit(resource.RLIMIT_CPU, seconds, seconds + 1)
 
 
 def _work(request: CheckRequest) -> dict[str, Any]:
