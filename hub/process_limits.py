@@ -35,6 +35,26 @@ def die_with_parent() -> bool:
     return True
 
 
+def let_forkserver_end() -> None:
+    """In a child of the forkserver: lets go of the pipe by which the forkserver knows a server lives.
+
+    The forkserver ends when every write end of that pipe is closed, and multiprocessing hands one to
+    each child it forks (so that the child could start processes of its own). A worker busy with a
+    runaway query thus kept the forkserver alive after its server was killed, and the forkserver kept
+    the worker alive in turn (die_with_parent). A query worker never starts processes: it closes its copy.
+    """
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    fd = getattr(server, "_forkserver_alive_fd", None)
+    if isinstance(fd, int):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+        server._forkserver_alive_fd = None  # type: ignore[union-attr]
+
+
 def cap_address_space(limit: int) -> int:
     """Caps this process's address space at `limit` bytes (never above a cap it already has).
 

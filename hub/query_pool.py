@@ -132,12 +132,20 @@ class _Worker:
         ours.setblocking(False)
         self.sock = ours
 
-    def kill(self) -> None:
-        """SIGKILL, without waiting: the forkserver, the worker's parent, reaps it."""
+    def stop(self) -> None:
+        """SIGKILL, without waiting: the forkserver, the worker's parent, reaps it.
+
+        A query reading this worker's socket then reads its end (closing the socket under it instead
+        would leave that read waiting forever).
+        """
         try:
             self.process.kill()
         except (OSError, ValueError, AttributeError):
             pass  # already gone, or never started
+
+    def kill(self) -> None:
+        """Stops the worker and closes the pool's end of its socket: for a worker nobody reads."""
+        self.stop()
         self.sock.close()
 
     async def exit_code(self, wait: float = 1.0) -> int | None:
@@ -240,15 +248,17 @@ class QueryPool:
         """Kills every worker now; waiting queries get 503. The pool cannot be started again."""
         with self._lock:
             self._closed = True
-            workers = list(self._all)
+            idle, busy = list(self._idle), list(self._all - set(self._idle))
             self._all.clear()
             self._idle.clear()
             waiting, self._waiting = self._waiting, []
             for ticket in waiting:
                 self._forget(ticket)
                 self._wake_soon(ticket)
-        for worker in workers:
+        for worker in idle:
             worker.kill()
+        for worker in busy:
+            worker.stop()  # its query reads the end of the socket, answers, and closes it
         self._spawner.shutdown(wait=False, cancel_futures=True)
 
     def pids(self) -> list[int]:
@@ -354,6 +364,7 @@ class QueryPool:
                 return
             self._all.discard(worker)
             replace = not self._closed
+            self._dispatch()  # the client's share went down: a query of its own may take an idle worker
         worker.kill()
         if replace:
             try:
@@ -389,6 +400,8 @@ class QueryPool:
         except (EOFError, OSError):
             code = await worker.exit_code()
             self._release(ticket, healthy=False)
+            if self._closed:
+                return Answer(503, title="Server shutting down", detail="the server is stopping; try again shortly")
             return self._died(code)
         except BaseException:
             self._release(ticket, healthy=False)

@@ -26,7 +26,7 @@ from pyoxigraph import DefaultGraph, NamedNode, Quad, QueryBoolean, QuerySolutio
 from hub import generations
 from hub.datadir import DataDir
 from hub.namespaces import PREFIXES
-from hub.process_limits import cap_address_space, die_with_parent
+from hub.process_limits import cap_address_space, die_with_parent, let_forkserver_end
 from hub.sparql_formats import choose_graph_format, choose_solutions_format
 from hub.sparql_results import write_solutions
 from hub.store import ReadOnlyStore
@@ -163,6 +163,7 @@ def main(conn: Connection, data_dir: str, memory_limit: int | None = None) -> No
     # A worker forked by the forkserver dies with it, and the forkserver ends with the server: a
     # server killed with SIGKILL leaves no worker running a query for nobody.
     die_with_parent()
+    let_forkserver_end()
     # Ctrl-C goes to the whole process group: the server shuts the pool down, not each worker.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if memory_limit is not None:

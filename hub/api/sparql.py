@@ -87,16 +87,9 @@ async def sparql_post(request: Request) -> Response:
     too_long = _long_query_string(request)
     if too_long is not None:
         return too_long
-    cap = options(request).max_query_bytes
-    try:
-        body = await read_capped(request, cap)
-    except BodyTooLarge:
-        return problem(413, "Query too large",
-                       f"the request body is over {cap} bytes, the most this endpoint takes "
-                       f"(mutualisons serve --max-query-bytes); send a shorter query")
-    except BodyTooSlow as slow:
-        return problem(408, "Request body too slow",
-                       f"the request body did not arrive within {slow.seconds:g} s; send it again")
+    body = await _body(request)
+    if isinstance(body, Response):
+        return body
     try:
         params = _decode_form(request.url.query, "the query string")
         if charset not in (None, "utf-8", "utf8", "us-ascii"):
@@ -120,6 +113,23 @@ async def sparql_post(request: Request) -> Response:
     if "update" in params:
         return _refuse_update()
     return await _answer(request, params)
+
+
+async def _body(request: Request) -> bytes | Response:
+    """The POST body within its caps, or the problem that refuses it."""
+    cap = options(request).max_query_bytes
+    try:
+        return await read_capped(request, cap)
+    except BodyTooLarge:
+        refused = problem(413, "Query too large",
+                          f"the request body is over {cap} bytes, the most this endpoint takes "
+                          f"(mutualisons serve --max-query-bytes); send a shorter query")
+    except BodyTooSlow as slow:
+        refused = problem(408, "Request body too slow",
+                          f"the request body did not arrive within {slow.seconds:g} s; send it again")
+    # The rest of the body is never read: the connection ends, so the client cannot go on sending.
+    refused.headers["Connection"] = "close"
+    return refused
 
 
 def _long_query_string(request: Request) -> Response | None:
