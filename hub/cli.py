@@ -21,6 +21,7 @@ from hub.query_pool import (
     DEFAULT_MAX_QUERY_BYTES,
     DEFAULT_MAX_ROWS,
     MIN_QUERY_MEMORY_MIB,
+    default_query_memory_mib,
     default_workers,
 )
 
@@ -184,17 +185,21 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         return _error(str(error), EXIT_USAGE)
     options = SparqlOptions(deadline=args.query_deadline, max_rows=args.max_rows,
                             service_allow=tuple(args.service_allow), workers=args.query_workers,
-                            memory_mib=args.query_memory, client_queries=args.client_queries,
+                            memory_mib=args.query_memory or default_query_memory_mib(args.query_workers),
+                            client_queries=args.client_queries,
                             max_waiting=args.query_queue, max_query_bytes=args.max_query_bytes)
     print(f"serving {settings.data_dir} on http://{args.host}:{args.port}/ (base IRI {settings.base_iri}; "
-          f"SPARQL deadline {options.deadline:g} s, {options.max_rows} rows, {options.workers} workers"
-          f"{f' of {options.memory_mib} MiB' if options.memory_mib else ''})",
+          f"SPARQL deadline {options.deadline:g} s, {options.max_rows} rows, {options.workers} workers "
+          f"of {options.memory_mib} MiB)",
           file=sys.stderr)
     pages = PageOptions.from_environment()
     if args.tiles is not None:
         pages = PageOptions(tiles=args.tiles, attribution="" if args.tiles != OSM_TILES else OSM_ATTRIBUTION)
     if args.schedule:
         print("harvesting due sources in the background (--schedule): see data/harvest.log", file=sys.stderr)
+    if trusted:
+        print(f"clients behind {', '.join(trusted.as_strings())} are read from X-Forwarded-For (--trusted-proxy)",
+              file=sys.stderr)
     app = create_app(settings, options, pages, schedule=args.schedule, trusted_proxies=trusted)
     # uvicorn reads X-Forwarded-For and -Proto from the same trusted proxies only (by default it would
     # trust 127.0.0.1's); the per-client limits read the client through hub/api/client_address.py.

@@ -2,7 +2,8 @@
 
 pyoxigraph cannot cancel a running query, so queries run in worker processes that the pool can kill
 at a deadline (hub/query_pool.py). Each worker opens the newest published generation read-only and
-moves to the next one between queries. It negotiates the result format with the client's Accept
+moves to the next one between queries; it caps its own address space before it opens a store, and
+dies with the forkserver that forked it. It negotiates the result format with the client's Accept
 header, caps the rows at `max_rows`, and sends the response back as serialized bytes, chunk by chunk:
 
     ("error", status, title, detail)           the query got no answer
