@@ -71,3 +71,13 @@ def test_the_validate_rate_limit_counts_the_client_behind_a_trusted_proxy(tmp_pa
         assert check("198.51.100.1") == 400
         assert check("198.51.100.1") == 429
         assert check("198.51.100.2") == 400  # another client behind the same proxy has its own budget
+
+
+def test_without_a_trusted_proxy_a_forwarded_header_escapes_no_budget(tmp_path: Path) -> None:
+    settings = Settings(sources_path=Path("examples/sources.toml"), data_dir=tmp_path / "data", base_iri=BASE)
+    app = create_app(settings)
+    app.state.validate_limiter = RateLimiter(limit=1)
+    with TestClient(app, client=("127.0.0.1", 50000)) as client:
+        first = client.post("/api/validate", content=b"", headers={"X-Forwarded-For": "198.51.100.1"})
+        second = client.post("/api/validate", content=b"", headers={"X-Forwarded-For": "198.51.100.2"})
+        assert (first.status_code, second.status_code) == (400, 429)
