@@ -127,6 +127,9 @@ class _Worker:
                                                 name="mutualisons-query-worker", daemon=True)
         try:
             self.process.start()
+        except BaseException:
+            ours.close()
+            raise
         finally:
             child.close()
         ours.setblocking(False)
@@ -265,10 +268,6 @@ class QueryPool:
         with self._lock:
             return [w.process.pid for w in self._all if w.process.pid is not None]
 
-    def waiting(self) -> int:
-        with self._lock:
-            return len(self._waiting)
-
     # -- hand-out
 
     def _wake_soon(self, ticket: _Ticket) -> None:
@@ -289,32 +288,29 @@ class QueryPool:
             self._running[ticket.client] += 1
             self._wake_soon(ticket)
 
-    def _refusal(self, client: str) -> Answer | None:
-        wait = max(1, math.ceil(self.deadline))
-        if self._closed:
-            return Answer(503, title="Server shutting down", detail="the server is stopping; try again shortly",
-                          retry_after=wait)
-        if self._admitted[client] >= self.client_queries:
-            return Answer(429, title="Too many queries",
-                          detail=f"this address already has {self.client_queries} queries running or waiting, "
-                                 f"the most one address may have; wait for an answer before sending more",
-                          retry_after=wait)
-        if len(self._waiting) >= self.max_waiting:
-            return Answer(503, title="Query queue full",
-                          detail=f"{self.max_waiting} queries are already waiting for a query worker; "
-                                 f"try again in {wait} s", retry_after=wait)
-        return None
-
     async def _acquire(self, client: str) -> _Ticket | Answer:
         loop = asyncio.get_running_loop()
+        wait = max(1, math.ceil(self.deadline))
         with self._lock:
-            refused = self._refusal(client)
-            if refused is not None:
-                return refused
+            if self._closed:
+                return Answer(503, title="Server shutting down", detail="the server is stopping; try again shortly",
+                              retry_after=wait)
+            if self._admitted[client] >= self.client_queries:
+                return Answer(429, title="Too many queries",
+                              detail=f"this address already has {self.client_queries} queries running or waiting, "
+                                     f"the most one address may have; wait for an answer before sending more",
+                              retry_after=wait)
             ticket = _Ticket(client, next(self._order), loop, loop.create_future())
             self._admitted[client] += 1
             self._waiting.append(ticket)
             self._dispatch()
+            # Only a query that has to wait counts against the queue: one that a free worker takes runs.
+            if ticket.worker is None and len(self._waiting) > self.max_waiting:
+                self._waiting.remove(ticket)
+                self._forget(ticket)
+                return Answer(503, title="Query queue full", retry_after=wait,
+                              detail=f"{self.max_waiting} queries are already waiting for a query worker; "
+                                     f"try again in {wait} s")
         if ticket.worker is None:
             try:
                 await asyncio.wait({ticket.woken}, timeout=self.deadline)
@@ -394,6 +390,7 @@ class QueryPool:
         except TimeoutError:
             self.killed += 1
             self._release(ticket, healthy=False)
+            log.info("a query ran past the deadline of %g s; its worker was replaced", self.deadline)
             return Answer(503, title="Query deadline passed",
                           detail=f"the query ran longer than the deadline of {self.deadline:g} s and was stopped; "
                                  f"narrow it (a LIMIT, more specific patterns) and try again")
@@ -418,10 +415,12 @@ class QueryPool:
     def _died(self, code: int | None) -> Answer:
         if code in (-signal.SIGABRT, EXIT_OUT_OF_MEMORY):
             self.out_of_memory += 1
+            log.warning("a query needed more than %s MiB (--query-memory); its worker was replaced", self.memory_mib)
             return Answer(503, title="Query needed too much memory",
                           detail=f"the query needed more memory than the limit of {self.memory_mib} MiB per query "
                                  f"allows, and was stopped; narrow it (a LIMIT, fewer variables to sort, more "
                                  f"specific patterns) and try again")
+        log.warning("a query worker stopped unexpectedly (exit status %s); it was replaced", code)
         return Answer(503, title="Query worker failed",
                       detail="the process running the query stopped unexpectedly; a new one has taken its place, "
                              "so try again, and report it if it happens again")
