@@ -43,11 +43,11 @@ from hub import query_worker
 from hub.process_limits import physical_memory
 from hub.query_worker import EXIT_OUT_OF_MEMORY, Job
 
+log = logging.getLogger(__name__)
+
 DEFAULT_DEADLINE = 10.0
 DEFAULT_MAX_ROWS = 100_000
 DEFAULT_MAX_QUERY_BYTES = 1024 * 1024  # the largest request body or query string /sparql reads
-log = logging.getLogger(__name__)
-
 MIN_QUERY_MEMORY_MIB = 512  # a worker takes about 500 MiB of address space before its first query
 
 
