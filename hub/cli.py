@@ -16,9 +16,19 @@ from hub.config import ConfigError, Settings, load_sources
 from hub.datadir import BaseIriMismatch, DataDir
 from hub.iris import Minter
 from hub.lock import HarvestRunning
-from hub.query_pool import DEFAULT_DEADLINE, DEFAULT_MAX_ROWS, default_workers
+from hub.query_pool import (
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_QUERY_BYTES,
+    DEFAULT_MAX_ROWS,
+    MIN_QUERY_MEMORY_MIB,
+    default_query_memory_mib,
+    default_workers,
+)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+# On SIGTERM, requests still running after this many seconds are cut, so that a server busy with slow
+# queries or checks stops within seconds (the query and check workers are killed with the application).
+SHUTDOWN_GRACE_SECONDS = 2
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,6 +67,22 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a SPARQL endpoint that queries may call with SERVICE (repeatable; none by default)")
     serve.add_argument("--query-workers", type=_positive_int, default=default_workers(), metavar="N",
                        help="query worker processes, at least 2 (default: the number of CPUs, at least 2)")
+    serve.add_argument("--query-memory", type=_positive_int, default=None, metavar="MIB",
+                       help=f"address space of each query worker, in MiB, at least {MIN_QUERY_MEMORY_MIB}; a query "
+                            f"that needs more gets 503 (default 2048, less when the workers would take over half "
+                            f"the machine's RAM, never under 1024)")
+    serve.add_argument("--max-query-bytes", type=_positive_int, default=DEFAULT_MAX_QUERY_BYTES, metavar="N",
+                       help=f"the largest SPARQL request body, and query string, in bytes; more gets 413 "
+                            f"(414 for a query string) (default {DEFAULT_MAX_QUERY_BYTES})")
+    serve.add_argument("--client-queries", type=_positive_int, default=None, metavar="N",
+                       help="SPARQL queries one client address may have running and waiting; more get 429 "
+                            "(default: twice the workers); one address runs at most workers - 1 at once")
+    serve.add_argument("--query-queue", type=_positive_int, default=None, metavar="N",
+                       help="SPARQL queries that may wait for a worker in all; more get 503 "
+                            "(default: 16 per worker)")
+    serve.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDR",
+                       help="a reverse proxy (an address or a CIDR network; repeatable) whose X-Forwarded-For "
+                            "names the client that per-client limits count; none by default")
     serve.add_argument("--tiles", default=None, metavar="URL|none",
                        help="the map's tile server, an XYZ template such as https://tile.example/{z}/{x}/{y}.png, "
                             "or 'none' for no tiles (default: OpenStreetMap's, or $MUTUALISONS_TILES)")
@@ -140,31 +166,46 @@ def _harvest(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_FAILED if summary.failed else EXIT_OK
 
 
-GRACEFUL_SHUTDOWN_SECONDS = 3
-
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from hub.api.app import create_app
+    from hub.api.client_address import TrustedProxies
     from hub.api.sparql import SparqlOptions
     from hub.pages.options import OSM_ATTRIBUTION, OSM_TILES, PageOptions
 
     if args.query_workers < 2:
         return _error("--query-workers must be at least 2, so that one slow query never blocks all", EXIT_USAGE)
+    if args.query_memory is not None and args.query_memory < MIN_QUERY_MEMORY_MIB:
+        return _error(f"--query-memory must be at least {MIN_QUERY_MEMORY_MIB} MiB: a query worker needs about "
+                      f"500 MiB of address space before its first query", EXIT_USAGE)
+    try:
+        trusted = TrustedProxies.parse(args.trusted_proxy)
+    except ValueError as error:
+        return _error(str(error), EXIT_USAGE)
     options = SparqlOptions(deadline=args.query_deadline, max_rows=args.max_rows,
-                            service_allow=tuple(args.service_allow), workers=args.query_workers)
+                            service_allow=tuple(args.service_allow), workers=args.query_workers,
+                            memory_mib=args.query_memory or default_query_memory_mib(args.query_workers),
+                            client_queries=args.client_queries,
+                            max_waiting=args.query_queue, max_query_bytes=args.max_query_bytes)
     print(f"serving {settings.data_dir} on http://{args.host}:{args.port}/ (base IRI {settings.base_iri}; "
-          f"SPARQL deadline {options.deadline:g} s, {options.max_rows} rows, {options.workers} workers)",
+          f"SPARQL deadline {options.deadline:g} s, {options.max_rows} rows, {options.workers} workers "
+          f"of {options.memory_mib} MiB)",
           file=sys.stderr)
     pages = PageOptions.from_environment()
     if args.tiles is not None:
         pages = PageOptions(tiles=args.tiles, attribution="" if args.tiles != OSM_TILES else OSM_ATTRIBUTION)
     if args.schedule:
         print("harvesting due sources in the background (--schedule): see data/harvest.log", file=sys.stderr)
-    # A request still running a few seconds after SIGTERM is cancelled (its check worker killed with it).
-    uvicorn.run(create_app(settings, options, pages, schedule=args.schedule), host=args.host, port=args.port,
-                log_level="info", timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
+    if trusted:
+        print(f"clients behind {', '.join(trusted.as_strings())} are read from X-Forwarded-For (--trusted-proxy)",
+              file=sys.stderr)
+    app = create_app(settings, options, pages, schedule=args.schedule, trusted_proxies=trusted)
+    # uvicorn reads X-Forwarded-For and -Proto from the same trusted proxies only (by default it would
+    # trust 127.0.0.1's); the per-client limits read the client through hub/api/client_address.py.
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", forwarded_allow_ips=trusted.as_strings(),
+                timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS)
     return EXIT_OK
 
 

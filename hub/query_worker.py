@@ -2,7 +2,8 @@
 
 pyoxigraph cannot cancel a running query, so queries run in worker processes that the pool can kill
 at a deadline (hub/query_pool.py). Each worker opens the newest published generation read-only and
-moves to the next one between queries. It negotiates the result format with the client's Accept
+moves to the next one between queries; it caps its own address space before it opens a store, and
+dies with the forkserver that forked it. It negotiates the result format with the client's Accept
 header, caps the rows at `max_rows`, and sends the response back as serialized bytes, chunk by chunk:
 
     ("error", status, title, detail)           the query got no answer
@@ -12,6 +13,7 @@ header, caps the rows at `max_rows`, and sends the response back as serialized b
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 from dataclasses import dataclass
@@ -25,11 +27,15 @@ from pyoxigraph import DefaultGraph, NamedNode, Quad, QueryBoolean, QuerySolutio
 from hub import generations
 from hub.datadir import DataDir
 from hub.namespaces import PREFIXES
+from hub.process_limits import cap_address_space, die_with_parent, let_forkserver_end
 from hub.sparql_formats import choose_graph_format, choose_solutions_format
 from hub.sparql_results import write_solutions
 from hub.store import ReadOnlyStore
 
 CHUNK = 64 * 1024
+# The exit status of a worker whose query hit the memory cap in Python code; in pyoxigraph's Rust code
+# the same failure aborts the process (SIGABRT). The pool tells the client either way.
+EXIT_OUT_OF_MEMORY = 3
 _POSITION = re.compile(r"^error at (?P<line>\d+):(?P<column>\d+): (?P<reason>.*)$", re.DOTALL)
 
 
@@ -150,10 +156,19 @@ def _graph(result: Any, job: Job, conn: Connection) -> None:
     writer.close()
 
 
-def main(conn: Connection, data_dir: str) -> None:
-    """The worker's loop: one job in, one answer out, until the pool closes the pipe."""
+def main(conn: Connection, data_dir: str, memory_limit: int | None = None) -> None:
+    """The worker's loop: one job in, one answer out, until the pool closes the pipe.
+
+    `memory_limit` caps the worker's address space (bytes) before it opens a store.
+    """
+    # A worker forked by the forkserver dies with it, and the forkserver ends with the server: a
+    # server killed with SIGKILL leaves no worker running a query for nobody.
+    die_with_parent()
+    let_forkserver_end()
     # Ctrl-C goes to the whole process group: the server shuts the pool down, not each worker.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if memory_limit is not None:
+        cap_address_space(memory_limit)
     data = DataDir(Path(data_dir))
     opened: tuple[int, ReadOnlyStore] | None = None
     while True:
@@ -173,4 +188,9 @@ def main(conn: Connection, data_dir: str) -> None:
             except OSError as error:
                 conn.send(("error", 503, "Store unavailable", f"generation {generation.number}: {error}"))
                 continue
-        answer(opened[1], job, conn)
+        try:
+            answer(opened[1], job, conn)
+        except MemoryError:
+            # The query needed more than the cap: no answer can be sent reliably now, so the worker
+            # ends and the pool says why (hub/query_pool.py), as it does when Rust code aborts.
+            os._exit(EXIT_OUT_OF_MEMORY)

@@ -25,6 +25,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from harvesters.fetch import FetchError, FetchPolicy, fetch, fetch_context
 from harvesters.jsonld import Resolver, cached, shipped_then
 from harvesters.rdf import FORMATS
+from hub.api.client_address import client_address
 from hub.api.deps import problem
 from hub.check_worker import SUBMITTED, CheckRefused, CheckRequest, WorkerLimits, WorkerSlots
 
@@ -90,8 +91,7 @@ async def _read_capped(request: Request, cap: int) -> bytes:
 
 
 def _refusal(request: Request) -> Response | None:
-    client = request.client.host if request.client else "unknown"
-    wait = _limiter(request).retry_after(client)
+    wait = _limiter(request).retry_after(client_address(request))
     if wait > 0:
         seconds = max(1, int(wait + 0.999))
         response = problem(429, "Too many checks", f"this address may run {_limiter(request).limit} checks per "
