@@ -79,7 +79,8 @@ _VAR = re.compile(f"[?$][{_VARCHARS}]+")
 _LANGTAG = re.compile(r"@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*(?:--[a-zA-Z]+)?")  # `--ltr`: SPARQL 1.2's direction
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+\.[0-9]*[eE][+-]?[0-9]+|\.?[0-9]+[eE][+-]?[0-9]+|[0-9]*\.[0-9]+|[0-9]+)")
 _NIL_ANON = re.compile(r"\([ \t\r\n]*\)|\[[ \t\r\n]*\]")
-_PUNCT = re.compile(r"\^\^|&&|\|\||!=|<=|>=|<<|>>|\{\||\|\}|[{}()\[\];,.=!<>+\-*/^|?~]")
+# No `<<` (SPARQL-star): read as one token, it would hide that its second `<` opens an IRI.
+_PUNCT = re.compile(r"\^\^|&&|\|\||!=|<=|>=|\{\||\|\}|[{}()\[\];,.=!<>+\-*/^|?~]")
 _IRI_CHAR = re.compile(r'[^<>"{}|^`\\\x00-\x20]+')
 _UCHAR = re.compile(f"\\\\u[{_HEX}]{{4}}|\\\\U[{_HEX}]{{8}}")
 _ESCAPES = {"t", "b", "n", "r", "f", '"', "'", "\\"}

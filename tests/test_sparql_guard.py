@@ -92,6 +92,8 @@ CONTACTING = [
     "SELECT * WHERE { ?s ?p ?o FILTER(true || ?o <STR('>')) SERVICE <CANARY> { ?a ?b ?c } # '\n}",
     "SELECT * WHERE { ?s ?p ?o FILTER(true || ?o <ex:STR('>')) SERVICE <CANARY> { ?a ?b ?c } # '\n}",
     'SELECT * WHERE { ?s ?p ?o FILTER(true || ?o <ex:x#> """\n) SERVICE <CANARY> { ?a ?b ?c } # """\n}',
+    "SELECT * WHERE { ?s ?p ?o FILTER(true || ?o <<x'>) SERVICE <CANARY> { ?a ?b ?c } # '\n}",
+    "SELECT * WHERE { ?s ?p ?o FILTER(true || ?o <=<x'>) SERVICE <CANARY> { ?a ?b ?c } # '\n}",
     "SELECT * WHERE { ?s ?p ?o FILTER(?o<=1||?o<2||true) SERVICE <CANARY> { ?a ?b ?c } }",
     "SELECT * WHERE { SERVICE c:sparql { ?a ?b ?c } }",
     "SELECT * WHERE { SERVICE :sparql { ?a ?b ?c } }",
@@ -205,7 +207,7 @@ def service_calls(draw: st.DrawFn) -> str:
 
 NOISE = ['"', "'", "'''", '"""', "#", "\n", "<", ">", "\\u0022", "\\u0027", "\\u005C", "\\", "<x'>", "<x#>",
          "<STR(':>", "FILTER(", ")", "{", "}", ".", ";", "a", "true", "1.", "ex:", "h:", "_:b", "@en", "^^",
-         "'x'", '"x"', "?", "$", "<=", "SILENT", " ", "#x\n", "\n", "\t"]
+         "'x'", '"x"', "?", "$", "<=", "<<", "<<x'>", "<=<x'>", "SILENT", " ", "#x\n", "\n", "\t"]
 
 
 @st.composite
