@@ -10,6 +10,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from harvesters.rdf import FORMATS, LiftError
 from hub.config import ConfigError, Settings, load_sources
@@ -63,8 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-rows", type=_positive_int, default=DEFAULT_MAX_ROWS, metavar="N",
                        help=f"cap SPARQL results at N rows or triples; the Results-Truncated header says when "
                             f"(default {DEFAULT_MAX_ROWS})")
-    serve.add_argument("--service-allow", action="append", default=[], metavar="IRI",
-                       help="a SPARQL endpoint that queries may call with SERVICE (repeatable; none by default)")
+    serve.add_argument("--service-allow", action=_Removed, help=argparse.SUPPRESS,
+                       removed="--service-allow was removed: SPARQL SERVICE is always refused, because the query "
+                               "engine (pyoxigraph) gives the hub no way to route its calls through an allow-list, "
+                               "and query workers have no network at all. Drop the option (see docs/api.md)")
     serve.add_argument("--query-workers", type=_positive_int, default=default_workers(), metavar="N",
                        help="query worker processes, at least 2 (default: the number of CPUs, at least 2)")
     serve.add_argument("--query-memory", type=_positive_int, default=None, metavar="MIB",
@@ -113,6 +116,19 @@ def build_parser() -> argparse.ArgumentParser:
     suggest.add_argument("file", metavar="FILE")
     suggest.add_argument("--format", choices=("geojson", "csv", "ical"), help="the file's format (sniffed if absent)")
     return parser
+
+
+class _Removed(argparse.Action):
+    """An option that no longer exists: a usage error (exit 2) that says why, not argparse's bare
+    "unrecognized arguments"."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, removed: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs="?", **kwargs)
+        self.removed = removed
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        parser.error(self.removed)
 
 
 def _positive_float(text: str) -> float:
@@ -185,7 +201,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     except ValueError as error:
         return _error(str(error), EXIT_USAGE)
     options = SparqlOptions(deadline=args.query_deadline, max_rows=args.max_rows,
-                            service_allow=tuple(args.service_allow), workers=args.query_workers,
+                            workers=args.query_workers,
                             memory_mib=args.query_memory or default_query_memory_mib(args.query_workers),
                             client_queries=args.client_queries,
                             max_waiting=args.query_queue, max_query_bytes=args.max_query_bytes)

@@ -37,13 +37,18 @@ class _Queryable:
         default_graphs: Sequence[NamedNode] | None = None,
         named_graphs: Sequence[NamedNode] | None = None,
         base_iri: str | None = None,
+        own_dataset: bool = False,
     ) -> QueryResult:
         """Runs a query. With no dataset given, the default graph is the union of the named graphs.
 
         With a dataset given (SPARQL Protocol `default-graph-uri` / `named-graph-uri`), it is exactly
-        that dataset: an absent list is empty. `base_iri` resolves the query's relative IRIs.
+        that dataset: an absent list is empty. With none given and `own_dataset` (the query has FROM or
+        FROM NAMED), the query's own dataset applies: pyoxigraph's union flag would override it.
+        `base_iri` resolves the query's relative IRIs.
         """
         if default_graphs is None and named_graphs is None:
+            if own_dataset:
+                return self._store.query(sparql, base_iri=base_iri)
             return self._store.query(sparql, use_default_graph_as_union=True, base_iri=base_iri)
         return self._store.query(
             sparql,

@@ -109,3 +109,48 @@ def serve(route: Route, tls: ssl.SSLContext | None = None) -> Iterator[LoopbackS
     finally:
         server.close()
 
+
+
+class SparqlCanary:
+    """A loopback SPARQL endpoint that nobody should ever reach: it records every request, whatever its
+    method, and answers each with one empty solution, so that a query that did reach it runs on."""
+
+    BODY = b'{"head": {"vars": []}, "results": {"bindings": [{}]}}'
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _answer(self) -> None:
+                owner.requests.append(f"{self.command} {self.path}")
+                length = int(self.headers.get("content-length") or 0)
+                if length:
+                    self.rfile.read(length)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/sparql-results+json")
+                self.send_header("Content-Length", str(len(SparqlCanary.BODY)))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(SparqlCanary.BODY)
+                self.close_connection = True
+
+            do_GET = do_POST = do_PUT = do_HEAD = _answer  # noqa: N815 (http.server's naming)
+
+            def log_message(self, *args: object) -> None:
+                """Quiet: tests read `requests` instead."""
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = int(self.server.server_address[1])
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+
+    def url(self, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -121,3 +121,12 @@ def test_help_lists_the_commands() -> None:
     assert result.returncode == 0
     for command in ("harvest", "serve", "validate", "sources"):
         assert command in result.stdout
+
+
+def test_the_removed_service_allow_option_says_why(tmp_path: Path) -> None:
+    for args in (["--service-allow", "https://other-hub.example/sparql"], ["--service-allow=https://x.example/"]):
+        result = cli("serve", *args, data=tmp_path)
+        assert result.returncode == 2
+        assert "--service-allow was removed" in result.stderr and "SERVICE is always refused" in result.stderr
+        assert "unrecognized arguments" not in result.stderr
+    assert "--service-allow" not in cli("serve", "--help").stdout

@@ -1,4 +1,4 @@
-"""`/sparql` beyond the W3C suite: deadlines, row caps, content negotiation, SERVICE allow-list,
+"""`/sparql` beyond the W3C suite: deadlines, row caps, content negotiation, SERVICE refused, FROM,
 the query page, the Service Description and `/.well-known/void`, on the harvested examples."""
 
 from __future__ import annotations
@@ -7,7 +7,6 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from hub.config import Settings
 from hub.harvest import HarvestSummary
 from hub.sparql_formats import choose_graph_format, choose_solutions_format, negotiate
 from tests.conftest import BASE
-from tests.test_api import Canary
+from tests.loopback import SparqlCanary
 
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
 SELECT_ORGS = ("PREFIX schema: <https://schema.org/> "
@@ -230,58 +229,68 @@ def test_void_describes_triples_graphs_sources_and_licences(client: TestClient) 
         assert objects(subset, "http://purl.org/dc/terms/license")
 
 
-class FakeEndpoint(BaseHTTPRequestHandler):
-    """A loopback SPARQL endpoint that answers every query with one binding of ?s."""
-
-    requests: list[str] = []
-
-    def _answer(self) -> None:
-        FakeEndpoint.requests.append(self.path)
-        length = int(self.headers.get("content-length") or 0)
-        if length:
-            self.rfile.read(length)
-        body = json.dumps({"head": {"vars": ["s"]}, "results": {"bindings": [
-            {"s": {"type": "uri", "value": "https://remote.example/thing"}}]}}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/sparql-results+json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = _answer
-    do_POST = _answer
-
-    def log_message(self, *args: Any) -> None:
-        pass
+# The spellings of item 1 of the hardening issue: none may reach the canary through the endpoint.
+TRICKY_SERVICE = [
+    "SELECT * WHERE {{ ?s ?p 1.SERVICE <{target}> {{ ?a ?b ?c }} }}",
+    "SELECT * WHERE {{ ?s ?p 1.0SERVICE <{target}> {{ ?a ?b ?c }} }}",
+    "SELECT * WHERE {{ ?s ?p 1e1SERVICE <{target}> {{ ?a ?b ?c }} }}",
+    "SELECT * WHERE {{ ?s ?p .5SERVICE <{target}> {{ ?a ?b ?c }} }}",
+    "SELECT * WHERE {{ ?s ?p trueSERVICE <{target}> {{ ?a ?b ?c }} }}",
+    "SELECT * WHERE {{ SERVICESILENT<{target}>{{ ?a ?b ?c }} }}",
+    "PREFIX c: <{target}> SELECT * WHERE {{ SERVICEc:x {{ ?a ?b ?c }} }}",
+    "PREFIX h: <http://h.invalid:> SELECT * WHERE {{ ?s ?p h:SERVICE <{target}> {{ ?a ?b ?c }} }}",
+    'SELECT * WHERE {{ ?s ?p "a\\u0022" . SERVICE <{target}> {{ ?a ?b ?c }} # "\n}}',
+    "SELECT * WHERE {{ ?s ?p ?o FILTER(true || ?o <STR(':>')) SERVICE <{target}> {{ ?a ?b ?c }} # '\n}}",
+    "BASE <{target}> SELECT * WHERE {{ SERVICE <relative> {{ ?a ?b ?c }} }}",
+]
 
 
-def test_service_allow_list(harvested: tuple[Settings, HarvestSummary]) -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeEndpoint)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    allowed = f"http://127.0.0.1:{server.server_address[1]}/sparql"
-    canary = Canary()
+def test_service_by_any_spelling_gets_400_and_reaches_nothing(client: TestClient) -> None:
+    canary = SparqlCanary()
     try:
-        with app_client(harvested[0], service_allow=(allowed,)) as client:
-            query = f"SELECT ?s WHERE {{ SERVICE <{allowed}> {{ ?s ?p ?o }} }}"
-            response = client.get("/sparql", params={"query": query})
-            assert response.status_code == 200, response.text
-            assert response.json()["results"]["bindings"] == [{"s": {"type": "uri",
-                                                                     "value": "https://remote.example/thing"}}]
-            assert FakeEndpoint.requests
-            # Another port, a variable target, and a mix with an allowed one: all refused, nothing reached.
-            for query in (f"SELECT * {{ SERVICE <http://127.0.0.1:{canary.port}/sparql> {{ ?s ?p ?o }} }}",
-                          f"SELECT * {{ BIND(<{allowed}> AS ?e) SERVICE ?e {{ ?s ?p ?o }} }}",
-                          f"SELECT * {{ SERVICE <{allowed}> {{ ?s ?p ?o }} "
-                          f"SERVICE <http://127.0.0.1:{canary.port}/> {{ ?s ?p ?o }} }}"):
-                refused = client.get("/sparql", params={"query": query})
-                assert refused.status_code == 400 and "SERVICE" in refused.json()["detail"], query
-            time.sleep(0.3)
-            assert canary.connections == 0
-            description = client.get("/sparql").text
-            assert "BasicFederatedQuery" in description
+        for template in TRICKY_SERVICE:
+            query = template.format(target=canary.url("/sparql"))
+            for response in (client.get("/sparql", params={"query": query}),
+                             client.post("/sparql", content=query.encode(),
+                                         headers={"Content-Type": "application/sparql-query"})):
+                assert response.status_code == 400, query
+                assert response.json()["title"] == "Query refused" and "SERVICE" in response.json()["detail"]
+        assert canary.requests == []
+        assert "BasicFederatedQuery" not in client.get("/sparql").text  # no federation advertised either
     finally:
         canary.close()
-        server.shutdown()
+
+
+def _count(client: TestClient, query: str, **protocol: str) -> int:
+    response = client.get("/sparql", params={"query": query, **protocol})
+    assert response.status_code == 200, response.text
+    return int(response.json()["results"]["bindings"][0]["n"]["value"])
+
+
+def test_a_querys_own_dataset_is_honoured_and_the_protocol_wins_over_it(client: TestClient) -> None:
+    everything = _count(client, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    nowhere = "http://nowhere.example/g"
+    assert _count(client, f"SELECT (COUNT(*) AS ?n) FROM <{nowhere}> WHERE {{ ?s ?p ?o }}") == 0
+    rows = client.get("/sparql", params={"query": f"""
+        SELECT ?g (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "{BASE}graph/")
+          && ?g != <{BASE}graph/meta>) }} GROUP BY ?g ORDER BY DESC(?n) ?g LIMIT 2"""}).json()["results"]["bindings"]
+    (first, size), (second, other) = ((row["g"]["value"], int(row["n"]["value"])) for row in rows)
+    assert 0 < size < everything
+    assert _count(client, f"SELECT (COUNT(*) AS ?n) FROM <{first}> WHERE {{ ?s ?p ?o }}") == size
+    assert _count(client, f"select (count(*) as ?n) from <{first}> from <{second}> {{ ?s ?p ?o }}") == size + other
+    # FROM NAMED alone: those graphs for GRAPH, and an empty default graph (SPARQL 1.1, 13.2).
+    assert _count(client, f"SELECT (COUNT(*) AS ?n) FROM NAMED <{first}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}") == size
+    assert _count(client, f"SELECT (COUNT(*) AS ?n) FROM NAMED <{first}> WHERE {{ ?s ?p ?o }}") == 0
+    # The protocol's default-graph-uri / named-graph-uri win over the query's FROM (SPARQL 1.1 Protocol, 2.1.4).
+    assert _count(client, f"SELECT (COUNT(*) AS ?n) FROM <{nowhere}> WHERE {{ ?s ?p ?o }}",
+                  **{"default-graph-uri": first}) == size
+    assert _count(client, f"SELECT (COUNT(*) AS ?n) FROM <{first}> WHERE {{ ?s ?p ?o }}",
+                  **{"default-graph-uri": nowhere}) == 0
+    assert _count(client, f"SELECT (COUNT(*) AS ?n) FROM NAMED <{nowhere}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+                  **{"named-graph-uri": first}) == size
+    # FROM in a string or a comment is no dataset: the union stays.
+    assert _count(client, f'SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o BIND("FROM <{nowhere}>" AS ?t) }} '
+                          f"# FROM <{nowhere}>") == everything
 
 
 def test_serve_refuses_bad_query_options(tmp_path: Path) -> None:
