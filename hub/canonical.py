@@ -33,6 +33,9 @@ import sys
 from collections import defaultdict
 from dataclasses import dataclass
 
+from hub.process_limits import lower_limit
+from hub.sandbox import SandboxUnavailable, deny_network
+
 MIB = 1 << 20
 
 
@@ -221,20 +224,17 @@ def _digest_in_child(lines: list[str], limits: Limits) -> str:
     raise LimitExceeded("memory", f"more than {mib}", str(mib))
 
 
-def lower_limit(kind: int, soft: int, hard: int) -> None:
-    """Sets a resource limit, never above the one inherited (a check worker's child inherits its limits,
-    and a process cannot raise its hard limit)."""
-    _, inherited = resource.getrlimit(kind)
-    if inherited != resource.RLIM_INFINITY:
-        soft, hard = min(soft, inherited), min(hard, inherited)
-    resource.setrlimit(kind, (soft, hard))
-
-
 def main(argv: list[str]) -> int:
-    """The child: limits itself first, then reads the lines on stdin and prints their digest."""
+    """The child: limits itself first (memory, CPU, no network), then reads the lines on stdin and prints
+    their digest."""
     memory, seconds = int(argv[0]), int(argv[1])
     lower_limit(resource.RLIMIT_AS, memory, memory)
     lower_limit(resource.RLIMIT_CPU, seconds + 1, seconds + 2)
+    try:
+        deny_network()
+    except SandboxUnavailable as error:
+        print(f"no sandbox: {error}", file=sys.stderr)
+        return 4
     try:
         text = sys.stdin.buffer.read().decode("utf-8")
         print(canonical_digest(text.split("\n") if text else []))

@@ -25,11 +25,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harvesters.jsonld import SHIPPED, ContextError, Resolver
-from hub.canonical import lower_limit
+from hub.process_limits import lower_limit
+from hub.sandbox import SandboxUnavailable, deny_network
 
 MIB = 1 << 20
 SUBMITTED = "urn:mutualisons:submitted-document"  # the document's name in a check's answer
 _OUT_OF_MEMORY = 3  # the child's exit status when Python ran out of its address space
+_NO_SANDBOX = 4  # the child's exit status when it could not take its own network away
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,10 @@ async def _run_child(request: CheckRequest, limits: WorkerLimits) -> dict[str, A
             return answer
         except ValueError:
             pass
+    if child.returncode == _NO_SANDBOX:
+        raise CheckRefused(503, "Check sandbox unavailable",
+                           "the check worker could not take its own network away, so it checks nothing; ask the "
+                           "hub's operator (the machine needs libseccomp)")
     if child.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
         raise CheckRefused(422, "Document too costly to check",
                            f"checking it needed more than {limits.seconds:g} s of CPU, all a check may take; split "
@@ -149,9 +155,11 @@ def _kill_group(pid: int) -> None:
 
 
 def _sandbox(memory: int, seconds: int) -> None:
-    """The child's limits, set before it reads a byte of the document."""
+    """The child's limits, set before it reads a byte of the document: memory, CPU, and no network (the
+    server fetched what the document needs; a child that cannot drop its network raises and checks nothing)."""
     lower_limit(resource.RLIMIT_AS, memory, memory)
     lower_limit(resource.RLIMIT_CPU, seconds, seconds + 1)
+    deny_network()
 
 
 def _work(request: CheckRequest) -> dict[str, Any]:
@@ -183,7 +191,10 @@ def _work(request: CheckRequest) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     """The worker: one request (pickled on stdin, from the server only), one JSON answer on stdout."""
-    _sandbox(int(argv[0]), int(argv[1]))
+    try:
+        _sandbox(int(argv[0]), int(argv[1]))
+    except SandboxUnavailable:
+        return _NO_SANDBOX
     try:
         request = pickle.loads(sys.stdin.buffer.read())  # noqa: S301 - written by the server that started us
         answer = _work(request)

@@ -55,17 +55,23 @@ def let_forkserver_end() -> None:
         server._forkserver_alive_fd = None  # type: ignore[union-attr]
 
 
+def lower_limit(kind: int, soft: int, hard: int) -> None:
+    """Sets a resource limit, never above the one inherited (a check worker's child inherits its limits,
+    and a process cannot raise its hard limit)."""
+    _, inherited = resource.getrlimit(kind)
+    if inherited != resource.RLIM_INFINITY:
+        soft, hard = min(soft, inherited), min(hard, inherited)
+    resource.setrlimit(kind, (soft, hard))
+
+
 def cap_address_space(limit: int) -> int:
     """Caps this process's address space at `limit` bytes (never above a cap it already has).
 
     Past it, allocations fail: Rust code (pyoxigraph) aborts the process, Python raises MemoryError.
     Returns the cap in force.
     """
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    return limit
+    lower_limit(resource.RLIMIT_AS, limit, limit)
+    return resource.getrlimit(resource.RLIMIT_AS)[0]
 
 
 def physical_memory() -> int | None:
