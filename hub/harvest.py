@@ -153,6 +153,9 @@ class _Fetches:
     upstream: list[str] = field(default_factory=list)  # the feed's descriptions of its own graphs
     bytes: int = 0  # read from the documents fetched (their bodies are let go once lifted)
     shas: dict[str, str] = field(default_factory=dict)  # document -> SHA-256 of its bytes (fetched, or 304)
+    # Documents with rows or features that failed alone: one of those may be a published record's, so
+    # none of their records is removed this run (a malformed row fails that row, it does not delete it).
+    row_errors: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -323,7 +326,7 @@ class Pipeline:
             counts = {"added": 0, "updated": 0, "unchanged": 0, "removed": 0, "accepted": 0, "rejected": 0}
         else:
             counts = self._settle(source, facts, records, graph_of, accepted, rejected, existing, fetches,
-                                  new_state, written, None if confirmed else len(records), attempt)
+                                  new_state, written, None if confirmed else len(records), attempt, warnings)
         counts["warned"] = len(warnings)
         counts["documents"] = fetches.attempted
         counts["bytes"] = fetches.bytes
@@ -336,26 +339,36 @@ class Pipeline:
         return self._finish(source, facts, state, new_state, warnings, clock, "committed")
 
     def _hold_mass_removal(self, source: Source, existing: dict[str, tuple[str, str, str]], kept: set[str],
-                           fetches: _Fetches, lifted: int) -> None:
+                           fetches: _Fetches, lifted: int, rejected: frozenset[str] = frozenset()) -> None:
         """The safety valve: raises RemovalHeld when the run would remove all of the source's published
-        records, or more than its `max_removal` share. Records of a document that failed are kept, so
-        they do not count; nor do those of a feed gone (410) past its gone_grace: their removal was said."""
+        records, or more than its `max_removal` share (`rejected`: published records the charter now
+        refuses). Records of a document that failed are kept, so they do not count, nor those missing
+        from a document with rows that failed; nor do those of a feed gone (410) past its gone_grace:
+        their removal was said."""
         if not existing:
             return
         failed = {document_iri(url) for url in fetches.failed}
+        with_row_errors = {document_iri(url) for url in fetches.row_errors}
         gone = {document_iri(url) for url in fetches.gone}
-        leaving = [graph for graph, (_, document, _) in existing.items()
-                   if graph not in kept and not _under(document_iri(document), failed)
-                   and not _under(document_iri(document), gone)]
+        leaving = []
+        for graph, (_, document, _) in existing.items():
+            iri = document_iri(document)
+            if graph in kept or _under(iri, failed) or _under(iri, gone):
+                continue
+            if graph in rejected or not _under(iri, with_row_errors):
+                leaving.append(graph)
         total = len(existing)
         if len(leaving) < total and len(leaving) <= source.max_removal * total:
             return
-        share = f"all {total}" if len(leaving) == total else f"{len(leaving)} of the {total}"
         cause = " (its documents gave no record at all)" if lifted == 0 else ""
+        if len(leaving) == total:
+            what = f"all {total} published records of this source{cause}, which needs a confirmation"
+        else:
+            what = (f"{len(leaving)} of the {total} published records of this source ({len(leaving) / total:.0%}), "
+                    f"more than its max_removal ({source.max_removal:.0%})")
         raise RemovalHeld(
-            f"held: this run would remove {share} published records of this source{cause}, more than "
-            f"max_removal allows ({source.max_removal:.0%}); nothing of the source was changed. If the feed "
-            f"really dropped them, confirm with `mutualisons confirm-removal {source.id}` or "
+            f"held: this run would remove {what}; nothing of the source was changed. If the feed really "
+            f"dropped them, confirm with `mutualisons confirm-removal {source.id}` or "
             f"POST /api/sources/{source.id}/confirm-removal (admin) and the next harvest removes them; "
             f"otherwise they stay until the feed gives them back", len(leaving))
 
@@ -520,6 +533,8 @@ class Pipeline:
             # A bad row or feature fails alone: reported with its location, the run partial, the rest kept.
             facts.errors += part.row_errors
             facts.row_errors += len(part.row_errors)
+            if part.row_errors:
+                fetches.row_errors.add(fetched.url)
             payload_of[fetched.url] = self.minter.payload(fetched.sha256)
             parts.append(part)
         # The documents of a source are one dataset: split together, a record reaches the nodes any of
@@ -616,7 +631,7 @@ class Pipeline:
     def _settle(self, source: Source, facts: RunFacts, records: dict[str, Record], graph_of: dict[str, str],
                 accepted: list[Verdict], rejected: list[Verdict], existing: dict[str, tuple[str, str, str]],
                 fetches: _Fetches, new_state: SourceState, written: dict[str, tuple[list[str], list[str]]],
-                lifted: int | None, attempt: _Attempt) -> dict[str, int]:
+                lifted: int | None, attempt: _Attempt, warnings: list[str]) -> dict[str, int]:
         """Once the verdicts are known: takes the rejected records out again, tombstones the records
         that are gone, and keeps the versions, the index and the quarantine. With `lifted` (the
         records lifted; None when an administrator confirmed the removal), the safety valve first
@@ -634,10 +649,20 @@ class Pipeline:
             changed.append(verdict.record)
         rejected_graphs = {graph_of[v.record.subject.value] for v in rejected}
         if lifted is not None:
-            self._hold_mass_removal(source, existing, kept, fetches, lifted)
+            self._hold_mass_removal(source, existing, kept, fetches, lifted, frozenset(rejected_graphs))
         failed = {document_iri(url) for url in fetches.failed}
-        removed = [(graph, subject) for graph, (_, document, subject) in existing.items()
-                   if graph not in kept and not _under(document_iri(document), failed)]
+        with_row_errors = {document_iri(url) for url in fetches.row_errors}
+        removed, spared = [], 0
+        for graph, (_, document, subject) in existing.items():
+            if graph in kept or _under(document_iri(document), failed):
+                continue
+            if _under(document_iri(document), with_row_errors) and graph not in rejected_graphs:
+                spared += 1
+                continue
+            removed.append((graph, subject))
+        if spared:
+            warnings.append(f"{spared} published record(s) no longer in documents with rows that failed are "
+                            f"kept as they were: a failed row may be theirs (they go once every row reads)")
         counts["removed"] = len(removed)
         self.writer.drop(sorted(rejected_graphs | {graph for graph, _ in removed}))
         for graph, subject in removed:
