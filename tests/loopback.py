@@ -150,6 +150,11 @@ class HeaderTrickler:
         head = b"HTTP/1.1 200 OK\r\nContent-Type: text/turtle\r\n" + b"X-Padding: " + b"a" * 100_000
         bytes_sent = max(1, int(self.seconds / self.interval))
         with conn:
+            if self.body is not None:
+                conn.recv(65536)  # the request (small, in one piece on loopback)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/turtle\r\nConnection: close\r\n"
+                             b"Content-Length: " + str(len(self.body)).encode() + b"\r\n\r\n" + self.body)
+                return
             for byte in head[:bytes_sent]:
                 if self._stop.wait(self.interval):
                     return
