@@ -698,3 +698,67 @@ def test_the_admin_confirms_a_held_removal_over_the_api(tmp_path: Path, feed: Fe
         assert published_names(settings) == 1
         again = client.post("/api/sources/net/confirm-removal", headers=admin)
         assert again.status_code == 409 and "nothing to confirm" in again.json()["detail"]
+
+
+KILLED_CHILD = r"""
+import os, signal, sys
+from pathlib import Path
+import hub.generations, hub.unpublished
+from hub.config import Settings
+from hub.harvest import harvest
+
+def die(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+if sys.argv[3] == "publishing":
+    class KilledAtTheSwitch:  # dies as the pointer file is switched in: the checkpoint and CURRENT.<pid>.tmp stay
+        def __getattr__(self, name):
+            return getattr(os, name)
+        def replace(self, source, target):
+            if Path(source).name.startswith("CURRENT."):
+                die()
+            os.replace(source, target)
+    hub.generations.os = KilledAtTheSwitch()
+else:  # published, killed before the journal of unpublished files went
+    hub.unpublished.Journal.published = die
+harvest(Settings(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[4]), progress=lambda line: None)
+"""
+
+
+@pytest.mark.parametrize("killed", ["publishing", "after publishing"])
+def test_what_a_killed_harvest_left_is_cleaned_at_the_next_start(tmp_path: Path, feed: Feed, killed: str) -> None:
+    """Killed while publishing: the pointer file never switched in, the checkpoint nobody opened and the
+    version files of the runs never published go at the next harvest. Killed just after publishing: the
+    version files belong to the published generation and stay."""
+    feed.body = organisations(3)
+    settings = sources_for(tmp_path, feed)
+    harvest(settings, progress=quiet)
+    data = DataDir(settings.data_dir)
+    versions = data.private / "versions" / "net"
+    [first] = list(versions.glob("*.nq"))
+    feed.body = organisations(3, edited=1)
+    child = subprocess.run([sys.executable, "-c", KILLED_CHILD, str(settings.sources_path), str(settings.data_dir),
+                            killed, BASE], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert child.returncode == -signal.SIGKILL, child.stderr[-2000:]
+    [second] = [path for path in versions.glob("*.nq") if path != first]
+    assert (data.private / "unpublished.json").exists()
+    if killed == "publishing":
+        assert list(data.generations.glob("CURRENT.*.tmp")) and (data.generations / "2").is_dir()
+        assert generations.current(data).number == 1  # type: ignore[union-attr]
+    said: list[str] = []
+    feed.body = organisations(3, edited=2)
+    result = harvest(settings, progress=said.append)
+    assert not list(data.generations.glob("CURRENT.*.tmp")) and not (data.private / "unpublished.json").exists()
+    assert first.exists()
+    if killed == "publishing":
+        assert not second.exists()  # its run was never published, nor its quarantine
+        assert not (data.quarantine / "net" / f"{second.stem}.json").exists()
+        # The pointer file, the checkpoint, the version file and the quarantine of the unpublished run.
+        assert "removed 4 file(s) an interrupted harvest or publication left behind" in said
+        assert result.generation == 2 and counts(result)["updated"] == 1
+    else:
+        assert second.exists()  # published: its versions are history now
+        assert (data.quarantine / "net" / f"{second.stem}.json").exists()
+        assert result.generation == 3 and counts(result)["updated"] == 2
+    assert store_of(settings).ask('ASK { <https://bench.example/org/2> <https://schema.org/name> '
+                                  '"Initiative 2 (v2)"@fr }')

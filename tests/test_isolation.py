@@ -240,3 +240,18 @@ def test_a_url_with_brackets_and_spaces_is_harvested_and_described(tmp_path: Pat
     assert store.ask(sparql_prefixes() + f"""ASK {{ GRAPH <{BASE}graph/meta> {{
         ?g dcterms:source <{BASE}source/hostile> ; hub:document <{row["url"].value}> }} }}""")
 
+
+
+@pytest.mark.parametrize("url", [
+    "https://x.example/feed?page[size]=10", "http://[::1]:8000/a b?q=<x>&r=\"y\"#f[1]#2", "file:feeds/a b.ttl",
+    "https://x.example/%zz%41é{}|\\^`", "http://x.example/a\x00b\tc", "http://a b.example/c",
+])
+def test_document_iri_escapes_what_an_iri_cannot_hold(url: str) -> None:
+    from pyoxigraph import NamedNode
+
+    from hub.iris import document_iri
+
+    iri = document_iri(url)
+    assert NamedNode(iri).value == iri and document_iri(iri) == iri  # accepted by the store, idempotent
+    assert document_iri("https://x.example/ok?a=1&b=%C3%A9#frag") == "https://x.example/ok?a=1&b=%C3%A9#frag"
+    assert document_iri("http://[::1]:8000/x[1]") == "http://[::1]:8000/x%5B1%5D"  # the IPv6 host keeps its own

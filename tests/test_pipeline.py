@@ -248,3 +248,18 @@ def test_mapped_sources_name_their_mapping_in_the_sources_graph(harvested: tuple
     assert [(r["id"].value, r["mapping"].value) for r in rows] == [
         (AGENDA, "mappings/agenda-alternatives.toml"), (GARDENS, "mappings/jardins-partages.toml"),
         (REPAIR, "mappings/repair-cafes.toml")]
+
+
+def test_the_same_bytes_report_the_same_errors_again(tmp_path: Path, examples_copy: Path) -> None:
+    """A broken feed fetched again, byte for byte, fails again with its errors (it once said "succeeded
+    (unchanged)", and the dashboard turned green); a partial one stays partial with its row errors."""
+    harvest_into(tmp_path, examples_copy, FOOD, REPAIR)
+    (examples_copy / "feeds" / "assiette-commune.ttl").write_text("@prefix broken", encoding="utf-8")
+    first = {run.source_id: run for run in harvest_into(tmp_path, examples_copy, FOOD, REPAIR).runs}
+    again = {run.source_id: run for run in harvest_into(tmp_path, examples_copy, FOOD, REPAIR).runs}
+    assert first[FOOD].status == again[FOOD].status == "failed"
+    assert again[FOOD].errors == first[FOOD].errors and "turtle line 1" in again[FOOD].errors[0]
+    assert first[REPAIR].status == again[REPAIR].status == "partial"
+    assert again[REPAIR].errors == first[REPAIR].errors == [
+        "file:feeds/repair-cafes.csv: line 5: field 'latitude': 'pas encore' is not a number"]
+    assert again[REPAIR].counts["unchanged"] == 4 and again[REPAIR].counts["bytes"] == 0
