@@ -170,6 +170,7 @@ class _Attempt:
     payload_quads: list[Quad] = field(default_factory=list)
     shas: dict[str, str] = field(default_factory=dict)  # see _Fetches.shas
     index: dict[str, list[str]] | None = None  # the source's record index before the run
+    attempted: int = 0  # documents
 
 
 class RemovalHeld(Exception):
@@ -238,7 +239,7 @@ class Pipeline:
                              max_bytes=source.max_bytes, max_seconds=source.max_seconds)
         new_state = attempt.state
         fetches, payload_quads = self._fetch_all(source, policy, facts, state, new_state, charter_unchanged)
-        attempt.payload_quads, attempt.shas = payload_quads, fetches.shas
+        attempt.payload_quads, attempt.shas, attempt.attempted = payload_quads, fetches.shas, fetches.attempted
         attempt.stage = "reading the published records"
         existing = self._existing_graphs(source.id, state)
         written_by = self._written_by(state)
@@ -398,7 +399,7 @@ class Pipeline:
         facts.errors = [message, *facts.errors] if held else [*facts.errors, message]
         facts.ended_at = now_iso()
         facts.counts = {"added": 0, "updated": 0, "unchanged": 0, "removed": 0, "accepted": 0, "rejected": 0,
-                        "warned": 0, "documents": len(attempt.shas), "bytes": 0}
+                        "warned": 0, "documents": attempt.attempted, "bytes": 0}
         self._describe_payloads(attempt.payload_quads)
         new_state = attempt.state
         new_state.records = attempt.index  # the records as published: none of this run's writes stayed
@@ -498,6 +499,7 @@ class Pipeline:
 
     def _lift_all(self, source: Source, fetches: _Fetches, state: SourceState, facts: RunFacts,
                   warnings: list[str], known: dict[str, tuple[str, str]], attempt: _Attempt) -> dict[str, Record]:
+        attempt.stage = "lifting"
         # Remote JSON-LD contexts: the shipped copies first, then the guarded fetcher (same rules).
         policy = FetchPolicy(file_root=None, trusted_hosts=source.trusted_hosts, max_bytes=source.max_bytes,
                              max_seconds=source.max_seconds)
@@ -510,7 +512,6 @@ class Pipeline:
         documents = self._with_unchanged_bodies(fetches, state)
         fetches.fetched = []  # each body is let go once lifted (the payloads are kept on disk)
         documents.reverse()
-        attempt.stage = "lifting"
         while documents:
             fetched = documents.pop()
             attempt.document = fetched.url
@@ -821,7 +822,7 @@ def _failure_message(attempt: _Attempt, error: BaseException) -> str:
         why = f"an unexpected error in the hub ({type(error).__name__})"
     what = {"fetching": "the source's documents could not be fetched",
             "reading the published records": "the source's published records could not be read",
-            "lifting": f"{attempt.document} could not be read",
+            "lifting": (attempt.document or "the source's documents") + " could not be read",
             "splitting": "the source's documents could not be split into records",
             "validating": "the source's records could not be checked against the charter",
             "writing": "the source's records could not be written"}.get(attempt.stage, attempt.stage)
