@@ -525,7 +525,7 @@ class Pipeline:
                 fetches.failed.add(fetched.url)
                 continue
             except Exception as error:  # noqa: BLE001 - the hub's own failure on this document: it alone fails
-                message = _failure_message(attempt, error)
+                message = _failure_message(attempt, error, document_alone=True)
                 _log_failure(self.data, source.id, message, traceback.format_exc())
                 facts.errors.append(message)
                 fetches.failed.add(fetched.url)
@@ -811,9 +811,9 @@ class Pipeline:
                 harvest_state.save(self.data, source_id, state)
 
 
-def _failure_message(attempt: _Attempt, error: BaseException) -> str:
+def _failure_message(attempt: _Attempt, error: BaseException, document_alone: bool = False) -> str:
     """One line for whoever reads the run: what failed and where, never the exception's own text
-    (that goes to the log with its traceback)."""
+    (that goes to the log with its traceback). `document_alone`: only the document being lifted fails."""
     if isinstance(error, RecursionError):
         why = "it nests deeper than the hub can read"
     elif isinstance(error, MemoryError):
@@ -826,7 +826,8 @@ def _failure_message(attempt: _Attempt, error: BaseException) -> str:
             "splitting": "the source's documents could not be split into records",
             "validating": "the source's records could not be checked against the charter",
             "writing": "the source's records could not be written"}.get(attempt.stage, attempt.stage)
-    return f"{what}: {why}; nothing of the source was changed (the traceback is in the hub's log)"
+    kept = "the records it gave before are kept" if document_alone else "nothing of the source was changed"
+    return f"{what}: {why}; {kept} (the traceback is in the hub's log)"
 
 
 def _log_failure(data: DataDir, source_id: str, message: str, trace: str) -> None:

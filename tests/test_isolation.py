@@ -181,7 +181,7 @@ HOSTILE_FAILURES = {
     "deep": "hostile.jsonld",
     "big": "hostile.jsonld",
     "crash-lift": "file:feeds/hostile.jsonld could not be read: an unexpected error in the hub "
-                  "(ZeroDivisionError); nothing of the source was changed (the traceback is in the hub's log)",
+                  "(ZeroDivisionError); the records it gave before are kept (the traceback is in the hub's log)",
     "crash-validate": "the source's records could not be checked against the charter: an unexpected error in "
                       "the hub (KeyError); nothing of the source was changed (the traceback is in the hub's log)",
     "crash-write": "the source's records could not be written: an unexpected error in the hub (OSError); "
