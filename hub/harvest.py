@@ -2,10 +2,13 @@
 
 One writer at a time applies each source's accepted records to the working store (one named graph
 per record), tombstones the records that left the feed, quarantines rejected ones, then publishes a
-new generation. A source is all or nothing: its changes are computed in full before any is written,
-and a failure while writing leaves the working store marked dirty, to be rebuilt from the last
-generation. Unchanged bytes (HTTP 304, or the same SHA-256) and unchanged records (same RDFC-1.0
-hash, same charter) cost no validation and no write.
+new generation. A source is all or nothing, and its failure is its own: whatever goes wrong in its
+run (an exception anywhere, or a removal held by the safety valve) fails that run with a clear line,
+rolls the working store back to the checkpoint taken before the source's first write, and the
+harvest goes on with the other sources. A failure that kills the process leaves the working store
+marked dirty, to be rebuilt from the last generation, and a journal of the files to remove.
+Unchanged bytes (HTTP 304, or the same SHA-256) and unchanged records (same RDFC-1.0 hash, same
+charter) cost no validation and no write; the bytes of a failed run fail again.
 """
 
 from __future__ import annotations

@@ -115,11 +115,13 @@ class HeaderTrickler:
     """A loopback server that answers every connection with its status line and headers one byte at a
     time, `interval` seconds apart, and never ends them (it hangs up after `seconds`, so that a client
     without a deadline fails its test instead of hanging it): each byte restarts a per-read timeout,
-    so only a deadline for the whole exchange stops a client. `connections` counts who came."""
+    so only a deadline for the whole exchange stops a client. `connections` counts who came. With
+    `body` set, it answers at once instead, like any server (a feed that was fine before it trickled)."""
 
     def __init__(self, interval: float = 1.0, seconds: float = 30.0) -> None:
         self.interval = interval
         self.seconds = seconds
+        self.body: bytes | None = None
         self.connections = 0
         self._stop = threading.Event()
         self.socket = socket.socket()
