@@ -14,6 +14,7 @@ charter) cost no validation and no write; the bytes of a failed run fail again.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import shutil
 import time
@@ -28,7 +29,7 @@ from pyoxigraph import NamedNode, Quad
 from harvesters.fetch import FeedGone, Fetched, FetchError, FetchPolicy, expand_file_url, fetch, fetch_context, now_iso
 from harvesters.jsonld import cached, shipped_then
 from harvesters.rdf import LiftError
-from hub import generations, harvest_state, history, payloads, quarantine, unpublished
+from hub import __version__, generations, harvest_state, history, payloads, quarantine, unpublished
 from hub.config import DEFAULT_KEEP_RUNS, Settings, Source, load_sources
 from hub.cycles import without_cycle_collector
 from hub.datadir import DataDir
@@ -254,8 +255,10 @@ class Pipeline:
 
         failure = state.failure
         if failure is not None and not confirmed and failure.charter == self.charter.fingerprint \
-                and fetches.shas and fetches.shas == failure.documents and not fetches.failed and not fetches.gone:
-            # The very bytes that failed (or were held) last time: they fail again, with the same errors.
+                and failure.setup == _setup(source) and fetches.shas and fetches.shas == failure.documents \
+                and not fetches.failed and not fetches.gone:
+            # The very bytes that failed (or were held) last time, read the same way (same charter, same
+            # entry in sources.toml, same mapping, same hub): they fail again, with the same errors.
             facts.status = "failed"
             facts.errors = list(failure.errors)
             facts.ended_at = now_iso()
@@ -339,7 +342,8 @@ class Pipeline:
         if facts.status == "failed":
             # Every document failed. Those fetched failed on their bytes: the same bytes fail again.
             new_state.failure = harvest_state.Failure(dict(fetches.shas), facts.errors, self.charter.fingerprint,
-                                                      facts.run.value) if fetches.shas else state.failure
+                                                      facts.run.value, setup=_setup(source)) \
+                if fetches.shas else state.failure
         return self._finish(source, facts, state, new_state, warnings, clock, "committed")
 
     def _hold_mass_removal(self, source: Source, existing: dict[str, tuple[str, str, str]], kept: set[str],
@@ -411,7 +415,7 @@ class Pipeline:
         # reading its store, writing: a full disk…) the bytes in place before stay, to be read again.
         if attempt.shas and (held is not None or attempt.stage in ("lifting", "splitting", "validating")):
             new_state.failure = harvest_state.Failure(dict(attempt.shas), facts.errors, self.charter.fingerprint,
-                                                       facts.run.value, held.count if held else None)
+                                                       facts.run.value, held.count if held else None, _setup(source))
         else:
             new_state.documents = {**state.documents}
             new_state.failure = state.failure
@@ -812,6 +816,19 @@ class Pipeline:
             if state.generation is not None and state.generation == self.published_generation:
                 state.generation = generation
                 harvest_state.save(self.data, source_id, state)
+
+
+def _setup(source: Source) -> str:
+    """What else decides how a source's bytes are read: its entry in sources.toml (`max_removal`
+    included), its mapping file and the hub's version. A failure is replayed only while it holds."""
+    digest = hashlib.sha256(f"{source!r}\0{__version__}\0".encode())
+    mapping = source.mapping_path()
+    if mapping is not None:
+        try:
+            digest.update(mapping.read_bytes())
+        except OSError:
+            digest.update(b"unreadable")
+    return digest.hexdigest()
 
 
 def _failure_message(attempt: _Attempt, error: BaseException, document_alone: bool = False) -> str:

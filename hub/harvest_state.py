@@ -40,6 +40,7 @@ class Failure:
     charter: str | None  # the charter it failed under
     run: str  # the run's IRI
     held: int | None = None  # for a held run: how many records it would have removed
+    setup: str | None = None  # the source's sources.toml entry, its mapping and the hub's version, hashed
 
 
 @dataclass

@@ -444,14 +444,14 @@ def test_gzip_bomb_stops_at_the_cap_under_a_memory_limit() -> None:
 def test_a_server_trickling_its_headers_hits_the_deadline() -> None:
     """One byte of the headers a second keeps every read under its timeout: only the fetch's one
     deadline (connect, headers and body together) ends it."""
-    server = HeaderTrickler(interval=0.2, seconds=10.0)
+    server = HeaderTrickler(interval=1.0, seconds=15.0)
     try:
         started = time.monotonic()
-        with pytest.raises(FetchError, match=r"no complete answer within max_seconds=1\.5 "):
+        with pytest.raises(FetchError, match=r"no complete answer within max_seconds=2\.5 "):
             fetch(server.url("/feed.ttl"), FetchPolicy(trusted_hosts=(server.hostport,), read_timeout=30.0,
-                                                       max_seconds=1.5))
+                                                       max_seconds=2.5))
         took = time.monotonic() - started
-        assert 1.4 < took < 3.0, took
+        assert 2.4 < took < 5.0, took
         assert server.connections == 1
     finally:
         server.close()
