@@ -263,3 +263,19 @@ def test_the_same_bytes_report_the_same_errors_again(tmp_path: Path, examples_co
     assert again[REPAIR].errors == first[REPAIR].errors == [
         "file:feeds/repair-cafes.csv: line 5: field 'latitude': 'pas encore' is not a number"]
     assert again[REPAIR].counts["unchanged"] == 4 and again[REPAIR].counts["bytes"] == 0
+
+
+def test_a_short_csv_row_loses_no_record(tmp_path: Path, examples_copy: Path) -> None:
+    """One short row once made the whole table misread and every record of the source tombstoned."""
+    harvest_into(tmp_path, examples_copy, REPAIR)
+    feed = examples_copy / "feeds" / "repair-cafes.csv"
+    lines = feed.read_text(encoding="utf-8-sig").splitlines()
+    lines[2] = ";".join(lines[2].split(";")[:4])  # rc-02, Schaerbeek: 4 cells of 10
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    [run] = harvest_into(tmp_path, examples_copy, REPAIR).runs
+    assert run.status == "partial" and run.counts["removed"] == 0 and run.counts["unchanged"] == 3
+    assert "file:feeds/repair-cafes.csv: line 3: 4 cell(s) where the header has 10; row skipped" in run.errors
+    assert any("kept as they were: a failed row may be theirs" in warning for warning in run.warnings)
+    store = published_store(Settings(examples_copy / "sources.toml", tmp_path / "data", BASE))
+    assert count(store, f"GRAPH ?meta {{ ?s a hub:RecordGraph ; dcterms:source <{BASE}source/{REPAIR}> }}") == 4
+    assert store.ask('ASK { ?s <https://schema.org/name> "Repair Café Schaerbeek"@fr }')
