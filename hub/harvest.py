@@ -160,6 +160,7 @@ class _Fetches:
     # Documents with rows or features that failed alone: one of those may be a published record's, so
     # none of their records is removed this run (a malformed row fails that row, it does not delete it).
     row_errors: set[str] = field(default_factory=set)
+    lifted: set[str] = field(default_factory=set)  # documents read without error
 
 
 @dataclass
@@ -298,7 +299,7 @@ class Pipeline:
             facts.status = "failed"
         elif not confirmed:
             # The safety valve, before anything is written: the records that left the feed.
-            self._hold_mass_removal(source, existing, set(graph_of.values()), fetches, len(records))
+            self._hold_mass_removal(source, existing, set(graph_of.values()), fetches, records)
         # The run ends as it commits: its graphs carry prov:generatedAtTime = the run's prov:endedAtTime.
         facts.ended_at = now_iso()
         written: dict[str, tuple[list[str], list[str]]] = {}
@@ -333,7 +334,7 @@ class Pipeline:
             counts = {"added": 0, "updated": 0, "unchanged": 0, "removed": 0, "accepted": 0, "rejected": 0}
         else:
             counts = self._settle(source, facts, records, graph_of, accepted, rejected, existing, fetches,
-                                  new_state, written, None if confirmed else len(records), attempt, warnings)
+                                  new_state, written, not confirmed, attempt, warnings)
         counts["warned"] = len(warnings)
         counts["documents"] = fetches.attempted
         counts["bytes"] = fetches.bytes
@@ -347,33 +348,42 @@ class Pipeline:
         return self._finish(source, facts, state, new_state, warnings, clock, "committed")
 
     def _hold_mass_removal(self, source: Source, existing: dict[str, tuple[str, str, str]], kept: set[str],
-                           fetches: _Fetches, lifted: int, rejected: frozenset[str] = frozenset()) -> None:
+                           fetches: _Fetches, records: dict[str, Record], rejected: frozenset[str] = frozenset()
+                           ) -> None:
         """The safety valve: raises RemovalHeld when the run would remove all of the source's published
-        records, or more than its `max_removal` share (`rejected`: published records the charter now
-        refuses). Records of a document that failed are kept, so they do not count, nor those missing
-        from a document with rows that failed; nor do those of a feed gone (410) past its gone_grace:
-        their removal was said."""
+        records, or more than its `max_removal` share, or all those of one document that now gives no
+        record at all (`rejected`: published records the charter now refuses). Records of a document
+        that failed are kept, so they do not count, nor those missing from a document with rows that
+        failed; nor do those of a feed gone (410) past its gone_grace: their removal was said."""
         if not existing:
             return
         failed = {document_iri(url) for url in fetches.failed}
         with_row_errors = {document_iri(url) for url in fetches.row_errors}
         gone = {document_iri(url) for url in fetches.gone}
-        leaving = []
+        silent = {document_iri(url) for url in fetches.lifted} - {document_iri(r.document) for r in records.values()}
+        leaving: list[str] = []
+        emptied: dict[str, int] = {}  # a document read without error that gave no record -> its records leaving
         for graph, (_, document, _) in existing.items():
             iri = document_iri(document)
             if graph in kept or _under(iri, failed) or _under(iri, gone):
                 continue
             if graph in rejected or not _under(iri, with_row_errors):
                 leaving.append(graph)
+                if iri in silent:
+                    emptied[iri] = emptied.get(iri, 0) + 1
         total = len(existing)
-        if len(leaving) < total and len(leaving) <= source.max_removal * total:
+        if not emptied and len(leaving) < total and len(leaving) <= source.max_removal * total:
             return
-        cause = " (its documents gave no record at all)" if lifted == 0 else ""
+        cause = " (its documents gave no record at all)" if not records else ""
         if len(leaving) == total:
             what = f"all {total} published records of this source{cause}, which needs a confirmation"
-        else:
+        elif len(leaving) > source.max_removal * total:
             what = (f"{len(leaving)} of the {total} published records of this source ({len(leaving) / total:.0%}), "
                     f"more than its max_removal ({source.max_removal:.0%})")
+        else:
+            document, count = next(iter(sorted(emptied.items())))
+            what = (f"all {count} published record(s) of the document {document}, which now gives no record at "
+                    f"all; that needs a confirmation")
         raise RemovalHeld(
             f"held: this run would remove {what}; nothing of the source was changed. If the feed really "
             f"dropped them, confirm with `mutualisons confirm-removal {source.id}` or "
@@ -544,6 +554,7 @@ class Pipeline:
             if part.row_errors:
                 fetches.row_errors.add(fetched.url)
             payload_of[fetched.url] = self.minter.payload(fetched.sha256)
+            fetches.lifted.add(fetched.url)
             parts.append(part)
         # The documents of a source are one dataset: split together, a record reaches the nodes any of
         # them describes.
@@ -639,11 +650,11 @@ class Pipeline:
     def _settle(self, source: Source, facts: RunFacts, records: dict[str, Record], graph_of: dict[str, str],
                 accepted: list[Verdict], rejected: list[Verdict], existing: dict[str, tuple[str, str, str]],
                 fetches: _Fetches, new_state: SourceState, written: dict[str, tuple[list[str], list[str]]],
-                lifted: int | None, attempt: _Attempt, warnings: list[str]) -> dict[str, int]:
+                valve: bool, attempt: _Attempt, warnings: list[str]) -> dict[str, int]:
         """Once the verdicts are known: takes the rejected records out again, tombstones the records
-        that are gone, and keeps the versions, the index and the quarantine. With `lifted` (the
-        records lifted; None when an administrator confirmed the removal), the safety valve first
-        counts the published records the charter now rejects among those that would go."""
+        that are gone, and keeps the versions, the index and the quarantine. With `valve` (unless an
+        administrator confirmed the removal), the safety valve first counts the published records the
+        charter now rejects among those that would go."""
         validated = {v.record.subject.value for v in accepted + rejected}
         unchanged = sum(1 for subject in records if subject not in validated)
         counts = {"added": 0, "updated": 0, "unchanged": unchanged, "removed": 0,
@@ -656,8 +667,8 @@ class Pipeline:
             counts["updated" if graph in existing else "added"] += 1
             changed.append(verdict.record)
         rejected_graphs = {graph_of[v.record.subject.value] for v in rejected}
-        if lifted is not None:
-            self._hold_mass_removal(source, existing, kept, fetches, lifted, frozenset(rejected_graphs))
+        if valve:
+            self._hold_mass_removal(source, existing, kept, fetches, records, frozenset(rejected_graphs))
         failed = {document_iri(url) for url in fetches.failed}
         with_row_errors = {document_iri(url) for url in fetches.row_errors}
         removed, spared = [], 0

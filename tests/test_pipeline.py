@@ -279,3 +279,17 @@ def test_a_short_csv_row_loses_no_record(tmp_path: Path, examples_copy: Path) ->
     store = published_store(Settings(examples_copy / "sources.toml", tmp_path / "data", BASE))
     assert count(store, f"GRAPH ?meta {{ ?s a hub:RecordGraph ; dcterms:source <{BASE}source/{REPAIR}> }}") == 4
     assert store.ask('ASK { ?s <https://schema.org/name> "Repair Café Schaerbeek"@fr }')
+
+
+def test_a_document_of_a_folder_that_gives_no_record_is_held(tmp_path: Path, examples_copy: Path) -> None:
+    """Under max_removal for the source, but one of its documents now gives nothing: held too."""
+    [first] = harvest_into(tmp_path, examples_copy, HEALTH).runs
+    (examples_copy / "feeds" / "sante-solidaire" / "agenda.ttl").write_text("# emptied\n", encoding="utf-8")
+    [run] = harvest_into(tmp_path, examples_copy, HEALTH).runs
+    assert run.status == "failed" and run.counts["removed"] == 0
+    assert run.errors[0].startswith("held: this run would remove all ")
+    assert "published record(s) of the document file:feeds/sante-solidaire/agenda.ttl, which now gives no record " \
+           "at all; that needs a confirmation; nothing of the source was changed." in run.errors[0]
+    store = published_store(Settings(examples_copy / "sources.toml", tmp_path / "data", BASE))
+    assert count(store, f"GRAPH ?meta {{ ?s a hub:RecordGraph ; dcterms:source <{BASE}source/{HEALTH}> }}") \
+        == first.counts["accepted"]
