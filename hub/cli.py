@@ -109,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("sources", help="list the sources and their last run")
 
+    confirm = commands.add_parser(
+        "confirm-removal", help="let a source's next harvest remove the records its last run was held for "
+                                "(the safety valve: max_removal in sources.toml)")
+    confirm.add_argument("id", metavar="ID", help="the source id from sources.toml")
+    confirm.add_argument("--by", metavar="NAME", help="who confirms (default: the user running the command)")
+
     mapping = commands.add_parser("mapping", help="declarative mappings for GeoJSON, CSV and iCalendar feeds")
     mapping_commands = mapping.add_subparsers(dest="mapping_command", metavar="ACTION", required=True)
     suggest = mapping_commands.add_parser(
@@ -158,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command not in ("validate", "mapping"):
             DataDir(settings.data_dir).record_base_iri(settings.base_iri)
         handler = {"harvest": _harvest, "serve": _serve, "validate": _validate, "sources": _sources,
-                   "mapping": _mapping, "load": _load}[args.command]
+                   "mapping": _mapping, "load": _load, "confirm-removal": _confirm_removal}[args.command]
         return handler(settings, args)
     except BaseIriMismatch as error:
         return _error(str(error), EXIT_USAGE)
@@ -266,6 +272,25 @@ def _mapping(settings: Settings, args: argparse.Namespace) -> int:
         return _error(f"cannot read {args.file}: {error.strerror}", EXIT_USAGE)
     except LiftError as error:
         return _error(f"unreadable document: {error}", EXIT_USAGE)
+    return EXIT_OK
+
+
+def _confirm_removal(settings: Settings, args: argparse.Namespace) -> int:
+    import getpass
+
+    from hub import harvest_state
+
+    known = [source.id for source in load_sources(settings.sources_path)]
+    if args.id not in known:
+        return _error(f"unknown source id {args.id!r}; known: {', '.join(sorted(known))}", EXIT_USAGE)
+    try:
+        held = harvest_state.confirm_removal(DataDir(settings.data_dir), args.id, args.by or getpass.getuser())
+    except harvest_state.NothingHeld as error:
+        return _error(str(error), EXIT_FAILED)
+    except HarvestRunning as error:
+        return _error(f"{error}: confirm once it has ended", EXIT_FAILED)
+    print(f"{args.id}: removal of {held.held} record(s) confirmed (held by run {held.run}); the source's next "
+          f"harvest removes them: mutualisons harvest {args.id}")
     return EXIT_OK
 
 

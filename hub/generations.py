@@ -104,6 +104,23 @@ def restore_working(data: DataDir) -> bool:
     return True
 
 
+def discard_unpublished(data: DataDir) -> int:
+    """What a publication killed half-way left (call under the writer's lock): pointer files never
+    switched in (`CURRENT.<pid>.tmp`) and checkpoints numbered past the current generation, which no
+    reader ever opened. Returns how many went."""
+    if not data.generations.is_dir():
+        return 0
+    stale = list(data.generations.glob("CURRENT.*.tmp"))
+    for path in stale:
+        path.unlink(missing_ok=True)
+    published = current(data)
+    # Without a readable pointer nothing is known to be newer: every checkpoint stays.
+    newer = [number for number in _existing_numbers(data) if published is not None and number > published.number]
+    for number in newer:
+        shutil.rmtree(data.generations / str(number), ignore_errors=True)
+    return len(stale) + len(newer)
+
+
 def open_current(data: DataDir) -> tuple[Generation, ReadOnlyStore] | None:
     generation = current(data)
     if generation is None:

@@ -20,7 +20,7 @@ from harvesters.rdf import LiftError, detect_format, lift_rdf_nquads, sniff
 from hub.alignment import AlignmentReport, align, needs_alignment
 from hub.consent import mentions_persons, remove_unconsented_persons
 from hub.halves import lift_in_halves, worth_halves
-from hub.iris import Minter
+from hub.iris import Minter, document_iri
 from hub.ntriples import RDF_TYPE_TOKEN, lines_of, to_lines, to_quads
 from hub.records import Record, split_records
 from hub.vocabulary import Vocabulary, default_vocabulary
@@ -99,7 +99,7 @@ def lift_lines(fetched: Fetched, options: LiftOptions) -> LiftedLines:
             nquads = serialize(quads, format=RdfFormat.N_QUADS) or b""
         else:
             # Relative IRIs resolve against the document URL, or for file: feeds against the source's base.
-            document_base = fetched.url if fetched.url.startswith(("http://", "https://")) else base_iri
+            document_base = document_iri(fetched.url) if fetched.url.startswith(("http://", "https://")) else base_iri
             # JSON-LD, and JSON-LD blocks of HTML pages, get their remote @contexts inlined first.
             nquads = lift_rdf_nquads(fetched.body, format_name, document_base, fetched.url,
                                      prepare_jsonld=lambda data: _with_inline_contexts(fetched.url, data,

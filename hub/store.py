@@ -7,6 +7,9 @@ Oxigraph server, Fuseki or QLever can later take the embedded store's place.
 
 from __future__ import annotations
 
+import gc
+import os
+import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -220,6 +223,15 @@ class WorkingStore(_Queryable):
         """A RocksDB checkpoint (hard links) of the store into a folder that must not exist."""
         self._store.flush()
         self._store.backup(str(target))
+
+    def roll_back_to(self, checkpoint: Path) -> None:
+        """Makes a checkpoint taken with `checkpoint` the working store again: whatever was written
+        since is undone (a failed source's writes). The store reopens at its next use."""
+        self._opened = None
+        gc.collect()  # pyoxigraph lets go of RocksDB (and its lock) with the last reference to the store
+        shutil.rmtree(self.path)
+        os.replace(checkpoint, self.path)
+        (self.path / "LOCK").unlink(missing_ok=True)  # RocksDB makes its own
 
     def close(self) -> None:
         # pyoxigraph releases the RocksDB lock when the object is collected.
