@@ -7,7 +7,9 @@ server, so every request:
 - resolves the host name once, refuses loopback, private, link-local, reserved and cloud-metadata
   addresses unless the source lists `host:port` in `trusted_hosts`, and connects to the very
   address it checked (a second DNS answer could point elsewhere: "DNS rebinding");
-- has connect and read timeouts and a deadline for the whole fetch;
+- has connect and read timeouts and one deadline for the whole fetch (connect, headers, body, redirects
+  and retries together), enforced on every socket read and write, so a server trickling its headers
+  a byte at a time is cut off as surely as one trickling its body;
 - reads at most `max_bytes`, on the wire and after gzip/deflate decoding, decoding as it streams so
   that a compression bomb stops at the cap instead of filling memory;
 - follows at most 5 redirects, checking each new address again, and never to a `file:` IRI;
@@ -29,6 +31,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urljoin, urlparse
 
 import httpcore
@@ -47,7 +50,10 @@ CLOUD_METADATA = frozenset(ipaddress.ip_address(a) for a in (
     "169.254.169.254", "169.254.170.2", "169.254.169.123", "fd00:ec2::254", "100.100.100.200",
     "168.63.129.16", "192.0.0.192",
 ))
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052's well-known prefix: the IPv4 address in the last 32 bits
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215's local-use prefix (any RFC 6052 length in it)
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated `::a.b.c.d` (RFC 4291 2.5.5.1)
+_SIIT = ipaddress.ip_network("::ffff:0:0:0/96")  # `::ffff:0:a.b.c.d`, IPv4-translated (RFC 2765)
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -172,21 +178,48 @@ def _fetch_file(url: str, policy: FetchPolicy) -> Fetched:
 
 def is_forbidden(address: Address) -> bool:
     """Not a public address: loopback, private, link-local, reserved, shared, metadata, or an IPv6
-    form that embeds such an IPv4 address (mapped, 6to4, NAT64, Teredo)."""
+    form that embeds such an IPv4 address (mapped, compatible, SIIT, NAT64, 6to4, Teredo)."""
     if address in CLOUD_METADATA or not address.is_global or address.is_multicast:
         return True
     if isinstance(address, ipaddress.IPv6Address):
-        embedded: list[ipaddress.IPv4Address] = []
-        if address.ipv4_mapped:
-            embedded.append(address.ipv4_mapped)
-        if address.sixtofour:
-            embedded.append(address.sixtofour)
-        if address.teredo:
-            embedded += list(address.teredo)
-        if address in _NAT64:
-            embedded.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
-        return any(is_forbidden(inner) for inner in embedded)
+        # A gateway on the way (NAT64, SIIT, a 6to4 relay, the host's own dual stack) may carry these
+        # to the IPv4 address inside: they are judged by that address.
+        return any(is_forbidden(inner) for inner in embedded_ipv4(address))
     return False
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address may lead to."""
+    value = int(address)
+    low = ipaddress.IPv4Address(value & 0xFFFFFFFF)
+    embedded: list[ipaddress.IPv4Address] = []
+    if address.ipv4_mapped:
+        embedded.append(address.ipv4_mapped)
+    if address in _IPV4_COMPATIBLE or address in _SIIT or address in _NAT64:
+        embedded.append(low)
+    if address in _NAT64_LOCAL:
+        # The operator picks the prefix length inside the /48, so the IPv4 address may sit at any of
+        # RFC 6052's places: every reading the RFC allows is judged (none allowed: refused).
+        readings = [_rfc6052_ipv4(value, prefix) for prefix in (48, 56, 64, 96)]
+        embedded += [reading for reading in readings if reading is not None] or [ipaddress.IPv4Address(0)]
+    if address.sixtofour:
+        embedded.append(address.sixtofour)
+    if address.teredo:
+        embedded += list(address.teredo)
+    return embedded
+
+
+def _rfc6052_ipv4(value: int, prefix: int) -> ipaddress.IPv4Address | None:
+    """The IPv4 address at RFC 6052's place under a /`prefix`, or None where that reading breaks the
+    RFC (bits 64-71, the "u" octet, and the bits after the IPv4 address must be zero)."""
+    bits = f"{value:0128b}"
+    if "1" in bits[64:72]:
+        return None
+    without_u = bits[:64] + bits[72:]
+    start = prefix if prefix <= 64 else prefix - 8
+    if "1" in without_u[start + 32:]:
+        return None
+    return ipaddress.IPv4Address(int(without_u[start:start + 32], 2))
 
 
 def resolve_checked(url: str, policy: FetchPolicy) -> tuple[str, int, list[str]]:
@@ -223,10 +256,12 @@ class _PinnedBackend(httpcore.SyncBackend):
     """Connects only to addresses resolved and checked beforehand, never resolving a name itself.
 
     httpcore keeps the URL's host name for the Host header, TLS SNI and certificate verification,
-    so an https feed is still verified against its name while the socket goes to the pinned IP."""
+    so an https feed is still verified against its name while the socket goes to the pinned IP.
+    Every socket it opens answers to one deadline for the whole fetch (see _DeadlineStream)."""
 
-    def __init__(self) -> None:
+    def __init__(self, deadline: float) -> None:
         self.pins: dict[tuple[str, int], list[str]] = {}
+        self.deadline = deadline  # time.monotonic() by which the whole fetch must be done
 
     def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
                     socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None) -> httpcore.NetworkStream:
@@ -236,11 +271,51 @@ class _PinnedBackend(httpcore.SyncBackend):
         failure: Exception | None = None
         for address in addresses:
             try:
-                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+                stream = super().connect_tcp(address, port, _within(timeout, self.deadline, httpcore.ConnectTimeout),
+                                             local_address, socket_options)
+                return _DeadlineStream(stream, self.deadline)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
                 failure = error
         assert failure is not None
         raise failure
+
+
+def _within(timeout: float | None, deadline: float, late: type[Exception]) -> float:
+    """The time an operation may take: its own timeout, cut to what is left before the deadline."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise late("the fetch's deadline has passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A socket whose every read and write ends by the fetch's deadline.
+
+    httpx's timeouts are per operation: a server sending one byte of its headers a second never
+    trips a 30 s read timeout, and httpx has no deadline for the headers (the body's is checked
+    between chunks). Cutting each socket operation to the time left bounds the whole exchange."""
+
+    def __init__(self, inner: httpcore.NetworkStream, deadline: float) -> None:
+        self.inner = inner
+        self.deadline = deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self.inner.read(max_bytes, _within(timeout, self.deadline, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.inner.write(buffer, _within(timeout, self.deadline, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        inner = self.inner.start_tls(ssl_context, server_hostname,
+                                     _within(timeout, self.deadline, httpcore.ConnectTimeout))
+        return _DeadlineStream(inner, self.deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self.inner.get_extra_info(info)
 
 
 class _PinnedTransport(httpx.HTTPTransport):
@@ -271,7 +346,7 @@ def _fetch_http(url: str, policy: FetchPolicy, accept: str, etag: str | None,
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
-    backend = _PinnedBackend()
+    backend = _PinnedBackend(deadline)
     current, redirects, attempt = url, 0, 0
     with httpx.Client(transport=_PinnedTransport(backend), timeout=timeout, follow_redirects=False,
                       trust_env=False) as client:
@@ -307,6 +382,9 @@ def _fetch_http(url: str, policy: FetchPolicy, accept: str, etag: str | None,
                     return _fetched(current, response, body, response.headers.get("etag"),
                                     response.headers.get("last-modified"))
             except httpx.TimeoutException as error:
+                if time.monotonic() >= deadline:
+                    raise FetchError(current, f"no complete answer within max_seconds={policy.max_seconds:g} "
+                                              f"(connecting, headers and body together)") from error
                 raise FetchError(current, f"timed out ({type(error).__name__}; connect "
                                           f"{policy.connect_timeout:g} s, read {policy.read_timeout:g} s)") from error
             except httpx.HTTPError as error:

@@ -8,6 +8,7 @@ so map sites still get a marker.
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from typing import Any
 
@@ -62,6 +63,7 @@ def geometry_quads(subject: NamedNode | BlankNode, geometry: dict[str, Any]) -> 
         lon, lat = (_number(c) for c in coordinates[:2])
         check_axes(lon, lat, "the geometry")
         return geo_quads(subject, lon, lat)
+    _check_finite(coordinates, kind)
     try:
         shaped = shape(geometry)
     except Exception as error:  # shapely raises several types for malformed input
@@ -83,7 +85,20 @@ def geometry_quads(subject: NamedNode | BlankNode, geometry: dict[str, Any]) -> 
 def _number(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise GeoError(f"a coordinate must be a number, got {value!r}")
+    if not math.isfinite(value):  # JSON parsers accept NaN and Infinity, which are no place on Earth
+        raise GeoError(f"a coordinate must be a finite number, got {value!r}")
     return Decimal(repr(value))
+
+
+def _check_finite(coordinates: Any, kind: object, depth: int = 0) -> None:
+    """Every number of a line's or polygon's nested coordinates is finite (shapely would place NaN)."""
+    if depth > 4:  # a MultiPolygon nests four deep: anything deeper is not GeoJSON
+        raise GeoError(f"the coordinates of a {kind} geometry nest too deep")
+    if isinstance(coordinates, float) and not math.isfinite(coordinates):
+        raise GeoError(f"a {kind} geometry has a coordinate that is not a finite number ({coordinates!r})")
+    if isinstance(coordinates, list):
+        for item in coordinates:
+            _check_finite(item, kind, depth + 1)
 
 
 def _plain(number: Decimal) -> str:

@@ -26,7 +26,8 @@ from extruct.w3cmicrodata import LxmlMicrodataExtractor
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, parse
 from w3lib.encoding import html_body_declared_encoding, resolve_encoding
 
-from harvesters.rdf import LiftError, PrepareJsonLd, syntax_reason
+from harvesters.limits import TooDeep, check_json_depth
+from harvesters.rdf import TOKEN_TOO_LONG, LiftError, PrepareJsonLd, syntax_reason
 
 FORMAT = "html"
 RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -66,6 +67,11 @@ def _jsonld_quads(tree: Any, base: str, document: str, prepare: PrepareJsonLd | 
         line = script.sourceline or 1
         payload = text.encode("utf-8")
         try:
+            check_json_depth(payload)  # json.loads recurses: bounded before it starts
+        except TooDeep as error:
+            raise LiftError(document, FORMAT, f"JSON-LD block at line {line}: {error}",
+                            line + (error.line or 1) - 1, error.column if (error.line or 1) > 1 else None) from error
+        try:
             json.loads(text)
         except ValueError:
             # What pages really hold: control characters in strings, HTML or JS comments around
@@ -83,6 +89,8 @@ def _jsonld_quads(tree: Any, base: str, document: str, prepare: PrepareJsonLd | 
             payload = prepare(payload)
         try:
             yield from parse(payload, format=RdfFormat.JSON_LD, base_iri=base)
+        except MemoryError as error:
+            raise LiftError(document, FORMAT, f"JSON-LD block at line {line}: {TOKEN_TOO_LONG}") from error
         except SyntaxError as error:
             # Positions map back to the page only when pyoxigraph read the block's own text.
             exact = payload is original and payload == text.encode("utf-8") and error.lineno

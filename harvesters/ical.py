@@ -13,12 +13,22 @@ Parsing is the icalendar library's, recurrence expansion recurring-ical-events'.
   ORGANIZER an untyped schema:organizer node with its name and e-mail;
 - every other property (CATEGORIES, X-…) goes through the mapping like a CSV column: CATEGORIES become
   themes with a mapping, keywords without one. A VEVENT the library flags as broken fails alone.
+
+Expansion is bounded before it runs: dateutil walks every instant of a rule from DTSTART, so a rule
+that would walk more than MAX_RULE_STEPS instants up to the end of the window (`FREQ=SECONDLY` with no
+end: 34 million) is expanded from the window's start instead (DTSTART moved forward by whole periods,
+which keeps the series' instants), and only as far as its first MAX_OCCURRENCES + 1 occurrences; such a
+rule that cannot be moved (COUNT, several RRULEs, months or years) fails alone with the reason. All the
+expansions of one document share a time budget (EXPANSION_SECONDS): a rule whose filters never match
+(dateutil then walks to the year 9999) costs seconds, not a thousand times that.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
+import time
 import warnings as python_warnings
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -37,6 +47,9 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 DEFAULT_TIMEZONE = "Europe/Brussels"
 DEFAULT_WINDOW = ("-P31D", "P366D")
 MAX_OCCURRENCES = 500
+MAX_EXPANDED = 2_000  # instants up to the window's end expanded as they are (more: moved, cut; see above)
+MAX_RULE_STEPS = 200_000  # instants dateutil may walk from DTSTART to the window (about a second)
+EXPANSION_SECONDS = 10.0  # for all the recurrences of one document
 # Properties the lifter reads itself; the others are fields for the mapping.
 NATIVE = {"UID", "SUMMARY", "DESCRIPTION", "DTSTART", "DTEND", "DURATION", "LOCATION", "GEO", "ORGANIZER", "URL",
           "STATUS", "SEQUENCE", "RRULE", "RDATE", "EXDATE", "RECURRENCE-ID", "DTSTAMP", "CREATED",
@@ -107,8 +120,13 @@ def lift_ical(body: bytes, mapping: Mapping | None, context: LiftContext, now: d
             lifted.warnings.append(f"{document}: {len(events)} overridden occurrence(s) of UID {uid} whose series "
                                    "is not in the document: not lifted")
     timezones = calendar.walk("VTIMEZONE")
+    budget = time.monotonic() + EXPANSION_SECONDS
     for uid, (number, event) in masters.items():
         where = f"{document}: VEVENT #{number} (UID {uid})"
+        if time.monotonic() > budget and any(event.get(p) is not None for p in ("RRULE", "RDATE")):
+            lifted.row_errors.append(f"{where}: not expanded: the document's recurrences already took "
+                                     f"{EXPANSION_SECONDS:g} s, all a calendar may use")
+            continue
         try:
             lifted.quads += _event(event, overrides.get(uid, []), timezones, table, context, report, zone,
                                    (start, end), language, lifted.warnings, where)
@@ -190,7 +208,8 @@ def _occurrences(subject: NamedNode, event: Component, overrides: list[Component
     count = 0
     with python_warnings.catch_warnings():
         python_warnings.simplefilter("ignore")
-        for occurrence in recurring_ical_events.of(single).between(window[0], window[1]):
+        single, until = _bounded(single, event, rule, window)
+        for occurrence in recurring_ical_events.of(single).between(window[0], until):
             count += 1
             if count > MAX_OCCURRENCES:
                 warnings.append(f"{where}: more than {MAX_OCCURRENCES} occurrences in the window; the first "
@@ -205,6 +224,116 @@ def _occurrences(subject: NamedNode, event: Component, overrides: list[Component
             if str(occurrence.get("STATUS", "")).upper() == "CANCELLED":
                 quads.append(Quad(node, NamedNode(SCHEMA + "eventStatus"), NamedNode(SCHEMA + "EventCancelled")))
     return quads
+
+
+# Seconds per period of each frequency (months and years at their shortest: the estimate stays an upper bound).
+_PERIOD = {"SECONDLY": 1, "MINUTELY": 60, "HOURLY": 3600, "DAILY": 86400, "WEEKLY": 7 * 86400,
+           "MONTHLY": 28 * 86400, "YEARLY": 365 * 86400}
+_BY_PARTS = ("BYSECOND", "BYMINUTE", "BYHOUR", "BYDAY", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYMONTH")
+
+
+def _bounded(single: icalendar.Calendar, event: Component, rule: Any,
+             window: tuple[dt.datetime, dt.datetime]) -> tuple[icalendar.Calendar, dt.datetime]:
+    """The calendar to expand and the end of the span to expand it over: as given when the rule walks
+    few instants, else with DTSTART moved to the window's start and the span cut after the first
+    MAX_OCCURRENCES + 1 instants. Raises RowError when a walk that long cannot be avoided."""
+    if rule is None:
+        return single, window[1]
+    rules = event.get("RRULE")
+    start = event.decoded("DTSTART")
+    steps = _steps(rule, start, window[1])
+    if steps <= MAX_EXPANDED:
+        return single, window[1]
+    frequency = str((rule.get("FREQ") or [""])[0]).upper()
+    interval = int((rule.get("INTERVAL") or [1])[0])
+    if isinstance(rules, list) or rule.get("COUNT") or frequency not in ("SECONDLY", "MINUTELY", "HOURLY", "DAILY",
+                                                                          "WEEKLY"):
+        # Not movable: walked from DTSTART, if the walk up to the window is short enough.
+        before = _steps(rule, start, window[0])
+        if before > MAX_RULE_STEPS:
+            raise RowError(f"its recurrence ({rule.to_ical().decode(errors='replace')}) would walk some {before:.3g} "
+                           f"instants from DTSTART to the window, more than the {MAX_RULE_STEPS} the hub expands: "
+                           "give it an UNTIL, a later DTSTART or a coarser FREQ")
+        return single, _cut(event, rule, window)
+    period = dt.timedelta(seconds=_PERIOD[frequency] * interval)
+    # Whole periods, and two hours to spare (a change of daylight saving time moves wall-clock periods).
+    origin = _comparable(window[0], start) - dt.timedelta(hours=2) - period
+    shift = period * max(0, math.floor((origin - _comparable(start, start)) / period))
+    if not shift:
+        moved = event
+    else:
+        moved = icalendar.Event.from_ical(event.to_ical())
+        for name in ("DTSTART", "DTEND"):
+            if moved.get(name) is not None:
+                value = moved.decoded(name)
+                del moved[name]
+                moved.add(name, value + (shift if isinstance(value, dt.datetime) else dt.timedelta(days=shift.days)))
+    rebased = icalendar.Calendar()
+    for component in single.subcomponents:
+        rebased.add_component(moved if component is event else component)
+    return rebased, _cut(moved, rule, window)
+
+
+def _cut(event: Component, rule: Any, window: tuple[dt.datetime, dt.datetime]) -> dt.datetime:
+    """Where to end the expansion: just after the first MAX_OCCURRENCES + 1 instants of the rule in the
+    window (one more than listed, so that the cap's warning still shows), found lazily by dateutil."""
+    from dateutil.rrule import rrulestr
+
+    start = event.decoded("DTSTART")
+    if not isinstance(start, dt.datetime):
+        start = dt.datetime.combine(start, dt.time())
+    try:
+        instants = rrulestr("RRULE:" + rule.to_ical().decode(), dtstart=start, cache=False)
+        listed = 0
+        for instant in instants.xafter(_comparable(window[0], start), inc=True):
+            if _aware(instant, window[1]) > window[1]:
+                break
+            listed += 1
+            if listed > MAX_OCCURRENCES:
+                return _aware(instant, window[1]) + dt.timedelta(seconds=1)
+    except (ValueError, TypeError) as error:
+        raise RowError(f"its recurrence ({rule.to_ical().decode(errors='replace')}) cannot be expanded: "
+                       f"{_short(error)}") from error
+    return window[1]
+
+
+def _steps(rule: Any, start: Any, window_end: dt.datetime) -> float:
+    """An upper estimate of the instants dateutil walks for `rule` from `start` to `window_end`."""
+    frequency = str((rule.get("FREQ") or [""])[0]).upper()
+    if frequency not in _PERIOD:
+        return 0
+    interval = max(1, int((rule.get("INTERVAL") or [1])[0]))
+    until = (rule.get("UNTIL") or [None])[0]
+    end = _comparable(window_end, start)
+    if until is not None:
+        end = min(end, _comparable(until, start))
+    first = _comparable(start, start)
+    periods = max(0.0, (end - first).total_seconds()) / (_PERIOD[frequency] * interval) + 1
+    count = (rule.get("COUNT") or [None])[0]
+    if count is not None:
+        periods = min(periods, int(count))
+    spread = 1
+    for part in _BY_PARTS:
+        values = rule.get(part)
+        if values:
+            spread *= len(values)
+    if frequency in ("MONTHLY", "YEARLY") and any(rule.get(p) for p in ("BYDAY", "BYMONTHDAY", "BYYEARDAY",
+                                                                         "BYWEEKNO")):
+        spread *= 31 if frequency == "MONTHLY" else 366
+    return periods * spread
+
+
+def _comparable(value: Any, like: Any) -> dt.datetime:
+    """`value` as a datetime comparable with `like` (both naive, or both aware)."""
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime.combine(value, dt.time())
+    if isinstance(like, dt.datetime) and like.tzinfo is not None:
+        return value if value.tzinfo is not None else value.replace(tzinfo=like.tzinfo)
+    return value.replace(tzinfo=None) if value.tzinfo is not None else value
+
+
+def _aware(value: dt.datetime, like: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=like.tzinfo)
 
 
 def _location(subject: NamedNode, event: Component) -> list[Quad]:

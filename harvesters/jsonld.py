@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
+from harvesters.limits import TooDeep, check_json_depth
+
 VOCAB_DIR = Path(__file__).resolve().parent.parent / "vocab"
 SCHEMA_ORG_CONTEXT = VOCAB_DIR / "contexts" / "schemaorg.jsonld"
 HUB_CONTEXT = VOCAB_DIR / "context.jsonld"
@@ -74,9 +76,10 @@ def inline_contexts(body: bytes, resolve: Resolver = shipped_resolver, max_depth
                     max_bytes: int = DEFAULT_MAX_BYTES, base: str | None = None) -> bytes:
     """The document with every remote context inlined; the body unchanged when it has none.
 
-    Raises ContextError (context not allowed, too deep, too big, not JSON, no @context in it) and
-    ValueError when the body itself is not JSON.
+    Raises ContextError (context not allowed, too deep, too big, not JSON, no @context in it),
+    harvesters.limits.TooDeep when the body nests too deep, and ValueError when it is not JSON.
     """
+    check_json_depth(body)  # json.loads and the walk below recurse: bounded before they start
     document = json.loads(body)
     state = _State(resolve, max_depth, max_bytes)
     inlined = state.walk(document, depth=0, base=base)
@@ -134,7 +137,10 @@ class _State:
         if self.loaded_bytes > self.max_bytes:
             raise ContextError(f"JSON-LD context {url}: the contexts of one document exceed {self.max_bytes} bytes")
         try:
+            check_json_depth(raw)
             loaded = json.loads(raw)
+        except TooDeep as error:
+            raise ContextError(f"JSON-LD context {url}: {error}") from error
         except ValueError as error:
             raise ContextError(f"JSON-LD context {url}: not JSON ({error})") from error
         if not isinstance(loaded, dict) or "@context" not in loaded:

@@ -10,6 +10,8 @@ from typing import TypeVar
 import lxml.etree
 from pyoxigraph import Quad, RdfFormat, parse, serialize
 
+from harvesters.limits import TooDeep, check_json_depth, check_xml_depth
+
 FORMATS: dict[str, RdfFormat] = {
     "turtle": RdfFormat.TURTLE,
     "trig": RdfFormat.TRIG,
@@ -140,8 +142,17 @@ def _lift(body: bytes, format_name: str, base_iri: str, document: str, prepare_j
     rdf_format = FORMATS.get(format_name)
     if rdf_format is None:
         raise LiftError(document, format_name, f"unsupported RDF format {format_name!r}")
-    if rdf_format == RdfFormat.JSON_LD and prepare_jsonld is not None:
-        body = prepare_jsonld(body)
+    try:
+        # Nesting is bounded before any parser recurses on it (harvesters/limits.py); the hub's
+        # prepare_jsonld (harvesters.jsonld.inline_contexts) checks it itself, before json.loads.
+        if rdf_format == RdfFormat.JSON_LD and prepare_jsonld is not None:
+            body = prepare_jsonld(body)
+        elif rdf_format == RdfFormat.JSON_LD:
+            check_json_depth(body)
+        elif rdf_format == RdfFormat.RDF_XML:
+            check_xml_depth(body)
+    except TooDeep as error:
+        raise LiftError(document, format_name, str(error), error.line, error.column) from error
     if rdf_format == RdfFormat.RDF_XML and b"<!ENTITY" in body:
         _check_entities(body, document)
     try:
@@ -153,6 +164,13 @@ def _lift(body: bytes, format_name: str, base_iri: str, document: str, prepare_j
         raise LiftError(document, format_name, syntax_reason(error), error.lineno, error.offset) from error
     except (ValueError, OSError) as error:
         raise LiftError(document, format_name, str(error)) from error
+    except MemoryError as error:  # pyoxigraph's "Reached the buffer maximal size": one token of 16 MiB
+        raise LiftError(document, format_name, TOKEN_TOO_LONG) from error
+
+
+# pyoxigraph refuses a single token (a literal, an IRI) longer than its 16 MiB buffer with MemoryError.
+TOKEN_TOO_LONG = ("a literal or IRI longer than 16 MiB, more than the parser reads (the hub takes literals up to "
+                  "1 MiB): shorten it or link to it")
 
 
 def syntax_reason(error: SyntaxError) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harvesters.fetch import Fetched, now_iso
+from harvesters.jsonld import Resolver, shipped_resolver
 from hub.iris import Minter
 from hub.lifting import LiftOptions, lift_document
 from hub.validation import Charter, Verdict
@@ -62,10 +63,14 @@ def check_file(path: Path, format_name: str | None, minter: Minter, charter: Cha
 
 
 def check_fetched(fetched: Fetched, format_name: str | None, minter: Minter, charter: Charter | None = None,
-                  mapping_path: Path | None = None, language: str | None = None) -> CheckReport:
+                  mapping_path: Path | None = None, language: str | None = None,
+                  resolve_context: Resolver = shipped_resolver) -> CheckReport:
+    """The check itself, with the bounds of a harvest (hub/canonical.py, harvesters/limits.py); the
+    server runs it in a worker process (hub/check_worker.py). Raises LiftError."""
     lifted = lift_document(fetched, LiftOptions(
         minter=minter, source_id=CHECK_SOURCE_ID, base_iri=f"{minter.base}source/{CHECK_SOURCE_ID}/",
-        configured_format=format_name, mapping_path=mapping_path, language=language))
+        configured_format=format_name, mapping_path=mapping_path, language=language,
+        resolve_context=resolve_context))
     verdicts = (charter or Charter()).validate(lifted.records)
     practitioners, recommendations = from_records(v.record for v in verdicts if v.accepted)
     return CheckReport(lifted.document, lifted.format, verdicts, lifted.warnings, lifted.row_errors,

@@ -10,15 +10,26 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from harvesters.rdf import FORMATS, LiftError
 from hub.config import ConfigError, Settings, load_sources
 from hub.datadir import BaseIriMismatch, DataDir
 from hub.iris import Minter
 from hub.lock import HarvestRunning
-from hub.query_pool import DEFAULT_DEADLINE, DEFAULT_MAX_ROWS, default_workers
+from hub.query_pool import (
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_QUERY_BYTES,
+    DEFAULT_MAX_ROWS,
+    MIN_QUERY_MEMORY_MIB,
+    default_query_memory_mib,
+    default_workers,
+)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+# On SIGTERM, requests still running after this many seconds are cut, so that a server busy with slow
+# queries or checks stops within seconds (the query and check workers are killed with the application).
+SHUTDOWN_GRACE_SECONDS = 2
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,10 +64,28 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-rows", type=_positive_int, default=DEFAULT_MAX_ROWS, metavar="N",
                        help=f"cap SPARQL results at N rows or triples; the Results-Truncated header says when "
                             f"(default {DEFAULT_MAX_ROWS})")
-    serve.add_argument("--service-allow", action="append", default=[], metavar="IRI",
-                       help="a SPARQL endpoint that queries may call with SERVICE (repeatable; none by default)")
+    serve.add_argument("--service-allow", action=_Removed, help=argparse.SUPPRESS,
+                       removed="--service-allow was removed: SPARQL SERVICE is always refused, because the query "
+                               "engine (pyoxigraph) gives the hub no way to route its calls through an allow-list, "
+                               "and query workers have no network at all. Drop the option (see docs/api.md)")
     serve.add_argument("--query-workers", type=_positive_int, default=default_workers(), metavar="N",
                        help="query worker processes, at least 2 (default: the number of CPUs, at least 2)")
+    serve.add_argument("--query-memory", type=_positive_int, default=None, metavar="MIB",
+                       help=f"address space of each query worker, in MiB, at least {MIN_QUERY_MEMORY_MIB}; a query "
+                            f"that needs more gets 503 (default 2048, less when the workers would take over half "
+                            f"the machine's RAM, never under 1024)")
+    serve.add_argument("--max-query-bytes", type=_positive_int, default=DEFAULT_MAX_QUERY_BYTES, metavar="N",
+                       help=f"the largest SPARQL request body, and query string, in bytes; more gets 413 "
+                            f"(414 for a query string) (default {DEFAULT_MAX_QUERY_BYTES})")
+    serve.add_argument("--client-queries", type=_positive_int, default=None, metavar="N",
+                       help="SPARQL queries one client address may have running and waiting; more get 429 "
+                            "(default: twice the workers); one address runs at most workers - 1 at once")
+    serve.add_argument("--query-queue", type=_positive_int, default=None, metavar="N",
+                       help="SPARQL queries that may wait for a worker in all; more get 503 "
+                            "(default: 16 per worker)")
+    serve.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDR",
+                       help="a reverse proxy (an address or a CIDR network; repeatable) whose X-Forwarded-For "
+                            "names the client that per-client limits count; none by default")
     serve.add_argument("--tiles", default=None, metavar="URL|none",
                        help="the map's tile server, an XYZ template such as https://tile.example/{z}/{x}/{y}.png, "
                             "or 'none' for no tiles (default: OpenStreetMap's, or $MUTUALISONS_TILES)")
@@ -80,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("sources", help="list the sources and their last run")
 
+    confirm = commands.add_parser(
+        "confirm-removal", help="let a source's next harvest remove the records its last run was held for "
+                                "(the safety valve: max_removal in sources.toml)")
+    confirm.add_argument("id", metavar="ID", help="the source id from sources.toml")
+    confirm.add_argument("--by", metavar="NAME", help="who confirms (default: the user running the command)")
+
     mapping = commands.add_parser("mapping", help="declarative mappings for GeoJSON, CSV and iCalendar feeds")
     mapping_commands = mapping.add_subparsers(dest="mapping_command", metavar="ACTION", required=True)
     suggest = mapping_commands.add_parser(
@@ -87,6 +122,19 @@ def build_parser() -> argparse.ArgumentParser:
     suggest.add_argument("file", metavar="FILE")
     suggest.add_argument("--format", choices=("geojson", "csv", "ical"), help="the file's format (sniffed if absent)")
     return parser
+
+
+class _Removed(argparse.Action):
+    """An option that no longer exists: a usage error (exit 2) that says why, not argparse's bare
+    "unrecognized arguments"."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, removed: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs="?", **kwargs)
+        self.removed = removed
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        parser.error(self.removed)
 
 
 def _positive_float(text: str) -> float:
@@ -116,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command not in ("validate", "mapping"):
             DataDir(settings.data_dir).record_base_iri(settings.base_iri)
         handler = {"harvest": _harvest, "serve": _serve, "validate": _validate, "sources": _sources,
-                   "mapping": _mapping, "load": _load}[args.command]
+                   "mapping": _mapping, "load": _load, "confirm-removal": _confirm_removal}[args.command]
         return handler(settings, args)
     except BaseIriMismatch as error:
         return _error(str(error), EXIT_USAGE)
@@ -140,27 +188,46 @@ def _harvest(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_FAILED if summary.failed else EXIT_OK
 
 
+
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from hub.api.app import create_app
+    from hub.api.client_address import TrustedProxies
     from hub.api.sparql import SparqlOptions
     from hub.pages.options import OSM_ATTRIBUTION, OSM_TILES, PageOptions
 
     if args.query_workers < 2:
         return _error("--query-workers must be at least 2, so that one slow query never blocks all", EXIT_USAGE)
+    if args.query_memory is not None and args.query_memory < MIN_QUERY_MEMORY_MIB:
+        return _error(f"--query-memory must be at least {MIN_QUERY_MEMORY_MIB} MiB: a query worker needs about "
+                      f"500 MiB of address space before its first query", EXIT_USAGE)
+    try:
+        trusted = TrustedProxies.parse(args.trusted_proxy)
+    except ValueError as error:
+        return _error(str(error), EXIT_USAGE)
     options = SparqlOptions(deadline=args.query_deadline, max_rows=args.max_rows,
-                            service_allow=tuple(args.service_allow), workers=args.query_workers)
+                            workers=args.query_workers,
+                            memory_mib=args.query_memory or default_query_memory_mib(args.query_workers),
+                            client_queries=args.client_queries,
+                            max_waiting=args.query_queue, max_query_bytes=args.max_query_bytes)
     print(f"serving {settings.data_dir} on http://{args.host}:{args.port}/ (base IRI {settings.base_iri}; "
-          f"SPARQL deadline {options.deadline:g} s, {options.max_rows} rows, {options.workers} workers)",
+          f"SPARQL deadline {options.deadline:g} s, {options.max_rows} rows, {options.workers} workers "
+          f"of {options.memory_mib} MiB)",
           file=sys.stderr)
     pages = PageOptions.from_environment()
     if args.tiles is not None:
         pages = PageOptions(tiles=args.tiles, attribution="" if args.tiles != OSM_TILES else OSM_ATTRIBUTION)
     if args.schedule:
         print("harvesting due sources in the background (--schedule): see data/harvest.log", file=sys.stderr)
-    uvicorn.run(create_app(settings, options, pages, schedule=args.schedule), host=args.host, port=args.port,
-                log_level="info")
+    if trusted:
+        print(f"clients behind {', '.join(trusted.as_strings())} are read from X-Forwarded-For (--trusted-proxy)",
+              file=sys.stderr)
+    app = create_app(settings, options, pages, schedule=args.schedule, trusted_proxies=trusted)
+    # uvicorn reads X-Forwarded-For and -Proto from the same trusted proxies only (by default it would
+    # trust 127.0.0.1's); the per-client limits read the client through hub/api/client_address.py.
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", forwarded_allow_ips=trusted.as_strings(),
+                timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS)
     return EXIT_OK
 
 
@@ -205,6 +272,25 @@ def _mapping(settings: Settings, args: argparse.Namespace) -> int:
         return _error(f"cannot read {args.file}: {error.strerror}", EXIT_USAGE)
     except LiftError as error:
         return _error(f"unreadable document: {error}", EXIT_USAGE)
+    return EXIT_OK
+
+
+def _confirm_removal(settings: Settings, args: argparse.Namespace) -> int:
+    import getpass
+
+    from hub import harvest_state
+
+    known = [source.id for source in load_sources(settings.sources_path)]
+    if args.id not in known:
+        return _error(f"unknown source id {args.id!r}; known: {', '.join(sorted(known))}", EXIT_USAGE)
+    try:
+        held = harvest_state.confirm_removal(DataDir(settings.data_dir), args.id, args.by or getpass.getuser())
+    except harvest_state.NothingHeld as error:
+        return _error(str(error), EXIT_FAILED)
+    except HarvestRunning as error:
+        return _error(f"{error}: confirm once it has ended", EXIT_FAILED)
+    print(f"{args.id}: removal of {held.held} record(s) confirmed (held by run {held.run}); the source's next "
+          f"harvest removes them: mutualisons harvest {args.id}")
     return EXIT_OK
 
 

@@ -18,16 +18,21 @@ DEFAULT_BASE_IRI = "http://127.0.0.1:8000/"
 DEFAULT_MAX_BYTES = 104_857_600
 # The runs of a source whose payloads, whole history files and quarantines are kept (docs/sources.md).
 DEFAULT_KEEP_RUNS = 5
+# The share of a source's records one run may remove before it is held for an admin (docs/sources.md).
+DEFAULT_MAX_REMOVAL = 0.5
+DEFAULT_MAX_SECONDS = 600.0  # the whole fetch of one document: connect, headers, body, redirects, retries
 FORMATS = ("turtle", "trig", "ntriples", "nquads", "rdfxml", "jsonld", "html", "geojson", "csv", "ical")
 # Formats lifted through a declarative mapping (docs/mappings.md); `ical` has a built-in default one.
 MAPPING_REQUIRED = ("geojson", "csv")
 REQUIRED_KEYS = ("id", "name", "url", "license", "publisher", "contact")
 OPTIONAL_KEYS = (
     "format", "language", "base", "trusted_hosts", "max_bytes", "period", "gone_grace", "mapping",
-    "profiles", "keep_runs",
+    "profiles", "keep_runs", "max_removal", "max_seconds",
 )
 _ID = re.compile(r"^[a-z0-9-]+$")
 _DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$")
+# The characters an IRI may hold (RFC 3987, loosely: valid escapes, no space, quotes, <>, {}, [], |, \\, ^, `).
+_IRI = re.compile(r'^[A-Za-z][A-Za-z0-9+.-]*:(?:[^\x00-\x20<>"{}|\\^`\[\]%\x7f]|%[0-9A-Fa-f]{2})*$')
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 
 
@@ -59,6 +64,8 @@ class Source:
     mapping: str | None = None
     profiles: tuple[str, ...] = field(default_factory=tuple)
     keep_runs: int = DEFAULT_KEEP_RUNS
+    max_removal: float = DEFAULT_MAX_REMOVAL
+    max_seconds: float = DEFAULT_MAX_SECONDS
 
     def base_iri(self, hub_base: str) -> str:
         """Base IRI for relative IRIs in `file:` feeds: never a machine path."""
@@ -147,6 +154,13 @@ def _source_from_table(path: Path, locator: _KeyLocator, index: int, table: dict
     contact = text("contact")
     if not contact.startswith(("mailto:", "https://")):
         raise fail("contact", f"contact {contact!r} must be a mailto: or https: IRI")
+    publisher = text("publisher")
+    for key, iri in (("license", license_iri), ("contact", contact), ("publisher", publisher)):
+        if key == "publisher" and not publisher.startswith(("http://", "https://")):
+            continue  # a name, not an IRI
+        if not _IRI.match(iri):
+            raise fail(key, f"{key} {iri!r} is not a valid IRI (no spaces, quotes, <>, {{}}, [] or the like); "
+                            f"escape such characters as %20, %22…")
     feed_format = optional_text("format")
     if feed_format is not None and feed_format not in FORMATS:
         raise fail("format", f"format {feed_format!r} is not supported{_hint(feed_format, FORMATS)}; "
@@ -169,6 +183,13 @@ def _source_from_table(path: Path, locator: _KeyLocator, index: int, table: dict
 
     max_bytes = positive_integer("max_bytes", DEFAULT_MAX_BYTES)
     keep_runs = positive_integer("keep_runs", DEFAULT_KEEP_RUNS)
+    max_seconds = table.get("max_seconds", DEFAULT_MAX_SECONDS)
+    if not isinstance(max_seconds, int | float) or isinstance(max_seconds, bool) or not 0 < max_seconds < 1e6:
+        raise fail("max_seconds", "'max_seconds' must be a positive number of seconds, such as 600")
+    max_removal = _share(table.get("max_removal", DEFAULT_MAX_REMOVAL))
+    if max_removal is None:
+        raise fail("max_removal", "'max_removal' must be a share of the source's records between 0 and 1, "
+                                  "such as 0.5, or a percentage, such as \"50%\"")
     for key in ("period", "gone_grace"):
         if key in table and not _DURATION.match(text(key)):
             raise fail(key, f"{key!r} must be an ISO 8601 duration such as P1D or PT6H")
@@ -181,7 +202,7 @@ def _source_from_table(path: Path, locator: _KeyLocator, index: int, table: dict
         name=text("name"),
         urls=urls,
         license=license_iri,
-        publisher=text("publisher"),
+        publisher=publisher,
         contact=contact,
         toml_dir=path.parent.resolve(),
         format=feed_format,
@@ -194,7 +215,18 @@ def _source_from_table(path: Path, locator: _KeyLocator, index: int, table: dict
         mapping=mapping,
         profiles=text_list("profiles"),
         keep_runs=keep_runs,
+        max_removal=max_removal,
+        max_seconds=float(max_seconds),
     )
+
+
+def _share(value: object) -> float | None:
+    """0.5 or "50%" -> 0.5; None for anything that is not a share between 0 and 1."""
+    if isinstance(value, str) and re.fullmatch(r"\s*\d+(\.\d+)?\s*%\s*", value):
+        value = float(value.strip().rstrip("%")) / 100
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        return None
+    return float(value)
 
 
 def _hint(word: str, choices: object) -> str:

@@ -79,7 +79,7 @@ def _lift(body: bytes, rdf_format: RdfFormat) -> Half | None:
 
     try:
         nquads = serialize(parse(body, format=rdf_format), format=RdfFormat.N_QUADS) or b""
-    except (SyntaxError, ValueError, OSError):
+    except (SyntaxError, ValueError, OSError, MemoryError):  # MemoryError: a token beyond pyoxigraph's buffer
         return None
     lines = lines_of(nquads)
     lines.sort()

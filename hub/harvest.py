@@ -2,34 +2,41 @@
 
 One writer at a time applies each source's accepted records to the working store (one named graph
 per record), tombstones the records that left the feed, quarantines rejected ones, then publishes a
-new generation. A source is all or nothing: its changes are computed in full before any is written,
-and a failure while writing leaves the working store marked dirty, to be rebuilt from the last
-generation. Unchanged bytes (HTTP 304, or the same SHA-256) and unchanged records (same RDFC-1.0
-hash, same charter) cost no validation and no write.
+new generation. A source is all or nothing, and its failure is its own: whatever goes wrong in its
+run (an exception anywhere, or a removal held by the safety valve) fails that run with a clear line,
+rolls the working store back to the checkpoint taken before the source's first write, and the
+harvest goes on with the other sources. A failure that kills the process leaves the working store
+marked dirty, to be rebuilt from the last generation, and a journal of the files to remove.
+Unchanged bytes (HTTP 304, or the same SHA-256) and unchanged records (same RDFC-1.0 hash, same
+charter) cost no validation and no write; the bytes of a failed run fail again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import logging
 import shutil
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pyoxigraph import NamedNode, Quad
 
 from harvesters.fetch import FeedGone, Fetched, FetchError, FetchPolicy, expand_file_url, fetch, fetch_context, now_iso
 from harvesters.jsonld import cached, shipped_then
 from harvesters.rdf import LiftError
-from hub import dump, generations, harvest_state, history, payloads, quarantine, redaction
+from hub import __version__, dump, generations, harvest_state, history, payloads, quarantine, redaction, unpublished
 from hub.config import DEFAULT_KEEP_RUNS, Settings, Source, load_sources
 from hub.cycles import without_cycle_collector
 from hub.datadir import DataDir
 from hub.durations import parse_duration, parse_time
 from hub.harvest_state import DocumentState, SourceState
 from hub.hubgraphs import write_hub_graphs
-from hub.iris import Minter, run_timestamp
+from hub.iris import Minter, document_iri, run_timestamp
 from hub.lifting import LiftedLines, LiftOptions, lift_lines, read_in_two_processes, split_lifted
 from hub.lock import WriterLock
 from hub.namespaces import HUB, sparql_prefixes
@@ -41,6 +48,7 @@ from hub.validation import Charter, Verdict
 from hub.vocabulary import default_vocabulary
 
 Progress = Callable[[str], None]
+log = logging.getLogger(__name__)
 
 
 class UnknownSource(Exception):
@@ -89,11 +97,15 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
         if generations.restore_working(data):
             progress("the last harvest was interrupted: working store rebuilt from the last generation")
         shutil.rmtree(data.scratch, ignore_errors=True)  # what a killed harvest left behind
-        data.dirty_marker.touch()
         store = WorkingStore(data.working)  # opened when the pipeline first needs it: see WorkingStore.open
+        minter = Minter(settings.base_iri)
+        leftovers = generations.discard_unpublished(data) + unpublished.discard(
+            data, lambda run: store.ask(f"ASK {{ GRAPH {minter.meta_graph()} {{ <{run}> a <{HUB}HarvestRun> }} }}"))
+        if leftovers:
+            progress(f"removed {leftovers} file(s) an interrupted harvest or publication left behind")
+        data.dirty_marker.touch()
         previous = generations.current(data)
-        pipeline = Pipeline(store, data, Minter(settings.base_iri), Charter(), progress,
-                            previous.number if previous else None)
+        pipeline = Pipeline(store, data, minter, Charter(), progress, previous.number if previous else None)
         try:
             runs = [pipeline.run_source(source) for source in selected]
         finally:
@@ -115,6 +127,7 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
                 except OSError as error:  # the data is whole either way: only its reads stay slower
                     progress(f"warning: compacting the store failed ({error}); it is published as it is")
         generation = generations.publish(store, data)
+        pipeline.journal.published()
         pipeline.redact_history()  # the runs just published are in the store it asks
         store.close()
         dump.remove_stale(data, generation.number)
@@ -146,6 +159,34 @@ class _Fetches:
     attempted: int = 0
     upstream: list[str] = field(default_factory=list)  # the feed's descriptions of its own graphs
     bytes: int = 0  # read from the documents fetched (their bodies are let go once lifted)
+    shas: dict[str, str] = field(default_factory=dict)  # document -> SHA-256 of its bytes (fetched, or 304)
+    # Documents with rows or features that failed alone: one of those may be a published record's, so
+    # none of their records is removed this run (a malformed row fails that row, it does not delete it).
+    row_errors: set[str] = field(default_factory=set)
+    lifted: set[str] = field(default_factory=set)  # documents read without error
+
+
+@dataclass
+class _Attempt:
+    """Where a source's run has got to: what to say if it fails, and what to undo."""
+
+    state: SourceState  # the source's state as this run leaves it
+    stage: str = "fetching"
+    document: str | None = None  # the document being lifted
+    checkpoint: Path | None = None  # the working store before the run's first write
+    files: list[Path] = field(default_factory=list)  # history and quarantine files the run wrote
+    payload_quads: list[Quad] = field(default_factory=list)
+    shas: dict[str, str] = field(default_factory=dict)  # see _Fetches.shas
+    index: dict[str, list[str]] | None = None  # the source's record index before the run
+    attempted: int = 0  # documents
+
+
+class RemovalHeld(Exception):
+    """The safety valve: the run would remove too many of its source's records (see _hold_mass_removal)."""
+
+    def __init__(self, message: str, count: int) -> None:
+        super().__init__(message)
+        self.count = count
 
 
 class Pipeline:
@@ -161,6 +202,7 @@ class Pipeline:
         self.writer = RecordWriter(store, data, self.meta)
         self._states: dict[str, SourceState] = {}
         self.published_generation = published_generation
+        self.journal = unpublished.Journal(data)
         # Raw payloads are written to disk in a thread of their own (file writes let go of the GIL)
         # while their documents are lifted; each run waits for its own before it ends.
         self._payload_writer = ThreadPoolExecutor(1, thread_name_prefix="payloads")
@@ -172,28 +214,69 @@ class Pipeline:
     # -- one source ------------------------------------------------------------------------------
 
     def run_source(self, source: Source) -> RunSummary:
+        """One source's run, all or nothing: whatever fails in it (an exception in fetching, lifting,
+        splitting, validating or writing, or a removal held by the safety valve) becomes the source's
+        failed run, its writes undone, and the harvest goes on with the other sources."""
         clock = time.perf_counter()
         started = now_iso()
-        run = self.minter.run(source.id, run_timestamp(started))
-        facts = RunFacts(source.id, run, started)
+        facts = RunFacts(source.id, self.minter.run(source.id, run_timestamp(started)), started)
         state = harvest_state.load(self.data, source.id)
+        attempt = _Attempt(state=SourceState(charter=self.charter.fingerprint, documents={}))
+        held: RemovalHeld | None = None
+        trace: str | None = None
+        try:
+            summary = self._run(source, facts, state, attempt, clock)
+        except RemovalHeld as error:
+            held, message = error, str(error)
+        except Exception as error:  # noqa: BLE001 - a source's failure is that source's (DESIGN.md)
+            message, trace = _failure_message(attempt, error), traceback.format_exc()
+        else:
+            if attempt.checkpoint is not None:  # its hard links would keep replaced files on disk
+                shutil.rmtree(attempt.checkpoint, ignore_errors=True)
+            return summary
+        # Undone outside the except clause: the failure's frames (and what they hold of the store) are gone.
+        return self._fail(source, facts, state, attempt, clock, held, trace, message)
+
+    def _run(self, source: Source, facts: RunFacts, state: SourceState, attempt: _Attempt,
+             clock: float) -> RunSummary:
         charter_unchanged = state.charter == self.charter.fingerprint
-        self.progress(f"[{source.id}] harvesting {', '.join(source.urls)}")
+        confirmed = state.removal_confirmed is not None  # used up by this run, whatever it does
+        self.progress(f"[{source.id}] harvesting {', '.join(source.urls)}"
+                      + (" (removal confirmed by an administrator)" if confirmed else ""))
         policy = FetchPolicy(file_root=source.toml_dir, trusted_hosts=source.trusted_hosts,
-                             max_bytes=source.max_bytes)
-        new_state = SourceState(charter=self.charter.fingerprint, documents={})
+                             max_bytes=source.max_bytes, max_seconds=source.max_seconds)
+        new_state = attempt.state
         fetches, payload_quads = self._fetch_all(source, policy, facts, state, new_state, charter_unchanged)
+        attempt.payload_quads, attempt.shas, attempt.attempted = payload_quads, fetches.shas, fetches.attempted
+        attempt.stage = "reading the published records"
         existing = self._existing_graphs(source.id, state)
         written_by = self._written_by(state)
         shapes = self._shapes(state)
         new_state.records = {graph: [*facts_, written_by.get(graph, ""), shapes.get(graph, "")]
                              for graph, facts_ in existing.items()}
+        attempt.index = dict(new_state.records)
         warnings: list[str] = []
 
+        failure = state.failure
+        if failure is not None and not confirmed and failure.charter == self.charter.fingerprint \
+                and failure.setup == _setup(source) and fetches.shas and fetches.shas == failure.documents \
+                and not fetches.failed and not fetches.gone:
+            # The very bytes that failed (or were held) last time, read the same way (same charter, same
+            # entry in sources.toml, same mapping, same hub): they fail again, with the same errors.
+            facts.status = "failed"
+            facts.errors = list(failure.errors)
+            facts.ended_at = now_iso()
+            self._describe_payloads(payload_quads)
+            facts.counts = {"added": 0, "updated": 0, "unchanged": 0, "removed": 0, "accepted": 0, "rejected": 0,
+                            "warned": 0, "documents": fetches.attempted, "bytes": 0}
+            new_state.failure = failure
+            return self._finish(source, facts, state, new_state, warnings, clock, "the same bytes as the failed run")
+
         if fetches.attempted and not fetches.fetched and not fetches.failed and not fetches.gone \
-                and charter_unchanged and state.last_status is not None:
+                and charter_unchanged and state.last_status is not None and failure is None:
             # Every document is byte for byte what was validated and committed last time.
             facts.status = state.last_status
+            facts.errors = list(state.last_errors)
             facts.ended_at = now_iso()
             self._describe_payloads(payload_quads)
             facts.counts = {"added": 0, "updated": 0, "unchanged": len(existing), "removed": 0,
@@ -205,7 +288,7 @@ class Pipeline:
         # without being canonicalised again (hub/records.py, _shape_digest).
         known = {graph.rsplit("/", 1)[1]: (shapes[graph], existing[graph][0])
                  for graph in shapes if graph in existing} if charter_unchanged else {}
-        records = self._lift_all(source, fetches, state, facts, warnings, known)
+        records = self._lift_all(source, fetches, state, facts, warnings, known, attempt)
         self.progress(f"[{source.id}] {len(records)} record(s) lifted ({time.perf_counter() - clock:.1f} s)")
         graph_of = {r.subject.value: self.minter.graph(source.id, r.graph_key).value for r in records.values()}
         # A record whose hash is the one already published, under the same charter, was accepted then.
@@ -217,15 +300,23 @@ class Pipeline:
             raise RuntimeError("a record known unchanged by its shape digest differs from the published one")
         if not fetches.attempted or len(fetches.failed) >= fetches.attempted:
             facts.status = "failed"
+        elif not confirmed:
+            # The safety valve, before anything is written: the records that left the feed.
+            self._hold_mass_removal(source, existing, set(graph_of.values()), fetches, records)
         # The run ends as it commits: its graphs carry prov:generatedAtTime = the run's prov:endedAtTime.
         facts.ended_at = now_iso()
-        self._describe_payloads(payload_quads)
         written: dict[str, tuple[list[str], list[str]]] = {}
         persons: dict[str, redaction.Persons] = {}
         if facts.status == "failed":
+            self._describe_payloads(payload_quads)
             verdicts = self.charter.validate(to_validate)
         else:
+            # From here on the source writes: a checkpoint of the store (hard links, some 0.1 s) lets a
+            # failure undo exactly this source's writes.
+            attempt.stage = "writing"
+            attempt.checkpoint = self._checkpoint(source.id)
             persons = self._persons(existing)  # read before the new versions are written
+            self._describe_payloads(payload_quads)
             # Validation (mostly pyoxigraph's Rust, which lets go of the GIL) runs while the records
             # it judges are written; the few it rejects are taken out again before anything is
             # published. On two cores this hides most of its time behind the store's.
@@ -233,7 +324,9 @@ class Pipeline:
             with ThreadPoolExecutor(1, thread_name_prefix="validate") as pool:
                 judging = pool.submit(self.charter.validate, to_validate)
                 written = self._write(source, facts, to_validate, graph_of, existing, written_by)
+                attempt.stage = "validating"
                 verdicts = judging.result()
+            attempt.stage = "writing"
         accepted = [v for v in verdicts if v.accepted]
         rejected = [v for v in verdicts if not v.accepted]
         self.progress(f"[{source.id}] {len(to_validate)} record(s) validated and written, {len(rejected)} "
@@ -246,13 +339,104 @@ class Pipeline:
             counts = {"added": 0, "updated": 0, "unchanged": 0, "removed": 0, "accepted": 0, "rejected": 0}
         else:
             counts = self._settle(source, facts, records, graph_of, accepted, rejected, existing, fetches,
-                                  new_state, written, persons)
+                                  new_state, written, not confirmed, attempt, warnings, persons)
         counts["warned"] = len(warnings)
         counts["documents"] = fetches.attempted
         counts["bytes"] = fetches.bytes
         facts.counts = counts
         new_state.last_rejected = counts["rejected"]
+        if facts.status == "failed":
+            # Every document failed. Those fetched failed on their bytes: the same bytes fail again.
+            new_state.failure = harvest_state.Failure(dict(fetches.shas), facts.errors, self.charter.fingerprint,
+                                                      facts.run.value, setup=_setup(source)) \
+                if fetches.shas else state.failure
         return self._finish(source, facts, state, new_state, warnings, clock, "committed")
+
+    def _hold_mass_removal(self, source: Source, existing: dict[str, tuple[str, str, str]], kept: set[str],
+                           fetches: _Fetches, records: dict[str, Record], rejected: frozenset[str] = frozenset()
+                           ) -> None:
+        """The safety valve: raises RemovalHeld when the run would remove all of the source's published
+        records, or more than its `max_removal` share, or all those of one document that now gives no
+        record at all (`rejected`: published records the charter now refuses). Records of a document
+        that failed are kept, so they do not count, nor those missing from a document with rows that
+        failed; nor do those of a feed gone (410) past its gone_grace: their removal was said."""
+        if not existing:
+            return
+        failed = {document_iri(url) for url in fetches.failed}
+        with_row_errors = {document_iri(url) for url in fetches.row_errors}
+        gone = {document_iri(url) for url in fetches.gone}
+        silent = {document_iri(url) for url in fetches.lifted} - {document_iri(r.document) for r in records.values()}
+        leaving: list[str] = []
+        emptied: dict[str, int] = {}  # a document read without error that gave no record -> its records leaving
+        for graph, (_, document, _) in existing.items():
+            iri = document_iri(document)
+            if graph in kept or _under(iri, failed) or _under(iri, gone):
+                continue
+            if graph in rejected or not _under(iri, with_row_errors):
+                leaving.append(graph)
+                if iri in silent:
+                    emptied[iri] = emptied.get(iri, 0) + 1
+        total = len(existing)
+        if not emptied and len(leaving) < total and len(leaving) <= source.max_removal * total:
+            return
+        cause = " (its documents gave no record at all)" if not records else ""
+        if len(leaving) == total:
+            what = f"all {total} published records of this source{cause}, which needs a confirmation"
+        elif len(leaving) > source.max_removal * total:
+            what = (f"{len(leaving)} of the {total} published records of this source ({len(leaving) / total:.0%}), "
+                    f"more than its max_removal ({source.max_removal:.0%})")
+        else:
+            document, count = next(iter(sorted(emptied.items())))
+            what = (f"all {count} published record(s) of the document {document}, which now gives no record at "
+                    f"all; that needs a confirmation")
+        raise RemovalHeld(
+            f"held: this run would remove {what}; nothing of the source was changed. If the feed really "
+            f"dropped them, confirm with `mutualisons confirm-removal {source.id}` or "
+            f"POST /api/sources/{source.id}/confirm-removal (admin) and the next harvest removes them; "
+            f"otherwise they stay until the feed gives them back", len(leaving))
+
+    def _checkpoint(self, source_id: str) -> Path:
+        target = self.data.scratch / f"before-{source_id}"
+        shutil.rmtree(target, ignore_errors=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self.store.checkpoint(target)
+        return target
+
+    def _fail(self, source: Source, facts: RunFacts, state: SourceState, attempt: _Attempt, clock: float,
+              held: RemovalHeld | None, trace: str | None, message: str) -> RunSummary:
+        """The source's run failed: its writes are undone, its failure recorded, the harvest goes on."""
+        while self._keeping:
+            try:
+                self._keeping.pop().result()
+            except OSError:
+                pass  # a payload that could not be kept: the run failed anyway, and nothing points at it
+        if attempt.checkpoint is not None:
+            self.store.roll_back_to(attempt.checkpoint)
+            attempt.checkpoint = None
+        for path in attempt.files:  # the run's history and quarantine files: it is not published
+            path.unlink(missing_ok=True)
+        if trace is not None:
+            _log_failure(self.data, source.id, message, trace)
+        facts.status = "failed"
+        facts.errors = [message, *facts.errors] if held else [*facts.errors, message]
+        facts.ended_at = now_iso()
+        facts.counts = {"added": 0, "updated": 0, "unchanged": 0, "removed": 0, "accepted": 0, "rejected": 0,
+                        "warned": 0, "documents": attempt.attempted, "bytes": 0}
+        self._describe_payloads(attempt.payload_quads)
+        new_state = attempt.state
+        new_state.records = attempt.index  # the records as published: none of this run's writes stayed
+        # The same bytes fail again with the same errors when they are what failed (a held removal, or
+        # an error while reading, splitting or judging them); after a failure of the hub's own (fetching,
+        # reading its store, writing: a full disk…) the bytes in place before stay, to be read again.
+        if attempt.shas and (held is not None or attempt.stage in ("lifting", "splitting", "validating")):
+            new_state.failure = harvest_state.Failure(dict(attempt.shas), facts.errors, self.charter.fingerprint,
+                                                       facts.run.value, held.count if held else None, _setup(source))
+        else:
+            new_state.documents = {**state.documents}
+            new_state.failure = state.failure
+        if held is not None:
+            self.progress(f"[{source.id}] {message}")
+        return self._finish(source, facts, state, new_state, [], clock, "held" if held else "failed, undone")
 
     def _finish(self, source: Source, facts: RunFacts, state: SourceState, new_state: SourceState,
                 warnings: list[str], clock: float, what: str) -> RunSummary:
@@ -261,9 +445,13 @@ class Pipeline:
         self.store.add_quads(self.prov.run(facts))
         new_state.last_run_end = facts.ended_at
         new_state.last_status = facts.status
+        new_state.last_errors = list(facts.errors)
         if facts.status == "failed":
+            # Nothing was committed: what the last committed run said of its bytes still holds.
             new_state.charter = state.charter  # nothing was validated against the new charter
             new_state.last_status = state.last_status
+            new_state.last_errors = state.last_errors
+            new_state.last_rejected = state.last_rejected
         self._states[source.id] = new_state
         counts = ", ".join(f"{k} {v}" for k, v in facts.counts.items())
         self.progress(f"[{source.id}] {facts.status} ({what}, {time.perf_counter() - clock:.1f} s): {counts}")
@@ -305,6 +493,7 @@ class Pipeline:
             if fetched.status == 304 and previous.sha256:
                 new_state.documents[document] = DocumentState(previous.etag, previous.last_modified,
                                                               previous.sha256)
+                fetches.shas[document] = previous.sha256
                 facts.payloads.append(self.minter.payload(previous.sha256))
                 fetches.unchanged.append(document)
                 continue
@@ -316,6 +505,7 @@ class Pipeline:
                 fetched.status if fetched.headers else None, fetched.etag,
             ))
             new_state.documents[document] = DocumentState(fetched.etag, fetched.last_modified, fetched.sha256)
+            fetches.shas[document] = fetched.sha256
             if charter_unchanged and previous.sha256 == fetched.sha256:
                 fetches.unchanged.append(document)
                 fetches.fetched.append(fetched)  # kept at hand in case another document changed
@@ -330,9 +520,11 @@ class Pipeline:
         return fetches, payload_quads
 
     def _lift_all(self, source: Source, fetches: _Fetches, state: SourceState, facts: RunFacts,
-                  warnings: list[str], known: dict[str, tuple[str, str]]) -> dict[str, Record]:
+                  warnings: list[str], known: dict[str, tuple[str, str]], attempt: _Attempt) -> dict[str, Record]:
+        attempt.stage = "lifting"
         # Remote JSON-LD contexts: the shipped copies first, then the guarded fetcher (same rules).
-        policy = FetchPolicy(file_root=None, trusted_hosts=source.trusted_hosts, max_bytes=source.max_bytes)
+        policy = FetchPolicy(file_root=None, trusted_hosts=source.trusted_hosts, max_bytes=source.max_bytes,
+                             max_seconds=source.max_seconds)
         contexts = shipped_then(cached(lambda url: fetch_context(url, policy)))
         parts: list[LiftedLines] = []
         payload_of: dict[str, NamedNode] = {}
@@ -344,6 +536,7 @@ class Pipeline:
         documents.reverse()
         while documents:
             fetched = documents.pop()
+            attempt.document = fetched.url
             try:
                 if not read_in_two_processes(fetched, options):
                     self.store.open()  # while this process parses alone: see WorkingStore.open
@@ -353,14 +546,24 @@ class Pipeline:
                 facts.errors.append(str(error))
                 fetches.failed.add(fetched.url)
                 continue
+            except Exception as error:  # noqa: BLE001 - the hub's own failure on this document: it alone fails
+                message = _failure_message(attempt, error, document_alone=True)
+                _log_failure(self.data, source.id, message, traceback.format_exc())
+                facts.errors.append(message)
+                fetches.failed.add(fetched.url)
+                continue
             warnings += part.warnings
             # A bad row or feature fails alone: reported with its location, the run partial, the rest kept.
             facts.errors += part.row_errors
             facts.row_errors += len(part.row_errors)
+            if part.row_errors:
+                fetches.row_errors.add(fetched.url)
             payload_of[fetched.url] = self.minter.payload(fetched.sha256)
+            fetches.lifted.add(fetched.url)
             parts.append(part)
         # The documents of a source are one dataset: split together, a record reaches the nodes any of
         # them describes.
+        attempt.stage, attempt.document = "splitting", None
         self.store.open()  # the split runs in this process alone
         split = split_lifted(parts, minter=self.minter, source_id=source.id, known=known)
         warnings += split.warnings
@@ -464,12 +667,14 @@ class Pipeline:
 
     def _settle(self, source: Source, facts: RunFacts, records: dict[str, Record], graph_of: dict[str, str],
                 accepted: list[Verdict], rejected: list[Verdict], existing: dict[str, tuple[str, str, str]],
-                fetches: _Fetches, new_state: SourceState,
-                written: dict[str, tuple[list[str], list[str]]],
+                fetches: _Fetches, new_state: SourceState, written: dict[str, tuple[list[str], list[str]]],
+                valve: bool, attempt: _Attempt, warnings: list[str],
                 persons: dict[str, redaction.Persons]) -> dict[str, int]:
         """Once the verdicts are known: takes the rejected records out again, tombstones the records
-        that are gone, and keeps the versions, the index and the quarantine. `persons`: the persons of
-        the graphs' published versions, which the history loses if the new versions do not hold them."""
+        that are gone, and keeps the versions, the index and the quarantine. With `valve` (unless an
+        administrator confirmed the removal), the safety valve first counts the published records the
+        charter now rejects among those that would go. `persons`: the persons of the graphs' published
+        versions, which the history loses if the new versions do not hold them (hub/redaction.py)."""
         validated = {v.record.subject.value for v in accepted + rejected}
         unchanged = sum(1 for subject in records if subject not in validated)
         counts = {"added": 0, "updated": 0, "unchanged": unchanged, "removed": 0,
@@ -482,13 +687,26 @@ class Pipeline:
             counts["updated" if graph in existing else "added"] += 1
             changed.append(verdict.record)
         rejected_graphs = {graph_of[v.record.subject.value] for v in rejected}
-        removed = [(graph, subject) for graph, (_, document, subject) in existing.items()
-                   if graph not in kept and not _under(document, fetches.failed)]
+        if valve:
+            self._hold_mass_removal(source, existing, kept, fetches, records, frozenset(rejected_graphs))
+        failed = {document_iri(url) for url in fetches.failed}
+        with_row_errors = {document_iri(url) for url in fetches.row_errors}
+        removed, spared = [], 0
+        for graph, (_, document, subject) in existing.items():
+            if graph in kept or _under(document_iri(document), failed):
+                continue
+            if _under(document_iri(document), with_row_errors) and graph not in rejected_graphs:
+                spared += 1
+                continue
+            removed.append((graph, subject))
+        if spared:
+            warnings.append(f"{spared} published record(s) no longer in documents with rows that failed are "
+                            f"kept as they were: a failed row may be theirs (they go once every row reads)")
         counts["removed"] = len(removed)
         self.writer.drop(sorted(rejected_graphs | {graph for graph, _ in removed}))
         for graph, subject in removed:
             reason = "rejected by the charter" if graph in rejected_graphs else "left the feed"
-            if any(document in fetches.gone for document in (existing[graph][1],)):
+            if _under(document_iri(existing[graph][1]), {document_iri(url) for url in fetches.gone}):
                 reason = "the feed answered 410 Gone for longer than gone_grace"
             # A person's tombstone does not name them: their consent ended, or they left the feed.
             self.store.add_quads(self.prov.tombstone(NamedNode(graph), NamedNode(subject), source.id, facts.run,
@@ -507,12 +725,18 @@ class Pipeline:
         new_state.records = index
         self._write_upstream(source, facts, fetches.upstream)
         versions = [(graph, *written[graph]) for graph in (graph_of[r.subject.value] for r in changed)]
+        # Written before the generation is published: the journal lets the next harvest remove them
+        # should this one be killed first; a failure of this run removes them at once.
+        attempt.files += [history.file(self.data, source.id, stamp),
+                          self.data.quarantine / source.id / f"{stamp}.json"]  # as quarantine.write names it
+        self.journal.add(self.minter.run(source.id, stamp).value, attempt.files[-2:])
         history.write(self.data, source.id, stamp, versions + [(g, [], []) for g, _ in removed])
         # Tombstoned person records: any graph of the run may have named them (see redaction.redact).
         withdrawn = [subject for graph, subject in removed if subject in persons.get(graph, {})]
         hierarchy = default_vocabulary().hierarchy
         lost = [graph for graph, statements, _ in versions if graph in persons and redaction.loses_a_person(
             persons[graph], redaction.kept_persons(statements, hierarchy))]
+        attempt.files.append(redaction.note_path(self.data, source.id, stamp))  # a failed run's goes with it
         redaction.plan(self.data, source.id, stamp, facts.run.value, changed=lost,
                        removed=[graph for graph, _ in removed if graph in persons or withdrawn], withdrawn=withdrawn)
         path = quarantine.write(self.data, source.id, stamp, facts.run.value, rejected, graph_of)
@@ -563,6 +787,7 @@ class Pipeline:
                 self.store.add_quads(self.prov.tombstone(NamedNode(graph_iri), NamedNode(subject), source_id,
                                                          facts.run, started, "source removed from sources.toml",
                                                          person=subject in persons.get(graph_iri, {})))
+            self.journal.add(facts.run.value, [history.file(self.data, source_id, run_timestamp(started))])
             history.write(self.data, source_id, run_timestamp(started), [(g, [], []) for g in existing])
             withdrawn = [existing[graph][2] for graph in persons if existing[graph][2] in persons[graph]]
             redaction.plan(self.data, source_id, run_timestamp(started), facts.run.value, changed=[],
@@ -636,6 +861,49 @@ class Pipeline:
             if state.generation is not None and state.generation == self.published_generation:
                 state.generation = generation
                 harvest_state.save(self.data, source_id, state)
+
+
+def _setup(source: Source) -> str:
+    """What else decides how a source's bytes are read: its entry in sources.toml (`max_removal`
+    included), its mapping file and the hub's version. A failure is replayed only while it holds."""
+    digest = hashlib.sha256(f"{source!r}\0{__version__}\0".encode())
+    mapping = source.mapping_path()
+    if mapping is not None:
+        try:
+            digest.update(mapping.read_bytes())
+        except OSError:
+            digest.update(b"unreadable")
+    return digest.hexdigest()
+
+
+def _failure_message(attempt: _Attempt, error: BaseException, document_alone: bool = False) -> str:
+    """One line for whoever reads the run: what failed and where, never the exception's own text
+    (that goes to the log with its traceback). `document_alone`: only the document being lifted fails."""
+    if isinstance(error, RecursionError):
+        why = "it nests deeper than the hub can read"
+    elif isinstance(error, MemoryError):
+        why = "it needs more memory than the hub may use"
+    else:
+        why = f"an unexpected error in the hub ({type(error).__name__})"
+    what = {"fetching": "the source's documents could not be fetched",
+            "reading the published records": "the source's published records could not be read",
+            "lifting": (attempt.document or "the source's documents") + " could not be read",
+            "splitting": "the source's documents could not be split into records",
+            "validating": "the source's records could not be checked against the charter",
+            "writing": "the source's records could not be written"}.get(attempt.stage, attempt.stage)
+    kept = "the records it gave before are kept" if document_alone else "nothing of the source was changed"
+    return f"{what}: {why}; {kept} (the traceback is in the hub's log)"
+
+
+def _log_failure(data: DataDir, source_id: str, message: str, trace: str) -> None:
+    """The traceback of a failed run: into data/harvest.log when the hub keeps one (serve --schedule,
+    the admin trigger), else to the logging module."""
+    journal = data.root / "harvest.log"
+    if journal.is_file():
+        with journal.open("a", encoding="utf-8") as handle:
+            handle.write(f"{now_iso()} [{source_id}] {message}\n{trace}\n")
+    else:
+        log.error("[%s] %s\n%s", source_id, message, trace)
 
 
 def _under(document: str, failed: set[str]) -> bool:

@@ -36,6 +36,11 @@ def folder(data: DataDir, source_id: str) -> Path:
     return data.private / "versions" / source_id
 
 
+def file(data: DataDir, source_id: str, run_timestamp: str) -> Path:
+    """The history file of a source's run (as `write` names it)."""
+    return folder(data, source_id) / f"{run_timestamp}.nq"
+
+
 def write(data: DataDir, source_id: str, run_timestamp: str,
           graphs: Iterable[tuple[str, list[str], list[str]]]) -> None:
     """`graphs`: (graph IRI, triple lines, description lines) of each graph the run added, changed or

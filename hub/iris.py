@@ -61,6 +61,28 @@ class Minter:
         return short_hash(subject_iri)
 
 
+# What an IRI may not hold outside its host: controls, space, <>"{}|\^` and the brackets [ ] (RFC 3987),
+# and a % that does not start an escape. Kept as they are: letters of any script, and valid escapes.
+_NOT_IRI = re.compile(r'[\x00-\x20<>"{}|\\^`\[\]\x7f-\x9f]|%(?![0-9A-Fa-f]{2})')
+_AUTHORITY = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
+
+
+def document_iri(url: str) -> str:
+    """A feed's URL as an IRI the store accepts: `https://x.example/feed?page[size]=10` becomes
+    `…?page%5Bsize%5D=10`. Servers read both the same; the URL itself is fetched as configured.
+    Idempotent, and a URL that already is an IRI comes back unchanged (so its published IRIs stay)."""
+    authority = _AUTHORITY.match(url)
+    head = authority.group(0) if authority else ""  # an IPv6 host keeps its brackets
+    rest = _NOT_IRI.sub(lambda match: quote(match.group(0), safe=""), url[len(head):])
+    before, hash_, fragment = rest.partition("#")
+    iri = head + before + hash_ + fragment.replace("#", "%23")  # one fragment: a second # is text
+    try:
+        NamedNode(iri)
+    except ValueError:  # an authority no IRI can hold (a space in a host name…): every odd character escaped
+        iri = quote(url, safe=":/?&=@!$'()*+,;~%")
+    return iri
+
+
 def short_hash(text: str, length: int = 20) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
 

@@ -15,11 +15,12 @@ from pyoxigraph import Quad, RdfFormat, serialize
 
 from harvesters.fetch import Fetched, FetchError
 from harvesters.jsonld import ContextError, Resolver, inline_contexts, shipped_resolver
+from harvesters.limits import MAX_LITERAL_CHARS, TooDeep, check_json_depth, literal_too_long
 from harvesters.rdf import LiftError, detect_format, lift_rdf_nquads, sniff
 from hub.alignment import AlignmentReport, align, needs_alignment
 from hub.consent import mentions_persons, remove_references_to_unconsented, remove_unconsented_persons
 from hub.halves import lift_in_halves, worth_halves
-from hub.iris import Minter
+from hub.iris import Minter, document_iri
 from hub.ntriples import RDF_TYPE_TOKEN, lines_of, to_lines, to_quads
 from hub.records import Record, split_records
 from hub.vocabulary import Vocabulary, default_vocabulary
@@ -98,13 +99,19 @@ def lift_lines(fetched: Fetched, options: LiftOptions) -> LiftedLines:
             nquads = serialize(quads, format=RdfFormat.N_QUADS) or b""
         else:
             # Relative IRIs resolve against the document URL, or for file: feeds against the source's base.
-            document_base = fetched.url if fetched.url.startswith(("http://", "https://")) else base_iri
+            document_base = document_iri(fetched.url) if fetched.url.startswith(("http://", "https://")) else base_iri
             # JSON-LD, and JSON-LD blocks of HTML pages, get their remote @contexts inlined first.
             nquads = lift_rdf_nquads(fetched.body, format_name, document_base, fetched.url,
                                      prepare_jsonld=lambda data: _with_inline_contexts(fetched.url, data,
                                                                                        options.resolve_context))
         lines, persons, to_align = lines_of(nquads), mentions_persons(nquads), needs_alignment(nquads)
         del nquads
+    too_long = literal_too_long(lines)
+    if too_long is not None:  # before alignment, the split and the charter, which copy every literal
+        line, size = too_long
+        subject, predicate = line.split(" ", 2)[:2]
+        raise LiftError(fetched.url, format_name, f"a literal of {size} characters, more than the {MAX_LITERAL_CHARS} "
+                        f"the hub takes, at {subject} {predicate}: shorten it or link to it")
     report = AlignmentReport()
     if to_align:
         # Only documents with something to align pay for term-by-term work.
@@ -219,6 +226,11 @@ def _lift_mapped(fetched: Fetched, format_name: str, mapping_path: Path | None, 
     from harvesters.ical import lift_ical
     from harvesters.mapping import LiftContext, MappingError, load_mapping
 
+    if format_name == "geojson":
+        try:
+            check_json_depth(fetched.body)  # json.loads recurses: bounded before it starts
+        except TooDeep as error:
+            raise LiftError(fetched.url, format_name, str(error), error.line, error.column) from error
     mapping = None
     if mapping_path is not None:
         try:

@@ -12,15 +12,10 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 
-from pyoxigraph import (
-    CanonicalizationAlgorithm,
-    Dataset,
-    DefaultGraph,
-    Quad,
-    RdfFormat,
-    parse,
-    serialize,
-)
+from pyoxigraph import Quad, RdfFormat, parse, serialize
+
+from hub.canonical import LIMITS, Limits
+from hub.canonical import digest as bounded_digest
 
 RDF_TYPE_TOKEN = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 
@@ -69,17 +64,18 @@ def to_quads(lines: Iterable[str]) -> list[Quad]:
     return list(parse(text.encode("utf-8"), format=RdfFormat.N_QUADS)) if text else []
 
 
-def canonical_hash(triples: list[str]) -> str:
+def canonical_hash(triples: list[str], limits: Limits = LIMITS) -> str:
     """`sha256:` + SHA-256 of the RDFC-1.0 canonical N-Quads of a set of triple lines."""
-    return canonical_hash_of_tokens([split_line(line)[:3] for line in triples])
+    return canonical_hash_of_tokens([split_line(line)[:3] for line in triples], limits)
 
 
-def canonical_hash_of_tokens(statements: list[tuple[str, str, str]]) -> str:
+def canonical_hash_of_tokens(statements: list[tuple[str, str, str]], limits: Limits = LIMITS) -> str:
     """`sha256:` + SHA-256 of the RDFC-1.0 canonical N-Quads of (subject, predicate, object) tokens.
 
     Blank-node labels and order never count. When every blank node has a distinct first-degree
     hash (the usual tree of addresses and coordinates), RDFC-1.0 labels them in the order of those
-    hashes, which is computed here directly; otherwise pyoxigraph's full RDFC-1.0 does it.
+    hashes, which is computed here directly; otherwise pyoxigraph's full RDFC-1.0 does it, within the
+    work bound of hub/canonical.py (which raises hub.canonical.LimitExceeded beyond it).
     """
     unique = set(statements)
     mentions: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
@@ -98,7 +94,7 @@ def canonical_hash_of_tokens(statements: list[tuple[str, str, str]]) -> str:
         )
         first_degree[blank] = hashlib.sha256("".join(rendered).encode("utf-8")).hexdigest()
     if len(set(first_degree.values())) != len(first_degree):
-        return _digest_by_pyoxigraph(sorted(f"{s} {p} {o} ." for s, p, o in unique))
+        return bounded_digest(sorted(f"{s} {p} {o} ." for s, p, o in unique), unique, first_degree, limits)
     labels = {blank: f"_:c14n{index}" for index, blank in enumerate(sorted(mentions, key=first_degree.__getitem__))}
     return _digest(sorted(f"{labels.get(s, s)} {p} {labels.get(o, o)} ." for s, p, o in unique))
 
@@ -112,9 +108,3 @@ def _mark(token: str, blank: str) -> str:
 
 def _digest(sorted_lines: list[str]) -> str:
     return "sha256:" + hashlib.sha256("".join(line + "\n" for line in sorted_lines).encode("utf-8")).hexdigest()
-
-
-def _digest_by_pyoxigraph(lines: list[str]) -> str:
-    dataset = Dataset(Quad(q.subject, q.predicate, q.object, DefaultGraph()) for q in to_quads(lines))
-    dataset.canonicalize(CanonicalizationAlgorithm.RDFC_1_0)
-    return _digest(sorted(to_lines(dataset)))

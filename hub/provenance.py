@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
 from hub.config import Source
-from hub.iris import Minter
+from hub.iris import Minter, document_iri
 from hub.namespaces import DCAT, DCTERMS, FOAF, HUB, PROV, RDF, RDFS, XSD, term
 
 A = term(RDF, "type")
@@ -95,7 +95,7 @@ class ProvenanceWriter:
         """A record graph's description as N-Quads lines: written for every changed record of a
         100k-record feed, so it is built as text rather than as term objects."""
         g, meta = f"<{facts.graph.value}>", f"<{self.meta.value}>"
-        document = f"<{facts.document}>"
+        document = f"<{document_iri(facts.document)}>"
         lines = [
             f"{g} <{RDF}type> <{HUB}RecordGraph> {meta} .",
             f"{g} <{DCTERMS}source> <{self.minter.source(facts.source_id).value}> {meta} .",
@@ -165,7 +165,7 @@ class ProvenanceWriter:
             self._q(p, A, term(PROV, "Entity")),
             self._q(p, A, term(HUB, "Payload")),
             self._q(p, term(PROV, "generatedAtTime"), _time(facts.fetched_at)),
-            self._q(p, term(PROV, "wasDerivedFrom"), NamedNode(facts.document)),
+            self._q(p, term(PROV, "wasDerivedFrom"), NamedNode(document_iri(facts.document))),
             self._q(p, term(HUB, "byteSize"), _int(facts.byte_size)),
         ]
         if facts.media_type:
@@ -226,7 +226,7 @@ class ProvenanceWriter:
             quads += [
                 Quad(s, term(DCAT, "distribution"), distribution, graph),
                 Quad(distribution, A, term(DCAT, "Distribution"), graph),
-                Quad(distribution, term(DCAT, "accessURL"), NamedNode(document), graph),
+                Quad(distribution, term(DCAT, "accessURL"), NamedNode(document_iri(document)), graph),
             ]
             if source.format:
                 quads.append(Quad(distribution, term(DCTERMS, "format"), Literal(source.format), graph))

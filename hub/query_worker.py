@@ -2,16 +2,23 @@
 
 pyoxigraph cannot cancel a running query, so queries run in worker processes that the pool can kill
 at a deadline (hub/query_pool.py). Each worker opens the newest published generation read-only and
-moves to the next one between queries. It negotiates the result format with the client's Accept
+moves to the next one between queries; it caps its own address space before it opens a store, and
+dies with the forkserver that forked it. It negotiates the result format with the client's Accept
 header, caps the rows at `max_rows`, and sends the response back as serialized bytes, chunk by chunk:
 
     ("error", status, title, detail)           the query got no answer
     ("whole", media_type, truncated, bytes)    an answer smaller than one chunk, in one message
     ("head", media_type, truncated)            then ("data", bytes)* and ("end",)
+
+Before its first job a worker takes its own network away (hub/sandbox.py): pyoxigraph executes SERVICE
+calls itself, and the guard in front (hub/sparql_guard.py) is one wall, this is the second. A worker
+that cannot do it answers every job with a 503 that says why, rather than run queries with a network.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 import signal
 from dataclasses import dataclass
@@ -22,14 +29,20 @@ from typing import IO, Any, cast
 
 from pyoxigraph import DefaultGraph, NamedNode, Quad, QueryBoolean, QuerySolutions, RdfFormat, serialize
 
-from hub import generations
+from hub import generations, sandbox
 from hub.datadir import DataDir
 from hub.namespaces import PREFIXES
+from hub.process_limits import cap_address_space, die_with_parent, let_forkserver_end
 from hub.sparql_formats import choose_graph_format, choose_solutions_format
+from hub.sparql_guard import names_own_dataset
 from hub.sparql_results import write_solutions
 from hub.store import ReadOnlyStore
 
 CHUNK = 64 * 1024
+# The exit status of a worker whose query hit the memory cap in Python code; in pyoxigraph's Rust code
+# the same failure aborts the process (SIGABRT). The pool tells the client either way.
+EXIT_OUT_OF_MEMORY = 3
+log = logging.getLogger(__name__)
 _POSITION = re.compile(r"^error at (?P<line>\d+):(?P<column>\d+): (?P<reason>.*)$", re.DOTALL)
 
 
@@ -97,6 +110,8 @@ def answer(store: ReadOnlyStore, job: Job, conn: Connection) -> None:
             default_graphs=[NamedNode(i) for i in job.default_graphs or ()] if dataset else None,
             named_graphs=[NamedNode(i) for i in job.named_graphs or ()] if dataset else None,
             base_iri=job.base_iri,
+            # The protocol's parameters win over the query's FROM; without them, its FROM applies.
+            own_dataset=not dataset and names_own_dataset(job.query),
         )
         if isinstance(result, QueryBoolean | QuerySolutions):
             _solutions(result, job, conn)
@@ -104,6 +119,10 @@ def answer(store: ReadOnlyStore, job: Job, conn: Connection) -> None:
             _graph(result, job, conn)
     except SyntaxError as error:
         conn.send(("error", 400, "SPARQL syntax error", syntax_message(str(error))))
+    except PermissionError:
+        # The sandbox at work: the engine tried to open a network socket (a SERVICE call).
+        conn.send(("error", 400, "Query refused", "the query tried to reach the network, which query workers "
+                                                 "cannot: this hub never fetches anything on a query's behalf"))
     except (ValueError, OSError, RuntimeError, TypeError) as error:
         conn.send(("error", 400, "Query failed", str(error)))
 
@@ -150,10 +169,32 @@ def _graph(result: Any, job: Job, conn: Connection) -> None:
     writer.close()
 
 
-def main(conn: Connection, data_dir: str) -> None:
-    """The worker's loop: one job in, one answer out, until the pool closes the pipe."""
+def _without_network() -> str | None:
+    """Takes the network away from this worker before any job; None when done, else why it could not."""
+    try:
+        sandbox.deny_network()
+    except sandbox.SandboxUnavailable as error:
+        log.error("query worker %d refuses every query: %s", os.getpid(), error)
+        return (f"the query worker could not take its own network away, so it runs no query: {error}. "
+                "Ask the hub's operator")
+    return None
+
+
+def main(conn: Connection, data_dir: str, memory_limit: int | None = None) -> None:
+    """The worker's loop: one job in, one answer out, until the pool closes the pipe.
+
+    `memory_limit` caps the worker's address space (bytes) before it opens a store.
+    """
+    # A worker forked by the forkserver dies with it, and the forkserver ends with the server: a
+    # server killed with SIGKILL leaves no worker running a query for nobody.
+    die_with_parent()
+    let_forkserver_end()
     # Ctrl-C goes to the whole process group: the server shuts the pool down, not each worker.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if memory_limit is not None:
+        cap_address_space(memory_limit)
+    # Then, before any job: no network (the pipe to the server is an AF_UNIX pair, made already).
+    refusal = _without_network()
     data = DataDir(Path(data_dir))
     opened: tuple[int, ReadOnlyStore] | None = None
     while True:
@@ -161,6 +202,9 @@ def main(conn: Connection, data_dir: str) -> None:
             job: Job = conn.recv()
         except (EOFError, OSError):
             return
+        if refusal is not None:  # fail closed
+            conn.send(("error", 503, "Query sandbox unavailable", refusal))
+            continue
         generation = generations.current(data)
         if generation is None:
             conn.send(("error", 503, "No data published yet",
@@ -173,4 +217,9 @@ def main(conn: Connection, data_dir: str) -> None:
             except OSError as error:
                 conn.send(("error", 503, "Store unavailable", f"generation {generation.number}: {error}"))
                 continue
-        answer(opened[1], job, conn)
+        try:
+            answer(opened[1], job, conn)
+        except MemoryError:
+            # The query needed more than the cap: no answer can be sent reliably now, so the worker
+            # ends and the pool says why (hub/query_pool.py), as it does when Rust code aborts.
+            os._exit(EXIT_OUT_OF_MEMORY)

@@ -9,6 +9,10 @@ judges it, instead of becoming a record of its own.
 
 Records are kept as N-Triples lines (hub/ntriples.py): splitting and hashing a 100k-record feed
 then costs string operations, not millions of Python term objects.
+
+Each record has a work bound (hub/canonical.py): too many blank nodes, nodes nested too deep, or a
+canonicalisation that needs more time or memory than allowed, and the record is `refused`: it keeps its
+lines (as the feed labelled them) but no hash, and the charter rejects it alone with the limit's message.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from functools import cache
 
 from pyoxigraph import DefaultGraph, NamedNode, Quad
 
+from hub.canonical import LimitExceeded, check_shape
 from hub.iris import Minter, short_hash
 from hub.namespaces import SCHEMA
 from hub.ntriples import RDF_TYPE_TOKEN, canonical_hash, split_line, to_lines, to_quads
@@ -53,6 +58,8 @@ class Record:
     # Known unchanged from its shape digest: its hash is the published one and its lines were never
     # built (`triples` is empty). Such a record must not be validated or written.
     reused: bool = False
+    # Beyond a limit of hub/canonical.py: why, by language ("" hash; the charter rejects it alone).
+    refused: dict[str, str] = field(default_factory=dict)
 
     @property
     def quads(self) -> list[Quad]:
@@ -62,7 +69,13 @@ class Record:
     @quads.setter
     def quads(self, quads: Iterable[Quad]) -> None:
         self.triples = to_lines(Quad(q.subject, q.predicate, q.object, DefaultGraph()) for q in quads)
-        self.content_hash = canonical_hash(self.triples)
+        try:
+            self.content_hash = canonical_hash(self.triples)
+        except LimitExceeded as error:
+            self.refuse(error)
+
+    def refuse(self, error: LimitExceeded) -> None:
+        self.content_hash, self.shape, self.refused = "", "", error.messages()
 
 
 
@@ -155,7 +168,7 @@ def split_records(
     records: list[Record] = []
     reached: set[str] = set()
     for subject, kind in kinds.items():
-        nodes = _closure(subject, children, kinds)
+        nodes, depth = _closure_and_depth(subject, children, kinds)
         reached.update(nodes)
         upstream_graphs: set[str] = set()
         if upstream:
@@ -163,8 +176,14 @@ def split_records(
                 upstream_graphs |= upstream.get(node, set())
         subject_token = renamed.get(subject, subject)
         graph_key = minter.graph_key_for_subject(subject_token[1:-1])
-        content_hash, triples, shape = _record_hash(nodes, by_subject, blank_links, renamed, f"k{graph_key}n",
-                                                    (known or {}).get(graph_key))
+        refusal = None
+        try:
+            check_shape(sum(1 for node in nodes if node[0] == "_" and node not in renamed), depth)
+            content_hash, triples, shape = _record_hash(nodes, by_subject, blank_links, renamed, f"k{graph_key}n",
+                                                        (known or {}).get(graph_key))
+        except LimitExceeded as error:  # this record alone: kept as the feed wrote it, for the quarantine
+            refusal, content_hash, shape = error, "", ""
+            triples = _record_lines(nodes, by_subject, renamed, blank_links)
         record = Record(
             subject=NamedNode(subject_token[1:-1]),
             kind=kind,
@@ -177,6 +196,8 @@ def split_records(
             reused=triples is None,
         )
         record.content_hash = content_hash
+        if refusal is not None:
+            record.refuse(refusal)
         records.append(record)
     graph_names = {f"<{name}>" for names in upstream.values() for name in names}
     descriptions = [f"{subject} {rest}" for subject in graph_names - reached for rest in by_subject.get(subject, ())]
@@ -206,16 +227,24 @@ def _without_graphs(lines: list[str], upstream: dict[str, set[str]]) -> list[str
 
 def _closure(root: str, children: dict[str, list[str]], kinds: dict[str, str]) -> list[str]:
     """The record's nodes: the root and the non-record nodes it reaches."""
+    return _closure_and_depth(root, children, kinds)[0]
+
+
+def _closure_and_depth(root: str, children: dict[str, list[str]], kinds: dict[str, str]) -> tuple[list[str], int]:
+    """The record's nodes, breadth first, and how many levels of nodes lie below the root."""
     nodes = [root]
     visited = {root}
     index = 0
+    level_end, depth = 1, 0  # nodes[:level_end] are the levels counted so far
     while index < len(nodes):
         for child in children.get(nodes[index], ()):
             if child not in visited and child not in kinds:
                 visited.add(child)
                 nodes.append(child)
         index += 1
-    return nodes
+        if index == level_end and len(nodes) > level_end:
+            level_end, depth = len(nodes), depth + 1
+    return nodes, depth
 
 
 def _record_lines(nodes: list[str], by_subject: dict[str, list[str]], renamed: dict[str, str],
@@ -399,7 +428,13 @@ def _stable_key(subject: str, by_subject: dict[str, list[str]], children: dict[s
     if names and postal:
         return f"name={names[0]}|postalCode={postal}", False
     nodes = _closure(subject, children, kinds)
-    return canonical_hash([f"{node} {rest}" for node in nodes for rest in by_subject[node]]), True
+    lines = [f"{node} {rest}" for node in nodes for rest in by_subject[node]]
+    try:
+        return canonical_hash(lines), True
+    except LimitExceeded:
+        # Beyond the work bound (the record will be refused): a key that ignores blank-node labels.
+        return _digest(sorted({" ".join("_:b" if token[0] == "_" else token for token in split_line(line)[:3])
+                               for line in lines})), True
 
 
 def _statements(rests: list[str]) -> list[tuple[str, str]]:

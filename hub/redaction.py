@@ -134,6 +134,11 @@ def _folder(data: DataDir) -> Path:
     return data.private / "redactions"
 
 
+def note_path(data: DataDir, source_id: str, run_timestamp: str) -> Path:
+    """Where `plan` writes a run's note (a run that fails removes it with its other files)."""
+    return _folder(data) / f"{source_id}.{run_timestamp}.json"
+
+
 def plan(data: DataDir, source_id: str, run_timestamp: str, run_iri: str, changed: Iterable[str],
          removed: Iterable[str], withdrawn: Iterable[str] = ()) -> Path | None:
     """Notes, before the run is published, which graphs' earlier versions may hold a person the run's
@@ -145,9 +150,8 @@ def plan(data: DataDir, source_id: str, run_timestamp: str, run_iri: str, change
             "changed": sorted(set(changed)), "removed": sorted(set(removed)), "withdrawn": sorted(set(withdrawn))}
     if not note["changed"] and not note["removed"]:
         return None
-    folder = _folder(data)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{source_id}.{run_timestamp}.json"
+    path = note_path(data, source_id, run_timestamp)
+    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
     temporary.write_text(json.dumps(note), encoding="utf-8")
     os.replace(temporary, path)

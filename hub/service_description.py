@@ -25,7 +25,7 @@ def _int(value: int) -> Literal:
     return Literal(str(value), datatype=term(XSD, "integer"))
 
 
-def service_description(base: str, deadline: float, max_rows: int, service_allow: tuple[str, ...]) -> bytes:
+def service_description(base: str, deadline: float, max_rows: int) -> bytes:
     service = NamedNode(f"{base}sparql#service")
     dataset = BlankNode()
     default_graph = BlankNode()
@@ -34,7 +34,6 @@ def service_description(base: str, deadline: float, max_rows: int, service_allow
         Triple(service, term(SD, "endpoint"), NamedNode(f"{base}sparql")),
         Triple(service, term(SD, "supportedLanguage"), term(SD, "SPARQL11Query")),
         Triple(service, term(SD, "feature"), term(SD, "UnionDefaultGraph")),
-        Triple(service, term(SD, "feature"), term(SD, "BasicFederatedQuery")) if service_allow else None,
         Triple(service, term(SD, "defaultDataset"), dataset),
         Triple(dataset, A, term(SD, "Dataset")),
         Triple(dataset, term(SD, "defaultGraph"), default_graph),
@@ -43,13 +42,14 @@ def service_description(base: str, deadline: float, max_rows: int, service_allow
         Triple(dataset, term(DCTERMS, "description"), NamedNode(f"{base}.well-known/void")),
         Triple(service, term(DCTERMS, "description"), Literal(
             f"Read-only SPARQL 1.1 query endpoint of the Mutualisons hub. The default graph is the union of the "
-            f"public named graphs. Queries stop after {deadline:g} s (503) and at {max_rows} rows (the "
-            f"Results-Truncated header says so). SERVICE is refused except to allowed endpoints; updates get 403.",
+            f"public named graphs, unless the query names its own (FROM) or the request does. Queries stop "
+            f"after {deadline:g} s (503) and at {max_rows} rows (the Results-Truncated header says so). SERVICE "
+            f"and LOAD are refused; updates get 403.",
             language="en")),
     ]
     for media_type, _ in SOLUTION_FORMATS + GRAPH_FORMATS:
         triples.append(Triple(service, term(SD, "resultFormat"), NamedNode(FORMAT_IRIS[media_type])))
-    return serialize([t for t in triples if t is not None], format=RdfFormat.TURTLE, prefixes=TURTLE_PREFIXES) \
+    return serialize(triples, format=RdfFormat.TURTLE, prefixes=TURTLE_PREFIXES) \
         or b""
 
 

@@ -7,6 +7,9 @@ Oxigraph server, Fuseki or QLever can later take the embedded store's place.
 
 from __future__ import annotations
 
+import gc
+import os
+import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -37,13 +40,18 @@ class _Queryable:
         default_graphs: Sequence[NamedNode] | None = None,
         named_graphs: Sequence[NamedNode] | None = None,
         base_iri: str | None = None,
+        own_dataset: bool = False,
     ) -> QueryResult:
         """Runs a query. With no dataset given, the default graph is the union of the named graphs.
 
         With a dataset given (SPARQL Protocol `default-graph-uri` / `named-graph-uri`), it is exactly
-        that dataset: an absent list is empty. `base_iri` resolves the query's relative IRIs.
+        that dataset: an absent list is empty. With none given and `own_dataset` (the query has FROM or
+        FROM NAMED), the query's own dataset applies: pyoxigraph's union flag would override it.
+        `base_iri` resolves the query's relative IRIs.
         """
         if default_graphs is None and named_graphs is None:
+            if own_dataset:
+                return self._store.query(sparql, base_iri=base_iri)
             return self._store.query(sparql, use_default_graph_as_union=True, base_iri=base_iri)
         return self._store.query(
             sparql,
@@ -215,6 +223,15 @@ class WorkingStore(_Queryable):
         """A RocksDB checkpoint (hard links) of the store into a folder that must not exist."""
         self._store.flush()
         self._store.backup(str(target))
+
+    def roll_back_to(self, checkpoint: Path) -> None:
+        """Makes a checkpoint taken with `checkpoint` the working store again: whatever was written
+        since is undone (a failed source's writes). The store reopens at its next use."""
+        self._opened = None
+        gc.collect()  # pyoxigraph lets go of RocksDB (and its lock) with the last reference to the store
+        shutil.rmtree(self.path)
+        os.replace(checkpoint, self.path)
+        (self.path / "LOCK").unlink(missing_ok=True)  # RocksDB makes its own
 
     def close(self) -> None:
         # pyoxigraph releases the RocksDB lock when the object is collected.

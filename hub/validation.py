@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pyoxigraph import BlankNode, NamedNode, Quad, QuerySolutions, RdfFormat, Store, parse
 from pyoxigraph import Literal as RdfLiteral
 
-from hub.namespaces import RDF, SH, SKOS
+from hub.namespaces import HUB, RDF, SH, SKOS
 from hub.records import Record
 from hub.shacl_compiler import CompiledCheck, Compiler, UnsupportedShape
 from hub.vocabulary import SHAPES_DIR, Vocabulary, default_vocabulary
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 BATCH_SIZE = 5_000  # records per validation store: memory stays small, queries stay few
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 Engine = Literal["compiled", "pyshacl"]
+# A record beyond the work bound of hub/canonical.py: rejected alone, with the limit's message.
+LIMITS_SHAPE = HUB + "RecordLimits"
 NO_SHAPE_MESSAGE = {
     "fr": "aucune forme de la charte ne s'applique à {type}",
     "nl": "geen vorm van het charter is van toepassing op {type}",
@@ -136,7 +138,11 @@ class Charter:
         verdicts = [Verdict(record) for record in records]
         targeted = []
         for verdict in verdicts:
-            if self.is_targeted(verdict.record):
+            if verdict.record.refused:
+                verdict.results.append(ValidationResult(
+                    shape=LIMITS_SHAPE, path=None, severity="Violation", message=dict(verdict.record.refused),
+                    focus=verdict.record.subject.value))
+            elif self.is_targeted(verdict.record):
                 targeted.append(verdict)
             else:
                 shown = ", ".join(verdict.record.types) or "(untyped)"

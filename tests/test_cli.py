@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -119,5 +120,36 @@ def test_validate_an_example_feed_reports_its_rejected_record() -> None:
 def test_help_lists_the_commands() -> None:
     result = cli("--help")
     assert result.returncode == 0
-    for command in ("harvest", "serve", "validate", "sources"):
+    for command in ("harvest", "serve", "validate", "sources", "confirm-removal"):
         assert command in result.stdout
+
+
+def test_the_removed_service_allow_option_says_why(tmp_path: Path) -> None:
+    for args in (["--service-allow", "https://other-hub.example/sparql"], ["--service-allow=https://x.example/"]):
+        result = cli("serve", *args, data=tmp_path)
+        assert result.returncode == 2
+        assert "--service-allow was removed" in result.stderr and "SERVICE is always refused" in result.stderr
+        assert "unrecognized arguments" not in result.stderr
+    assert "--service-allow" not in cli("serve", "--help").stdout
+
+
+def test_an_emptied_feed_is_held_until_confirm_removal(tmp_path: Path) -> None:
+    """The safety valve from the command line: the held run fails (exit 1) and says how to confirm;
+    `confirm-removal` records the confirmation, and the next harvest removes the records."""
+    shutil.copytree(EXAMPLES, tmp_path / "examples")
+    toml, data = str(tmp_path / "examples" / "sources.toml"), tmp_path / "data"
+    assert cli("--sources", toml, "harvest", "assiette-commune", data=data).returncode == 0
+    nothing = cli("--sources", toml, "confirm-removal", "assiette-commune", data=data)
+    assert nothing.returncode == 1 and "nothing to confirm for source 'assiette-commune'" in nothing.stderr
+    (tmp_path / "examples" / "feeds" / "assiette-commune.ttl").write_text("", encoding="utf-8")
+    held = cli("--sources", toml, "harvest", "assiette-commune", data=data)
+    assert held.returncode == 1 and "assiette-commune: failed" in held.stdout
+    assert "held: this run would remove all 15 published records" in held.stderr
+    assert "mutualisons confirm-removal assiette-commune" in held.stderr
+    unknown = cli("--sources", toml, "confirm-removal", "nope", data=data)
+    assert unknown.returncode == 2 and "unknown source id 'nope'" in unknown.stderr
+    confirmed = cli("--sources", toml, "confirm-removal", "assiette-commune", "--by", "tester", data=data)
+    assert confirmed.returncode == 0, confirmed.stderr
+    assert "assiette-commune: removal of 15 record(s) confirmed" in confirmed.stdout
+    removed = cli("--sources", toml, "harvest", "assiette-commune", data=data)
+    assert removed.returncode == 0 and "removed 15" in removed.stdout

@@ -114,3 +114,32 @@ def test_mapping_paths_relative_absolute_or_shipped(tmp_path: Path) -> None:
     assert shipped.mapping_path() is not None and shipped.mapping_path().name == "hsds.toml"  # type: ignore[union-attr]
     assert shipped.mapping_path().exists()  # type: ignore[union-attr]
     assert agenda.mapping_path() is None  # optional for iCalendar
+
+
+@pytest.mark.parametrize(("value", "share"), [("0.25", 0.25), ("1", 1.0), ("0", 0.0), ('"50%"', 0.5),
+                                              ('"12.5 %"', 0.125)])
+def test_max_removal_takes_a_share_or_a_percentage(tmp_path: Path, value: str, share: float) -> None:
+    [source] = load_sources(write(tmp_path, VALID + f"max_removal = {value}\n"))
+    assert source.max_removal == share
+    [default] = load_sources(write(tmp_path, VALID))
+    assert default.max_removal == 0.5 and default.max_seconds == 600.0
+
+
+@pytest.mark.parametrize("value", ["1.5", "-0.1", '"150%"', '"half"', "true"])
+def test_max_removal_out_of_range_is_refused_on_its_line(tmp_path: Path, value: str) -> None:
+    with pytest.raises(ConfigError, match=r"sources.toml:9: .*'max_removal' must be a share"):
+        load_sources(write(tmp_path, VALID + f"max_removal = {value}\n"))
+
+
+def test_max_seconds_must_be_positive(tmp_path: Path) -> None:
+    [source] = load_sources(write(tmp_path, VALID + "max_seconds = 2.5\n"))
+    assert source.max_seconds == 2.5
+    with pytest.raises(ConfigError, match="'max_seconds' must be a positive number"):
+        load_sources(write(tmp_path, VALID + "max_seconds = 0\n"))
+
+
+def test_a_license_iri_the_store_cannot_hold_is_refused(tmp_path: Path) -> None:
+    """Once accepted, it made the description of the sources (DCAT) fail the whole harvest."""
+    text = VALID.replace("https://creativecommons.org/licenses/by/4.0/", "https://x.example/my licence")
+    with pytest.raises(ConfigError, match="license 'https://x.example/my licence' is not a valid IRI"):
+        load_sources(write(tmp_path, text))

@@ -412,3 +412,26 @@ def test_a_change_that_keeps_every_person_costs_no_redaction(tmp_path: Path) -> 
     assert any("[net] history: persons without consent taken out of the earlier versions of 1 graph(s), "
                "2 file(s) rewritten" in line for line in lines)
     assert not leaked(history_files(settings), FOUNDER)
+
+
+def test_a_run_that_fails_after_noting_a_redaction_redacts_nothing(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run is rolled back (its writes undone, its files removed): the founder is still published, so
+    their earlier versions must stay whole, and the run's note goes with its other files."""
+    from hub import quarantine
+
+    settings = network(tmp_path, feed())
+    harvest(settings, progress=quiet)
+    (tmp_path / "feeds" / "net.ttl").write_text(feed(founder_consents=False, nora_consents=False), encoding="utf-8")
+
+    def disk_full(*_: object, **__: object) -> Path:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(quarantine, "write", disk_full)  # the last write of the run, after its note
+    [run] = harvest(settings, progress=quiet).runs
+    assert run.status == "failed"
+    assert not list((settings.data_dir / "private/redactions").glob("*"))
+    assert leaked(history_files(settings)) == list(WITHDRAWN)
+    with TestClient(create_app(settings)) as client:  # both still consent, as published
+        assert "Jean Dupont" in client.get(history_path(ORG)).text
+        assert "Nora Jacobs" in client.get(history_path(NORA)).text

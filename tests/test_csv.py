@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,76 @@ def test_validate_takes_a_mapping_and_reports_bad_rows(tmp_path: Path) -> None:
     assert "4 record(s)" in result.stdout and "1 row(s) failed" in result.stdout
     missing = run(feed)
     assert missing.returncode == 2 and "no mapping" in missing.stderr and "mapping suggest" in missing.stderr
+
+
+REPAIR = (EXAMPLES / "feeds" / "repair-cafes.csv").read_text(encoding="utf-8-sig")
+REPAIR_MAPPING = EXAMPLES / "mappings" / "repair-cafes.toml"
+
+
+def repair_lift(text: str) -> tuple[list[str], list[str]]:
+    """(the names lifted, the row errors) of the example Repair Cafés table, edited."""
+    from harvesters.mapping import load_mapping
+
+    lifted = lift_csv(text.encode(), load_mapping(REPAIR_MAPPING), context())
+    return sorted(v for v in values(lifted.quads, SCHEMA + "name") if "Repaircafé" not in v), lifted.row_errors
+
+
+def edited(line: int, change: Callable[[str], str]) -> str:
+    lines = REPAIR.splitlines()
+    lines[line - 1] = change(lines[line - 1])
+    return "\n".join(lines) + "\n"
+
+
+def test_a_short_row_fails_alone_and_the_table_keeps_its_delimiter() -> None:
+    """One short row among the first lines once made the sniffer choose another delimiter: every row was
+    then misread and the source's records tombstoned."""
+    text = edited(3, lambda row: ";".join(row.split(";")[:4]))
+    assert sniff_delimiter(text) == ";"
+    names, errors = repair_lift(text)
+    assert errors == ["file:feed: line 3: 4 cell(s) where the header has 10; row skipped",
+                      "file:feed: line 5: field 'latitude': 'pas encore' is not a number"]
+    assert names == ["Repair Café Forest", "Repair Café d'Anderlecht", "Repair Café de Saint-Gilles"]
+
+
+def test_a_long_row_fails_alone() -> None:
+    names, errors = repair_lift(edited(2, lambda row: row + ";extra;cells"))
+    assert errors[0] == "file:feed: line 2: 12 cell(s) where the header has 10; row skipped"
+    assert names == ["Repair Café Forest", "Repair Café Schaerbeek", "Repair Café d'Anderlecht"]
+
+
+def test_an_unterminated_quote_fails_its_row_and_not_the_rows_after_it() -> None:
+    names, errors = repair_lift(edited(3, lambda row: row.replace("Repair Café Schaerbeek", '"Repair Café Schaerbeek')))
+    assert errors[0] == "file:feed: line 3: a quoted field opened on this line is never closed; row skipped"
+    assert names == ["Repair Café Forest", "Repair Café d'Anderlecht", "Repair Café de Saint-Gilles"]
+
+
+def test_a_stray_quote_closed_rows_later_is_read_again_from_the_next_line() -> None:
+    """The quote opened on line 2 is 'closed' by the quoted field of line 5: the record read over lines
+    2-5 has the wrong number of cells, so line 2 fails alone and lines 3 to 5 are rows again."""
+    text = edited(2, lambda row: row.replace("Rue de Moscou 12", '"Rue de Moscou 12'))
+    text = text.replace("Repair Café Etterbeek", '"Repair Café Etterbeek"')
+    names, errors = repair_lift(text)
+    assert errors[0].startswith("file:feed: line 2: a quoted field opened on this line runs over 4 lines")
+    assert errors[1] == "file:feed: line 5: field 'latitude': 'pas encore' is not a number"  # read again
+    assert names == ["Repair Café Forest", "Repair Café Schaerbeek", "Repair Café d'Anderlecht"]
+
+
+def test_a_quote_open_for_too_many_lines_is_not_closed_far_away() -> None:
+    from harvesters.csv_table import MAX_QUOTED_LINES
+
+    rows = [f'{i};Lieu {i};Ixelles;50.8;4.3' for i in range(1, MAX_QUOTED_LINES + 20)]
+    rows[0] = '1;"Lieu 1;Ixelles;50.8;4.3'
+    rows[-1] = '999;"Lieu"" 999";Ixelles;50.8;4.3'  # a quote far below would close it
+    lifted = lift_csv(("id;nom;ville;lat;lon\n" + "\n".join(rows) + "\n").encode(), MAPPING, context())
+    assert lifted.row_errors == [f"file:feed: line 2: a quoted field opened on this line is still open "
+                                 f"{MAX_QUOTED_LINES} lines later: a quote is probably not closed; row skipped"]
+    assert len(values(lifted.quads, SCHEMA + "name")) == len(rows) - 1
+    assert 'Lieu" 999' in values(lifted.quads, SCHEMA + "name")
+
+
+def test_quoted_fields_over_several_lines_with_escaped_quotes_stay_whole() -> None:
+    text = ('id,nom,ville,lat,lon\n1,"Le ""Jardin""\nsur deux lignes, et ""plus""\n",Ixelles,50.8,4.3\n'
+            '2,B,Uccle,50.8,4.3\n')
+    lifted = lift_csv(text.encode(), MAPPING, context())
+    assert not lifted.row_errors
+    assert values(lifted.quads, SCHEMA + "name") == ["B", 'Le "Jardin"\nsur deux lignes, et "plus"\n']

@@ -608,3 +608,160 @@ def test_the_admin_trigger_harvests_what_sources_toml_names(tmp_path: Path, feed
         settings.sources_path.write_text("[[source]]\nid = 'net'\n", encoding="utf-8")
         broken = client.post("/api/sources/net/harvest", headers=admin)
         assert broken.status_code == 503 and "missing required key" in broken.json()["detail"]
+
+
+def published_names(settings: Settings) -> int:
+    return len(store_of(settings).select("SELECT DISTINCT ?s WHERE { ?s <https://schema.org/name> ?n }"))
+
+
+def test_an_empty_body_is_held_and_the_same_bytes_fail_again(tmp_path: Path, feed: Feed) -> None:
+    """An empty 200 once tombstoned every record of its source and said "succeeded"; fetched again, the
+    same broken bytes said "succeeded (unchanged)". Now the run is held, and so is the next one."""
+    feed.body = organisations(20)
+    settings = sources_for(tmp_path, feed)
+    harvest(settings, progress=quiet)
+    feed.body = b""
+    held = harvest(settings, progress=quiet)
+    [run] = held.runs
+    assert held.failed and run.status == "failed" and counts(held)["removed"] == 0
+    assert run.errors == [
+        "held: this run would remove all 20 published records of this source (its documents gave no record at "
+        "all), which needs a confirmation; nothing of the source was changed. If the feed really dropped them, "
+        "confirm with `mutualisons confirm-removal net` or POST /api/sources/net/confirm-removal (admin) and "
+        "the next harvest removes them; otherwise they stay until the feed gives them back"]
+    assert published_names(settings) == 20 and held.generation == 2
+    again = harvest(settings, progress=quiet)  # a conditional GET: 304, the very bytes that were held
+    assert again.runs[0].status == "failed" and again.runs[0].errors == run.errors
+    assert feed.server.requests[-1].headers.get("if-none-match")
+    feed.body = organisations(20)  # the feed comes back: nothing to write, nothing held
+    back = harvest(settings, progress=quiet)
+    assert back.runs[0].status == "succeeded" and counts(back)["unchanged"] == 20 and not back.runs[0].errors
+    assert published_names(settings) == 20
+
+
+def test_a_feed_losing_60_percent_is_held_until_an_admin_confirms(tmp_path: Path, feed: Feed) -> None:
+    from hub import harvest_state
+
+    feed.body = organisations(5)
+    settings = sources_for(tmp_path, feed)
+    harvest(settings, progress=quiet)
+    data = DataDir(settings.data_dir)
+    with pytest.raises(harvest_state.NothingHeld, match="nothing to confirm for source 'net'"):
+        harvest_state.confirm_removal(data, "net", "test")
+    feed.body = organisations(2)
+    held = harvest(settings, progress=quiet)
+    assert held.runs[0].errors[0].startswith(
+        "held: this run would remove 3 of the 5 published records of this source (60%), more than its "
+        "max_removal (50%); nothing of the source was changed.")
+    assert published_names(settings) == 5
+    confirmation = harvest_state.confirm_removal(data, "net", "test")
+    assert confirmation.held == 3 and confirmation.run == held.runs[0].run
+    removed = harvest(settings, progress=quiet)  # the same bytes, let through once
+    assert removed.runs[0].status == "succeeded" and counts(removed)["removed"] == 3
+    assert published_names(settings) == 2
+    assert harvest_state.load(data, "net").removal_confirmed is None  # used up
+    assert harvest_state.load(data, "net").failure is None
+
+
+def test_max_removal_lets_a_smaller_share_through(tmp_path: Path, feed: Feed) -> None:
+    """Raised after a run was held, it applies to the same bytes at once: a failure is replayed only
+    while the source's entry in sources.toml (and its mapping, the charter, the hub) stay the same."""
+    feed.body = organisations(5)
+    settings = sources_for(tmp_path, feed)
+    harvest(settings, progress=quiet)
+    feed.body = organisations(2)
+    assert harvest(settings, progress=quiet).runs[0].errors[0].startswith("held: ")
+    settings.sources_path.write_text(settings.sources_path.read_text() + 'max_removal = "80%"\n')
+    result = harvest(settings, progress=quiet)
+    assert result.runs[0].status == "succeeded" and counts(result)["removed"] == 3
+
+
+def test_the_admin_confirms_a_held_removal_over_the_api(tmp_path: Path, feed: Feed,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MUTUALISONS_ADMIN_TOKEN", ADMIN)
+    admin = {"Authorization": f"Bearer {ADMIN}"}
+    feed.body = organisations(4)
+    settings = sources_for(tmp_path, feed)
+    harvest(settings, progress=quiet)
+    feed.body = organisations(1)
+    held = harvest(settings, progress=quiet)
+    with TestClient(create_app(settings)) as client:
+        assert client.post("/api/sources/net/confirm-removal").status_code == 403
+        assert client.post("/api/sources/other/confirm-removal", headers=admin).status_code == 404
+        confirmed = client.post("/api/sources/net/confirm-removal", headers=admin)
+        assert confirmed.status_code == 202, confirmed.text
+        assert confirmed.json()["records"] == 3 and confirmed.json()["held_run"] == held.runs[0].run
+        deadline = time.monotonic() + 60
+        while generations.current(DataDir(settings.data_dir)).number < held.generation + 1:  # type: ignore[union-attr,operator]
+            assert time.monotonic() < deadline, "the confirmed harvest did not publish"
+            time.sleep(0.2)
+        while client.get("/healthz").json()["harvest_running"]:
+            assert time.monotonic() < deadline, "the confirmed harvest did not end"
+            time.sleep(0.2)
+        assert published_names(settings) == 1
+        again = client.post("/api/sources/net/confirm-removal", headers=admin)
+        assert again.status_code == 409 and "nothing to confirm" in again.json()["detail"]
+
+
+KILLED_CHILD = r"""
+import os, signal, sys
+from pathlib import Path
+import hub.generations, hub.unpublished
+from hub.config import Settings
+from hub.harvest import harvest
+
+def die(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+if sys.argv[3] == "publishing":
+    class KilledAtTheSwitch:  # dies as the pointer file is switched in: the checkpoint and CURRENT.<pid>.tmp stay
+        def __getattr__(self, name):
+            return getattr(os, name)
+        def replace(self, source, target):
+            if Path(source).name.startswith("CURRENT."):
+                die()
+            os.replace(source, target)
+    hub.generations.os = KilledAtTheSwitch()
+else:  # published, killed before the journal of unpublished files went
+    hub.unpublished.Journal.published = die
+harvest(Settings(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[4]), progress=lambda line: None)
+"""
+
+
+@pytest.mark.parametrize("killed", ["publishing", "after publishing"])
+def test_what_a_killed_harvest_left_is_cleaned_at_the_next_start(tmp_path: Path, feed: Feed, killed: str) -> None:
+    """Killed while publishing: the pointer file never switched in, the checkpoint nobody opened and the
+    version files of the runs never published go at the next harvest. Killed just after publishing: the
+    version files belong to the published generation and stay."""
+    feed.body = organisations(3)
+    settings = sources_for(tmp_path, feed)
+    harvest(settings, progress=quiet)
+    data = DataDir(settings.data_dir)
+    versions = data.private / "versions" / "net"
+    [first] = list(versions.glob("*.nq"))
+    feed.body = organisations(3, edited=1)
+    child = subprocess.run([sys.executable, "-c", KILLED_CHILD, str(settings.sources_path), str(settings.data_dir),
+                            killed, BASE], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert child.returncode == -signal.SIGKILL, child.stderr[-2000:]
+    [second] = [path for path in versions.glob("*.nq") if path != first]
+    assert (data.private / "unpublished.json").exists()
+    if killed == "publishing":
+        assert list(data.generations.glob("CURRENT.*.tmp")) and (data.generations / "2").is_dir()
+        assert generations.current(data).number == 1  # type: ignore[union-attr]
+    said: list[str] = []
+    feed.body = organisations(3, edited=2)
+    result = harvest(settings, progress=said.append)
+    assert not list(data.generations.glob("CURRENT.*.tmp")) and not (data.private / "unpublished.json").exists()
+    assert first.exists()
+    if killed == "publishing":
+        assert not second.exists()  # its run was never published, nor its quarantine
+        assert not (data.quarantine / "net" / f"{second.stem}.json").exists()
+        # The pointer file, the checkpoint, the version file and the quarantine of the unpublished run.
+        assert "removed 4 file(s) an interrupted harvest or publication left behind" in said
+        assert result.generation == 2 and counts(result)["updated"] == 1
+    else:
+        assert second.exists()  # published: its versions are history now
+        assert (data.quarantine / "net" / f"{second.stem}.json").exists()
+        assert result.generation == 3 and counts(result)["updated"] == 2
+    assert store_of(settings).ask('ASK { <https://bench.example/org/2> <https://schema.org/name> '
+                                  '"Initiative 2 (v2)"@fr }')

@@ -20,7 +20,7 @@ import pytest
 from harvesters import fetch as fetch_module
 from harvesters.fetch import FeedGone, FetchError, FetchPolicy, fetch, fetch_context, is_forbidden
 from tests.conftest import ROOT
-from tests.loopback import Answer, Canary, LoopbackServer, Request, serve
+from tests.loopback import Answer, Canary, HeaderTrickler, LoopbackServer, Request, serve
 
 TURTLE = b'<http://a.test/x> <http://schema.org/name> "x" .\n'
 
@@ -439,3 +439,48 @@ def test_gzip_bomb_stops_at_the_cap_under_a_memory_limit() -> None:
     for server in one(lambda _: (200, {"Content-Encoding": "gzip"}, gzip_bomb())):
         out = fetch_in_capped_child(server, "/bomb.ttl")
         assert out == f"FETCHERROR {server.url('/bomb.ttl')}: decompressed body exceeds max_bytes=104857600"
+
+
+def test_a_server_trickling_its_headers_hits_the_deadline() -> None:
+    """One byte of the headers a second keeps every read under its timeout: only the fetch's one
+    deadline (connect, headers and body together) ends it."""
+    server = HeaderTrickler(interval=1.0, seconds=15.0)
+    try:
+        started = time.monotonic()
+        with pytest.raises(FetchError, match=r"no complete answer within max_seconds=2\.5 "):
+            fetch(server.url("/feed.ttl"), FetchPolicy(trusted_hosts=(server.hostport,), read_timeout=30.0,
+                                                       max_seconds=2.5))
+        took = time.monotonic() - started
+        assert 2.4 < took < 5.0, took
+        assert server.connections == 1
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("address", [
+    "::10.0.0.1", "::127.0.0.1", "::ffff:0:10.0.0.1", "::ffff:0:127.0.0.1", "::ffff:192.168.1.1",
+    "64:ff9b::127.0.0.1", "64:ff9b::169.254.169.254", "64:ff9b:1::a00:1", "64:ff9b:1:ab::10.0.0.1",
+    "64:ff9b:1:a00:1::", "2002:a9fe:a9fe::1", "2002:c0a8:101::", "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+])
+def test_ipv6_forms_embedding_a_private_ipv4_are_forbidden(address: str) -> None:
+    """Mapped, compatible, SIIT, NAT64 (well-known and local-use), 6to4 and Teredo addresses are judged by
+    the IPv4 address inside them (classified only: nothing connects to them)."""
+    assert is_forbidden(ipaddress.ip_address(address))
+
+
+@pytest.mark.parametrize("address", [
+    "::ffff:8.8.8.8", "::ffff:0:8.8.8.8", "64:ff9b::8.8.8.8", "64:ff9b:1::808:808", "2002:808:808::1",
+])
+def test_ipv6_forms_embedding_a_public_ipv4_are_allowed(address: str) -> None:
+    assert not is_forbidden(ipaddress.ip_address(address))
+
+
+def test_embedded_ipv4_follows_rfc_6052_at_every_prefix_length() -> None:
+    """RFC 6052 section 2.4's table: 192.0.2.33 under each prefix length, read back from its place."""
+    from harvesters.fetch import _rfc6052_ipv4
+
+    table = {32: "2001:db8:c000:221::", 40: "2001:db8:1c0:2:21::", 48: "2001:db8:122:c000:2:2100::",
+             56: "2001:db8:122:3c0:0:221::", 64: "2001:db8:122:344:c0:2:2100:0", 96: "2001:db8:122:344::192.0.2.33"}
+    for prefix, address in table.items():
+        assert str(_rfc6052_ipv4(int(ipaddress.ip_address(address)), prefix)) == "192.0.2.33", prefix
+    assert _rfc6052_ipv4(int(ipaddress.ip_address("2001:db8:122:c000:ff02:2100::")), 48) is None  # "u" octet set

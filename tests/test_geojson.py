@@ -96,3 +96,20 @@ def test_swapped_latitude_and_longitude_properties_against_the_geometry_are_repo
                                        latitude=4.35, longitude=50.85)), mapping, context())
     assert any("[lat, lon] trap" in w for w in lifted.warnings)
     assert values(lifted.quads, SCHEMA + "latitude") == ["50.85"]  # one point: the geometry's
+
+
+@pytest.mark.parametrize("bad", ["NaN", "Infinity", "-Infinity"])
+def test_a_coordinate_that_is_not_a_finite_number_fails_its_feature(bad: str) -> None:
+    """Python's JSON reader accepts NaN and Infinity: once an uncaught decimal.InvalidOperation that
+    aborted the whole harvest, now the feature's own error."""
+    good = feature("ok", {"type": "Point", "coordinates": [4.35, 50.85]})
+    text = body(feature("p", {"type": "Point", "coordinates": [0.5, 50.85]}),
+                feature("l", {"type": "LineString", "coordinates": [[4.35, 50.83], [0.5, 50.84]]}), good)
+    text = text.replace(b"0.5", bad.encode())
+    lifted = lift_geojson(text, MAPPING, context())
+    assert lifted.row_errors == [
+        f"file:feed: feature #1 (id=p): a coordinate must be a finite number, got {float(bad)!r}",
+        f"file:feed: feature #2 (id=l): a LineString geometry has a coordinate that is not a finite number "
+        f"({float(bad)!r})",
+    ]
+    assert values(lifted.quads, SCHEMA + "latitude") == ["50.85"]  # the good feature is kept

@@ -248,3 +248,48 @@ def test_mapped_sources_name_their_mapping_in_the_sources_graph(harvested: tuple
     assert [(r["id"].value, r["mapping"].value) for r in rows] == [
         (AGENDA, "mappings/agenda-alternatives.toml"), (GARDENS, "mappings/jardins-partages.toml"),
         (REPAIR, "mappings/repair-cafes.toml")]
+
+
+def test_the_same_bytes_report_the_same_errors_again(tmp_path: Path, examples_copy: Path) -> None:
+    """A broken feed fetched again, byte for byte, fails again with its errors (it once said "succeeded
+    (unchanged)", and the dashboard turned green); a partial one stays partial with its row errors."""
+    harvest_into(tmp_path, examples_copy, FOOD, REPAIR)
+    (examples_copy / "feeds" / "assiette-commune.ttl").write_text("@prefix broken", encoding="utf-8")
+    first = {run.source_id: run for run in harvest_into(tmp_path, examples_copy, FOOD, REPAIR).runs}
+    again = {run.source_id: run for run in harvest_into(tmp_path, examples_copy, FOOD, REPAIR).runs}
+    assert first[FOOD].status == again[FOOD].status == "failed"
+    assert again[FOOD].errors == first[FOOD].errors and "turtle line 1" in again[FOOD].errors[0]
+    assert first[REPAIR].status == again[REPAIR].status == "partial"
+    assert again[REPAIR].errors == first[REPAIR].errors == [
+        "file:feeds/repair-cafes.csv: line 5: field 'latitude': 'pas encore' is not a number"]
+    assert again[REPAIR].counts["unchanged"] == 4 and again[REPAIR].counts["bytes"] == 0
+
+
+def test_a_short_csv_row_loses_no_record(tmp_path: Path, examples_copy: Path) -> None:
+    """One short row once made the whole table misread and every record of the source tombstoned."""
+    harvest_into(tmp_path, examples_copy, REPAIR)
+    feed = examples_copy / "feeds" / "repair-cafes.csv"
+    lines = feed.read_text(encoding="utf-8-sig").splitlines()
+    lines[2] = ";".join(lines[2].split(";")[:4])  # rc-02, Schaerbeek: 4 cells of 10
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    [run] = harvest_into(tmp_path, examples_copy, REPAIR).runs
+    assert run.status == "partial" and run.counts["removed"] == 0 and run.counts["unchanged"] == 3
+    assert "file:feeds/repair-cafes.csv: line 3: 4 cell(s) where the header has 10; row skipped" in run.errors
+    assert any("kept as they were: a failed row may be theirs" in warning for warning in run.warnings)
+    store = published_store(Settings(examples_copy / "sources.toml", tmp_path / "data", BASE))
+    assert count(store, f"GRAPH ?meta {{ ?s a hub:RecordGraph ; dcterms:source <{BASE}source/{REPAIR}> }}") == 4
+    assert store.ask('ASK { ?s <https://schema.org/name> "Repair Café Schaerbeek"@fr }')
+
+
+def test_a_document_of_a_folder_that_gives_no_record_is_held(tmp_path: Path, examples_copy: Path) -> None:
+    """Under max_removal for the source, but one of its documents now gives nothing: held too."""
+    [first] = harvest_into(tmp_path, examples_copy, HEALTH).runs
+    (examples_copy / "feeds" / "sante-solidaire" / "agenda.ttl").write_text("# emptied\n", encoding="utf-8")
+    [run] = harvest_into(tmp_path, examples_copy, HEALTH).runs
+    assert run.status == "failed" and run.counts["removed"] == 0
+    assert run.errors[0].startswith("held: this run would remove all ")
+    assert "published record(s) of the document file:feeds/sante-solidaire/agenda.ttl, which now gives no record " \
+           "at all; that needs a confirmation; nothing of the source was changed." in run.errors[0]
+    store = published_store(Settings(examples_copy / "sources.toml", tmp_path / "data", BASE))
+    assert count(store, f"GRAPH ?meta {{ ?s a hub:RecordGraph ; dcterms:source <{BASE}source/{HEALTH}> }}") \
+        == first.counts["accepted"]

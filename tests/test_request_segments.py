@@ -116,8 +116,9 @@ def test_a_harvest_is_not_started_for_a_segment_no_source_holds(client: TestClie
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MUTUALISONS_ADMIN_TOKEN", ADMIN)
     for segment in ("a b", "a>b", "a%00b"):
-        answer = client.post(f"/api/sources/{segment}/harvest", headers={"Authorization": f"Bearer {ADMIN}"})
-        assert answer.status_code == 404 and answer.json()["title"] == "Unknown source"
+        for action in ("harvest", "confirm-removal"):
+            answer = client.post(f"/api/sources/{segment}/{action}", headers={"Authorization": f"Bearer {ADMIN}"})
+            assert answer.status_code == 404 and answer.json()["title"] == "Unknown source", action
 
 
 def test_raw_characters_through_a_real_server_are_4xx(harvested: tuple[Settings, HarvestSummary]) -> None:

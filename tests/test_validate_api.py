@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from harvesters.fetch import FetchPolicy, fetch_context
 from hub.api.app import create_app
 from hub.api.validate import RateLimiter
+from hub.check_worker import CheckRequest, WorkerLimits, check_in_worker
 from hub.config import Settings
-from tests.conftest import BASE, EXAMPLES, ROOT
-from tests.loopback import Canary
+from tests.conftest import BASE, EXAMPLES, ROOT, free_port
+from tests.loopback import Canary, serve
 from tests.test_cli import cli
 
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -146,3 +156,170 @@ def test_the_validate_page_checks_a_pasted_document(fresh_client: TestClient) ->
     assert answer.status_code == 200
     assert "Een persoon mag enkel met toestemming gepubliceerd worden" in answer.text
     assert "rejected" in answer.text and "niet conform" in answer.text
+
+
+# ---------------------------------------------------------------- hostile documents, on a real server
+
+SERVE = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+from hub.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.fixture()
+def served(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`mutualisons serve` (uvicorn) on a free loopback port, under a 3 GiB address space, over one small
+    published source; stopped (and killed if need be) at the end."""
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    (feeds / "f.ttl").write_bytes((EXAMPLES / "feeds" / "assiette-commune.ttl").read_bytes())
+    toml = tmp_path / "sources.toml"
+    toml.write_text('[[source]]\nid = "f"\nname = "F"\nurl = "file:feeds/f.ttl"\nformat = "turtle"\n'
+                    'license = "https://creativecommons.org/licenses/by/4.0/"\npublisher = "F"\n'
+                    'contact = "mailto:a@feed.example"\n', encoding="utf-8")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/"
+    common = ["--sources", str(toml), "--data", str(tmp_path / "data"), "--base-iri", base]
+    assert cli(*common, "harvest").returncode in (0, 1)
+    server = subprocess.Popen([sys.executable, "-c", SERVE, *common, "serve", "--host", "127.0.0.1", "--port",
+                               str(port)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(base + "healthz", timeout=2, trust_env=False).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None and time.monotonic() < deadline, "the server did not come up"
+            time.sleep(0.2)
+        yield base, server
+    finally:
+        if server.poll() is None:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def nested_document(levels: int) -> bytes:
+    return ("@prefix schema: <https://schema.org/> .\n<http://feed.example/bad> a schema:NGO ; schema:name \"Bad\"@fr ;"
+            " schema:description " + "[ schema:description " * levels + '"x"' + " ]" * levels + " .\n").encode()
+
+
+def costly_document() -> bytes:
+    """Nested identical siblings: about ten seconds of RDFC-1.0 (which the canonicalisation child stops)."""
+    def tree(depth: int) -> str:
+        return "[ <http://x.test/p> 1 ]" if depth == 0 else \
+            "[ <http://x.test/p> " + " , ".join(tree(depth - 1) for _ in range(10)) + " ]"
+    return ("<http://feed.example/t> a <https://schema.org/NGO> ; <https://schema.org/name> \"T\" ; "
+            f"<http://x.test/q> {tree(2)} .\n").encode()
+
+
+def test_hostile_documents_never_stop_the_server(served: tuple[str, subprocess.Popen[bytes]]) -> None:
+    """The 17 KB and 170 KB documents that froze (99 s) and killed the hub: checked in worker processes,
+    while /healthz, probed every 0.2 s, keeps answering in under a second and the server lives."""
+    base, server = served
+    latencies: list[float] = []
+    stop = threading.Event()
+
+    def probe() -> None:
+        with httpx.Client(timeout=5, trust_env=False) as http:
+            while not stop.is_set():
+                started = time.monotonic()
+                try:
+                    http.get(base + "healthz").raise_for_status()
+                    latencies.append(time.monotonic() - started)
+                except httpx.HTTPError:
+                    latencies.append(99.0)
+                time.sleep(0.2)
+
+    prober = threading.Thread(target=probe, daemon=True)
+    prober.start()
+    try:
+        answers = []
+        with httpx.Client(timeout=60, trust_env=False) as http:
+            for document in (nested_document(800), nested_document(8000), costly_document()):
+                answers.append(http.post(base + "api/validate", content=document,
+                                         headers={"Content-Type": "text/turtle"}))
+    finally:
+        stop.set()
+        prober.join(timeout=10)
+    assert server.poll() is None
+    assert len(latencies) >= 10
+    assert sum(1 for seconds in latencies if seconds < 1) >= 0.99 * len(latencies), latencies
+    assert max(latencies) < 3, latencies
+    for answer, levels in zip(answers[:2], (800, 8000), strict=True):
+        assert len(nested_document(levels)) in range(15_000, 200_000)
+        assert answer.status_code == 200, answer.text
+        [record] = answer.json()["records"]
+        assert not record["accepted"] and not answer.json()["conforms"]
+        [result] = record["results"]
+        assert result["message"]["en"] == (f"the record is beyond the hub's limits: {levels} levels of nested nodes, "
+                                           "at most 100; split it into smaller records or give its nodes IRIs")
+        assert result["shape"] == "https://w3id.org/mutualisons/ns#RecordLimits"
+    [costly] = answers[2].json()["records"]
+    assert "more than 10 seconds of canonicalisation" in costly["results"][0]["message"]["en"]
+
+
+def test_sigterm_stops_a_server_that_is_checking_a_hostile_document(
+        served: tuple[str, subprocess.Popen[bytes]]) -> None:
+    base, server = served
+    answers: list[int] = []
+
+    def post() -> None:
+        try:
+            answers.append(httpx.post(base + "api/validate", content=costly_document(), timeout=30,
+                                      headers={"Content-Type": "text/turtle"}, trust_env=False).status_code)
+        except httpx.HTTPError:
+            answers.append(0)
+
+    poster = threading.Thread(target=post, daemon=True)
+    poster.start()
+    time.sleep(1.5)  # the worker is canonicalising by now
+    started = time.monotonic()
+    server.send_signal(signal.SIGTERM)
+    server.wait(timeout=15)
+    assert time.monotonic() - started < 6
+    poster.join(timeout=10)
+    assert answers and answers[0] != 200  # cancelled, not answered after the fact
+
+
+def test_a_check_past_its_deadline_or_memory_gets_a_problem(fresh_client: TestClient) -> None:
+    fresh_client.app.state.validate_limits = WorkerLimits(seconds=1.0)  # type: ignore[attr-defined]
+    started = time.monotonic()
+    slow = fresh_client.post("/api/validate", content=costly_document(), headers={"Content-Type": "text/turtle"})
+    assert time.monotonic() - started < 5
+    assert slow.status_code == 422 and slow.headers["content-type"] == "application/problem+json"
+    assert slow.json()["detail"] == ("checking it needed more than 1 s, all a check may take; split it into smaller "
+                                     "documents, or check it with `mutualisons validate`")
+    fresh_client.app.state.validate_slots = None  # type: ignore[attr-defined]
+    fresh_client.app.state.validate_limits = WorkerLimits(memory=128 << 20)  # type: ignore[attr-defined]
+    many = ("@prefix schema: <https://schema.org/> .\n" + "".join(
+        f'<http://feed.example/o{i}> a schema:NGO ; schema:name "Org {i}" ; '
+        f'schema:address [ schema:postalCode "1000" ] .\n'
+        for i in range(9000))).encode()  # just under the 1 MiB a check takes, and some 150 MiB to check
+    big = fresh_client.post("/api/validate", content=many, headers={"Content-Type": "text/turtle"})
+    assert big.status_code == 413
+    assert big.json()["detail"] == ("checking it needed more than 128 MiB of memory, all a check may take; split it "
+                                    "into smaller documents")
+
+
+def test_remote_contexts_are_fetched_by_the_server_and_handed_to_the_worker() -> None:
+    """The worker has no network: it names the contexts it needs, the server fetches them (here from a
+    trusted loopback server) and runs a fresh worker with them."""
+    context = json.dumps({"@context": {"@vocab": "https://schema.org/"}}).encode()
+    document = json.dumps({"@context": "CONTEXT", "@id": "http://feed.example/o", "@type": "NGO",
+                           "name": "Org"}).encode()
+    for server in serve(lambda _: (200, {"Content-Type": "application/ld+json"}, context)):
+        url = server.url("/ctx.jsonld")
+        request = CheckRequest(document.replace(b"CONTEXT", url.encode()), "application/ld+json", None, BASE)
+        trusted = FetchPolicy(trusted_hosts=(server.hostport,))
+        report = asyncio.run(check_in_worker(request, lambda u, policy=trusted: fetch_context(u, policy)))
+        assert [r["types"] for r in report["records"]] == [["https://schema.org/NGO"]]
+        assert [r.path for r in server.requests] == ["/ctx.jsonld"]
+        assert request.contexts == {url: context}

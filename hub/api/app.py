@@ -30,7 +30,9 @@ from hub.api import (
     vocab,
     void,
 )
+from hub.api.client_address import TrustedProxies
 from hub.api.deps import problem
+from hub.api.health import GenerationCounts
 from hub.api.sparql import TRUNCATED_HEADER, SparqlOptions
 from hub.collection_index import IndexCache
 from hub.config import Settings
@@ -48,12 +50,18 @@ it came from. Query it with SPARQL at `/sparql`, or read organisations as JSON-L
 
 
 def create_app(settings: Settings, sparql_options: SparqlOptions | None = None,
-               page_options: PageOptions | None = None, schedule: bool = False) -> FastAPI:
-    """The web application; with `schedule`, due sources are harvested in child processes."""
+               page_options: PageOptions | None = None, schedule: bool = False,
+               trusted_proxies: TrustedProxies | None = None) -> FastAPI:
+    """The web application; with `schedule`, due sources are harvested in child processes.
+
+    `trusted_proxies` are the peers whose X-Forwarded-For names the client (hub/api/client_address.py).
+    """
     sparql_options = sparql_options or SparqlOptions()
     # The query workers start on the first query and stop with the application.
     query_pool = QueryPool(settings.data_dir, workers=sparql_options.workers, deadline=sparql_options.deadline,
-                           max_rows=sparql_options.max_rows, base_iri=f"{settings.base_iri}sparql")
+                           max_rows=sparql_options.max_rows, base_iri=f"{settings.base_iri}sparql",
+                           memory_mib=sparql_options.memory_mib, client_queries=sparql_options.client_queries,
+                           max_waiting=sparql_options.max_waiting)
 
     scheduler = Scheduler(settings) if schedule else None
 
@@ -78,8 +86,10 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None,
     app.state.settings = settings
     app.state.sparql_options = sparql_options
     app.state.query_pool = query_pool
+    app.state.trusted_proxies = trusted_proxies or TrustedProxies()
     app.state.page_options = page_options or PageOptions.from_environment()
     app.state.index_cache = IndexCache(app.state.reader.minter)
+    app.state.generation_counts = GenerationCounts(app.state.reader.data)
 
     @app.exception_handler(NotPublished)
     async def not_published(_: Request, error: NotPublished) -> JSONResponse:

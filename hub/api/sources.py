@@ -1,4 +1,5 @@
-"""`/api/sources`: each source with its last run; `/api/sources/{id}/quarantine`: its rejected records."""
+"""`/api/sources`: each source with its last run; `/api/sources/{id}/quarantine`: its rejected records;
+`POST /api/sources/{id}/confirm-removal` (admin): let a held removal through, and harvest the source."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
-from hub import quarantine, queries
+from hub import harvest_state, quarantine, queries
 from hub.api.deps import admin_refusal, problem, reader, unknown_segment
+from hub.config import ConfigError, load_sources
+from hub.lock import HarvestRunning
 from hub.reader import PublishedReader
+from hub.scheduler import start_harvest
 
 router = APIRouter(tags=["Sources"])
 
@@ -71,3 +75,30 @@ async def source_quarantine(request: Request, source_id: str,
             return refusal
         return JSONResponse({"source": source_id, **(document or {"records": []})})
     return JSONResponse({"source": source_id, **quarantine.public_view(document)})
+
+
+@router.post("/api/sources/{source_id}/confirm-removal", status_code=202,
+             summary="Confirm the removal a source's last run was held for, and harvest it (admin)")
+async def confirm_removal(request: Request, source_id: str, hub: PublishedReader = Depends(reader)) -> Response:
+    """The safety valve's named way through (`mutualisons confirm-removal ID` on the command line): the
+    confirmation is recorded in the source's state, used up by its next run, which starts at once."""
+    refusal = admin_refusal(request)
+    if refusal is not None:
+        return refusal
+    if (unknown := unknown_segment(source_id)) is not None:
+        return unknown
+    try:
+        configured = await run_in_threadpool(load_sources, hub.settings.sources_path)
+    except ConfigError as error:
+        return problem(503, "Invalid sources file", f"no harvest can start: {error}")
+    if not any(source.id == source_id for source in configured):
+        return problem(404, "Unknown source", f"no source {source_id!r} in {hub.settings.sources_path.name}")
+    try:
+        held = await run_in_threadpool(harvest_state.confirm_removal, hub.data, source_id, "administrator (API)")
+    except harvest_state.NothingHeld as error:
+        return problem(409, "Nothing held", str(error))
+    except HarvestRunning as error:
+        return problem(409, "Harvest running", f"{error}: confirm once it has ended")
+    pid = start_harvest(hub.settings, [source_id])
+    return JSONResponse({"source": source_id, "confirmed": True, "records": held.held, "held_run": held.run,
+                         "started": True, "pid": pid}, status_code=202)

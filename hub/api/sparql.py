@@ -2,11 +2,16 @@
 
 - GET with `query=`, POST form-encoded, POST direct (`application/sparql-query`, UTF-8 only);
   `default-graph-uri` / `named-graph-uri` (repeatable) override the query's own dataset. Without them
-  the default graph is the union of the public named graphs (the store's own default graph is empty).
+  the query's own FROM / FROM NAMED apply, and without those the default graph is the union of the
+  public named graphs (the store's own default graph is empty).
 - Updates get 403, whether sent as `update=` or `application/sparql-update`: the hub's data changes
   only through harvests (and `mutualisons load`), so every quad keeps its provenance.
-- SERVICE is refused before pyoxigraph sees the query unless every target is a constant IRI on the
-  allow-list; LOAD always is. Queries run in a pool of worker processes, killed at the deadline.
+- SERVICE and LOAD are refused before pyoxigraph sees the query (hub/sparql_guard.py), and the
+  query workers have no network anyway (hub/sandbox.py). Queries run in a pool of worker processes,
+  killed at the deadline.
+- Every request is bounded: the body (`max_query_bytes`, read incrementally, 413) and the query string
+  (414), the queries one client address may have running and waiting (429), the queries waiting in
+  all (503), and each worker's memory (503). Waiting for a worker holds no thread.
 - Without `query`: the query page when a browser asks for HTML, otherwise the Service Description.
 """
 
@@ -21,24 +26,32 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from pyoxigraph import NamedNode
 
 from hub.api import query_page
+from hub.api.client_address import client_address
 from hub.api.deps import problem
+from hub.api.request_body import BodyTooLarge, BodyTooSlow, read_capped
 from hub.api.void import service_description_response
-from hub.query_pool import DEFAULT_DEADLINE, DEFAULT_MAX_ROWS, QueryPool
+from hub.query_pool import DEFAULT_DEADLINE, DEFAULT_MAX_QUERY_BYTES, DEFAULT_MAX_ROWS, QueryPool
 from hub.sparql_formats import prefers_html
 from hub.sparql_guard import QueryRefused, check_query
 
 router = APIRouter(tags=["SPARQL"])
 
 TRUNCATED_HEADER = "Results-Truncated"
+GUARD_INLINE = 64 * 1024  # characters of query the guard reads on the event loop itself
+
 
 @dataclass(frozen=True)
 class SparqlOptions:
-    """What `serve --query-deadline/--max-rows/--service-allow/--query-workers` set."""
+    """What `serve --query-deadline/--max-rows/--query-workers/--query-memory/--max-query-bytes/
+    --client-queries/--query-queue` set; None: the pool's default for its size."""
 
     deadline: float = DEFAULT_DEADLINE
     max_rows: int = DEFAULT_MAX_ROWS
-    service_allow: tuple[str, ...] = ()
     workers: int = 2
+    memory_mib: int | None = None
+    max_query_bytes: int = DEFAULT_MAX_QUERY_BYTES
+    client_queries: int | None = None
+    max_waiting: int | None = None
 
 
 class BadRequest(Exception):
@@ -49,6 +62,9 @@ class BadRequest(Exception):
 
 @router.get("/sparql", summary="SPARQL 1.1 query (GET); without `query`, the query page or Service Description")
 async def sparql_get(request: Request) -> Response:
+    too_long = _long_query_string(request)
+    if too_long is not None:
+        return too_long
     try:
         params = _decode_form(request.url.query, "the query string")
     except BadRequest as error:
@@ -71,7 +87,12 @@ async def sparql_post(request: Request) -> Response:
     charset = _charset(parameters)
     if media_type == "application/sparql-update":
         return _refuse_update()  # whatever its charset: the answer would be no anyway
-    body = await request.body()
+    too_long = _long_query_string(request)
+    if too_long is not None:
+        return too_long
+    body = await _body(request)
+    if isinstance(body, Response):
+        return body
     try:
         params = _decode_form(request.url.query, "the query string")
         if charset not in (None, "utf-8", "utf8", "us-ascii"):
@@ -95,6 +116,32 @@ async def sparql_post(request: Request) -> Response:
     if "update" in params:
         return _refuse_update()
     return await _answer(request, params)
+
+
+async def _body(request: Request) -> bytes | Response:
+    """The POST body within its caps, or the problem that refuses it."""
+    cap = options(request).max_query_bytes
+    try:
+        return await read_capped(request, cap)
+    except BodyTooLarge:
+        refused = problem(413, "Query too large",
+                          f"the request body is over {cap} bytes, the most this endpoint takes "
+                          f"(mutualisons serve --max-query-bytes); send a shorter query")
+    except BodyTooSlow as slow:
+        refused = problem(408, "Request body too slow",
+                          f"the request body did not arrive within {slow.seconds:g} s; send it again")
+    # The rest of the body is never read: the connection ends, so the client cannot go on sending.
+    refused.headers["Connection"] = "close"
+    return refused
+
+
+def _long_query_string(request: Request) -> Response | None:
+    cap = options(request).max_query_bytes
+    if len(request.scope.get("query_string", b"")) <= cap:
+        return None
+    return problem(414, "Query string too long",
+                   f"the query string is over {cap} bytes, the most this endpoint reads from a URL "
+                   f"(mutualisons serve --max-query-bytes); send the query in the body of a POST instead")
 
 
 def _charset(parameters: str) -> str | None:
@@ -144,7 +191,10 @@ async def _answer(request: Request, params: dict[str, list[str]]) -> Response:
         return problem(400, "One query", f"give exactly one 'query' parameter (got {len(queries)})")
     query = queries[0]
     try:
-        check_query(query, options(request).service_allow)
+        if len(query) > GUARD_INLINE:  # the guard reads about 2 MB a second: not on the event loop
+            await run_in_threadpool(check_query, query)
+        else:
+            check_query(query)
     except QueryRefused as error:
         return problem(400, "Query refused", str(error))
     dataset: dict[str, tuple[str, ...] | None] = {}
@@ -154,10 +204,13 @@ async def _answer(request: Request, params: dict[str, list[str]]) -> Response:
             dataset[key] = tuple(NamedNode(iri).value for iri in values) if values is not None else None
         except ValueError as error:
             return problem(400, "Bad dataset", f"default-graph-uri and named-graph-uri take absolute IRIs: {error}")
-    answer = await run_in_threadpool(pool(request).execute, query, accept=request.headers.get("accept"),
-                                     **dataset)
+    answer = await pool(request).execute(query, client=client_address(request),
+                                         accept=request.headers.get("accept"), **dataset)
     if answer.status != 200:
-        return problem(answer.status, answer.title, answer.detail)
+        refused = problem(answer.status, answer.title, answer.detail)
+        if answer.retry_after is not None:
+            refused.headers["Retry-After"] = str(answer.retry_after)
+        return refused
     headers = {"Vary": "Accept"}
     if answer.truncated:
         headers[TRUNCATED_HEADER] = f"max-rows={pool(request).max_rows}"

@@ -2,8 +2,10 @@
 
 The same check as `mutualisons validate` (hub/check.py: the same lifting, alignment, consent, charter
 and verification), on the request body with its Content-Type or `?format=`. Nothing submitted is
-stored: the document lives in memory for the time of the request. Bodies are capped, and each client
-address gets a small budget of checks per minute (SHACL validation costs CPU).
+stored: the document lives in memory for the time of the request. Bodies are capped, each client
+address gets a small budget of checks per minute (SHACL validation costs CPU), and the check itself
+runs in a worker process with a deadline and a memory limit (hub/check_worker.py), never in the
+server's: a hostile document costs a child process, not the hub.
 """
 
 from __future__ import annotations
@@ -20,17 +22,18 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from harvesters.fetch import Fetched, FetchError, FetchPolicy, fetch, now_iso
-from harvesters.rdf import FORMATS, LiftError
+from harvesters.fetch import FetchError, FetchPolicy, fetch, fetch_context
+from harvesters.jsonld import Resolver, cached, shipped_then
+from harvesters.rdf import FORMATS
+from hub.api.client_address import client_address
 from hub.api.deps import problem
-from hub.check import CheckReport, check_fetched
-from hub.iris import Minter
+from hub.check_worker import SUBMITTED, CheckRefused, CheckRequest, WorkerLimits, WorkerSlots
 
 router = APIRouter(tags=["Validation"])
 
 MAX_BYTES = 1024 * 1024
 _LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
-SUBMITTED = "urn:mutualisons:submitted-document"
+__all__ = ["SUBMITTED", "router"]
 
 
 class RateLimiter:
@@ -88,8 +91,7 @@ async def _read_capped(request: Request, cap: int) -> bytes:
 
 
 def _refusal(request: Request) -> Response | None:
-    client = request.client.host if request.client else "unknown"
-    wait = _limiter(request).retry_after(client)
+    wait = _limiter(request).retry_after(client_address(request))
     if wait > 0:
         seconds = max(1, int(wait + 0.999))
         response = problem(429, "Too many checks", f"this address may run {_limiter(request).limit} checks per "
@@ -99,10 +101,33 @@ def _refusal(request: Request) -> Response | None:
     return None
 
 
-def _check(body: bytes, content_type: str | None, format_name: str | None, base: str,
-           language: str | None = None) -> CheckReport:
-    fetched = Fetched(url=SUBMITTED, body=body, content_type=content_type, fetched_at=now_iso())
-    return check_fetched(fetched, format_name, Minter(base), language=language)
+def _slots(request: Request) -> WorkerSlots:
+    """The application's check workers (`app.state.validate_limits` may set other limits, e.g. in tests)."""
+    slots = getattr(request.app.state, "validate_slots", None)
+    if slots is None:
+        limits = getattr(request.app.state, "validate_limits", None) or WorkerLimits()
+        slots = request.app.state.validate_slots = WorkerSlots(limits)
+    return slots
+
+
+def _context_resolver(cap: int) -> Resolver:
+    """Remote @contexts for a check: the shipped ones, else the guarded fetcher with no trusted host."""
+    policy = FetchPolicy(max_bytes=cap)
+    return shipped_then(cached(lambda url: fetch_context(url, policy)))
+
+
+async def _check(request: Request, body: bytes, content_type: str | None, format_name: str | None,
+                 language: str | None = None) -> dict[str, Any]:
+    """The report of a check run in a worker process; raises CheckRefused."""
+    check = CheckRequest(body, content_type, format_name, request.app.state.settings.base_iri, language)
+    return await _slots(request).check(check, _context_resolver(_max_bytes(request)))
+
+
+def _refused_problem(refused: CheckRefused) -> Response:
+    response = problem(refused.status, refused.title, refused.detail, line=refused.line, column=refused.column)
+    if refused.status == 503:
+        response.headers["Retry-After"] = "5"
+    return response
 
 
 @router.post("/api/validate", summary="Check a document against the charter (nothing is stored)")
@@ -134,11 +159,10 @@ async def validate_document(request: Request, format: str | None = None, url: st
     if language is not None and not _LANGUAGE.match(language):
         return problem(400, "Bad language", "language must be a BCP 47 tag such as 'fr' or 'nl-BE'")
     try:
-        report = await run_in_threadpool(_check, body, content_type, format, request.app.state.settings.base_iri,
-                                         language)
-    except LiftError as error:
-        return problem(422, "Unreadable document", str(error), line=error.line, column=error.column)
-    return JSONResponse(report.as_dict())
+        report = await _check(request, body, content_type, format, language)
+    except CheckRefused as failure:
+        return _refused_problem(failure)
+    return JSONResponse(report)
 
 
 # ---------------------------------------------------------------- the page
@@ -193,11 +217,11 @@ async def validate_form(request: Request) -> Response:
         return HTMLResponse(_page(f"<p class=rejected>Document too large: up to {cap} bytes.</p>", document),
                             status_code=413)
     try:
-        report = await run_in_threadpool(_check, document.encode("utf-8"), None, format_name,
-                                         request.app.state.settings.base_iri)
-    except LiftError as error:
-        return HTMLResponse(_page(f"<p class=rejected>{escape(str(error))}</p>", document), status_code=422)
-    return HTMLResponse(_page(_report_html(report.as_dict(), lang), document))
+        report = await _check(request, document.encode("utf-8"), None, format_name)
+    except CheckRefused as failure:
+        return HTMLResponse(_page(f"<p class=rejected>{escape(failure.title)}: {escape(failure.detail)}</p>",
+                                  document), status_code=failure.status)
+    return HTMLResponse(_page(_report_html(report, lang), document))
 
 
 def _report_html(report: dict[str, Any], lang: str) -> str:

@@ -40,5 +40,5 @@ async def void(hub: PublishedReader = Depends(reader)) -> Response:
 def service_description_response(request: Request) -> Response:
     options = request.app.state.sparql_options
     base = request.app.state.settings.base_iri
-    body = service_description(base, options.deadline, options.max_rows, options.service_allow)
+    body = service_description(base, options.deadline, options.max_rows)
     return Response(body, media_type=TURTLE, headers={"Vary": "Accept"})
