@@ -26,9 +26,9 @@ from bench.common import bench_line, print_lines, stop, wait_up
 from bench.feeds import write_feed
 from bench.harvest_bench import ROOT
 from bench.sparql_bench import LICENSE, PREFIXES, _free_port, bulk_store
-from hub import generations
-from hub.datadir import DataDir
-from hub.store import ReadOnlyStore
+from hub.archive.datadir import DataDir
+from hub.store import generations
+from hub.store.embedded import ReadOnlyStore
 
 BOXES = 50
 # bench/feeds.py spreads places uniformly over this rectangle; a box a tenth of each side holds ~1% of them.

@@ -22,8 +22,8 @@ from pyoxigraph import RdfFormat, Store
 from bench.common import bench_line, print_lines
 from bench.feeds import write_feed, write_reserialised
 from bench.measure import Measured, run_measured
-from hub import generations
-from hub.datadir import DataDir
+from hub.archive.datadir import DataDir
+from hub.store import generations
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -18,10 +18,10 @@ from pathlib import Path
 import uvicorn
 
 from bench.feeds import write_feed
-from hub.api.app import create_app
-from hub.config import Settings
-from hub.harvest import harvest
+from hub.core.config import Settings
+from hub.gateway.app import create_app
 from hub.pages.options import PageOptions
+from hub.pipeline.harvest import harvest
 
 CHROMIUM = Path(os.environ.get("MUTUALISONS_CHROMIUM", "/usr/bin/chromium"))
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

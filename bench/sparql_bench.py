@@ -1,8 +1,8 @@
 """The SPARQL benchmark: `/sparql` throughput on a mixed query set against Oxigraph's own server.
 
 N organisations (BENCH_ORGANISATIONS, default 100000) become a published store of record graphs: by default
-the harvest's own lifting (hub.lifting: parse, split into records, canonical hashes) and provenance
-(hub.provenance) bulk-loaded and published as a generation, i.e. a harvest without the SHACL step, which
+the harvest's own lifting (hub.pipeline.lifting: parse, split into records, canonical hashes) and provenance
+(hub.pipeline.provenance) bulk-loaded and published as a generation, i.e. a harvest without the SHACL step, which
 would take minutes at 100k and is measured by the harvest benchmark; with BENCH_SPARQL_HARVEST=1, a real
 `mutualisons harvest` over loopback HTTP. Then, in the same run, the same client drives at the same
 concurrency:
@@ -35,14 +35,14 @@ from pyoxigraph import Quad, RdfFormat, serialize
 from bench.common import bench_line, print_lines, stop, wait_up
 from bench.feeds import write_feed
 from bench.harvest_bench import ROOT, _harvest, _serve
-from harvesters.fetch import Fetched, now_iso
-from hub import generations
-from hub.config import DEFAULT_BASE_IRI
-from hub.datadir import DataDir
-from hub.iris import Minter, run_timestamp
-from hub.lifting import LiftOptions, lift_document
-from hub.provenance import META_TITLE, GraphFacts, PayloadFacts, ProvenanceWriter, RunFacts
-from hub.store import WorkingStore
+from hub.archive.datadir import DataDir
+from hub.core.config import DEFAULT_BASE_IRI
+from hub.core.iris import Minter, run_timestamp
+from hub.pipeline.fetch import Fetched, now_iso
+from hub.pipeline.lifting import LiftOptions, lift_document
+from hub.pipeline.provenance import META_TITLE, GraphFacts, PayloadFacts, ProvenanceWriter, RunFacts
+from hub.store import generations
+from hub.store.embedded import WorkingStore
 
 LICENSE = "https://creativecommons.org/publicdomain/zero/1.0/"
 

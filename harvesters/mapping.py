@@ -105,7 +105,7 @@ class LiftContext:
 
     document: str
     source_id: str
-    mint: Mint  # (kind, key) -> the entity IRI (hub.iris.Minter.entity)
+    mint: Mint  # (kind, key) -> the entity IRI (hub.core.iris.Minter.entity)
     kind_of: KindOf  # types -> record kind, or None for a node that is no record
     language: str | None = None
 

@@ -40,7 +40,7 @@ _EXTENSIONS = {
 }
 
 # Rewrites a JSON-LD document before parsing (the hub plugs in harvesters.jsonld's context inlining,
-# backed by harvesters.fetch.fetch_context): pyoxigraph never loads a remote @context itself.
+# backed by hub.pipeline.fetch.fetch_context): pyoxigraph never loads a remote @context itself.
 PrepareJsonLd = Callable[[bytes], bytes]
 
 

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from harvesters.rdf import FORMATS, LiftError
-from hub.config import ConfigError, Settings, load_sources
-from hub.datadir import BaseIriMismatch, DataDir
-from hub.iris import Minter
-from hub.lock import HarvestRunning
-from hub.query_pool import (
+from hub.archive.datadir import BaseIriMismatch, DataDir
+from hub.core.config import ConfigError, Settings, load_sources
+from hub.core.iris import Minter
+from hub.core.lock import HarvestRunning
+from hub.sparql.pool import (
     DEFAULT_DEADLINE,
     DEFAULT_MAX_QUERY_BYTES,
     DEFAULT_MAX_ROWS,
@@ -173,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _harvest(settings: Settings, args: argparse.Namespace) -> int:
-    from hub.harvest import UnknownSource, harvest
+    from hub.pipeline.harvest import UnknownSource, harvest
 
     try:
         summary = harvest(settings, args.ids, progress=lambda line: print(line, file=sys.stderr, flush=True),
@@ -192,9 +192,9 @@ def _harvest(settings: Settings, args: argparse.Namespace) -> int:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from hub.api.app import create_app
-    from hub.api.client_address import TrustedProxies
-    from hub.api.sparql import SparqlOptions
+    from hub.gateway.app import create_app
+    from hub.gateway.client_address import TrustedProxies
+    from hub.gateway.sparql import SparqlOptions
     from hub.pages.options import OSM_ATTRIBUTION, OSM_TILES, PageOptions
 
     if args.query_workers < 2:
@@ -225,14 +225,14 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
               file=sys.stderr)
     app = create_app(settings, options, pages, schedule=args.schedule, trusted_proxies=trusted)
     # uvicorn reads X-Forwarded-For and -Proto from the same trusted proxies only (by default it would
-    # trust 127.0.0.1's); the per-client limits read the client through hub/api/client_address.py.
+    # trust 127.0.0.1's); the per-client limits read the client through hub/gateway/client_address.py.
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", forwarded_allow_ips=trusted.as_strings(),
                 timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS)
     return EXIT_OK
 
 
 def _load(settings: Settings, args: argparse.Namespace) -> int:
-    from hub.admin_load import LoadError, load_file
+    from hub.pipeline.admin_load import LoadError, load_file
 
     try:
         loaded = load_file(settings, Path(args.file), args.graph, who=args.by, license_iri=args.license,
@@ -247,7 +247,7 @@ def _load(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _validate(settings: Settings, args: argparse.Namespace) -> int:
-    from hub.check import check_file, format_report
+    from hub.pipeline.check import check_file, format_report
 
     try:
         report = check_file(Path(args.file), args.format, Minter(settings.base_iri),
@@ -278,7 +278,7 @@ def _mapping(settings: Settings, args: argparse.Namespace) -> int:
 def _confirm_removal(settings: Settings, args: argparse.Namespace) -> int:
     import getpass
 
-    from hub import harvest_state
+    from hub.archive import state as harvest_state
 
     known = [source.id for source in load_sources(settings.sources_path)]
     if args.id not in known:
@@ -295,8 +295,8 @@ def _confirm_removal(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _sources(settings: Settings, args: argparse.Namespace) -> int:
-    from hub.api.sources import source_table
-    from hub.reader import NotPublished, PublishedReader
+    from hub.gateway.sources import source_table
+    from hub.store.reader import NotPublished, PublishedReader
 
     configured = load_sources(settings.sources_path)
     try:

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 import uvicorn
 
-from hub.api.app import create_app
-from hub.config import Settings
+from hub.core.config import Settings
+from hub.gateway.app import create_app
 from hub.pages.options import PageOptions
 
 CHROMIUM = Path(os.environ.get("MUTUALISONS_CHROMIUM", "/usr/bin/chromium"))

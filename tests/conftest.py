@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from hub.api.app import create_app
-from hub.config import Settings
-from hub.harvest import HarvestSummary, harvest
+from hub.core.config import Settings
+from hub.gateway.app import create_app
+from hub.pipeline.harvest import HarvestSummary, harvest
 from tests.loopback import Canary
 
 ROOT = Path(__file__).resolve().parent.parent

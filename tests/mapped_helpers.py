@@ -5,8 +5,8 @@ from __future__ import annotations
 from pyoxigraph import Quad
 
 from harvesters.mapping import LiftContext
-from hub.iris import Minter
-from hub.vocabulary import default_vocabulary
+from hub.core.iris import Minter
+from hub.core.vocabulary import default_vocabulary
 from tests.conftest import BASE
 
 SCHEMA = "https://schema.org/"

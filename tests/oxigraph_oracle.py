@@ -1,6 +1,6 @@
 """Oxigraph as the oracle of the SERVICE guard: does the engine itself, left alone, reach the canary?
 
-The guard (hub/sparql_guard.py) must refuse every query with which pyoxigraph would fetch something.
+The guard (hub/sparql/guard.py) must refuse every query with which pyoxigraph would fetch something.
 Rather than guess how the engine reads a query, the differential tests ask it: a child process with
 an in-memory store, and no sandbox (the point is to see what the engine would do), runs one query at
 a time while the parent's loopback canary counts the requests it gets. The child lives under an

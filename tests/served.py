@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from hub.config import Settings
+from hub.core.config import Settings
 from tests.conftest import ROOT, free_port
 
 ADDRESS_SPACE = 4 << 30  # the server, and each process it starts, stays under 4 GiB of address space

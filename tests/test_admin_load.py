@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from hub.config import Settings
-from hub.harvest import harvest
-from hub.lock import WriterLock
-from hub.namespaces import sparql_prefixes
+from hub.core.config import Settings
+from hub.core.lock import WriterLock
+from hub.core.namespaces import sparql_prefixes
+from hub.pipeline.harvest import harvest
 from tests.conftest import BASE, quiet
 from tests.test_cli import cli
 from tests.test_pipeline import published_store

@@ -1,4 +1,4 @@
-"""Work bounds on hostile input: canonicalisation per record (hub/canonical.py), parsing before the work
+"""Work bounds on hostile input: canonicalisation per record (hub/pipeline/canonical.py), parsing before the work
 (harvesters/limits.py, the iCalendar expansion). Every hostile document is generated here, and the
 work runs in a child under an address-space limit and a timeout: a regression fails the test instead of
 eating the machine."""
@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from pyoxigraph import RdfFormat, parse
 
-from hub.canonical import LIMITS, LimitExceeded, Limits, canonical_digest, measure
-from hub.ntriples import canonical_hash, split_line, to_lines
+from hub.core.ntriples import canonical_hash, split_line, to_lines
+from hub.pipeline.canonical import LIMITS, LimitExceeded, Limits, canonical_digest, measure
 from tests.conftest import ROOT
 
 GIB = 1 << 30
@@ -82,8 +82,8 @@ def test_nested_blank_nodes_in_a_feed_reject_their_record_alone() -> None:
         import json, time
         from pathlib import Path
         from tempfile import TemporaryDirectory
-        from hub.config import Settings
-        from hub.harvest import harvest
+        from hub.core.config import Settings
+        from hub.pipeline.harvest import harvest
         out = []
         for levels in (800, 8000, 40000):
             with TemporaryDirectory() as folder:
@@ -130,10 +130,10 @@ def test_hostile_documents_fail_fast_with_a_clear_message() -> None:
     document fails alone, in seconds, saying what and where."""
     answer = run_bounded("""
         import json, time
-        from harvesters.fetch import Fetched
+        from hub.pipeline.fetch import Fetched
         from harvesters.rdf import LiftError
-        from hub.iris import Minter
-        from hub.lifting import LiftOptions, lift_document
+        from hub.core.iris import Minter
+        from hub.pipeline.lifting import LiftOptions, lift_document
         deep = '{"@context": "https://schema.org/", "@id": "http://x.test/o", "@type": "NGO", "description":\\n' \\
             + '{"description": ' * 100000 + '"x"' + '}' * 100001
         xml = ('<?xml version="1.0"?>\\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from hub.config import Settings
+from hub.core.config import Settings
 from tests.browser import axe_violations, chromium, guard_network, require_browser, screenshot, serve
 from tests.conftest import free_port
 

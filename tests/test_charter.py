@@ -18,10 +18,10 @@ import rdflib
 import rdflib.collection
 from rdflib.namespace import SH
 
-from harvesters.fetch import Fetched, now_iso
-from hub.check import CheckReport, check_fetched
-from hub.iris import Minter
-from hub.validation import Charter
+from hub.charter.validation import Charter
+from hub.core.iris import Minter
+from hub.pipeline.check import CheckReport, check_fetched
+from hub.pipeline.fetch import Fetched, now_iso
 from tests.conftest import BASE
 
 HUBSH = "https://w3id.org/mutualisons/shapes#"
@@ -391,7 +391,7 @@ def test_shapes_use_only_what_the_sparql_compiler_supports() -> None:
 def test_a_record_no_shape_targets_is_rejected_in_three_languages(tmp_path: object) -> None:
     from pathlib import Path
 
-    from hub.vocabulary import SHAPES_DIR
+    from hub.core.vocabulary import SHAPES_DIR
     shapes = Path(str(tmp_path))
     for name in ("common.ttl", "event.ttl"):
         (shapes / name).write_text((SHAPES_DIR / name).read_text(encoding="utf-8"), encoding="utf-8")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from hub.charterdoc import DOC, generated_section, render
+from hub.charter.document import DOC, generated_section, render
 from tests.test_charter import expected_messages, shapes_graph
 
 
 def test_the_charter_page_matches_the_shapes() -> None:
     assert generated_section(DOC.read_text(encoding="utf-8")) == render(), \
-        "docs/charter.md is stale: run `python -m hub.charterdoc`"
+        "docs/charter.md is stale: run `python -m hub.charter.document`"
 
 
 def test_every_rule_and_its_three_messages_are_on_the_page() -> None:

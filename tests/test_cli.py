@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hub.lock import WriterLock
+from hub.core.lock import WriterLock
 from tests.conftest import EXAMPLES, ROOT
 
 VALID_ORG = """@prefix schema: <http://schema.org/> .

@@ -1,4 +1,4 @@
-"""Who is asking (hub/api/client_address.py): the peer, unless it is a trusted proxy."""
+"""Who is asking (hub/gateway/client_address.py): the peer, unless it is a trusted proxy."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from hub.api.app import create_app
-from hub.api.client_address import TrustedProxies
-from hub.api.validate import RateLimiter
 from hub.cli import main
-from hub.config import Settings
+from hub.core.config import Settings
+from hub.gateway.app import create_app
+from hub.gateway.client_address import TrustedProxies
+from hub.gateway.validate import RateLimiter
 from tests.conftest import BASE
 
 PROXIES = TrustedProxies.parse(["127.0.0.1", "10.0.0.0/8", "fd00::/8"])

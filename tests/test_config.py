@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.config import ConfigError, load_sources
+from hub.core.config import ConfigError, load_sources
 from tests.conftest import EXAMPLES
 
 VALID = """

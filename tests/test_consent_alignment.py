@@ -7,13 +7,13 @@ import json
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad
 
-from harvesters.fetch import Fetched, now_iso
-from hub.alignment import DFC, align
-from hub.check import CheckReport, check_fetched, check_file
-from hub.iris import Minter
-from hub.lifting import LiftOptions, lift_document
-from hub.namespaces import HUB, SCHEMA, XSD
-from hub.vocabulary import default_vocabulary
+from hub.core.iris import Minter
+from hub.core.namespaces import HUB, SCHEMA, XSD
+from hub.core.vocabulary import default_vocabulary
+from hub.pipeline.alignment import DFC, align
+from hub.pipeline.check import CheckReport, check_fetched, check_file
+from hub.pipeline.fetch import Fetched, now_iso
+from hub.pipeline.lifting import LiftOptions, lift_document
 from tests.conftest import BASE, ROOT, SHARED_FEEDS
 
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -298,6 +298,6 @@ def test_every_kind_has_example_data() -> None:
     feeds = ROOT / "examples" / "feeds"
     for path in [*feeds.glob("*.ttl"), *feeds.glob("*.jsonld"), *(feeds / "sante-solidaire").glob("*.ttl")]:
         kinds |= {v.record.kind for v in check_file(path, None, Minter(BASE)).verdicts if v.accepted}
-    from hub.vocabulary import RECORD_KINDS
+    from hub.core.vocabulary import RECORD_KINDS
     assert kinds == set(RECORD_KINDS)
 

@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from hub import redaction
-from hub.api.app import create_app
-from hub.config import Settings
-from hub.datadir import DataDir
-from hub.harvest import HarvestSummary, Pipeline, harvest
-from hub.iris import short_hash
+from hub.archive import redaction
+from hub.archive.datadir import DataDir
+from hub.core.config import Settings
+from hub.core.iris import short_hash
+from hub.gateway.app import create_app
+from hub.pipeline.harvest import HarvestSummary, Pipeline, harvest
 from tests.conftest import BASE, quiet
 
 ADMIN = "consent-admin-token"
@@ -316,7 +316,7 @@ def person(label: str, name: str, consented: bool = True) -> list[str]:
 
 
 def test_a_blank_person_is_known_across_versions_by_what_names_them() -> None:
-    from hub.vocabulary import default_vocabulary
+    from hub.core.vocabulary import default_vocabulary
 
     hierarchy = default_vocabulary().hierarchy
     organisation = [f'<{ORG}> <{S}name> "Atelier vélo"@fr .', f"<{ORG}> {TYPE} <{S}Organization> ."]
@@ -336,7 +336,7 @@ def test_a_blank_person_is_known_across_versions_by_what_names_them() -> None:
 
 
 def test_rewrite_changes_only_the_versions_asked_and_keeps_every_mark(tmp_path: Path) -> None:
-    from hub import history
+    from hub.archive import history
 
     def version(graph: str, value: str) -> tuple[str, list[str], list[str]]:
         return graph, [f'<https://e.example/s> <https://e.example/p> "{value}" .'], [f'<{graph}> <{H}h> "d" {META} .']
@@ -418,7 +418,7 @@ def test_a_run_that_fails_after_noting_a_redaction_redacts_nothing(tmp_path: Pat
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """The run is rolled back (its writes undone, its files removed): the founder is still published, so
     their earlier versions must stay whole, and the run's note goes with its other files."""
-    from hub import quarantine
+    from hub.archive import quarantine
 
     settings = network(tmp_path, feed())
     harvest(settings, progress=quiet)

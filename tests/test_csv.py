@@ -12,9 +12,9 @@ import pytest
 from harvesters.csv_table import lift_csv, sniff_delimiter
 from harvesters.mapping import parse_mapping
 from harvesters.rdf import LiftError
-from hub.config import Settings
-from hub.harvest import HarvestSummary
-from hub.reader import PublishedReader
+from hub.core.config import Settings
+from hub.pipeline.harvest import HarvestSummary
+from hub.store.reader import PublishedReader
 from tests.conftest import EXAMPLES, ROOT
 from tests.mapped_helpers import SCHEMA, context, values
 

@@ -18,16 +18,17 @@ from fastapi.testclient import TestClient
 from pyoxigraph import DefaultGraph, NamedNode, Quad
 
 from bench.feeds import PREFIXES, organisation, reserialised, write_feed
-from hub import generations, quarantine
-from hub.api.app import create_app
-from hub.config import Settings
-from hub.datadir import DataDir
-from hub.harvest import HarvestSummary, harvest
-from hub.namespaces import RDF, sparql_prefixes
-from hub.ntriples import canonical_hash, to_lines
-from hub.records import Record
-from hub.store import ReadOnlyStore
-from hub.validation import Verdict
+from hub.archive import quarantine
+from hub.archive.datadir import DataDir
+from hub.charter.validation import Verdict
+from hub.core.config import Settings
+from hub.core.namespaces import RDF, sparql_prefixes
+from hub.core.ntriples import canonical_hash, to_lines
+from hub.gateway.app import create_app
+from hub.pipeline.harvest import HarvestSummary, harvest
+from hub.pipeline.split import Record
+from hub.store import generations
+from hub.store.embedded import ReadOnlyStore
 from tests.conftest import BASE, ROOT, quiet
 from tests.loopback import Canary, LoopbackServer, Request
 
@@ -208,7 +209,7 @@ def test_a_patch_written_in_many_chunks_equals_a_fresh_harvest(tmp_path: Path, f
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """Every record changed, the patch's deletions and additions interleaved in chunks of a few
     statements: the store then holds exactly what a first harvest of the same feed writes."""
-    from hub import record_writer
+    from hub.pipeline import record_writer
 
     def published(settings: Settings) -> dict[str, tuple[str, list[str]]]:
         """Each record graph: the canonical hash of its statements, and its description (run, time
@@ -445,7 +446,7 @@ def test_payloads_of_the_last_runs_are_kept_and_the_rest_pruned(tmp_path: Path, 
     """The raw bytes of each source's last `keep_runs` runs (sources.toml, default 5) stay under
     data/private/payloads, content-addressed; older ones go, and so do the half-written files of a
     killed harvest."""
-    from hub.config import DEFAULT_KEEP_RUNS
+    from hub.core.config import DEFAULT_KEEP_RUNS
 
     assert DEFAULT_KEEP_RUNS == 5
     keep_runs = 3
@@ -469,8 +470,8 @@ def test_old_history_keeps_current_versions_and_every_change_feed_entry(tmp_path
     """Retention: run files older than the last `keep_runs` keep whole only the versions still
     current (the next patch reads them) and the mark of the others, so the change feed is unchanged;
     the quarantines of old runs go."""
-    from hub import history
-    from hub.iris import Minter
+    from hub.archive import history
+    from hub.core.iris import Minter
 
     bodies = [organisations(4), organisations(4, edited=1), organisations(4, edited=2), organisations(3, edited=2)]
     pruned_dir, whole_dir = tmp_path / "pruned", tmp_path / "whole"
@@ -524,7 +525,7 @@ def test_a_harvest_that_writes_much_publishes_a_compacted_store(tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """Bulk loads leave overlapping files that make every read of the generation slower: past
     COMPACT_AFTER statements written in bulk, the store is compacted before it is published."""
-    import hub.store
+    import hub.store.embedded
 
     feeds = tmp_path / "feeds"
     feeds.mkdir()
@@ -535,7 +536,7 @@ def test_a_harvest_that_writes_much_publishes_a_compacted_store(tmp_path: Path,
                     'contact = "mailto:b@b.example"\n', encoding="utf-8")
     files, messages = {}, {}
     for name, threshold in (("kept", 10**12), ("compacted", 1000)):
-        monkeypatch.setattr(hub.store, "COMPACT_AFTER", threshold)
+        monkeypatch.setattr(hub.store.embedded, "COMPACT_AFTER", threshold)
         settings = Settings(toml, tmp_path / name, BASE)
         said: list[str] = []
         harvest(settings, progress=said.append, compact=True)
@@ -551,13 +552,13 @@ def test_a_harvest_that_writes_much_publishes_a_compacted_store(tmp_path: Path,
 
 def test_a_compaction_that_fails_still_publishes_the_harvest(tmp_path: Path, feed: Feed,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    import hub.store
+    import hub.store.embedded
 
-    def disk_full(self: hub.store.WorkingStore) -> None:
+    def disk_full(self: hub.store.embedded.WorkingStore) -> None:
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(hub.store, "COMPACT_AFTER", 0)
-    monkeypatch.setattr(hub.store.WorkingStore, "compact", disk_full)
+    monkeypatch.setattr(hub.store.embedded, "COMPACT_AFTER", 0)
+    monkeypatch.setattr(hub.store.embedded.WorkingStore, "compact", disk_full)
     feed.body = organisations(5)
     settings = sources_for(tmp_path, feed)
     said: list[str] = []
@@ -572,7 +573,7 @@ def test_a_compaction_that_fails_still_publishes_the_harvest(tmp_path: Path, fee
 
 
 def test_the_working_store_opens_at_first_use_and_not_after_closing(tmp_path: Path) -> None:
-    from hub.store import WorkingStore
+    from hub.store.embedded import WorkingStore
 
     store = WorkingStore(tmp_path / "working")
     assert list((tmp_path / "working").iterdir()) == []  # nothing opened yet: RocksDB has written nothing
@@ -640,7 +641,7 @@ def test_an_empty_body_is_held_and_the_same_bytes_fail_again(tmp_path: Path, fee
 
 
 def test_a_feed_losing_60_percent_is_held_until_an_admin_confirms(tmp_path: Path, feed: Feed) -> None:
-    from hub import harvest_state
+    from hub.archive import state as harvest_state
 
     feed.body = organisations(5)
     settings = sources_for(tmp_path, feed)
@@ -706,9 +707,9 @@ def test_the_admin_confirms_a_held_removal_over_the_api(tmp_path: Path, feed: Fe
 KILLED_CHILD = r"""
 import os, signal, sys
 from pathlib import Path
-import hub.generations, hub.unpublished
-from hub.config import Settings
-from hub.harvest import harvest
+import hub.store.generations, hub.archive.unpublished
+from hub.core.config import Settings
+from hub.pipeline.harvest import harvest
 
 def die(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
@@ -721,9 +722,9 @@ if sys.argv[3] == "publishing":
             if Path(source).name.startswith("CURRENT."):
                 die()
             os.replace(source, target)
-    hub.generations.os = KilledAtTheSwitch()
+    hub.store.generations.os = KilledAtTheSwitch()
 else:  # published, killed before the journal of unpublished files went
-    hub.unpublished.Journal.published = die
+    hub.archive.unpublished.Journal.published = die
 harvest(Settings(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[4]), progress=lambda line: None)
 """
 

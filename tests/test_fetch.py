@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from harvesters import fetch as fetch_module
-from harvesters.fetch import FeedGone, FetchError, FetchPolicy, fetch, fetch_context, is_forbidden
+from hub.pipeline import fetch as fetch_module
+from hub.pipeline.fetch import FeedGone, FetchError, FetchPolicy, fetch, fetch_context, is_forbidden
 from tests.conftest import ROOT
 from tests.loopback import Answer, Canary, HeaderTrickler, LoopbackServer, Request, serve
 
@@ -395,7 +395,7 @@ def test_a_trickling_server_hits_the_deadline() -> None:
 CHILD = """
 import resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (512 * 2**20, 512 * 2**20))
-from harvesters.fetch import FetchError, FetchPolicy, fetch
+from hub.pipeline.fetch import FetchError, FetchPolicy, fetch
 try:
     fetched = fetch(sys.argv[1], FetchPolicy(trusted_hosts=(sys.argv[2],)))
     print("FETCHED", len(fetched.body))
@@ -477,7 +477,7 @@ def test_ipv6_forms_embedding_a_public_ipv4_are_allowed(address: str) -> None:
 
 def test_embedded_ipv4_follows_rfc_6052_at_every_prefix_length() -> None:
     """RFC 6052 section 2.4's table: 192.0.2.33 under each prefix length, read back from its place."""
-    from harvesters.fetch import _rfc6052_ipv4
+    from hub.pipeline.fetch import _rfc6052_ipv4
 
     table = {32: "2001:db8:c000:221::", 40: "2001:db8:1c0:2:21::", 48: "2001:db8:122:c000:2:2100::",
              56: "2001:db8:122:3c0:0:221::", 64: "2001:db8:122:344:c0:2:2100:0", 96: "2001:db8:122:344::192.0.2.33"}

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad
 
-from harvesters.fetch import Fetched, now_iso
 from harvesters.rdf import LiftError, detect_format, lift_rdf, sniff
-from hub.config import Settings
-from hub.harvest import harvest
-from hub.iris import Minter
-from hub.lifting import LiftOptions, lift_document
+from hub.core.config import Settings
+from hub.core.iris import Minter
+from hub.pipeline.fetch import Fetched, now_iso
+from hub.pipeline.harvest import harvest
+from hub.pipeline.lifting import LiftOptions, lift_document
 from tests.conftest import ROOT, SHARED_FEEDS
 from tests.loopback import Answer, Canary, Request, serve
 

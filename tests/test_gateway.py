@@ -14,16 +14,16 @@ import pytest
 from fastapi.testclient import TestClient
 from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
-from hub import generations
-from hub.admin_load import load_file
-from hub.api.app import create_app
-from hub.collection_index import IndexCache
-from hub.config import Settings
-from hub.datadir import DataDir
-from hub.harvest import HarvestSummary, harvest
-from hub.ntriples import canonical_hash
-from hub.reader import PublishedReader
-from hub.store import ReadOnlyStore
+from hub.archive.datadir import DataDir
+from hub.core.config import Settings
+from hub.core.ntriples import canonical_hash
+from hub.gateway.app import create_app
+from hub.gateway.collection_index import IndexCache
+from hub.pipeline.admin_load import load_file
+from hub.pipeline.harvest import HarvestSummary, harvest
+from hub.store import generations
+from hub.store.embedded import ReadOnlyStore
+from hub.store.reader import PublishedReader
 from tests.conftest import BASE, quiet
 from tests.test_pipeline import SHARED_ORG
 
@@ -470,7 +470,7 @@ def test_an_index_read_in_a_child_process_equals_one_read_here(harvested: tuple[
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """A big generation's index is read in a child process (the server's GIL stays free for requests):
     what comes back pickled must be the index a thread would have read."""
-    import hub.collection_index as collection_index
+    import hub.gateway.collection_index as collection_index
 
     settings, _ = harvested
     reader = PublishedReader(settings)
@@ -493,7 +493,7 @@ def test_an_index_is_still_read_when_no_child_process_can_be_had(harvested: tupl
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     from concurrent.futures.process import BrokenProcessPool
 
-    import hub.collection_index as collection_index
+    import hub.gateway.collection_index as collection_index
 
     def broken(*_: object) -> None:
         raise BrokenProcessPool("the child process died")

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from bench.feeds import reserialised
-from harvesters.fetch import Fetched, now_iso
-from hub.halves import Half, lift_in_halves
-from hub.iris import Minter
-from hub.lifting import LiftOptions, _line_based, lift_lines, split_lifted
+from hub.core.iris import Minter
+from hub.pipeline.fetch import Fetched, now_iso
+from hub.pipeline.halves import Half, lift_in_halves
+from hub.pipeline.lifting import LiftOptions, _line_based, lift_lines, split_lifted
 from tests.test_engine import organisations
 
 MINTER = Minter("http://hub.test/")
@@ -46,7 +46,7 @@ def test_records_and_hashes_are_the_same_either_way(monkeypatch: pytest.MonkeyPa
             used.append(found is not None)
             return found
 
-        monkeypatch.setattr("hub.lifting.lift_in_halves", halves)
+        monkeypatch.setattr("hub.pipeline.lifting.lift_in_halves", halves)
         split = split_lifted([lift_lines(fetched, options)], minter=MINTER, source_id="s")
         return {record.subject.value: record.content_hash for record in split.records}
 
@@ -68,9 +68,9 @@ def test_anything_unexpected_means_reading_the_whole_document() -> None:
 
 
 def test_a_harvest_empties_the_scratch_folder_a_killed_one_left(tmp_path: Path) -> None:
-    from hub.config import Settings
-    from hub.datadir import DataDir
-    from hub.harvest import harvest
+    from hub.archive.datadir import DataDir
+    from hub.core.config import Settings
+    from hub.pipeline.harvest import harvest
     from tests.conftest import BASE, quiet
 
     feed = tmp_path / "feed.nt"
@@ -92,7 +92,7 @@ def test_the_harvest_knows_beforehand_which_documents_are_read_in_two_processes(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The harvest opens its store (and so sets RocksDB compacting) only while a core is free: it
     must know, before lifting a document, whether two processes will parse it."""
-    from hub.lifting import read_in_two_processes
+    from hub.pipeline.lifting import read_in_two_processes
 
     used: list[bool] = []
 
@@ -101,30 +101,30 @@ def test_the_harvest_knows_beforehand_which_documents_are_read_in_two_processes(
         used.append(found is not None)
         return found
 
-    monkeypatch.setattr("hub.lifting.lift_in_halves", recording)
+    monkeypatch.setattr("hub.pipeline.lifting.lift_in_halves", recording)
     options = LiftOptions(minter=MINTER, source_id="s", base_iri="http://hub.test/")
     documents = [Fetched("https://feed.example/all.nt", ntriples(20), "application/n-triples", now_iso()),
                  Fetched("https://feed.example/all.ttl", organisations(20), "text/turtle", now_iso()),
                  Fetched("https://feed.example/dump", ntriples(20), None, now_iso())]  # sniffed
     for min_bytes in (0, 1 << 40):
-        monkeypatch.setattr("hub.halves.MIN_BYTES", min_bytes)
+        monkeypatch.setattr("hub.pipeline.halves.MIN_BYTES", min_bytes)
         for fetched in documents:
             used.clear()
             expected = read_in_two_processes(fetched, options)
             lift_lines(fetched, options)
             assert used == [expected], (fetched.url, min_bytes)
-    monkeypatch.setattr("hub.halves.MIN_BYTES", 0)
+    monkeypatch.setattr("hub.pipeline.halves.MIN_BYTES", 0)
     assert [read_in_two_processes(f, options) for f in documents] == [True, False, True]
 
 
 def test_the_store_opens_after_two_processes_parse_and_before_one_does(tmp_path: Path,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    from hub.config import Settings
-    from hub.harvest import harvest
-    from hub.store import WorkingStore
+    from hub.core.config import Settings
+    from hub.pipeline.harvest import harvest
+    from hub.store.embedded import WorkingStore
     from tests.conftest import BASE, quiet
 
-    monkeypatch.setattr("hub.halves.MIN_BYTES", 0)
+    monkeypatch.setattr("hub.pipeline.halves.MIN_BYTES", 0)
     events: list[str] = []
     opening = WorkingStore.open
 
@@ -133,11 +133,11 @@ def test_the_store_opens_after_two_processes_parse_and_before_one_does(tmp_path:
             events.append("open")
         opening(self)
 
-    import hub.harvest
+    import hub.pipeline.harvest
 
-    lifting = hub.harvest.lift_lines
+    lifting = hub.pipeline.harvest.lift_lines
     monkeypatch.setattr(WorkingStore, "open", open_store)
-    monkeypatch.setattr(hub.harvest, "lift_lines",
+    monkeypatch.setattr(hub.pipeline.harvest, "lift_lines",
                         lambda fetched, options: (events.append(f"lift {fetched.url.rsplit('.', 1)[1]}"),
                                                   lifting(fetched, options))[1])
     for name, body in (("feed.nt", ntriples(30)), ("feed.ttl", organisations(30))):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hub import history
-from hub.datadir import DataDir
+from hub.archive import history
+from hub.archive.datadir import DataDir
 
 META = "<http://hub.test/graph/meta>"
 
@@ -37,8 +37,8 @@ def test_delete_nquads_removes_exactly_the_statements_named_whatever_their_liter
     survive the trip."""
     from pyoxigraph import Literal, NamedNode, Quad
 
-    from hub.ntriples import to_lines
-    from hub.store import WorkingStore
+    from hub.core.ntriples import to_lines
+    from hub.store.embedded import WorkingStore
 
     graph = NamedNode("http://hub.test/graph/s/1")
     subject, predicate = NamedNode("https://e.example/s"), NamedNode("https://e.example/p")

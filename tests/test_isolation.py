@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from hub import generations
-from hub.datadir import DataDir
-from hub.namespaces import sparql_prefixes
-from hub.store import ReadOnlyStore
+from hub.archive.datadir import DataDir
+from hub.core.namespaces import sparql_prefixes
+from hub.store import generations
+from hub.store.embedded import ReadOnlyStore
 from tests.conftest import BASE, ROOT
 
 # The four good sources, each with the edit its second harvest must publish.
@@ -42,8 +42,8 @@ case, root = sys.argv[1], Path(sys.argv[2])
 GOOD, BASE, EXAMPLES = json.loads(sys.argv[3]), sys.argv[4], Path.cwd() / "examples"
 
 from bench.feeds import PREFIXES, organisation
-from hub.config import Settings
-from hub.harvest import harvest
+from hub.core.config import Settings
+from hub.pipeline.harvest import harvest
 from tests.loopback import HeaderTrickler, LoopbackServer
 
 shutil.copytree(EXAMPLES, root / "examples")
@@ -101,29 +101,29 @@ elif case in ("crash-lift", "crash-validate", "crash-write"):
     text = hostile_feed.read_text(encoding="utf-8")
     hostile_feed.write_text(text.replace('"name": "Savoirs Communs"', '"name": "Savoirs Communs (v2)"', 1),
                             encoding="utf-8")
-    import hub.harvest, hub.history, hub.validation
+    import hub.pipeline.harvest, hub.archive.history, hub.charter.validation
     (root / "data" / "harvest.log").write_text("", encoding="utf-8")  # the hub keeps a log: the traceback goes there
     if case == "crash-lift":
-        lift_lines = hub.harvest.lift_lines
+        lift_lines = hub.pipeline.harvest.lift_lines
         def crashing_lift(fetched, options):
             if "hostile" in fetched.url:
                 raise ZeroDivisionError("a bug in a lifter")
             return lift_lines(fetched, options)
-        hub.harvest.lift_lines = crashing_lift
+        hub.pipeline.harvest.lift_lines = crashing_lift
     elif case == "crash-validate":
-        validate = hub.validation.Charter.validate
+        validate = hub.charter.validation.Charter.validate
         def crashing_validate(self, records, *args, **kwargs):
             if any("hostile" in record.document for record in records):
                 raise KeyError("a bug in the charter")
             return validate(self, records, *args, **kwargs)
-        hub.validation.Charter.validate = crashing_validate
+        hub.charter.validation.Charter.validate = crashing_validate
     else:
-        write = hub.history.write
+        write = hub.archive.history.write
         def full_disk(data, source_id, *args, **kwargs):
             if source_id == "hostile":  # after its records reached the working store
                 raise OSError(28, "No space left on device")
             return write(data, source_id, *args, **kwargs)
-        hub.history.write = full_disk
+        hub.archive.history.write = full_disk
 elif case == "nan":
     feed = feeds / "hostile.geojson"
     text = feed.read_text(encoding="utf-8")
@@ -249,7 +249,7 @@ def test_a_url_with_brackets_and_spaces_is_harvested_and_described(tmp_path: Pat
 def test_document_iri_escapes_what_an_iri_cannot_hold(url: str) -> None:
     from pyoxigraph import NamedNode
 
-    from hub.iris import document_iri
+    from hub.core.iris import document_iri
 
     iri = document_iri(url)
     assert NamedNode(iri).value == iri and document_iri(iri) == iri  # accepted by the store, idempotent

@@ -8,7 +8,7 @@ import pytest
 from pyoxigraph import RdfFormat, parse
 
 from harvesters.jsonld import ContextError, inline_contexts, shipped_resolver
-from hub.namespaces import SCHEMA_HTTP
+from hub.core.namespaces import SCHEMA_HTTP
 
 
 @pytest.mark.parametrize("url", ["https://schema.org", "http://schema.org/", "https://schema.org/",
@@ -97,10 +97,10 @@ def test_the_hub_context_is_served_from_the_shipped_copy() -> None:
 
 
 def test_broken_json_ld_is_a_lift_error_with_its_place() -> None:
-    from harvesters.fetch import Fetched, now_iso
     from harvesters.rdf import LiftError
-    from hub.iris import Minter
-    from hub.lifting import LiftOptions, lift_document
+    from hub.core.iris import Minter
+    from hub.pipeline.fetch import Fetched, now_iso
+    from hub.pipeline.lifting import LiftOptions, lift_document
     fetched = Fetched(url="https://feed.example/broken.jsonld",
                       body=b'{\n  "@context": "https://schema.org",\n  "name": }',
                       content_type="application/ld+json", fetched_at=now_iso())

@@ -123,7 +123,7 @@ def test_the_shipped_hsds_mapping_and_the_examples_load() -> None:
 
 
 def test_a_missing_mapping_is_a_config_error_pointing_to_suggest(tmp_path: Path) -> None:
-    from hub.config import ConfigError, load_sources
+    from hub.core.config import ConfigError, load_sources
 
     toml = tmp_path / "sources.toml"
     toml.write_text('[[source]]\nid = "x"\nname = "X"\nurl = "file:x.csv"\nformat = "csv"\n'

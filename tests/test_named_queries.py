@@ -9,10 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 from pyoxigraph import Literal, NamedNode
 
-from hub import queries
-from hub.api.query_page import EXAMPLE_QUERIES, examples
-from hub.config import load_sources
-from hub.namespaces import SCHEMA, XSD
+from hub.core.config import load_sources
+from hub.core.namespaces import SCHEMA, XSD
+from hub.gateway.query_page import EXAMPLE_QUERIES, examples
+from hub.sparql import queries
 from tests.conftest import BASE, EXAMPLES
 from tests.test_pipeline import REJECTED, SHARED_ORG
 

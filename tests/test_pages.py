@@ -10,17 +10,17 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from hub.api.app import create_app
-from hub.config import Settings
-from hub.harvest import harvest
+from hub.core.config import Settings
+from hub.gateway.app import create_app
 from hub.pages import i18n
 from hub.pages.entity_page import render_entity_page
 from hub.pages.options import OSM_TILES, PageOptions
 from hub.pages.sources_page import render_sources
+from hub.pipeline.harvest import harvest
 from tests.conftest import BASE, EXAMPLES
 
 PAGES = ("/", "/agenda", "/library", "/sources", "/embed")
-STATIC = Path(__file__).resolve().parent.parent / "hub" / "static"
+STATIC = Path(__file__).resolve().parent.parent / "hub" / "gateway" / "static"
 
 
 def html_lang(text: str) -> str:

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode
 
-from hub import generations
-from hub.config import Settings
-from hub.datadir import DataDir
-from hub.harvest import HarvestSummary, harvest
-from hub.namespaces import sparql_prefixes
-from hub.store import ReadOnlyStore
+from hub.archive.datadir import DataDir
+from hub.core.config import Settings
+from hub.core.namespaces import sparql_prefixes
+from hub.pipeline.harvest import HarvestSummary, harvest
+from hub.store import generations
+from hub.store.embedded import ReadOnlyStore
 from tests.conftest import BASE, quiet
 
 FOOD, TRANSITION, HEALTH = "assiette-commune", "quartiers-en-transition", "sante-solidaire"
@@ -228,7 +228,7 @@ def test_an_interrupted_harvest_is_rolled_back_to_the_last_generation(tmp_path: 
     harvest_into(tmp_path, examples_copy, FOOD)
     data = DataDir(tmp_path / "data")
     # Simulate a harvest killed while writing: garbage in the working store, the dirty marker left.
-    from hub.store import WorkingStore
+    from hub.store.embedded import WorkingStore
 
     working = WorkingStore(data.working)
     working.update("INSERT DATA { GRAPH <http://junk.example/g> { <http://junk.example/s> <http://junk.example/p> 1 } }"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from hub.config import Settings
-from hub.harvest import HarvestSummary
-from hub.namespaces import PREFIXES
+from hub.core.config import Settings
+from hub.core.namespaces import PREFIXES
+from hub.pipeline.harvest import HarvestSummary
 from tests.conftest import BASE, ROOT
 from tests.test_pipeline import published_store
 

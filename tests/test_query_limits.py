@@ -18,13 +18,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from hub import generations
+from hub.archive.datadir import DataDir
 from hub.cli import main
-from hub.config import Settings
-from hub.datadir import DataDir
-from hub.harvest import HarvestSummary
-from hub.query_pool import QueryPool
-from hub.store import ReadOnlyStore
+from hub.core.config import Settings
+from hub.pipeline.harvest import HarvestSummary
+from hub.sparql.pool import QueryPool
+from hub.store import generations
+from hub.store.embedded import ReadOnlyStore
 from tests.conftest import BASE
 from tests.test_sparql_endpoint import CARTESIAN, proxied_client, workers_up
 
@@ -221,7 +221,7 @@ def test_a_generation_published_without_counts_is_counted_once_in_the_background
     counts_file = data.generations / f"{generation.number}.counts.json"
     expected = json.loads(counts_file.read_text())
     counts_file.unlink()  # as a generation published before the counts were written
-    from hub.api.app import create_app
+    from hub.gateway.app import create_app
 
     with TestClient(create_app(settings)) as client:
         answers = []
@@ -266,7 +266,7 @@ def test_serve_refuses_a_memory_cap_too_small_to_open_a_store(tmp_path: Path,
 def test_a_body_trickled_slower_than_its_deadline_is_dropped() -> None:
     from starlette.requests import Request
 
-    from hub.api.request_body import BodyTooLarge, BodyTooSlow, read_capped
+    from hub.gateway.request_body import BodyTooLarge, BodyTooSlow, read_capped
 
     def request(pause: float, chunk: bytes) -> Request:
         async def receive() -> dict[str, Any]:

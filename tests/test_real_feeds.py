@@ -15,9 +15,9 @@ from harvesters.csv_table import lift_csv
 from harvesters.geojson import lift_geojson
 from harvesters.ical import lift_ical
 from harvesters.mapping import parse_mapping
-from hub.config import Settings
-from hub.harvest import HarvestSummary, harvest
-from hub.reader import PublishedReader
+from hub.core.config import Settings
+from hub.pipeline.harvest import HarvestSummary, harvest
+from hub.store.reader import PublishedReader
 from tests.conftest import BASE, ROOT, SHARED_FEEDS, quiet
 from tests.mapped_helpers import SCHEMA, context, values
 

@@ -12,8 +12,8 @@ import sys
 import pytest
 from fastapi.testclient import TestClient
 
-from hub.config import Settings
-from hub.harvest import HarvestSummary
+from hub.core.config import Settings
+from hub.pipeline.harvest import HarvestSummary
 from tests.browser import serve
 from tests.conftest import ROOT, free_port
 
@@ -62,7 +62,7 @@ def test_an_oversized_cursor_is_refused_before_it_is_decoded(client: TestClient)
 CHILD = """
 import base64, resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (512 * 2**20, 512 * 2**20))
-from hub.api.gateway_params import BadParameter, decode_cursor
+from hub.gateway.gateway_params import BadParameter, decode_cursor
 for raw in (b'{"g":1e400,"s":"id","k":["a","b"]}', b"[" * 3000, b"[" * 3_000_000, b'{"g":' + b"9" * 4000 + b"}"):
     try:
         decode_cursor(base64.urlsafe_b64encode(raw).decode("ascii"))

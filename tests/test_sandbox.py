@@ -1,4 +1,4 @@
-"""Query workers have no network, whatever the guard decided (hub/sandbox.py, hub/query_worker.py).
+"""Query workers have no network, whatever the guard decided (hub/core/sandbox.py, hub/sparql/worker.py).
 
 The guard is bypassed here by calling the query pool directly, as the endpoint would after the guard:
 a SERVICE call to a loopback canary then runs in a real sandboxed worker, and the canary must never be
@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from hub import sandbox
 from hub.cli import main as cli_main
-from hub.query_pool import QueryPool
-from hub.query_worker import Job
+from hub.core import sandbox
+from hub.sparql.pool import QueryPool
+from hub.sparql.worker import Job
 from tests.conftest import BASE
 from tests.loopback import Canary, SparqlCanary
 from tests.oxigraph_oracle import Oracle
@@ -139,7 +139,7 @@ def test_a_sandboxed_process_cannot_connect_but_keeps_af_unix() -> None:
 def _worker_without_sandbox(conn: Connection, data_dir: str) -> None:
     """A real query worker on a machine where the filter cannot be installed."""
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
-    from hub import query_worker
+    from hub.sparql import worker as query_worker
 
     def unavailable() -> None:
         raise sandbox.SandboxUnavailable("libseccomp could not be loaded (test)")

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from hub.config import Settings
-from hub.harvest import HarvestSummary
+from hub.core.config import Settings
+from hub.pipeline.harvest import HarvestSummary
 from tests.served import ServedHub, served_hub, wait_gone
 
 # Runs until its deadline: 3838^5 rows to count, a little memory.

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Quad, RdfFormat, parse
 
-from hub.iris import Minter
-from hub.records import Record, split_records
-from hub.shacl_compiler import Compiler, UnsupportedShape
-from hub.validation import Charter, Verdict
-from hub.vocabulary import default_vocabulary
+from hub.charter.shacl_compiler import Compiler, UnsupportedShape
+from hub.charter.validation import Charter, Verdict
+from hub.core.iris import Minter
+from hub.core.vocabulary import default_vocabulary
+from hub.pipeline.split import Record, split_records
 from tests.conftest import EXAMPLES
 
 FIXTURES = Path(__file__).parent / "fixtures"

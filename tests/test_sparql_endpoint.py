@@ -14,12 +14,12 @@ import pytest
 from fastapi.testclient import TestClient
 from pyoxigraph import RdfFormat, parse
 
-from hub.api.app import create_app
-from hub.api.client_address import TrustedProxies
-from hub.api.sparql import SparqlOptions
-from hub.config import Settings
-from hub.harvest import HarvestSummary
-from hub.sparql_formats import choose_graph_format, choose_solutions_format, negotiate
+from hub.core.config import Settings
+from hub.gateway.app import create_app
+from hub.gateway.client_address import TrustedProxies
+from hub.gateway.sparql import SparqlOptions
+from hub.pipeline.harvest import HarvestSummary
+from hub.sparql.formats import choose_graph_format, choose_solutions_format, negotiate
 from tests.conftest import BASE
 from tests.loopback import SparqlCanary
 

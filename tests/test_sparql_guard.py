@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hub.sparql_guard import QueryRefused, QueryUnreadable, check_query, names_own_dataset, tokenize
+from hub.sparql.guard import QueryRefused, QueryUnreadable, check_query, names_own_dataset, tokenize
 from tests.loopback import SparqlCanary
 from tests.oxigraph_oracle import GLUE_TERMS, PROLOGUE, Oracle, Outcome
 
@@ -309,7 +309,7 @@ def test_tokens_follow_the_grammar() -> None:
     kinds = [t.kind for t in tokenize("ASK { _:b ?p 'x'@fr-BE, \"\"\"y\"\"\"^^<t> , ( ) , [ ] , :l\\.x , ?v }")]
     assert kinds == ["word", "punct", "bnode", "var", "string", "langtag", "punct", "string", "punct", "iri",
                      "punct", "nil", "punct", "anon", "punct", "pname", "punct", "var", "punct"]
-    # Offsets are into the text given, escapes and all (hub/queries.py substitutes by offset).
+    # Offsets are into the text given, escapes and all (hub/sparql/queries.py substitutes by offset).
     assert [t.offset for t in tokenize('ASK { "\\u00e9" $v }') if t.kind == "var"] == [15]
 
 

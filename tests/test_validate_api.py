@@ -17,11 +17,11 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from harvesters.fetch import FetchPolicy, fetch_context
-from hub.api.app import create_app
-from hub.api.validate import RateLimiter
-from hub.check_worker import CheckRequest, WorkerLimits, check_in_worker
-from hub.config import Settings
+from hub.core.config import Settings
+from hub.gateway.app import create_app
+from hub.gateway.validate import RateLimiter
+from hub.pipeline.check_worker import CheckRequest, WorkerLimits, check_in_worker
+from hub.pipeline.fetch import FetchPolicy, fetch_context
 from tests.conftest import BASE, EXAMPLES, ROOT, free_port
 from tests.loopback import Canary, serve
 from tests.test_cli import cli

@@ -9,9 +9,9 @@ from fastapi.testclient import TestClient
 from pyoxigraph import RdfFormat, parse
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from hub.config import Settings
-from hub.harvest import HarvestSummary
-from hub.namespaces import HUB, sparql_prefixes
+from hub.core.config import Settings
+from hub.core.namespaces import HUB, sparql_prefixes
+from hub.pipeline.harvest import HarvestSummary
 from tests.conftest import BASE, ROOT
 from tests.test_pipeline import published_store
 

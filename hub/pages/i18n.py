@@ -131,7 +131,7 @@ _STRINGS: dict[str, tuple[str, str, str]] = {
     "count_removed": ("retirées", "verwijderd", "removed"),
     "count_warned": ("avertissements", "waarschuwingen", "warnings"),
     "status_succeeded": ("réussie", "geslaagd", "succeeded"),
-    # Partial: a document, a row or a record failed (hub/harvest.py), not only rejected records.
+    # Partial: a document, a row or a record failed (hub/pipeline/harvest.py), not only rejected records.
     "status_partial": ("partielle (documents, lignes ou fiches en échec)",
                        "gedeeltelijk (documenten, rijen of fiches mislukt)",
                        "partial (some documents, rows or records failed)"),

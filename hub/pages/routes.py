@@ -113,7 +113,7 @@ def _prefers_html(request: Request) -> bool:
 
 async def entity_html(request: Request, iri: str) -> Response:
     """The entity page of `/id/…` and `/id?iri=` when HTML is wanted: every field in the page's language,
-    each value with its source badge. hub/api/entities.py negotiates and calls it."""
+    each value with its source badge. hub/gateway/entities.py negotiates and calls it."""
     lang = negotiate(request)
     twin = f"/api/provenance?{urlencode({'subject': iri})}"
     try:

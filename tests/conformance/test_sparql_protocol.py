@@ -21,9 +21,9 @@ from pyoxigraph import RdfFormat, parse
 from rdflib import RDF, Graph, Namespace
 from rdflib.collection import Collection
 
-from hub.api.app import create_app
 from hub.cli import main as cli_main
-from hub.config import Settings
+from hub.core.config import Settings
+from hub.gateway.app import create_app
 from tests.conftest import EXAMPLES
 
 SUITE = Path(__file__).resolve().parent / "sparql11-protocol"

@@ -1,1 +1,0 @@
-"""The FastAPI gateway, one module per resource."""

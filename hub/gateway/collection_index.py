@@ -1,0 +1,517 @@
+"""The gateway's index of one published generation: one item per entity IRI, a spatial grid, folded text.
+
+Built when the server starts or on the first collection request that meets a generation (a big
+generation's read in a child process: see `CHILD_READ_BYTES`), from that generation's store, and
+kept in memory keyed by generation number (the last few, so a cursor minted on an older generation can
+finish its walk on the same snapshot: DESIGN.md, "Indexes are built per generation"). Nothing is written
+to disk, so an index can never disagree with the store it was read from.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import multiprocessing
+import pickle
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad
+
+from hub.core.cycles import without_cycle_collector
+from hub.core.iris import Minter
+from hub.core.namespaces import HUB, RDF, SCHEMA
+from hub.core.vocabulary import ClassHierarchy, default_vocabulary
+from hub.gateway.ics_export import parse_when
+from hub.gateway.spatial import PointGrid
+from hub.gateway.textsearch import fold, matches, words
+from hub.sparql import queries
+from hub.store.embedded import ReadOnlyStore
+from hub.store.reader import Published
+
+KEEP_INDEXES = 3
+# A generation bigger than this on disk has its index read in a child process: reading 100k records
+# takes half a minute of Python, which in a thread of the server would hold the GIL against every
+# request (SPARQL answers slowed five-fold while it ran). Below it, a child costs more than it saves.
+CHILD_READ_BYTES = 64 << 20
+SORTS = ("id", "name", "updated", "-updated")
+
+
+@dataclass
+class RecordRef:
+    """One record graph that says something about an item: where each of its values comes from."""
+    graph: str
+    source: str
+    license: str | None
+    changed: str
+    run: str | None
+
+
+@dataclass
+class Item:
+    iri: str
+    kinds: set[str] = field(default_factory=set)
+    types: set[str] = field(default_factory=set)
+    names: list[tuple[str, str]] = field(default_factory=list)  # (language or "", value)
+    descriptions: list[tuple[str, str]] = field(default_factory=list)
+    keywords: set[str] = field(default_factory=set)
+    themes: set[str] = field(default_factory=set)  # concept IRIs (hub:theme, schema:about)
+    points: list[tuple[str, float, float, str]] = field(default_factory=list)  # (changed, lon, lat, graph)
+    address: dict[str, str] = field(default_factory=dict)
+    url: str | None = None
+    verification: str | None = None
+    start: str | None = None
+    end: str | None = None
+    occurrences: list[str] = field(default_factory=list)
+    status: str | None = None  # schema:eventStatus
+    records: list[RecordRef] = field(default_factory=list)
+    text: str = ""
+
+    @property
+    def changed(self) -> str:
+        return max(r.changed for r in self.records)
+
+    @property
+    def point(self) -> tuple[float, float] | None:
+        """The geometry of the most recently changed record that has one (sources may disagree)."""
+        if not self.points:
+            return None
+        _, lon, lat, _ = max(self.points)
+        return lon, lat
+
+    def alternatives(self) -> list[tuple[float, float, str]]:
+        """The other sources' points, when they differ from the chosen one."""
+        chosen = self.point
+        seen: set[tuple[float, float]] = set()
+        found = []
+        for _, lon, lat, graph in sorted(self.points, reverse=True):
+            if (lon, lat) != chosen and (lon, lat) not in seen:
+                seen.add((lon, lat))
+                found.append((lon, lat, graph))
+        return found
+
+    def name(self, languages: Iterable[str]) -> str | None:
+        by_language: dict[str, str] = {}
+        for language, value in sorted(self.names):
+            by_language.setdefault(language, value)
+        for language in (*languages, "fr", "nl", "en", ""):
+            if language in by_language:
+                return by_language[language]
+        return next(iter(by_language.values()), None)
+
+    def sort_value(self, sort: str) -> str:
+        if sort == "name":
+            return fold(self.name(()) or "")
+        if sort in ("updated", "-updated"):
+            return self.changed
+        return ""
+
+
+@dataclass
+class Filters:
+    kinds: tuple[str, ...]
+    bbox: tuple[float, float, float, float] | None = None
+    near: tuple[float, float, float] | None = None  # lon, lat, radius in metres
+    themes: tuple[str, ...] = ()
+    q: list[str] | None = None
+    types: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    verified: bool | None = None
+    updated_since: dt.datetime | None = None
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+
+
+@dataclass
+class Page:
+    items: list[Item]
+    total: int
+    next_key: tuple[str, str] | None  # (sort value, IRI) of the last item, when more follow
+
+
+@dataclass
+class IndexParts:
+    """What an index reads from its generation's store. Plain data, so that a big generation's can be
+    read in a child process (see `IndexCache`) and handed over pickled."""
+
+    items: list[Item]  # sorted by IRI, each with its folded text
+    sources: dict[str, dict[str, str]]  # source IRI -> title, license, publisher
+    narrower: dict[str, set[str]]  # theme concept -> its narrower concepts
+    labels: dict[str, set[str]]  # theme concept -> its folded labels
+
+
+def read_parts(store: ReadOnlyStore, minter: Minter) -> IndexParts:
+    """Every item of a generation (from its record graphs), the sources' attribution and the themes."""
+    rows = store.select(queries.render("record-graphs", meta=minter.meta_graph()))
+    by_iri: dict[str, Item] = {}
+    for row in rows:
+        subject = row["s"].value
+        item = by_iri.setdefault(subject, Item(subject))
+        item.kinds.add(row["kind"].value)
+        ref = RecordRef(row["g"].value, row["source"].value, _value(row.get("license")),
+                        row["changed"].value, _value(row.get("run")))
+        item.records.append(ref)
+        _read_record(item, ref, store.graph_quads(NamedNode(ref.graph)))
+    # The hub computes verification itself (two recommendations…), possibly in a graph of its own.
+    for row in store.select(queries.load("verification-status")):
+        if row["s"].value in by_iri and isinstance(row["status"], NamedNode | Literal):
+            by_iri[row["s"].value].verification = row["status"].value
+    items = sorted(by_iri.values(), key=lambda item: item.iri)
+    for item in items:
+        item.text = fold(" ".join([v for _, v in item.names] + [v for _, v in item.descriptions]
+                                  + sorted(item.keywords) + list(item.address.values())))
+    sources: dict[str, dict[str, str]] = {}
+    for row in store.select(queries.load("source-attribution")):
+        sources.setdefault(row["source"].value, {
+            "title": row["title"].value,
+            **({"license": row["license"].value} if "license" in row else {}),
+            **({"publisher": (row.get("publisherName") or row["publisher"]).value}
+               if "publisher" in row else {}),
+        })
+    narrower: dict[str, set[str]] = defaultdict(set)
+    labels: dict[str, set[str]] = defaultdict(set)
+    for row in store.select(queries.load("theme-hierarchy")):
+        if "broader" in row:
+            narrower[row["broader"].value].add(row["narrower"].value)
+        else:
+            labels[row["concept"].value].add(fold(row["label"].value))
+    return IndexParts(items, sources, dict(narrower), dict(labels))
+
+
+def read_generation_parts(path: str, base_iri: str) -> bytes:
+    """`read_parts` of a generation opened here, pickled (what the child process runs): the server
+    unpickles it itself, with the cycle collector off."""
+    return pickle.dumps(read_parts(ReadOnlyStore(Path(path)), Minter(base_iri)), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class CollectionIndex:
+    def __init__(self, published: Published, minter: Minter, hierarchy: ClassHierarchy,
+                 parts: IndexParts | None = None) -> None:
+        """An index of `published`, from the parts read from it (read here when not given)."""
+        self.published = published
+        self.generation = published.generation.number
+        self.minter = minter
+        self.hierarchy = hierarchy
+        self._orders: dict[tuple[str, str], list[tuple[str, str, int]]] = {}
+        self._member_sets: dict[tuple[str, ...], set[int]] = {}
+        self.compacted: dict[tuple[str, str], dict[str, Any]] = {}  # (origin, IRI) -> JSON-LD, filled by the API
+        self.rendered: dict[tuple[str, str, tuple[str, ...], str], str] = {}  # GeoJSON features, idem
+        parts = parts or read_parts(published.store, minter)
+        self.items: list[Item] = parts.items
+        self.sources = parts.sources
+        self._narrower: dict[str, set[str]] = defaultdict(set, parts.narrower)
+        self._labels: dict[str, set[str]] = defaultdict(set, parts.labels)
+        self._by_kind: dict[str, list[int]] = defaultdict(list)
+        self.grid = PointGrid()
+        for position, item in enumerate(self.items):
+            for kind in item.kinds:
+                self._by_kind[kind].append(position)
+            point = item.point
+            if point is not None:
+                self.grid.add(point[0], point[1], position)
+
+    # -- themes -----------------------------------------------------------------------------------
+    def expand_theme(self, theme: str) -> tuple[set[str], set[str]]:
+        """A concept and everything narrower (transitively), as IRIs and folded labels/keywords."""
+        iris = {theme}
+        stack = [theme]
+        while stack:
+            for child in self._narrower.get(stack.pop(), ()):
+                if child not in iris:
+                    iris.add(child)
+                    stack.append(child)
+        labels = {fold(theme)}
+        for iri in iris:
+            labels |= self._labels.get(iri, set())
+        return iris, labels
+
+    # -- querying ---------------------------------------------------------------------------------
+    def query(self, filters: Filters, sort: str, after: tuple[str, str] | None, limit: int) -> Page:
+        check = self._predicate(filters)
+        spatial: set[int] | None = None
+        if filters.bbox is not None:
+            spatial = self.grid.within(*filters.bbox)
+        if filters.near is not None:
+            around = self.grid.near(*filters.near)
+            spatial = around if spatial is None else spatial & around
+        members = self._members(filters.kinds)
+        if spatial is not None:
+            # The spatial index already cut the candidates down: filter and order only those.
+            chosen = sorted(self._key(p, sort) for p in spatial
+                            if p in members and (check is None or check(self.items[p])))
+            start = bisect.bisect_right(chosen, (*after, len(self.items))) if after else 0
+            total = len(chosen)
+            window = chosen[start:start + limit + 1]
+        else:
+            order = self._order(filters.kinds, sort)
+            # No filter at all: the ordered list itself, cut by bisection, without a pass over it.
+            all_matching = order if check is None else [entry for entry in order if check(self.items[entry[2]])]
+            total = len(all_matching)
+            start = bisect.bisect_right(all_matching, (*after, len(self.items))) if after else 0
+            window = all_matching[start:start + limit + 1]
+        more = len(window) > limit
+        window = window[:limit]
+        next_key = (window[-1][0], window[-1][1]) if more and window else None
+        return Page([self.items[entry[2]] for entry in window], total, next_key)
+
+    def _members(self, kinds: tuple[str, ...]) -> set[int]:
+        members = self._member_sets.get(kinds)
+        if members is None:
+            members = {p for kind in kinds for p in self._by_kind.get(kind, ())}
+            self._member_sets[kinds] = members
+        return members
+
+    def _key(self, position: int, sort: str) -> tuple[str, str, int]:
+        item = self.items[position]
+        value = item.sort_value(sort)
+        if sort == "-updated":
+            value = _descending(value)
+        return value, item.iri, position
+
+    def _order(self, kinds: tuple[str, ...], sort: str) -> list[tuple[str, str, int]]:
+        key = ("|".join(kinds), sort)
+        if key not in self._orders:
+            self._orders[key] = sorted(self._key(p, sort) for p in self._members(kinds))
+        return self._orders[key]
+
+    def _predicate(self, filters: Filters) -> Callable[[Item], bool] | None:
+        """One test for every filter but the spatial ones, or None when there is none."""
+        tests: list[Callable[[Item], bool]] = []
+        if filters.themes:
+            wanted_iris: set[str] = set()
+            wanted_labels: set[str] = set()
+            for theme in filters.themes:
+                iris, labels = self.expand_theme(theme)
+                wanted_iris |= iris
+                wanted_labels |= labels
+            tests.append(lambda item: bool(item.themes & wanted_iris)
+                         or any(fold(k) in wanted_labels for k in item.keywords))
+        if filters.q:
+            query_words = filters.q
+            tests.append(lambda item: matches(query_words, item.text))
+        if filters.types:
+            wanted_types = set(filters.types)
+            tests.append(lambda item: any(self.hierarchy.superclasses(t) & wanted_types for t in item.types))
+        if filters.sources:
+            wanted_sources = set(filters.sources)
+            tests.append(lambda item: any(r.source in wanted_sources for r in item.records))
+        if filters.verified is not None:
+            wanted = filters.verified
+            tests.append(lambda item: _is_verified(item.verification) == wanted)
+        if filters.updated_since is not None:
+            since = filters.updated_since
+            tests.append(lambda item: _moment(item.changed) >= since)
+        if filters.start is not None or filters.end is not None:
+            start, end = filters.start, filters.end
+            tests.append(lambda item: _happens_between(item, start, end))
+        if not tests:
+            return None
+        return lambda item: all(test(item) for test in tests)
+
+
+def _read_record(item: Item, ref: RecordRef, quads: list[Quad]) -> None:
+    """Reads the fields the gateway shows from one record graph's quads."""
+    by_subject: dict[Any, list[Quad]] = defaultdict(list)
+    for quad in quads:
+        by_subject[quad.subject].append(quad)
+    subject = NamedNode(item.iri)
+
+    def objects(node: Any, predicate: str) -> list[Any]:
+        return [q.object for q in by_subject.get(node, ()) if q.predicate.value == predicate]
+
+    for quad in by_subject.get(subject, ()):
+        predicate, obj = quad.predicate.value, quad.object
+        if predicate == RDF + "type" and isinstance(obj, NamedNode):
+            item.types.add(obj.value)
+        elif predicate == SCHEMA + "name" and isinstance(obj, Literal):
+            if (obj.language or "", obj.value) not in item.names:
+                item.names.append((obj.language or "", obj.value))
+        elif predicate == SCHEMA + "description" and isinstance(obj, Literal):
+            item.descriptions.append((obj.language or "", obj.value))
+        elif predicate in (SCHEMA + "keywords", HUB + "theme", SCHEMA + "about"):
+            if isinstance(obj, Literal):
+                item.keywords.update(k.strip() for k in obj.value.split(",") if k.strip())
+            elif isinstance(obj, NamedNode):
+                item.themes.add(obj.value)
+        elif predicate == SCHEMA + "url" and item.url is None and isinstance(obj, NamedNode | Literal):
+            item.url = obj.value
+        elif predicate == HUB + "verificationStatus" and isinstance(obj, NamedNode | Literal):
+            item.verification = obj.value
+        elif predicate == SCHEMA + "eventStatus" and isinstance(obj, NamedNode):
+            item.status = obj.value
+        elif predicate == SCHEMA + "startDate" and isinstance(obj, Literal):
+            item.start = obj.value
+        elif predicate == SCHEMA + "endDate" and isinstance(obj, Literal):
+            item.end = obj.value
+    for sub in objects(subject, SCHEMA + "subEvent"):
+        item.occurrences += [o.value for o in objects(sub, SCHEMA + "startDate")]
+    # Coordinates on the subject, its schema:geo, or its schema:location's geo (events).
+    holders = [subject, *objects(subject, SCHEMA + "location")]
+    for holder in holders:
+        for node in [holder, *objects(holder, SCHEMA + "geo")]:
+            lat, lon = objects(node, SCHEMA + "latitude"), objects(node, SCHEMA + "longitude")
+            if lat and lon:
+                try:
+                    item.points.append((ref.changed, float(lon[0].value), float(lat[0].value), ref.graph))
+                except ValueError:
+                    pass
+                break
+        else:
+            continue
+        break
+    for holder in holders:
+        for address in objects(holder, SCHEMA + "address"):
+            if isinstance(address, BlankNode | NamedNode):
+                for key, predicate in (("street", "streetAddress"), ("postal", "postalCode"),
+                                       ("locality", "addressLocality"), ("country", "addressCountry")):
+                    found = objects(address, SCHEMA + predicate)
+                    if found and key not in item.address:
+                        item.address[key] = found[0].value
+            elif isinstance(address, Literal) and "street" not in item.address:
+                item.address["street"] = address.value
+
+
+def _value(term: Any) -> str | None:
+    return None if term is None else str(term.value)
+
+
+def _descending(value: str) -> str:
+    # Timestamps sort as text; inverting each character orders them newest first, still as text.
+    return "".join(chr(0x10FFFF - ord(c)) for c in value)
+
+
+def _moment(value: str) -> dt.datetime:
+    when = parse_when(value)
+    if isinstance(when, dt.datetime):
+        return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+    return dt.datetime.combine(when, dt.time(), tzinfo=dt.UTC)
+
+
+def _happens_between(item: Item, start: dt.datetime | None, end: dt.datetime | None) -> bool:
+    """Like the agenda's overlap test: the event or one of its occurrences starts in [start, end)."""
+    if item.start is None:
+        return False
+    for value in [item.start, *item.occurrences]:
+        try:
+            moment = _moment(value)
+        except ValueError:
+            continue
+        if (start is None or moment >= start) and (end is None or moment < end):
+            return True
+    return False
+
+
+def _is_verified(status: str | None) -> bool:
+    """hub:verificationStatus holds a concept or a literal; its last segment says "verified" or not."""
+    if status is None:
+        return False
+    return status.rsplit("#", 1)[-1].rsplit("/", 1)[-1].casefold() == "verified"
+
+
+class IndexCache:
+    """The indexes of the last few generations, each built once, in a background thread (which waits for
+    a child process that reads a big generation).
+
+    While the newest generation's index is being built (tens of seconds at 100k records), requests are
+    answered from the newest index already built, which names its own generation in every answer, rather
+    than made to wait; a request waits only when no index exists yet, or for up to `patience` seconds
+    (so a small store, built in milliseconds, is always answered from its newest generation).
+    """
+
+    def __init__(self, minter: Minter, patience: float = 2.0) -> None:
+        self.minter = minter
+        self.patience = patience
+        self._indexes: dict[int, CollectionIndex] = {}
+        self._building: dict[int, threading.Event] = {}
+        self._errors: dict[int, BaseException] = {}
+        self._lock = threading.Lock()
+
+    def warm(self, published: Published) -> None:
+        """Starts building a generation's index without waiting for it (at server start)."""
+        with self._lock:
+            self._start(published)
+
+    def _start(self, published: Published) -> threading.Event:
+        number = published.generation.number
+        done = self._building.get(number)
+        if done is None:
+            done = threading.Event()
+            if number in self._indexes:
+                done.set()
+                return done
+            self._building[number] = done
+            threading.Thread(target=self._build, args=(published, done), daemon=True, name=f"index-{number}").start()
+        return done
+
+    def get(self, published: Published) -> CollectionIndex:
+        number = published.generation.number
+        with self._lock:
+            index = self._indexes.get(number)
+            if index is not None:
+                return index
+            done = self._start(published)
+            fallback = max(self._indexes) if self._indexes else None
+        if fallback is None:
+            done.wait()
+        else:
+            done.wait(self.patience)
+        with self._lock:
+            error = self._errors.pop(number, None)
+            if error is not None:
+                raise error
+            if number in self._indexes:
+                return self._indexes[number]
+            assert fallback is not None
+            return self._indexes[fallback]
+
+    def _build(self, published: Published, done: threading.Event) -> None:
+        number = published.generation.number
+        try:
+            parts = None
+            if _bytes_on_disk(published.generation.path) >= CHILD_READ_BYTES:
+                try:
+                    parts = _read_in_child(published, self.minter)
+                except (OSError, BrokenProcessPool):  # no child to be had (or it died): read here, slower
+                    parts = None
+            index = CollectionIndex(published, self.minter, default_vocabulary().hierarchy, parts)
+        except BaseException as error:  # handed to the waiting request, never lost in the thread
+            with self._lock:
+                self._errors[number] = error
+                del self._building[number]
+            done.set()
+            return
+        with self._lock:
+            self._indexes[number] = index
+            del self._building[number]
+            for old in sorted(self._indexes)[:-KEEP_INDEXES]:
+                del self._indexes[old]
+        done.set()
+
+    def cached(self, number: int) -> CollectionIndex | None:
+        with self._lock:
+            return self._indexes.get(number)
+
+
+def _read_in_child(published: Published, minter: Minter) -> IndexParts:
+    """`read_parts` in a child process (forkserver, like the query workers: the server has threads)."""
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        pickled = pool.submit(read_generation_parts, str(published.generation.path), minter.base).result()
+    # Unpickling holds the GIL against the server's requests: 1 s at 100k items, 5 s with the collector on.
+    with without_cycle_collector():
+        parts: IndexParts = pickle.loads(pickled)
+    return parts
+
+
+def _bytes_on_disk(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.iterdir() if path.is_file())
+
+
+def query_words(text: str) -> list[str]:
+    return words(text)

@@ -1,0 +1,163 @@
+"""`/api/{collection}`: every kind of record as JSON-LD, GeoJSON, CSV, iCalendar or Turtle, filtered and paged.
+
+Collections are data-driven: a table maps each collection to record kinds (`hub:recordKind` in the meta
+graph), so a kind the charter adds appears once its records are harvested; until then its page is empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from hub.gateway import gateway_formats as formats
+from hub.gateway.collection_index import CollectionIndex, IndexCache
+from hub.gateway.deps import problem
+from hub.gateway.gateway_params import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    MEDIA_TYPES,
+    BadParameter,
+    encode_cursor,
+    parse,
+)
+from hub.gateway.http_cache import answer
+from hub.store.reader import PublishedReader
+
+router = APIRouter(tags=["Collections"])
+
+# Collection name -> the record kinds it lists (hub:recordKind values, see hub/core/vocabulary.py RECORD_KINDS).
+COLLECTIONS: dict[str, tuple[str, ...]] = {
+    "organizations": ("organization",),
+    "events": ("event",),
+    "resources": ("resource",),
+    "knowledge": ("knowledge",),
+    "publications": ("publication",),
+    "funding": ("funding",),
+    "people": ("person",),
+}
+# `theme:food` is the hub scheme's hub:theme-food (vocab/schemes.ttl), as in mappings (harvesters/mapping.py).
+THEMES = "https://w3id.org/mutualisons/ns#theme-"
+SUMMARIES = {
+    "organizations": "Organisations and places",
+    "events": "Events of the shared agenda",
+    "resources": "The toolbox: templates and tools",
+    "knowledge": "Knowledge sharing: experiences, testimonies, know-how",
+    "publications": "Publications: research, analyses, studies",
+    "funding": "The funding catalogue",
+    "people": "The contact book (only people who consented to be listed)",
+}
+
+
+def _parameter(name: str, description: str, example: str | None = None) -> dict[str, Any]:
+    spec: dict[str, Any] = {"name": name, "in": "query", "required": False, "description": description,
+                            "schema": {"type": "string"}}
+    if example is not None:
+        spec["example"] = example
+    return spec
+
+
+def openapi_parameters(events: bool) -> list[dict[str, Any]]:
+    parameters = [
+        _parameter("bbox", "minLon,minLat,maxLon,maxLat (WGS84 degrees); edges included", "4.33,50.83,4.37,50.86"),
+        _parameter("near", "lon,lat: only items within `radius` metres of this point", "4.3517,50.8466"),
+        _parameter("radius", "metres around `near` (default 1000, at most 100000)", "800"),
+        _parameter("theme", "a SKOS concept IRI (or theme:local) or a keyword; a concept also matches its "
+                   "narrower concepts; several separated by commas match any", "jardins"),
+        _parameter("q", "full text over names, descriptions, keywords and address, ignoring accents and case",
+                   "epicerie"),
+        _parameter("type", "a class (schema.org local name or IRI); subclasses match", "GroceryStore"),
+        _parameter("source", "a source id or IRI", "assiette-commune"),
+        _parameter("verified", "true or false: hub:verificationStatus is verified", "true"),
+        _parameter("updated_since", "ISO 8601 date or date-time: items changed since then", "2026-11-01"),
+        _parameter("sort", "id (default), name, updated or -updated", "name"),
+        _parameter("limit", f"items per page, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT})", "100"),
+        _parameter("cursor", "the cursor of the previous page's Link rel=\"next\""),
+        _parameter("format", "jsonld, geojson, csv, ttl" + (", ics" if events else "")
+                   + " (else chosen by Accept)", "geojson"),
+        _parameter("lang", "fr, nl or en (else Accept-Language, then fr, nl, en)", "nl"),
+    ]
+    if events:
+        parameters += [_parameter("from", "events (or occurrences) starting at or after this date", "2027-03-01"),
+                       _parameter("to", "events (or occurrences) starting before this date", "2027-04-01")]
+    return parameters
+
+
+def _responses() -> dict[int | str, dict[str, Any]]:
+    example = {"type": "about:blank", "title": "Bad parameter", "status": 400, "parameter": "bbox",
+               "detail": "bbox expects minLon,minLat,maxLon,maxLat in degrees, e.g. 4.30,50.82,4.40,50.87"}
+    return {
+        200: {"description": "One page of the collection",
+              "content": {media.split(";")[0]: {} for media in MEDIA_TYPES.values()}},
+        304: {"description": "Not modified (If-None-Match matched the ETag)"},
+        400: {"description": "A malformed parameter (RFC 9457 problem)",
+              "content": {"application/problem+json": {"example": example}}},
+    }
+
+
+async def serve_collection(request: Request, name: str, forced_format: str | None = None) -> Response:
+    hub: PublishedReader = request.app.state.reader
+    kinds = COLLECTIONS[name]
+    events = name == "events"
+    params = request.query_params
+    try:
+        wanted = parse(params, request.headers.get("accept", ""), request.headers.get("accept-language", ""),
+                       kinds, events, default_format=forced_format or "jsonld")
+    except BadParameter as bad:
+        return problem(400, "Bad parameter", f"{bad.parameter} {bad.expects}", parameter=bad.parameter)
+    if forced_format is not None:
+        wanted.format = forced_format
+    wanted.filters.sources = tuple(s if s.startswith(("http://", "https://")) else hub.minter.source(s).value
+                                   for s in wanted.filters.sources)
+    wanted.filters.themes = tuple(THEMES + t[len("theme:"):] if t.startswith("theme:") else t
+                                  for t in wanted.filters.themes)
+    cache: IndexCache = request.app.state.index_cache
+    index: CollectionIndex | None = None
+    if wanted.cursor_generation is not None:
+        # A walk begun on an older generation finishes on it while its index is kept: no gaps, no repeats.
+        index = cache.cached(wanted.cursor_generation)
+    if index is None:
+        index = await run_in_threadpool(cache.get, hub.published())
+    page = index.query(wanted.filters, wanted.sort, wanted.after, wanted.limit)
+    base = str(request.base_url)
+    kept = [(k, v) for k, v in params.multi_items() if k != "cursor"]
+    path_url = f"{base}{request.url.path.lstrip('/')}"
+    first_url = f"{path_url}?{urlencode(kept)}" if kept else path_url
+    next_url = None
+    if page.next_key is not None:
+        cursor = encode_cursor(index.generation, wanted.sort, page.next_key)
+        next_url = f"{path_url}?{urlencode([*kept, ('cursor', cursor)])}"
+    view = formats.PageView(index, page.items, page.total, base, str(request.url), first_url, next_url,
+                            wanted.languages)
+    render: Callable[[formats.PageView], bytes] = {
+        "jsonld": formats.jsonld_bytes, "geojson": formats.geojson, "csv": formats.csv_bytes,
+        "ttl": formats.turtle_bytes, "ics": formats.ics_bytes}[wanted.format]
+    body = await run_in_threadpool(render, view)
+    headers = {"Content-Language": wanted.languages[0], "X-Total-Count": str(page.total),
+               "Link": f'<{base}context.jsonld>; rel="http://www.w3.org/ns/json-ld#context"'}
+    if next_url:
+        headers["Link"] = f'<{next_url}>; rel="next", ' + headers["Link"]
+    if wanted.format == "ics":
+        headers["Content-Disposition"] = 'inline; filename="mutualisons-agenda.ics"'
+    return answer(request, body, MEDIA_TYPES[wanted.format], index.generation, headers)
+
+
+def _endpoint(name: str) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        return await serve_collection(request, name)
+
+    endpoint.__name__ = f"collection_{name}"
+    return endpoint
+
+
+for _name in COLLECTIONS:
+    router.add_api_route(
+        f"/api/{_name}", _endpoint(_name), methods=["GET"], summary=SUMMARIES[_name],
+        description="Filtered, sorted and paged (cursor in `Link: rel=\"next\"` and the Hydra view). Formats by "
+                    "Accept or `format=`; every item names its sources, licences and record graphs.",
+        responses=_responses(), openapi_extra={"parameters": openapi_parameters(_name == "events")},
+        response_class=Response)

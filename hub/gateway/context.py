@@ -1,0 +1,73 @@
+"""The JSON-LD context the gateway compacts with and serves at `/context.jsonld`.
+
+Kept in one place: when `vocab/context.jsonld` exists (the charter's shared context), it is used instead.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from hub.core.vocabulary import VOCAB_DIR
+
+router = APIRouter(tags=["Collections"])
+
+# The gateway's own terms, on top of schema.org as the default vocabulary.
+GATEWAY_CONTEXT: dict[str, Any] = {
+    "@vocab": "https://schema.org/",
+    "schema": "https://schema.org/",
+    "hub": "https://w3id.org/mutualisons/ns#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "hydra": "http://www.w3.org/ns/hydra/core#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "name": {"@id": "schema:name", "@container": "@set"},
+    "description": {"@id": "schema:description", "@container": "@set"},
+    "keywords": {"@id": "schema:keywords", "@container": "@set"},
+    "theme": {"@id": "hub:theme", "@type": "@id", "@container": "@set"},
+    "verificationStatus": {"@id": "hub:verificationStatus"},
+    "eventStatus": {"@id": "schema:eventStatus", "@type": "@vocab"},
+    "url": {"@id": "schema:url", "@type": "@id"},
+    "latitude": {"@id": "schema:latitude", "@type": "xsd:decimal"},
+    "longitude": {"@id": "schema:longitude", "@type": "xsd:decimal"},
+    "sources": {"@id": "dcterms:source", "@type": "@id", "@container": "@set"},
+    "license": {"@id": "dcterms:license", "@type": "@id", "@container": "@set"},
+    "records": {"@id": "hub:recordGraph", "@type": "@id", "@container": "@set"},
+    "generatedAtTime": {"@id": "prov:generatedAtTime", "@type": "xsd:dateTime"},
+    "wasGeneratedBy": {"@id": "prov:wasGeneratedBy", "@type": "@id"},
+    "provenance": {"@id": "hub:provenance", "@type": "@id"},
+    "alternatives": {"@id": "hub:alternativeGeo", "@container": "@set"},
+    "attribution": {"@id": "hub:attribution", "@container": "@set"},
+    "publisherName": {"@id": "hub:publisherName"},
+    "Collection": "hydra:Collection",
+    "PartialCollectionView": "hydra:PartialCollectionView",
+    "member": {"@id": "hydra:member", "@container": "@set"},
+    "totalItems": {"@id": "hydra:totalItems", "@type": "xsd:integer"},
+    "view": {"@id": "hydra:view"},
+    "first": {"@id": "hydra:first", "@type": "@id"},
+    "next": {"@id": "hydra:next", "@type": "@id"},
+}
+
+
+@lru_cache(maxsize=1)
+def context() -> dict[str, Any]:
+    shared = VOCAB_DIR / "context.jsonld"
+    if shared.exists():
+        loaded = json.loads(shared.read_text(encoding="utf-8"))
+        inner = loaded.get("@context", loaded)
+        if isinstance(inner, dict):
+            # The shared context names the charter's terms; the gateway's own (Hydra, provenance, and the
+            # shapes of its answers: sets for names, licences, sources) take precedence, so the answers
+            # keep one form.
+            return {**inner, **GATEWAY_CONTEXT}
+    return GATEWAY_CONTEXT
+
+
+@router.get("/context.jsonld", summary="The JSON-LD context of the gateway's collections")
+async def context_document() -> JSONResponse:
+    return JSONResponse({"@context": context()}, media_type="application/ld+json",
+                        headers={"Cache-Control": "public, max-age=3600"})

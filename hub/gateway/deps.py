@@ -1,0 +1,57 @@
+"""What every resource module needs: the reader of published generations, and problem responses."""
+
+from __future__ import annotations
+
+import hmac
+import os
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
+from hub.core.config import is_source_id
+from hub.core.iris import is_run_timestamp
+from hub.store.reader import PublishedReader
+
+
+def reader(request: Request) -> PublishedReader:
+    hub_reader: PublishedReader = request.app.state.reader
+    return hub_reader
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
+    """An RFC 9457 problem document."""
+    return JSONResponse(
+        {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra},
+        status_code=status,
+        media_type="application/problem+json",
+    )
+
+
+def unknown_segment(source_id: str | None = None, timestamp: str | None = None) -> JSONResponse | None:
+    """A 404 problem when a path segment cannot name what the hub mints (a source id, a run timestamp),
+    before it is put in an IRI: a space, `>` or NUL there is no such thing, not a server error."""
+    if source_id is not None and not is_source_id(source_id):
+        return problem(404, "Unknown source", f"no source {source_id!r}: a source id is lower-case letters, "
+                       "digits and hyphens (see /api/sources)")
+    if timestamp is not None and not is_run_timestamp(timestamp):
+        return problem(404, "Unknown run", f"no run {timestamp!r}: a run is named by its start time, e.g. "
+                       "20261129T045825253419Z (see /api/sources/{id}/runs)")
+    return None
+
+
+def admin_refusal(request: Request) -> JSONResponse | None:
+    """None when the request carries the admin token; otherwise the problem to answer.
+
+    Admin calls send `Authorization: Bearer <token>`, the token being MUTUALISONS_ADMIN_TOKEN;
+    with the variable unset, every admin call answers 403.
+    """
+    expected = os.environ.get("MUTUALISONS_ADMIN_TOKEN")
+    if not expected:
+        return problem(403, "Administration disabled",
+                       "set MUTUALISONS_ADMIN_TOKEN on the server to enable admin calls")
+    given = request.headers.get("authorization", "")
+    scheme, _, token = given.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip(), expected):
+        return problem(403, "Admin token required", "send Authorization: Bearer <MUTUALISONS_ADMIN_TOKEN>")
+    return None

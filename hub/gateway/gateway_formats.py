@@ -1,0 +1,275 @@
+"""One page of a collection in each format the gateway speaks: JSON-LD (pyld), GeoJSON, CSV, iCalendar, Turtle."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from pyld import jsonld
+from pyoxigraph import NamedNode, Quad, RdfFormat, serialize
+
+from hub.core.namespaces import HUB
+from hub.gateway.collection_index import CollectionIndex, Item
+from hub.gateway.context import context
+from hub.gateway.ics_export import events_from_rows, to_ical
+from hub.sparql import queries
+
+COMPACTED_CACHE = 50_000  # compacted items kept per generation
+RENDERED_CACHE = 100_000  # serialised GeoJSON features kept per generation
+
+
+@dataclass
+class PageView:
+    """What every format needs besides the items: where the page is and what comes next."""
+    index: CollectionIndex
+    items: list[Item]
+    total: int
+    base: str  # the request's origin and root path, ending with "/"
+    self_url: str
+    first_url: str
+    next_url: str | None
+    languages: tuple[str, ...]
+
+
+def provenance_link(base: str, iri: str) -> str:
+    return f"{base}api/provenance?subject={quote(iri, safe='')}"
+
+
+def _record_refs(item: Item) -> list[dict[str, Any]]:
+    return [{"graph": r.graph, "source": r.source, "license": r.license, "changed": r.changed, "run": r.run}
+            for r in sorted(item.records, key=lambda r: r.graph)]
+
+
+def _attribution(view: PageView) -> tuple[list[dict[str, Any]], dict[str, set[str]]]:
+    """Every source of the page's items with its name, publisher and licence; licences -> their sources."""
+    licenses: dict[str, set[str]] = defaultdict(set)
+    used: set[str] = set()
+    for item in view.items:
+        for record in item.records:
+            used.add(record.source)
+            if record.license:
+                licenses[record.license].add(record.source)
+    attribution = []
+    for source in sorted(used):
+        described = view.index.sources.get(source, {})
+        entry: dict[str, Any] = {"source": source, "name": described.get("title"),
+                                 "publisher": described.get("publisher")}
+        entry["license"] = sorted(lic for lic, sources in licenses.items() if source in sources) or (
+            [described["license"]] if "license" in described else [])
+        attribution.append(entry)
+    return attribution, licenses
+
+
+# -- GeoJSON ------------------------------------------------------------------------------------------
+def _feature(view: PageView, item: Item) -> dict[str, Any]:
+    point = item.point
+    by_graph = {r.graph: r.source for r in item.records}
+    return {
+        "type": "Feature",
+        "id": item.iri,
+        "geometry": None if point is None else {"type": "Point", "coordinates": [point[0], point[1]]},
+        "properties": {
+            "@id": item.iri,
+            "name": item.name(view.languages),
+            "names": _names(item),
+            "types": sorted(item.types),
+            "kinds": sorted(item.kinds),
+            "address": item.address or None,
+            "url": item.url,
+            "keywords": sorted(item.keywords),
+            "themes": sorted(item.themes),
+            **({"startDate": item.start, "endDate": item.end, "eventStatus": item.status,
+                "occurrences": sorted(item.occurrences)} if item.start else {}),
+            "verificationStatus": item.verification,
+            "updated": item.changed,
+            "sources": _record_refs(item),
+            "provenance": provenance_link(view.base, item.iri),
+            "alternatives": [{"coordinates": [lon, lat], "graph": graph, "source": by_graph.get(graph)}
+                             for lon, lat, graph in item.alternatives()],
+        },
+    }
+
+
+def geojson(view: PageView) -> bytes:
+    features = []
+    for item in view.items:
+        # A feature is the same for every request of a generation with the same origin and language.
+        key = ("geojson", view.base, view.languages, item.iri)
+        feature = view.index.rendered.get(key)
+        if feature is None:
+            feature = json.dumps(_feature(view, item), ensure_ascii=False)
+            if len(view.index.rendered) < RENDERED_CACHE:
+                view.index.rendered[key] = feature
+        features.append(feature)
+    attribution, licenses = _attribution(view)
+    document: dict[str, Any] = {
+        "type": "FeatureCollection",
+        "features": [],
+        "numberMatched": view.total,
+        "numberReturned": len(features),
+        "generation": view.index.generation,
+        "licenses": [{"license": lic, "sources": sorted(srcs)} for lic, srcs in sorted(licenses.items())],
+        "attribution": attribution,
+        "links": [{"rel": "self", "href": view.self_url}, {"rel": "first", "href": view.first_url}]
+        + ([{"rel": "next", "href": view.next_url}] if view.next_url else []),
+    }
+    head = json.dumps(document, ensure_ascii=False)
+    # Splice the already serialised features into the empty list (its first occurrence: "features" comes first).
+    body = head.replace('"features": []', '"features": [' + ", ".join(features) + "]", 1)
+    return body.encode("utf-8")
+
+
+def _names(item: Item) -> dict[str, str]:
+    by_language: dict[str, str] = {}
+    for language, value in sorted(item.names):
+        by_language.setdefault(language or "und", value)
+    return by_language
+
+
+# -- JSON-LD ------------------------------------------------------------------------------------------
+def _literal(language: str, value: str) -> Any:
+    return {"@value": value, "@language": language} if language else value
+
+
+def _geo(lon: float, lat: float) -> dict[str, Any]:
+    return {"@type": "GeoCoordinates", "latitude": repr(lat), "longitude": repr(lon)}
+
+
+def _node(item: Item, base: str) -> dict[str, Any]:
+    node: dict[str, Any] = {
+        "@id": item.iri,
+        "@type": sorted(item.types),
+        "name": [_literal(lang, value) for lang, value in sorted(item.names)],
+        "sources": sorted({r.source for r in item.records}),
+        "license": sorted({r.license for r in item.records if r.license}),
+        "records": [{"@id": r.graph, "sources": [r.source], "license": [r.license] if r.license else [],
+                     "generatedAtTime": r.changed, **({"wasGeneratedBy": r.run} if r.run else {})}
+                    for r in sorted(item.records, key=lambda r: r.graph)],
+        "provenance": provenance_link(base, item.iri),
+        "dateModified": item.changed,
+    }
+    if item.descriptions:
+        node["description"] = [_literal(lang, value) for lang, value in sorted(item.descriptions)]
+    if item.keywords:
+        node["keywords"] = sorted(item.keywords)
+    if item.themes:
+        node["theme"] = sorted(item.themes)
+    point = item.point
+    if point is not None:
+        node["geo"] = _geo(*point)
+        alternatives = item.alternatives()
+        if alternatives:
+            node["alternatives"] = [{**_geo(lon, lat), "records": [graph]} for lon, lat, graph in alternatives]
+    if item.address:
+        names = {"street": "streetAddress", "postal": "postalCode", "locality": "addressLocality",
+                 "country": "addressCountry"}
+        node["address"] = {"@type": "PostalAddress", **{names[k]: v for k, v in item.address.items()}}
+    if item.url:
+        node["url"] = item.url
+    if item.verification:
+        node["verificationStatus"] = item.verification
+    if item.start:
+        node["startDate"] = item.start
+        if item.end:
+            node["endDate"] = item.end
+        if item.occurrences:
+            node["subEvent"] = [{"@type": "Event", "startDate": start} for start in sorted(item.occurrences)]
+    if item.status:
+        node["eventStatus"] = {"@id": item.status}
+    return node
+
+
+def _compact(node: dict[str, Any]) -> dict[str, Any]:
+    # pyld expands against the hub context and compacts back: only terms the context defines survive as
+    # short names, and the output is guaranteed to be the JSON-LD the context says it is.
+    compacted: dict[str, Any] = jsonld.compact({"@context": context(), **node}, {"@context": context()})
+    compacted.pop("@context", None)
+    return compacted
+
+
+def _member(view: PageView, item: Item) -> dict[str, Any]:
+    """An item compacted once per generation and origin (pyld takes about a millisecond per item)."""
+    key = (view.base, item.iri)
+    cached = view.index.compacted.get(key)
+    if cached is None:
+        cached = _compact(_node(item, view.base))
+        if len(view.index.compacted) < COMPACTED_CACHE:
+            view.index.compacted[key] = cached
+    return cached
+
+
+def jsonld_document(view: PageView) -> dict[str, Any]:
+    attribution, licenses = _attribution(view)
+    page_view: dict[str, Any] = {"@id": view.self_url, "@type": "PartialCollectionView", "first": view.first_url}
+    if view.next_url:
+        page_view["next"] = view.next_url
+    envelope = _compact({
+        "@id": view.self_url,
+        "@type": "Collection",
+        "totalItems": view.total,
+        "view": page_view,
+        "license": sorted(licenses),
+        "attribution": [{"@id": entry["source"], "name": [entry["name"]] if entry["name"] else [],
+                         **({"publisherName": entry["publisher"]} if entry["publisher"] else {}),
+                         "license": entry["license"]} for entry in attribution],
+    })
+    return {"@context": f"{view.base}context.jsonld", **envelope,
+            "member": [_member(view, item) for item in view.items]}
+
+
+def jsonld_bytes(view: PageView) -> bytes:
+    return json.dumps(jsonld_document(view), ensure_ascii=False).encode("utf-8")
+
+
+# -- CSV ----------------------------------------------------------------------------------------------
+CSV_COLUMNS = ["id", "name", "types", "longitude", "latitude", "street", "postal_code", "locality", "url",
+               "keywords", "themes", "start", "end", "updated", "sources", "licenses", "provenance"]
+
+
+def csv_bytes(view: PageView) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for item in view.items:
+        point = item.point
+        writer.writerow([
+            item.iri, item.name(view.languages) or "", " ".join(sorted(item.types)),
+            "" if point is None else point[0], "" if point is None else point[1],
+            item.address.get("street", ""), item.address.get("postal", ""), item.address.get("locality", ""),
+            item.url or "", "; ".join(sorted(item.keywords)), " ".join(sorted(item.themes)),
+            item.start or "", item.end or "", item.changed,
+            " ".join(sorted({r.source for r in item.records})),
+            " ".join(sorted({r.license for r in item.records if r.license})),
+            provenance_link(view.base, item.iri),
+        ])
+    return out.getvalue().encode("utf-8")
+
+
+# -- Turtle -------------------------------------------------------------------------------------------
+def turtle_bytes(view: PageView) -> bytes:
+    """The page's record graphs merged, plus each graph's description from the meta graph (its provenance)."""
+    store = view.index.published.store
+    meta = view.index.minter.meta_graph()
+    triples: list[Quad] = []
+    for item in view.items:
+        for record in item.records:
+            graph = NamedNode(record.graph)
+            triples += [Quad(q.subject, q.predicate, q.object) for q in store.graph_quads(graph)]
+            triples.append(Quad(NamedNode(item.iri), NamedNode(HUB + "recordGraph"), graph))
+            triples += [Quad(q.subject, q.predicate, q.object) for q in store.subject_quads(graph, meta)]
+    prefixes = {"schema": "https://schema.org/", "hub": HUB, "dcterms": "http://purl.org/dc/terms/",
+                "prov": "http://www.w3.org/ns/prov#", "xsd": "http://www.w3.org/2001/XMLSchema#"}
+    return serialize(triples, format=RdfFormat.TURTLE, prefixes=prefixes) or b""
+
+
+# -- iCalendar ----------------------------------------------------------------------------------------
+def ics_bytes(view: PageView) -> bytes:
+    wanted = [item.iri for item in view.items]
+    rows = view.index.published.store.select(queries.render("events", meta=view.index.minter.meta_graph()))
+    by_iri = {event.iri: event for event in events_from_rows(rows)}
+    return to_ical([by_iri[iri] for iri in wanted if iri in by_iri])

@@ -1,0 +1,106 @@
+"""`/api/provenance?subject=&predicate=&object=`: every matching quad with where it came from."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, parse
+
+from hub.gateway.deps import problem, reader
+from hub.gateway.http_cache import answer
+from hub.sparql import queries
+from hub.store.reader import PublishedReader
+
+router = APIRouter(tags=["Provenance"])
+MAX_STATEMENTS = 1000
+IRI_SCHEMES = ("http://", "https://", "urn:", "mailto:", "file:")
+
+
+@router.get("/api/provenance", summary="Every matching quad with its graph, source, run, document, fetch and licence")
+async def provenance(
+    request: Request,
+    subject: str | None = Query(None, description="the IRI of the thing asked about",
+                                examples=["https://potager-des-marolles.example/id/org"]),
+    predicate: str | None = Query(None, description="a property IRI", examples=["https://schema.org/name"]),
+    object: str | None = Query(None, description="an N-Triples term: <IRI>, \"text\"@fr, \"4.35\"^^<…#decimal>",
+                               examples=['"Potager des Marolles"@fr']),
+    hub: PublishedReader = Depends(reader),
+) -> Response:
+    if subject is None and predicate is None and object is None:
+        return problem(400, "Bad parameter", "subject, predicate or object is required (at least one)",
+                       parameter="subject")
+    values: list[str] = []
+    for name, value in (("subject", subject), ("predicate", predicate)):
+        if value is None:
+            continue
+        if not value.startswith(IRI_SCHEMES):
+            return problem(400, "Bad parameter", f"{name} must be an absolute IRI", parameter=name)
+        try:
+            values.append(f"VALUES ?{name[0]} {{ {NamedNode(value)} }}")
+        except ValueError as error:
+            return problem(400, "Bad parameter", f"{name} is not a valid IRI: {error}", parameter=name)
+    if object is not None:
+        term = _ntriples_term(object)
+        if term is None:
+            return problem(400, "Bad parameter", 'object expects one N-Triples term: <IRI>, "text", "texte"@fr '
+                           'or "4.35"^^<http://www.w3.org/2001/XMLSchema#decimal>', parameter="object")
+        values.append(f"VALUES ?o {{ {term} }}")
+    published = hub.published()
+    text = queries.render("quad-provenance", meta=hub.minter.meta_graph()).replace(
+        "#VALUES", " ".join(values)) + f" LIMIT {MAX_STATEMENTS + 1}"
+    rows = await run_in_threadpool(published.store.select, text)
+    statements = []
+    for row in rows[:MAX_STATEMENTS]:
+        statements.append({
+            "subject": _term(row["s"]) if subject is None else None,
+            "predicate": row["p"].value,
+            "object": _term(row["o"]),
+            "graph": row["g"].value,
+            "source": _value(row.get("source")),
+            "run": _value(row.get("run")),
+            "document": _value(row.get("document")),
+            "fetched": _value(row.get("fetched")),
+            "changed": _value(row.get("changed")),
+            "license": _value(row.get("license")),
+            "payload": _value(row.get("payload")),
+        })
+        if subject is not None:
+            del statements[-1]["subject"]
+    document: dict[str, Any] = {"subject": subject, "predicate": predicate, "object": object,
+                              "generation": published.generation.number, "statements": statements,
+                              "truncated": len(rows) > MAX_STATEMENTS}
+    return answer(request, json.dumps(document, ensure_ascii=False).encode("utf-8"), "application/json",
+                  published.generation.number)
+
+
+def _ntriples_term(text: str) -> Any:
+    """The one term an N-Triples object position holds, or None when the text is not one."""
+    try:
+        triples = list(parse(f"<urn:x:s> <urn:x:p> {text} .\n".encode(), format=RdfFormat.N_TRIPLES))
+    except (SyntaxError, ValueError):
+        return None
+    if len(triples) != 1 or isinstance(triples[0].object, BlankNode):
+        return None
+    return triples[0].object
+
+
+def _value(term: Any) -> str | None:
+    return None if term is None else str(term.value)
+
+
+def _term(term: Any) -> dict[str, Any]:
+    if isinstance(term, NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, BlankNode):
+        return {"type": "bnode", "value": term.value}
+    assert isinstance(term, Literal)
+    shown: dict[str, Any] = {"type": "literal", "value": term.value}
+    if term.language:
+        shown["xml:lang"] = term.language
+    else:
+        shown["datatype"] = term.datatype.value
+    return shown

@@ -1,0 +1,5 @@
+"""One harvest, stage by stage: fetching (the guarded fetcher), lifting, alignment, split and
+canonical hashing, commit (record writer, provenance), the hub's own graphs, scheduling, the
+admin's load, and the check of a document without commit.
+May import `hub.charter` and everything below it, and `harvesters`.
+"""
