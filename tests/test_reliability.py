@@ -22,6 +22,7 @@ Not replayed here: cursors with `g=1e400` or 3,000 nested `[`, and hostile segme
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import resource
@@ -42,11 +43,13 @@ import httpx
 
 from bench.feeds import PREFIXES, organisation
 from hub.config import Settings
+from hub.harvest import HarvestSummary
 from hub.namespaces import sparql_prefixes
 from tests.conftest import BASE, ROOT
 from tests.loopback import HeaderTrickler, SparqlCanary
 from tests.served import ServedHub, alive, descendants, served_hub, wait_gone
 from tests.test_server_bounds import workers
+from tests.test_sparql_endpoint import proxied_client, workers_up
 from tests.test_validate_api import nested_document
 
 GOOD = ("alpha", "beta", "gamma")  # Turtle feeds of ORGANISATIONS organisations each
@@ -523,3 +526,36 @@ def test_the_hub_keeps_answering_and_loses_nothing_under_every_attack(tmp_path: 
             assert not any("Traceback" in error or "\n" in error for error in run["errors"]), run["errors"]
 
         assert canary.requests == []
+
+
+# ---------------------------------------------------------------- pages under many clients
+
+def test_entity_pages_drawn_at_once_by_many_clients_keep_their_sparql_parts(
+        harvested: tuple[Settings, HarvestSummary]) -> None:
+    """An entity page reads its nested nodes (the address) through /sparql, in process. Those inner
+    queries count in the budget of the page's own client: when they all came from 127.0.0.1, twenty
+    visitors at once spent one budget, got 429s, and their pages lost their addresses without a word
+    (found by bench/load_bench.py)."""
+    with proxied_client(harvested[0], workers=2) as client:
+        workers_up(client)
+        rows = client.post("/sparql", data={"query": "PREFIX schema: <https://schema.org/> SELECT ?s ?street "
+                                                     "WHERE { ?s schema:address ?a . ?a schema:streetAddress ?street "
+                                                     "FILTER(isBlank(?a) && isIRI(?s)) } ORDER BY ?s LIMIT 10"},
+                           headers={"Accept": "application/sparql-results+json"}).json()["results"]["bindings"]
+        pages = [(row["s"]["value"], row["street"]["value"]) for row in rows]
+        assert len(pages) >= 5
+        missing: list[tuple[int, str]] = []
+
+        def visitor(number: int) -> None:
+            for iri, street in pages:
+                page = client.get("/id", params={"iri": iri}, headers={
+                    "Accept": "text/html", "X-Forwarded-For": f"198.51.100.{number}"})
+                if page.status_code != 200 or html.escape(street) not in page.text:
+                    missing.append((page.status_code, iri))
+
+        visitors = [threading.Thread(target=visitor, args=(n,)) for n in range(1, 21)]
+        for thread in visitors:
+            thread.start()
+        for thread in visitors:
+            thread.join(60)
+        assert missing == [], f"{len(missing)} of {20 * len(pages)} pages: {missing[:5]}"
