@@ -15,13 +15,13 @@ At the end: ≥ 99% of the probes under 1 s and none over 3 s (the issue notes' 
 alive, every record of the first generation still served (the good sources' with their edits, the
 hostile sources' kept), each hostile run failed with its clear message, and no request on the canary.
 
-Not replayed here: cursors with `g=1e400` or 3,000 nested `[`, and hostile segments in
-`/api/runs/{source}/{timestamp}`, which still answer 500 on this base (the consent branch makes them
-4xx problems and tests them in tests/test_request_segments.py).
+Hostile cursors (`g=1e400`, 3,000 nested `[`) and segments in `/api/runs/{source}/{timestamp}` are
+replayed too; tests/test_request_segments.py tests each of them on its own.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import os
@@ -73,7 +73,9 @@ SERVICE_SPELLINGS = [
 ]
 # Served by the hub: a source, a record graph and its history, an entity, a run, a payload.
 SEGMENT_ROUTES = ["/source/{}", "/graph/alpha/{}", "/api/graphs/alpha/{}/history", "/id/organization/{}",
-                  "/run/alpha/{}", "/payload/{}", "/api/sources/{}/runs", "/api/sources/{}/quarantine"]
+                  "/run/alpha/{}", "/payload/{}", "/api/sources/{}/runs", "/api/sources/{}/quarantine",
+                  "/api/runs/alpha/{}"]
+HOSTILE_CURSORS = [b'{"g":1e400,"s":"id","k":["a","b"]}', b"[" * 3000]
 SEGMENTS = ["a b", "a>b", "a\x00b", "<x>", "\x00"]
 
 
@@ -312,13 +314,17 @@ def attack_huge_post(hub: ServedHub) -> None:
 
 def attack_segments(hub: ServedHub) -> None:
     """Path segments with a space, `>` or NUL: percent-encoded, a 4xx problem; raw on the request line,
-    the HTTP parser's 400."""
+    the HTTP parser's 400; cursors that are not the API's own, a 400 problem naming `cursor`."""
     with hub.client() as http:
         for route in SEGMENT_ROUTES:
             for segment in SEGMENTS:
                 path = route.format(quote(segment, safe=""))
                 status = http.get(path).status_code
                 assert 400 <= status < 500, (path, status)
+        for raw_cursor in HOSTILE_CURSORS:
+            cursor = base64.urlsafe_b64encode(raw_cursor).decode("ascii").rstrip("=")
+            answer = http.get("/api/organizations", params={"cursor": cursor})
+            assert answer.status_code == 400 and answer.json()["parameter"] == "cursor", answer.text[:200]
     host = hub.url.removeprefix("http://")
     for raw in ("/id/organization/a b", "/graph/alpha/a>b", "/source/a\x00b"):
         answer = raw_request(hub, f"GET {raw} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode("latin-1"))
