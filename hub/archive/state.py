@@ -18,8 +18,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from hub.archive.datadir import DataDir
+from hub.core.durations import now_iso
 from hub.core.lock import WriterLock
-from hub.pipeline.fetch import now_iso
 
 
 @dataclass

