@@ -32,7 +32,7 @@ from hub import __version__
 from hub.archive import history, payloads, quarantine, unpublished
 from hub.archive import state as harvest_state
 from hub.archive.datadir import DataDir
-from hub.archive.state import DocumentState, SourceState
+from hub.archive.state import DocumentState, RecordEntry, SourceState
 from hub.charter.validation import Charter
 from hub.core.config import DEFAULT_KEEP_RUNS, Settings, Source, load_sources
 from hub.core.cycles import without_cycle_collector
@@ -190,7 +190,7 @@ class _Attempt:
     files: list[Path] = field(default_factory=list)  # history and quarantine files the run wrote
     payload_quads: list[Quad] = field(default_factory=list)
     shas: dict[str, str] = field(default_factory=dict)  # see _Fetches.shas
-    index: dict[str, list[str]] | None = None  # the source's record index before the run
+    index: dict[str, RecordEntry] | None = None  # the source's record index before the run
     attempted: int = 0  # documents
 
 
@@ -263,11 +263,10 @@ class Pipeline:
         attempt.payload_quads, attempt.shas, attempt.attempted = payload_quads, fetches.shas, fetches.attempted
         attempt.stage = "reading the published records"
         existing = self._existing_graphs(source.id, state)
-        written_by = self._written_by(state)
-        shapes = self._shapes(state)
-        new_state.records = {graph: [*facts_, written_by.get(graph, ""), shapes.get(graph, "")]
-                             for graph, facts_ in existing.items()}
-        attempt.index = dict(new_state.records)
+        written_by = {graph: entry.written_by for graph, entry in existing.items() if entry.written_by}
+        shapes = {graph: entry.shape for graph, entry in existing.items() if entry.shape}
+        new_state.records = dict(existing)
+        attempt.index = dict(existing)
         warnings: list[str] = []
 
         failure = state.failure
@@ -299,14 +298,15 @@ class Pipeline:
 
         # Under the same charter, a record whose shape digest is the published one is known unchanged
         # without being canonicalised again (hub/pipeline/split.py, _shape_digest).
-        known = {graph.rsplit("/", 1)[1]: (shapes[graph], existing[graph][0])
-                 for graph in shapes if graph in existing} if charter_unchanged else {}
+        known = {graph.rsplit("/", 1)[1]: (shape, existing[graph].content_hash)
+                 for graph, shape in shapes.items()} if charter_unchanged else {}
         records = self._lift_all(source, fetches, state, facts, warnings, known, attempt)
         self.progress(f"[{source.id}] {len(records)} record(s) lifted ({time.perf_counter() - clock:.1f} s)")
         graph_of = {r.subject.value: self.minter.graph(source.id, r.graph_key).value for r in records.values()}
         # A record whose hash is the one already published, under the same charter, was accepted then.
         def published_as_is(record: Record) -> bool:
-            return charter_unchanged and existing.get(graph_of[record.subject.value], ("",))[0] == record.content_hash
+            entry = existing.get(graph_of[record.subject.value])
+            return charter_unchanged and entry is not None and entry.content_hash == record.content_hash
 
         to_validate = [record for record in records.values() if not published_as_is(record)]
         if any(record.reused for record in to_validate):  # its lines were never built: it cannot be judged
@@ -365,7 +365,7 @@ class Pipeline:
                 if fetches.shas else state.failure
         return self._finish(source, facts, state, new_state, warnings, clock, "committed")
 
-    def _hold_mass_removal(self, source: Source, existing: dict[str, tuple[str, str, str]], kept: set[str],
+    def _hold_mass_removal(self, source: Source, existing: dict[str, RecordEntry], kept: set[str],
                            fetches: _Fetches, records: dict[str, Record], rejected: frozenset[str] = frozenset()
                            ) -> None:
         """The safety valve: raises RemovalHeld when the run would remove all of the source's published
@@ -381,8 +381,8 @@ class Pipeline:
         silent = {document_iri(url) for url in fetches.lifted} - {document_iri(r.document) for r in records.values()}
         leaving: list[str] = []
         emptied: dict[str, int] = {}  # a document read without error that gave no record -> its records leaving
-        for graph, (_, document, _) in existing.items():
-            iri = document_iri(document)
+        for graph, entry in existing.items():
+            iri = document_iri(entry.document)
             if graph in kept or _under(iri, failed) or _under(iri, gone):
                 continue
             if graph in rejected or not _under(iri, with_row_errors):
@@ -617,22 +617,23 @@ class Pipeline:
                 documents.append(url)
         return documents, failed
 
-    def _existing_graphs(self, source_id: str, state: SourceState | None = None) -> dict[str, tuple[str, str, str]]:
-        """graph IRI -> (content hash, document URL, subject) of the source's published records.
+    def _existing_graphs(self, source_id: str, state: SourceState | None = None) -> dict[str, RecordEntry]:
+        """graph IRI -> entry of the source's published records.
 
         The index saved with the source's state answers when it belongs to the generation the
-        working store holds; otherwise the meta graph does (a slower query at 100k records)."""
+        working store holds; otherwise the meta graph does (a slower query at 100k records), which knows
+        neither the run whose history file holds each version nor its shape digest."""
         if state is not None and state.records is not None and state.generation is not None \
                 and state.generation == self.published_generation:
-            return {graph: (facts[0], facts[1], facts[2]) for graph, facts in state.records.items()}
+            return dict(state.records)
         rows = self.store.select(sparql_prefixes() + f"""
             SELECT ?g ?hash ?doc ?subject WHERE {{ GRAPH <{self.meta.value}> {{
                 ?g a hub:RecordGraph ; dcterms:source <{self.minter.source(source_id).value}> ;
                    hub:contentHash ?hash ; hub:recordSubject ?subject ; hub:document ?doc .
             }} }}""")
-        return {r["g"].value: (r["hash"].value, r["doc"].value, r["subject"].value) for r in rows}
+        return {r["g"].value: RecordEntry(r["hash"].value, r["doc"].value, r["subject"].value) for r in rows}
 
-    def _persons(self, existing: dict[str, tuple[str, str, str]]) -> dict[str, redaction.Persons]:
+    def _persons(self, existing: dict[str, RecordEntry]) -> dict[str, redaction.Persons]:
         """The persons the published versions of these graphs hold (hub/pipeline/redaction.py)."""
         return redaction.published_persons(self.store, existing, default_vocabulary().hierarchy) if existing else {}
 
@@ -645,24 +646,10 @@ class Pipeline:
     def _published_run(self, run: str) -> bool:
         return self.store.ask(f"ASK {{ GRAPH <{self.meta.value}> {{ <{run}> a <{HUB}HarvestRun> }} }}")
 
-    def _shapes(self, state: SourceState) -> dict[str, str]:
-        """graph IRI -> shape digest of its current version (the index saved with the source's state,
-        when it belongs to the generation the working store holds; records without one are left out)."""
-        if state.records is None or state.generation is None or state.generation != self.published_generation:
-            return {}
-        return {graph: facts[4] for graph, facts in state.records.items() if len(facts) > 4 and facts[4]}
-
-    def _written_by(self, state: SourceState) -> dict[str, str]:
-        """graph IRI -> timestamp of the run whose history file holds its current version (the index
-        saved with the source's state, when it belongs to the generation the working store holds)."""
-        if state.records is None or state.generation is None or state.generation != self.published_generation:
-            return {}
-        return {graph: facts[3] for graph, facts in state.records.items() if len(facts) > 3 and facts[3]}
-
     # -- commit ----------------------------------------------------------------------------------
 
     def _write(self, source: Source, facts: RunFacts, changed: list[Record], graph_of: dict[str, str],
-               existing: dict[str, tuple[str, str, str]], written_by: dict[str, str],
+               existing: dict[str, RecordEntry], written_by: dict[str, str],
                ) -> dict[str, tuple[list[str], list[str]]]:
         """Writes the changed records (before their verdicts: see run_source)."""
 
@@ -679,7 +666,7 @@ class Pipeline:
         return self.writer.write(source.id, changed, graph_of, set(existing), written_by, lines_of)
 
     def _settle(self, source: Source, facts: RunFacts, records: dict[str, Record], graph_of: dict[str, str],
-                accepted: list[Verdict], rejected: list[Verdict], existing: dict[str, tuple[str, str, str]],
+                accepted: list[Verdict], rejected: list[Verdict], existing: dict[str, RecordEntry],
                 fetches: _Fetches, new_state: SourceState, written: dict[str, tuple[list[str], list[str]]],
                 valve: bool, attempt: _Attempt, warnings: list[str],
                 persons: dict[str, redaction.Persons]) -> dict[str, int]:
@@ -705,13 +692,13 @@ class Pipeline:
         failed = {document_iri(url) for url in fetches.failed}
         with_row_errors = {document_iri(url) for url in fetches.row_errors}
         removed, spared = [], 0
-        for graph, (_, document, subject) in existing.items():
-            if graph in kept or _under(document_iri(document), failed):
+        for graph, entry in existing.items():
+            if graph in kept or _under(document_iri(entry.document), failed):
                 continue
-            if _under(document_iri(document), with_row_errors) and graph not in rejected_graphs:
+            if _under(document_iri(entry.document), with_row_errors) and graph not in rejected_graphs:
                 spared += 1
                 continue
-            removed.append((graph, subject))
+            removed.append((graph, entry.subject))
         if spared:
             warnings.append(f"{spared} published record(s) no longer in documents with rows that failed are "
                             f"kept as they were: a failed row may be theirs (they go once every row reads)")
@@ -719,7 +706,7 @@ class Pipeline:
         self.writer.drop(sorted(rejected_graphs | {graph for graph, _ in removed}))
         for graph, subject in removed:
             reason = "rejected by the charter" if graph in rejected_graphs else "left the feed"
-            if _under(document_iri(existing[graph][1]), {document_iri(url) for url in fetches.gone}):
+            if _under(document_iri(existing[graph].document), {document_iri(url) for url in fetches.gone}):
                 reason = "the feed answered 410 Gone for longer than gone_grace"
             # A person's tombstone does not name them: their consent ended, or they left the feed.
             self.store.add_quads(self.prov.tombstone(NamedNode(graph), NamedNode(subject), source.id, facts.run,
@@ -729,12 +716,13 @@ class Pipeline:
         for graph, _ in removed:
             index.pop(graph, None)
         for record in changed:
-            index[graph_of[record.subject.value]] = [record.content_hash, record.document, record.subject.value,
-                                                     stamp, record.shape]
+            index[graph_of[record.subject.value]] = RecordEntry(record.content_hash, record.document,
+                                                                record.subject.value, stamp, record.shape)
         for subject, record in records.items():
-            entry = index.get(graph_of[subject])  # an unchanged record's: five fields, see run_source
-            if subject not in validated and entry is not None and record.shape:
-                entry[4] = record.shape  # a version published before shape digests existed gets its own
+            published = index.get(graph_of[subject])  # an unchanged record's
+            if subject not in validated and published is not None and record.shape:
+                # A version published before shape digests existed gets its own.
+                index[graph_of[subject]] = published._replace(shape=record.shape)
         new_state.records = index
         self._write_upstream(source, facts, fetches.upstream)
         versions = [(graph, *written[graph]) for graph in (graph_of[r.subject.value] for r in changed)]
@@ -796,13 +784,13 @@ class Pipeline:
             persons = self._persons(existing)
             self.store.drop_graphs(graphs)
             self.store.remove_descriptions(graphs, self.meta)
-            for graph_iri, (_, _, subject) in existing.items():
-                self.store.add_quads(self.prov.tombstone(NamedNode(graph_iri), NamedNode(subject), source_id,
+            for graph_iri, entry in existing.items():
+                self.store.add_quads(self.prov.tombstone(NamedNode(graph_iri), NamedNode(entry.subject), source_id,
                                                          facts.run, started, "source removed from sources.toml",
-                                                         person=subject in persons.get(graph_iri, {})))
+                                                         person=entry.subject in persons.get(graph_iri, {})))
             self.journal.add(facts.run.value, [history.file(self.data, source_id, run_timestamp(started))])
             history.write(self.data, source_id, run_timestamp(started), [(g, [], []) for g in existing])
-            withdrawn = [existing[graph][2] for graph in persons if existing[graph][2] in persons[graph]]
+            withdrawn = [existing[graph].subject for graph in persons if existing[graph].subject in persons[graph]]
             redaction.plan(self.data, source_id, run_timestamp(started), facts.run.value, changed=[],
                            removed=list(existing) if withdrawn else list(persons), withdrawn=withdrawn)
             facts.counts = {"removed": len(existing)}
@@ -850,8 +838,7 @@ class Pipeline:
         keep_runs = {source.id: source.keep_runs for source in sources}
         for source_id, state in self._states.items():
             keep = keep_runs.get(source_id, DEFAULT_KEEP_RUNS)
-            current = {graph: (facts[3] if len(facts) > 3 and facts[3] else None)
-                       for graph, facts in (state.records or {}).items()}
+            current = {graph: entry.written_by or None for graph, entry in (state.records or {}).items()}
             done = history.prune(self.data, source_id, current, keep)
             if done.files:
                 self.progress(f"[{source_id}] history: {done.files} old run file(s) pruned to their current "

@@ -154,10 +154,6 @@ class WorkingStore(_Queryable):
     def add_quads(self, quads: Iterable[Quad]) -> None:
         self._store.extend(quads)
 
-    def remove_quads(self, quads: Iterable[Quad]) -> None:
-        for quad in list(quads):
-            self._store.remove(quad)
-
     def remove_matching(
         self, subject: NamedNode | None, predicate: NamedNode | None, graph: NamedNode
     ) -> int:
