@@ -39,7 +39,6 @@ from hub.core.cycles import without_cycle_collector
 from hub.core.durations import parse_duration, parse_time
 from hub.core.iris import Minter, document_iri, run_timestamp
 from hub.core.lock import WriterLock
-from hub.core.namespaces import HUB, sparql_prefixes
 from hub.core.records import Record, Verdict
 from hub.core.vocabulary import default_vocabulary
 from hub.pipeline import redaction
@@ -57,6 +56,7 @@ from hub.pipeline.hubgraphs import write_hub_graphs
 from hub.pipeline.lifting import LiftedLines, LiftOptions, lift_lines, read_in_two_processes, split_lifted
 from hub.pipeline.provenance import META_TITLE, GraphFacts, PayloadFacts, ProvenanceWriter, RunFacts
 from hub.pipeline.record_writer import RecordWriter
+from hub.sparql import queries
 from hub.store import dump, generations
 from hub.store.embedded import WorkingStore
 
@@ -88,10 +88,11 @@ class HarvestSummary:
         return any(run.status == "failed" for run in self.runs)
 
 
-def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progress = print,
+def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progress = log.info,
             due_only: bool = False, compact: bool = False) -> HarvestSummary:
     """Harvests the given sources (all when none; only those whose period has passed with
-    `due_only`), then publishes a new generation; with `compact`, a compacted one after big writes."""
+    `due_only`), then publishes a new generation; with `compact`, a compacted one after big writes.
+    Each line of progress goes to `progress` (the log by default: the CLI prints them)."""
     sources = load_sources(settings.sources_path)
     known = {source.id for source in sources}
     unknown = [source_id for source_id in source_ids if source_id not in known]
@@ -113,7 +114,7 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
         store = WorkingStore(data.working)  # opened when the pipeline first needs it: see WorkingStore.open
         minter = Minter(settings.base_iri)
         leftovers = generations.discard_unpublished(data) + unpublished.discard(
-            data, lambda run: store.ask(f"ASK {{ GRAPH {minter.meta_graph()} {{ <{run}> a <{HUB}HarvestRun> }} }}"))
+            data, lambda run: _run_described(store, minter.meta_graph(), run))
         if leftovers:
             progress(f"removed {leftovers} file(s) an interrupted harvest or publication left behind")
         data.dirty_marker.touch()
@@ -626,11 +627,8 @@ class Pipeline:
         if state is not None and state.records is not None and state.generation is not None \
                 and state.generation == self.published_generation:
             return dict(state.records)
-        rows = self.store.select(sparql_prefixes() + f"""
-            SELECT ?g ?hash ?doc ?subject WHERE {{ GRAPH <{self.meta.value}> {{
-                ?g a hub:RecordGraph ; dcterms:source <{self.minter.source(source_id).value}> ;
-                   hub:contentHash ?hash ; hub:recordSubject ?subject ; hub:document ?doc .
-            }} }}""")
+        rows = self.store.select(queries.render("source-record-graphs", meta=self.meta,
+                                                source=self.minter.source(source_id)))
         return {r["g"].value: RecordEntry(r["hash"].value, r["doc"].value, r["subject"].value) for r in rows}
 
     def _persons(self, existing: dict[str, RecordEntry]) -> dict[str, redaction.Persons]:
@@ -644,7 +642,7 @@ class Pipeline:
             self.progress(line)
 
     def _published_run(self, run: str) -> bool:
-        return self.store.ask(f"ASK {{ GRAPH <{self.meta.value}> {{ <{run}> a <{HUB}HarvestRun> }} }}")
+        return _run_described(self.store, self.meta, run)
 
     # -- commit ----------------------------------------------------------------------------------
 
@@ -770,8 +768,7 @@ class Pipeline:
         # The sources the store may hold records of: those the sources graph (written from the last
         # sources.toml) describes, and those with a saved state. Asking the meta graph which sources
         # its 100k record graphs name took a second on every harvest.
-        rows = self.store.select(sparql_prefixes() + f"""
-            SELECT ?id WHERE {{ GRAPH <{self.minter.sources_graph().value}> {{ ?source dcterms:identifier ?id }} }}""")
+        rows = self.store.select(queries.render("source-ids", sources=self.minter.sources_graph()))
         candidates = {str(row["id"].value) for row in rows} | set(harvest_state.sources_with_state(self.data))
         summaries = []
         for source_id in sorted(candidates - known):
@@ -819,9 +816,7 @@ class Pipeline:
         """The SHA-256 of the payloads used by each source's last `keep_runs` runs (the default number
         for a source no longer configured): those are kept."""
         keep_runs = {self.minter.source(source.id).value: source.keep_runs for source in sources}
-        rows = self.store.select(sparql_prefixes() + f"""
-            SELECT ?source ?run ?ended ?payload WHERE {{ GRAPH <{self.meta.value}> {{
-                ?run a hub:HarvestRun ; dcterms:source ?source ; prov:endedAtTime ?ended ; prov:used ?payload }} }}""")
+        rows = self.store.select(queries.render("run-payloads", meta=self.meta))
         runs: dict[str, dict[str, set[str]]] = {}
         for row in rows:
             runs.setdefault(row["source"].value, {}).setdefault(row["ended"].value, set()).add(
@@ -904,6 +899,11 @@ def _log_failure(data: DataDir, source_id: str, message: str, trace: str) -> Non
             handle.write(f"{now_iso()} [{source_id}] {message}\n{trace}\n")
     else:
         log.error("[%s] %s\n%s", source_id, message, trace)
+
+
+def _run_described(store: WorkingStore, meta: NamedNode, run: str) -> bool:
+    """Whether the store's meta graph describes the run: in a published generation, the run was published."""
+    return bool(store.select(queries.render("run-described", meta=meta, run=NamedNode(run))))
 
 
 def _under(document: str, failed: set[str]) -> bool:
