@@ -111,7 +111,8 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
         if generations.restore_working(data):
             progress("the last harvest was interrupted: working store rebuilt from the last generation")
         shutil.rmtree(data.scratch, ignore_errors=True)  # what a killed harvest left behind
-        store = WorkingStore(data.working)  # opened when the pipeline first needs it: see WorkingStore.open
+        backend = generations.EmbeddedStore(data)
+        store = backend.writer  # opened when the pipeline first needs it: see WorkingStore.open
         minter = Minter(settings.base_iri)
         leftovers = generations.discard_unpublished(data) + unpublished.discard(
             data, lambda run: _run_described(store, minter.meta_graph(), run))
@@ -140,17 +141,17 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
                     compacting.result()
                 except OSError as error:  # the data is whole either way: only its reads stay slower
                     progress(f"warning: compacting the store failed ({error}); it is published as it is")
-        generation = generations.publish(store, data)
+        generation = backend.publish()
         pipeline.journal.published()
         pipeline.redact_history()  # the runs just published are in the store it asks
-        store.close()
-        dump.remove_stale(data, generation.number)
+        backend.close()
+        dump.remove_stale(data, generation)
         data.dirty_marker.unlink()
-        pipeline.save_states(generation.number, [source.id for source in sources])
+        pipeline.save_states(generation, [source.id for source in sources])
         payloads.prune(data, keep)
         pipeline.apply_retention(sources)
-    progress(f"published generation {generation.number}")
-    return HarvestSummary(runs, generation.number)
+    progress(f"published generation {generation}")
+    return HarvestSummary(runs, generation)
 
 
 def is_due(data: DataDir, source: Source, now: dt.datetime | None = None) -> bool:
@@ -777,10 +778,8 @@ class Pipeline:
                 continue
             started = now_iso()
             facts = RunFacts(source_id, self.minter.run(source_id, run_timestamp(started)), started)
-            graphs = [NamedNode(graph) for graph in existing]
             persons = self._persons(existing)
-            self.store.drop_graphs(graphs)
-            self.store.remove_descriptions(graphs, self.meta)
+            self.store.drop_source(self.minter.source(source_id), self.meta)
             for graph_iri, entry in existing.items():
                 self.store.add_quads(self.prov.tombstone(NamedNode(graph_iri), NamedNode(entry.subject), source_id,
                                                          facts.run, started, "source removed from sources.toml",
