@@ -18,6 +18,8 @@ from pyoxigraph import NamedNode
 from hub.archive import history
 from hub.archive.datadir import DataDir
 from hub.core.records import Record
+from hub.pipeline.literals import MARK as TYPED
+from hub.pipeline.literals import normal_line
 from hub.store.embedded import WorkingStore
 
 CHUNK = 5_000  # records per N-Quads load or deletion: the bulk loader's memory grows with the chunk
@@ -90,6 +92,9 @@ class RecordWriter:
         with ThreadPoolExecutor(1, thread_name_prefix="write") as writer:
             writing: list[Future[None]] = []
             for graph, old in history.written(self.data, source_id, wanted):
+                # A version written before literals were kept as the store serves them ("4.3460"): the
+                # store holds "4.346", which is what to compare with.
+                old = [normal_line(line) if TYPED in line else line for line in old]
                 statements, description = lines_of(replaced[graph])
                 before = set(old)
                 now = set(statements) | set(description)

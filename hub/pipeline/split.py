@@ -31,6 +31,8 @@ from hub.core.ntriples import RDF_TYPE_TOKEN, split_line, to_lines
 from hub.core.records import Record
 from hub.core.vocabulary import ClassHierarchy
 from hub.pipeline.canonical import LimitExceeded, canonical_hash, check_shape
+from hub.pipeline.literals import MARK as TYPED
+from hub.pipeline.literals import normal_rest
 
 # Properties whose value identifies a thing across edits, in order of preference.
 _STABLE_KEY_PROPERTIES = tuple(f"<{SCHEMA}{name}>" for name in ("identifier", "url", "sameAs"))
@@ -87,13 +89,17 @@ def split_records(
     links: list[tuple[str, str]] = []  # (subject, "P O .") of the statements whose object is a node
     for line in lines:
         subject, rest = line.split(" ", 1)
+        if '"' not in rest:  # no literal: the object is an IRI or a blank node (IRIs never hold a '"')
+            links.append((subject, rest))
+        elif TYPED in rest:
+            # As the store will serve it ("4.3460" is served "4.346"): what is hashed is what is stored.
+            # Language tags need nothing: pyoxigraph lower-cases them in every line it writes.
+            rest = normal_rest(rest)
         bucket = by_subject.get(subject)
         if bucket is None:
             by_subject[subject] = [rest]
         else:
             bucket.append(rest)
-        if '"' not in rest:  # no literal: the object is an IRI or a blank node (IRIs never hold a '"')
-            links.append((subject, rest))
     lines.clear()  # grouped: the lines themselves are no longer needed (100k records: 300 MB)
     types: dict[str, list[str]] = defaultdict(list)
     children: dict[str, list[str]] = defaultdict(list)
