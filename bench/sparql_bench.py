@@ -85,7 +85,8 @@ def _aggregation(rng: random.Random, count: int) -> str:
 def _provenance(rng: random.Random, count: int) -> str:
     return PREFIXES + f"""SELECT ?name ?g ?source ?run ?document WHERE {{
   GRAPH ?g {{ <https://bench.example/org/{rng.randrange(count)}> schema:name ?name }}
-  GRAPH ?meta {{ ?g dcterms:source ?source ; prov:wasGeneratedBy ?run ; hub:document ?document }}
+  GRAPH ?meta {{ ?g dcterms:source ?source ; prov:wasGeneratedBy ?run ; hub:fetch ?fetch .
+                 ?fetch hub:document ?document }}
 }}"""
 
 

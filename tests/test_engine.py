@@ -138,7 +138,7 @@ def test_editing_one_record_in_10k_rewrites_only_its_graph(tmp_path: Path, feed:
     assert counts(result)["unchanged"] == 9_999
     store = store_of(settings)
     rows = store.select(sparql_prefixes() + f"""SELECT ?g WHERE {{ GRAPH ?meta {{
-        ?g prov:wasGeneratedBy <{result.runs[0].run}> }} }}""")
+        ?g a hub:RecordGraph ; prov:wasGeneratedBy <{result.runs[0].run}> }} }}""")
     assert len(rows) == 1
     assert store.ask('ASK { <https://bench.example/org/4321> <https://schema.org/name> "Initiative 4321 (v2)"@fr }')
 
@@ -175,7 +175,7 @@ def test_a_changed_record_is_patched_statement_by_statement(tmp_path: Path, feed
         for row in described:
             facts.setdefault(row["p"].value, []).append(row["o"].value)
         assert facts["http://www.w3.org/ns/prov#wasGeneratedBy"] == [run]
-        assert len(facts["http://www.w3.org/ns/prov#generatedAtTime"]) == 1
+        assert len(facts["https://w3id.org/mutualisons/ns#fetch"]) == 1  # the run's fetch node, no other
         return {q.subject.value for q in store.graph_quads(NamedNode(graph)) if isinstance(q.subject, BlankNode)}
 
     feed.body = edited({})
@@ -212,13 +212,13 @@ def test_a_patch_written_in_many_chunks_equals_a_fresh_harvest(tmp_path: Path, f
     from hub.pipeline import record_writer
 
     def published(settings: Settings) -> dict[str, tuple[str, list[str]]]:
-        """Each record graph: the canonical hash of its statements, and its description (run, time
-        and payload left out: they differ between the two harvests)."""
+        """Each record graph: the canonical hash of its statements, and its description (run and fetch
+        node left out: they differ between the two harvests)."""
         store = store_of(settings)
         described: dict[str, list[str]] = {}
         for row in store.select(sparql_prefixes() + """SELECT ?g ?p ?o WHERE { GRAPH ?meta {
                 ?g a hub:RecordGraph ; ?p ?o
-                FILTER(?p NOT IN (prov:wasGeneratedBy, prov:generatedAtTime, hub:payload)) } }"""):
+                FILTER(?p NOT IN (prov:wasGeneratedBy, hub:fetch)) } }"""):
             described.setdefault(row["g"].value, []).append(f"{row['p'].value} {row['o']}")
         return {graph: (graph_hash(store, graph), sorted(facts)) for graph, facts in described.items()}
 

@@ -325,6 +325,10 @@ def test_entity_jsonld_equals_the_store_graph_by_graph(client: TestClient,
     assert len(record_graphs) == 2
     expected = {g.value: store.graph_quads(g) for g in record_graphs}  # type: ignore[union-attr]
     expected_meta = [q for g in record_graphs for q in store.subject_quads(g, meta)]  # type: ignore[arg-type]
+    # …and the descriptions of their fetch nodes: document, fetch time, payload, licence (provenance model 2).
+    fetches = {q.object for q in expected_meta if q.predicate.value == "https://w3id.org/mutualisons/ns#fetch"}
+    assert len(fetches) == 2
+    expected_meta += [q for f in fetches for q in store.subject_quads(f, meta)]  # type: ignore[arg-type]
     assert shown == by_graph([q for quads in expected.values() for q in quads] + expected_meta)
     trig = client.get("/id", params={"iri": SHARED_ORG, "format": "trig"})
     assert by_graph(list(parse(trig.content, format=RdfFormat.TRIG))) == shown

@@ -238,7 +238,7 @@ def test_a_url_with_brackets_and_spaces_is_harvested_and_described(tmp_path: Pat
         <{BASE}source/hostile> dcat:distribution/dcat:accessURL ?url }} }}""")
     assert row["url"].value.endswith("/feed.ttl?page%5Bsize%5D=10&sort=name%20asc")
     assert store.ask(sparql_prefixes() + f"""ASK {{ GRAPH <{BASE}graph/meta> {{
-        ?g dcterms:source <{BASE}source/hostile> ; hub:document <{row["url"].value}> }} }}""")
+        ?g dcterms:source <{BASE}source/hostile> ; hub:fetch ?fetch . ?fetch hub:document <{row["url"].value}> }} }}""")
 
 
 

@@ -122,11 +122,12 @@ def test_the_hub_computes_verification_from_published_recommendations(
 
 def test_record_descriptions_note_their_alignment(harvested: tuple[Settings, HarvestSummary]) -> None:
     store = published_store(harvested[0])
+    # Said once per document, on the fetch node its record graphs link to (provenance model 2).
     assert store.ask(sparql_prefixes() + f"""ASK {{ GRAPH <{BASE}graph/meta> {{
-        ?g dcterms:source <{BASE}source/savoirs-communs> ;
-           hub:alignment "http://schema.org/ terms rewritten to https://schema.org/"@en }} }}""")
+        ?g dcterms:source <{BASE}source/savoirs-communs> ; hub:fetch ?fetch .
+        ?fetch hub:alignment "http://schema.org/ terms rewritten to https://schema.org/"@en }} }}""")
     assert not store.ask(sparql_prefixes() + f"""ASK {{ GRAPH <{BASE}graph/meta> {{
-        ?g dcterms:source <{BASE}source/assiette-commune> ; hub:alignment ?note }} }}""")
+        ?g dcterms:source <{BASE}source/assiette-commune> ; hub:fetch ?fetch . ?fetch hub:alignment ?note }} }}""")
 
 
 def test_no_person_is_published_without_consent(harvested: tuple[Settings, HarvestSummary]) -> None:

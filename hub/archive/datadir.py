@@ -1,6 +1,7 @@
 """The layout of the data folder, and the base IRI recorded in it on first use.
 
     data/base-iri              the base IRI this data was minted under
+    data/provenance-model      the provenance model of the last harvest's generation (hub/pipeline/migration.py)
     data/working/              the working store (one writer: the harvest)
     data/working.dirty         present while a harvest changes the working store
     data/generations/N/        published generations (read-only RocksDB checkpoints)
@@ -24,6 +25,10 @@ class BaseIriMismatch(Exception):
 @dataclass(frozen=True)
 class DataDir:
     root: Path
+
+    @property
+    def provenance_model(self) -> Path:
+        return self.root / "provenance-model"
 
     @property
     def working(self) -> Path:

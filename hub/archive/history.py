@@ -197,6 +197,48 @@ def rewrite(data: DataDir, source_id: str, before: str, graphs: set[str],
     return changed_files
 
 
+def restate(data: DataDir, source_id: str, stamps: set[str], change: Callable[[str, list[str]], list[str] | None],
+            read_size: int = 8 << 20) -> int:
+    """Rewrites versions in the files of the runs `stamps` the way the store now holds them, without any
+    version or removal being added or taken away (the change feed reads these files): `change` gets a graph
+    and the lines of its version (statements, then description) and gives the lines to keep, or None to keep
+    them as they are. A migration of the provenance model restates the current versions this way, so the
+    next patch of a record removes exactly what the store holds (hub/pipeline/migration.py). Each file is
+    written beside itself and swapped in. Returns how many files changed."""
+    changed_files = 0
+    for stamp in sorted(stamps):
+        path = file(data, source_id, stamp)
+        if not path.is_file():
+            continue
+        temporary = path.with_name(path.name + ".tmp")
+        changed = False
+        try:
+            with temporary.open("w", encoding="utf-8") as out:
+                for preamble, block in _marked_blocks(path, read_size):
+                    if preamble:
+                        out.write(block)
+                        continue
+                    head, _, body = block.partition("\n")
+                    lines = body.split("\n")
+                    kept = change(head[1:-1], [line for line in lines if line and line[0] != "#"])
+                    if kept is None:
+                        out.write(_VERSION + block)
+                        continue
+                    changed = True
+                    notes = [line for line in lines if line.startswith("# ")]
+                    out.writelines(f"{line}\n" for line in [_VERSION + head, *notes, *kept])
+                out.flush()
+                os.fsync(out.fileno())
+        except ValueError:  # not UTF-8: not a file this hub wrote, left as it is
+            changed = False
+        if changed:
+            os.replace(temporary, path)
+            changed_files += 1
+        else:
+            temporary.unlink(missing_ok=True)
+    return changed_files
+
+
 def prune(data: DataDir, source_id: str, current: dict[str, str | None], keep_runs: int,
           read_size: int = 8 << 20) -> Pruning:
     """Prunes the history of a source's older runs (all but the last `keep_runs` files): a version

@@ -15,7 +15,8 @@ _SAFE_KEY = re.compile(r"^[A-Za-z0-9._~-]+$")
 
 
 class Minter:
-    """Mints `{base}source/{id}`, `{base}run/{source}/{ts}`, `{base}graph/{source}/{key}`, …"""
+    """Mints `{base}source/{id}`, `{base}run/{source}/{ts}`, `{base}fetch/{source}/{ts}/{key}`,
+    `{base}graph/{source}/{key}`, …"""
 
     def __init__(self, base: str) -> None:
         if not base.endswith("/"):
@@ -48,6 +49,14 @@ class Minter:
 
     def payload(self, sha256_hex: str) -> NamedNode:
         return NamedNode(f"{self.base}payload/{sha256_hex}")
+
+    def fetch(self, source_id: str, timestamp: str, document: str) -> NamedNode:
+        """One document as one run of a source fetched it (its URL, time, bytes and licence then)."""
+        return NamedNode(f"{self.base}fetch/{source_id}/{timestamp}/{short_hash(document_iri(document))}")
+
+    def migration(self, timestamp: str) -> NamedNode:
+        """A migration of the data folder's provenance to the hub's current model (docs/provenance.md)."""
+        return NamedNode(f"{self.base}migration/{timestamp}")
 
     def entity(self, kind: str, key: str) -> NamedNode:
         return NamedNode(f"{self.base}id/{_segment(kind)}/{_segment(key)}")

@@ -14,6 +14,11 @@ from pyoxigraph import NamedNode, Quad
 
 from hub.core.ntriples import to_quads
 
+# How record graphs are described in the meta graph (docs/provenance.md; the VoID description says it):
+# 1 said every fact of its run, document and source on each record graph; 2 says what varies per record on
+# the record graph and the rest once, on its run and on a fetch node per (run, document).
+PROVENANCE_MODEL = 2
+
 
 @dataclass(slots=True)  # 100k of them per harvest: slots make them cheaper to build and to keep
 class Record:
@@ -26,7 +31,6 @@ class Record:
     content_hash: str = ""
     upstream_graphs: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    payload: NamedNode | None = None  # the fetched bytes it was lifted from
     notes: list[str] = field(default_factory=list)  # how it was aligned: said in its description
     shape: str = ""  # its shape digest (hub/pipeline/split.py), "" when it has none
     # Known unchanged from its shape digest: its hash is the published one and its lines were never

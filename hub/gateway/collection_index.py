@@ -150,15 +150,22 @@ class IndexParts:
 def read_parts(store: ReadOnlyStore, minter: Minter) -> IndexParts:
     """Every item of a generation (from its record graphs), the sources' attribution and the themes."""
     rows = store.select(queries.render("record-graphs", meta=minter.meta_graph()))
+    hierarchy = default_vocabulary().hierarchy
     by_iri: dict[str, Item] = {}
     for row in rows:
         subject = row["s"].value
         item = by_iri.setdefault(subject, Item(subject))
-        item.kinds.add(row["kind"].value)
         ref = RecordRef(row["g"].value, row["source"].value, _value(row.get("license")),
                         row["changed"].value, _value(row.get("run")))
         item.records.append(ref)
-        _read_record(item, ref, store.graph_quads(NamedNode(ref.graph)))
+        quads = store.graph_quads(NamedNode(ref.graph))
+        # The record's kind, from its types as the split found it (the description does not repeat it).
+        kind = hierarchy.kind_of(q.object.value for q in quads if q.predicate.value == RDF + "type"
+                                 and isinstance(q.subject, NamedNode) and q.subject.value == subject
+                                 and isinstance(q.object, NamedNode))
+        if kind is not None:
+            item.kinds.add(kind)
+        _read_record(item, ref, quads)
     # The hub computes verification itself (two recommendations…), possibly in a graph of its own.
     for row in store.select(queries.load("verification-status")):
         if row["s"].value in by_iri and isinstance(row["status"], NamedNode | Literal):

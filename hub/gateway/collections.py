@@ -1,7 +1,8 @@
 """`/api/{collection}`: every kind of record as JSON-LD, GeoJSON, CSV, iCalendar or Turtle, filtered and paged.
 
-Collections are data-driven: a table maps each collection to record kinds (`hub:recordKind` in the meta
-graph), so a kind the charter adds appears once its records are harvested; until then its page is empty.
+Collections are data-driven: a table maps each collection to record kinds (each record's kind comes from its
+types, through the class hierarchy of hub/core/vocabulary.py), so a kind the charter adds appears once its
+records are harvested; until then its page is empty.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from hub.store.reader import PublishedReader
 
 router = APIRouter(tags=["Collections"])
 
-# Collection name -> the record kinds it lists (hub:recordKind values, see hub/core/vocabulary.py RECORD_KINDS).
+# Collection name -> the record kinds it lists (see hub/core/vocabulary.py RECORD_KINDS).
 COLLECTIONS: dict[str, tuple[str, ...]] = {
     "organizations": ("organization",),
     "events": ("event",),

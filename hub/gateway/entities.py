@@ -1,5 +1,6 @@
-"""Entity pages: every IRI the hub mints dereferences (`/id/…`, `/source/…`, `/run/…`, `/graph/…`,
-`/payload/…`), and `/id?iri=` shows any IRI the store holds; HTML, TriG, Turtle, N-Quads or JSON-LD."""
+"""Entity pages: every IRI the hub mints dereferences (`/id/…`, `/source/…`, `/run/…`, `/fetch/…`, `/graph/…`,
+`/payload/…`, `/migration/…`), and `/id?iri=` shows any IRI the store holds; HTML, TriG, Turtle, N-Quads or
+JSON-LD."""
 
 from __future__ import annotations
 
@@ -105,7 +106,9 @@ def _html(view: entity_view.EntityView, base: str, meta: str) -> str:
             about.setdefault(quad.predicate.value.rsplit("#", 1)[-1].rsplit("/", 1)[-1], []).append(quad.object.value)
     rows = []
     for graph, quads in view.graphs.items():
-        facts = described.get(graph, {})
+        # A record graph's fetch time and licence are its fetch node's, unless it has a licence of its own.
+        facts = {key: values for fetch in described.get(graph, {}).get("fetch", [])
+                 for key, values in described.get(fetch, {}).items()} | described.get(graph, {})
         where = " · ".join(html.escape(", ".join(facts.get(key, []))) for key in
                            ("source", "wasGeneratedBy", "generatedAtTime", "license") if facts.get(key))
         for quad in quads:
@@ -163,13 +166,15 @@ def _is_iri(text: str) -> bool:
 
 
 _EXAMPLES = {"kind": "organization", "key": "jardins-partages-jp-01", "source_id": "assiette-commune",
-             "timestamp": "20261129T045825253419Z", "name": "meta",
+             "timestamp": "20261129T045825253419Z", "name": "meta", "document": "5d1b6e3c0f4a2b8e9c7d",
              "sha256": "f8f89e9c84a24b63d6fdf219ae7b2f608a45a97371ae5c462ea8ff2098716fda"}
 
 for _path, _summary in (
     ("/id/{kind}/{key:path}", "An entity the hub minted an IRI for"),
     ("/source/{source_id}", "A source (DCAT dataset)"),
     ("/run/{source_id}/{timestamp:path}", "A harvest run"),
+    ("/fetch/{source_id}/{timestamp}/{document}", "One document as one run fetched it: URL, time, payload, licence"),
+    ("/migration/{timestamp}", "A migration of the data folder's provenance to the current model"),
     ("/graph/{source_id}/{key:path}", "A record graph and its provenance"),
     ("/graph/{name}", "A graph the hub writes itself (meta, sources, …): its description"),
     ("/payload/{sha256}", "The description of fetched bytes (the bytes stay admin-only)"),

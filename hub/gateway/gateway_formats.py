@@ -252,16 +252,23 @@ def csv_bytes(view: PageView) -> bytes:
 
 # -- Turtle -------------------------------------------------------------------------------------------
 def turtle_bytes(view: PageView) -> bytes:
-    """The page's record graphs merged, plus each graph's description from the meta graph (its provenance)."""
+    """The page's record graphs merged, plus each graph's description from the meta graph (its provenance)
+    and that of its fetch node (document, fetch time, payload, licence), once per page."""
     store = view.index.published.store
     meta = view.index.minter.meta_graph()
     triples: list[Quad] = []
+    fetches: dict[str, NamedNode] = {}
     for item in view.items:
         for record in item.records:
             graph = NamedNode(record.graph)
             triples += [Quad(q.subject, q.predicate, q.object) for q in store.graph_quads(graph)]
             triples.append(Quad(NamedNode(item.iri), NamedNode(HUB + "recordGraph"), graph))
-            triples += [Quad(q.subject, q.predicate, q.object) for q in store.subject_quads(graph, meta)]
+            for q in store.subject_quads(graph, meta):
+                triples.append(Quad(q.subject, q.predicate, q.object))
+                if q.predicate.value == HUB + "fetch" and isinstance(q.object, NamedNode):
+                    fetches[q.object.value] = q.object
+    for fetch in sorted(fetches):
+        triples += [Quad(q.subject, q.predicate, q.object) for q in store.subject_quads(fetches[fetch], meta)]
     prefixes = {"schema": "https://schema.org/", "hub": HUB, "dcterms": "http://purl.org/dc/terms/",
                 "prov": "http://www.w3.org/ns/prov#", "xsd": "http://www.w3.org/2001/XMLSchema#"}
     return serialize(triples, format=RdfFormat.TURTLE, prefixes=prefixes) or b""

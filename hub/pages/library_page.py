@@ -23,7 +23,8 @@ FILTERS = ("q", "category", "theme", "audience")
 RESOURCES_QUERY = """PREFIX schema: <https://schema.org/>
 PREFIX hub: <https://w3id.org/mutualisons/ns#>
 SELECT ?s ?name ?description ?url ?keyword WHERE {
-  GRAPH ?meta { ?g hub:recordKind "resource" ; hub:recordSubject ?s }
+  GRAPH ?meta { ?g a hub:RecordGraph ; hub:recordSubject ?s }
+  FILTER EXISTS { GRAPH ?g { ?s a ?type } GRAPH ?kinds { ?type hub:recordKind "resource" } }
   GRAPH ?g { ?s schema:name ?name .
     OPTIONAL { ?s schema:description ?description } OPTIONAL { ?s schema:url ?url }
     OPTIONAL { ?s schema:keywords ?keyword } }

@@ -39,9 +39,9 @@ from hub.core.cycles import without_cycle_collector
 from hub.core.durations import parse_duration, parse_time
 from hub.core.iris import Minter, document_iri, run_timestamp
 from hub.core.lock import WriterLock
-from hub.core.records import Record, Verdict
+from hub.core.records import PROVENANCE_MODEL, Record, Verdict
 from hub.core.vocabulary import default_vocabulary
-from hub.pipeline import redaction
+from hub.pipeline import migration, redaction
 from hub.pipeline.fetch import (
     FeedGone,
     Fetched,
@@ -54,7 +54,7 @@ from hub.pipeline.fetch import (
 )
 from hub.pipeline.hubgraphs import write_hub_graphs
 from hub.pipeline.lifting import LiftedLines, LiftOptions, lift_lines, read_in_two_processes, split_lifted
-from hub.pipeline.provenance import META_TITLE, GraphFacts, PayloadFacts, ProvenanceWriter, RunFacts
+from hub.pipeline.provenance import META_TITLE, FetchFacts, GraphFacts, PayloadFacts, ProvenanceWriter, RunFacts
 from hub.pipeline.record_writer import RecordWriter
 from hub.sparql import queries
 from hub.store import dump, generations
@@ -104,7 +104,7 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
     with WriterLock(data.lock_file), without_cycle_collector():
         if due_only:
             selected = [source for source in selected if is_due(data, source)]
-            if not selected:
+            if not selected and not migration.pending(data):
                 progress("no source is due")
                 current = generations.current(data)
                 return HarvestSummary([], current.number if current else None)
@@ -119,6 +119,10 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
         if leftovers:
             progress(f"removed {leftovers} file(s) an interrupted harvest or publication left behind")
         data.dirty_marker.touch()
+        if migration.needed(store, minter.meta_graph()):
+            # A folder from before provenance model 2: described anew before any source runs (its records
+            # compare with what the store serves), whichever sources this harvest runs.
+            migration.migrate(store, data, minter, progress)
         previous = generations.current(data)
         pipeline = Pipeline(store, data, minter, Charter(), progress, previous.number if previous else None)
         try:
@@ -142,6 +146,7 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
                 except OSError as error:  # the data is whole either way: only its reads stay slower
                     progress(f"warning: compacting the store failed ({error}); it is published as it is")
         generation = backend.publish()
+        data.provenance_model.write_text(f"{PROVENANCE_MODEL}\n", encoding="utf-8")
         pipeline.journal.published()
         pipeline.redact_history()  # the runs just published are in the store it asks
         backend.close()
@@ -179,6 +184,8 @@ class _Fetches:
     # none of their records is removed this run (a malformed row fails that row, it does not delete it).
     row_errors: set[str] = field(default_factory=set)
     lifted: set[str] = field(default_factory=set)  # documents read without error
+    # Each document read without error: when it was fetched, its payload, how it was aligned (its fetch node).
+    read: dict[str, tuple[str, NamedNode | None, list[str]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -318,7 +325,7 @@ class Pipeline:
         elif not confirmed:
             # The safety valve, before anything is written: the records that left the feed.
             self._hold_mass_removal(source, existing, set(graph_of.values()), fetches, records)
-        # The run ends as it commits: its graphs carry prov:generatedAtTime = the run's prov:endedAtTime.
+        # The run ends as it commits: its prov:endedAtTime is when the records it writes last changed.
         facts.ended_at = now_iso()
         written: dict[str, tuple[list[str], list[str]]] = {}
         persons: dict[str, redaction.Persons] = {}
@@ -338,7 +345,7 @@ class Pipeline:
             self.charter.prepare()
             with ThreadPoolExecutor(1, thread_name_prefix="validate") as pool:
                 judging = pool.submit(self.charter.validate, to_validate)
-                written = self._write(source, facts, to_validate, graph_of, existing, written_by)
+                written = self._write(source, facts, to_validate, graph_of, existing, written_by, fetches.read)
                 attempt.stage = "validating"
                 verdicts = judging.result()
             attempt.stage = "writing"
@@ -542,7 +549,6 @@ class Pipeline:
                              max_seconds=source.max_seconds)
         contexts = shipped_then(cached(lambda url: fetch_context(url, policy)))
         parts: list[LiftedLines] = []
-        payload_of: dict[str, NamedNode] = {}
         options = LiftOptions(minter=self.minter, source_id=source.id, base_iri=source.base_iri(self.minter.base),
                               configured_format=source.format, mapping_path=source.mapping_path(),
                               language=source.language, resolve_context=contexts, scratch=self.data.scratch)
@@ -573,7 +579,7 @@ class Pipeline:
             facts.row_errors += len(part.row_errors)
             if part.row_errors:
                 fetches.row_errors.add(fetched.url)
-            payload_of[fetched.url] = self.minter.payload(fetched.sha256)
+            fetches.read[fetched.url] = (fetched.fetched_at, self.minter.payload(fetched.sha256), list(part.notes))
             fetches.lifted.add(fetched.url)
             parts.append(part)
         # The documents of a source are one dataset: split together, a record reaches the nodes any of
@@ -583,11 +589,7 @@ class Pipeline:
         split = split_lifted(parts, minter=self.minter, source_id=source.id, known=known)
         warnings += split.warnings
         fetches.upstream += split.upstream_descriptions
-        records: dict[str, Record] = {}
-        for record in split.records:
-            record.payload = payload_of.get(record.document)
-            records[record.subject.value] = record
-        return records
+        return {record.subject.value: record for record in split.records}
 
     def _with_unchanged_bodies(self, fetches: _Fetches, state: SourceState) -> list[Fetched]:
         """Documents answered 304 are lifted again from the payload kept last time."""
@@ -649,17 +651,24 @@ class Pipeline:
 
     def _write(self, source: Source, facts: RunFacts, changed: list[Record], graph_of: dict[str, str],
                existing: dict[str, RecordEntry], written_by: dict[str, str],
-               ) -> dict[str, tuple[list[str], list[str]]]:
-        """Writes the changed records (before their verdicts: see run_source)."""
+               read: dict[str, tuple[str, NamedNode | None, list[str]]]) -> dict[str, tuple[list[str], list[str]]]:
+        """Writes the changed records (before their verdicts: see run_source), and the fetch node of each
+        document they were lifted from: its URL, fetch time, payload, licence and alignment, said once."""
+        stamp = run_timestamp(facts.started_at)
+        fetch_of = {document: self.minter.fetch(source.id, stamp, document)
+                    for document in sorted({record.document for record in changed})}
+        for document, node in fetch_of.items():
+            fetched_at, payload, notes = read.get(document, (facts.started_at, None, []))
+            self.store.add_quads(self.prov.fetch(FetchFacts(node, facts.run, document, fetched_at, source.license,
+                                                            payload, notes)))
 
         def lines_of(record: Record) -> tuple[list[str], list[str]]:
             """The record's statements in its graph, and its description in the meta graph."""
             graph = graph_of[record.subject.value]
             return [f"{line[:-2]} <{graph}> ." for line in record.triples], self.prov.record_graph_lines(GraphFacts(
-                graph=NamedNode(graph), subject=record.subject, kind=record.kind, source_id=source.id,
-                document=record.document, run=facts.run, generated_at=facts.ended_at, license=source.license,
-                content_hash=record.content_hash, payload=record.payload,
-                upstream_graphs=record.upstream_graphs, notes=record.notes,
+                graph=NamedNode(graph), subject=record.subject, source_id=source.id, run=facts.run,
+                fetch=fetch_of[record.document], content_hash=record.content_hash,
+                upstream_graphs=record.upstream_graphs,
             ))
 
         return self.writer.write(source.id, changed, graph_of, set(existing), written_by, lines_of)

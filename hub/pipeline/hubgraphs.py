@@ -4,18 +4,22 @@
 - `{base}graph/schemes`: vocab/schemes.ttl, the SKOS concept schemes;
 - `{base}graph/shapes`: shapes/*.ttl, the charter;
 - `{base}graph/verification`: the verification status of every published practitioner
-  (hub/charter/verification.py), computed from the published recommendations, never from a feed.
+  (hub/charter/verification.py), computed from the published recommendations, never from a feed;
+- `{base}graph/kinds`: the kind of record each class makes (`schema:GroceryStore hub:recordKind
+  "organization"`), from the class hierarchy of vocab/*.ttl (hub/core/vocabulary.py): SPARQL finds a
+  record's kind from its type through it, so no record graph needs to say it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pyoxigraph import NamedNode, Quad, RdfFormat, parse
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
 
 from hub.charter import verification
 from hub.core.iris import Minter
-from hub.core.vocabulary import SHAPES_DIR, VOCAB_DIR
+from hub.core.namespaces import HUB
+from hub.core.vocabulary import RECORD_KINDS, SHAPES_DIR, VOCAB_DIR, default_vocabulary
 from hub.pipeline.provenance import ProvenanceWriter
 from hub.sparql import queries
 from hub.store.embedded import WorkingStore
@@ -46,6 +50,8 @@ def write_hub_graphs(store: WorkingStore, minter: Minter, prov: ProvenanceWriter
     graph = minter.hub_graph("verification")
     graphs.append((graph, "Verification status of health practitioners, computed by the hub",
                    verification_quads(store, graph)))
+    graph = minter.hub_graph("kinds")
+    graphs.append((graph, "The kind of record each class makes (from vocab/*.ttl)", kind_quads(graph)))
     for graph, title, quads in graphs:
         store.replace_graph(graph, quads)
         store.remove_matching(graph, None, meta)
@@ -62,3 +68,16 @@ def verification_quads(store: WorkingStore, graph: NamedNode) -> list[Quad]:
     practitioners = [r["p"].value for r in store.select(queries.load("practitioners"))]
     statuses = verification.compute(practitioners, recommendations)
     return verification.status_quads(statuses.values(), graph)
+
+
+def kind_quads(graph: NamedNode) -> list[Quad]:
+    """`class hub:recordKind "kind"` for every class whose instances are records: each kind's classes and
+    their subclasses, each with the kind `ClassHierarchy.kind_of` gives it alone."""
+    hierarchy = default_vocabulary().hierarchy
+    predicate = NamedNode(HUB + "recordKind")
+    quads = []
+    for kind, roots in RECORD_KINDS.items():
+        classes = {subclass for root in roots for subclass in hierarchy.subclasses(root)}
+        quads += [Quad(NamedNode(c), predicate, Literal(kind), graph) for c in sorted(classes)
+                  if hierarchy.kind_of((c,)) == kind]
+    return quads

@@ -2,6 +2,10 @@
 
 Every term written here is listed in docs/provenance.md, and a test checks that list against the
 store. The meta graph describes every named graph the public store holds, the hub's own included.
+Each fact is said once, where it belongs (model 2, `PROVENANCE_MODEL`): a record graph says what varies
+per record (its subject, hash, run, source and fetch); a fetch node says, once for every record lifted
+from one document by one run, the document, the fetch time, the payload, the licence in force and the
+alignment notes; a run says its times, status and counts.
 """
 
 from __future__ import annotations
@@ -56,18 +60,44 @@ class PayloadFacts:
 
 @dataclass
 class GraphFacts:
+    """What varies per record: said on its graph. The rest (document, fetch time, payload, licence,
+    alignment) is its fetch's, said once on the fetch node (`FetchFacts`)."""
+
     graph: NamedNode
     subject: NamedNode
-    kind: str
     source_id: str
-    document: str
-    run: NamedNode
-    generated_at: str
-    license: str
+    run: NamedNode  # the run that last changed it
+    fetch: NamedNode  # what that run fetched it from
     content_hash: str
-    payload: NamedNode | None = None
+    license: str | None = None  # a licence of the record's own, where it differs from its fetch's
     upstream_graphs: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # how the record was aligned (hub/pipeline/alignment.py)
+
+
+@dataclass
+class FetchFacts:
+    """One document as one run fetched it: said once for every record lifted from it."""
+
+    fetch: NamedNode
+    run: NamedNode
+    document: str
+    fetched_at: str
+    license: str | None  # the source's licence in force then (always known, but for a migrated oddity)
+    payload: NamedNode | None = None
+    notes: list[str] = field(default_factory=list)  # how its statements were aligned (hub/pipeline/alignment.py)
+
+
+@dataclass
+class MigrationFacts:
+    """A data folder's provenance brought to the hub's current model (hub/pipeline/migration.py)."""
+
+    migration: NamedNode
+    started_at: str
+    ended_at: str
+    from_model: int
+    to_model: int
+    record_graphs: int  # described anew
+    rehashed: int  # whose content hash changed (literals now hashed as the store serves them)
+    fetches: int  # fetch nodes written
 
 
 @dataclass
@@ -92,27 +122,52 @@ class ProvenanceWriter:
         return Quad(s, p, o, graph or self.meta)
 
     def record_graph_lines(self, facts: GraphFacts) -> list[str]:
-        """A record graph's description as N-Quads lines: written for every changed record of a
-        100k-record feed, so it is built as text rather than as term objects."""
+        """A record graph's description as N-Quads lines: six in the usual case (written for every changed
+        record of a 100k-record feed, so built as text rather than as term objects)."""
         g, meta = f"<{facts.graph.value}>", f"<{self.meta.value}>"
-        document = f"<{document_iri(facts.document)}>"
         lines = [
             f"{g} <{RDF}type> <{HUB}RecordGraph> {meta} .",
-            f"{g} <{DCTERMS}source> <{self.minter.source(facts.source_id).value}> {meta} .",
-            f"{g} <{PROV}wasDerivedFrom> {document} {meta} .",
-            f"{g} <{HUB}document> {document} {meta} .",
-            f"{g} <{PROV}wasGeneratedBy> <{facts.run.value}> {meta} .",
-            f"{g} <{PROV}generatedAtTime> {_time(facts.generated_at)} {meta} .",
-            f"{g} <{DCTERMS}license> <{facts.license}> {meta} .",
-            f"{g} <{HUB}contentHash> {Literal(facts.content_hash)} {meta} .",
             f"{g} <{HUB}recordSubject> <{facts.subject.value}> {meta} .",
-            f"{g} <{HUB}recordKind> {Literal(facts.kind)} {meta} .",
+            f"{g} <{HUB}contentHash> {Literal(facts.content_hash)} {meta} .",
+            f"{g} <{PROV}wasGeneratedBy> <{facts.run.value}> {meta} .",
+            f"{g} <{DCTERMS}source> <{self.minter.source(facts.source_id).value}> {meta} .",
+            f"{g} <{HUB}fetch> <{facts.fetch.value}> {meta} .",
         ]
-        if facts.payload is not None:
-            lines.append(f"{g} <{HUB}payload> <{facts.payload.value}> {meta} .")
+        if facts.license is not None:
+            lines.append(f"{g} <{DCTERMS}license> <{facts.license}> {meta} .")
         lines += [f"{g} <{PROV}wasDerivedFrom> <{upstream}> {meta} ." for upstream in facts.upstream_graphs]
-        lines += [f"{g} <{HUB}alignment> {Literal(note, language='en')} {meta} ." for note in facts.notes]
         return lines
+
+    def fetch(self, facts: FetchFacts) -> list[Quad]:
+        """The fetch node: the document, when it was fetched, the exact bytes and the licence in force."""
+        f = facts.fetch
+        quads = [
+            self._q(f, A, term(HUB, "Fetch")),
+            self._q(f, term(PROV, "wasGeneratedBy"), facts.run),
+            self._q(f, term(HUB, "document"), NamedNode(document_iri(facts.document))),
+            self._q(f, term(PROV, "generatedAtTime"), _time(facts.fetched_at)),
+        ]
+        if facts.license is not None:
+            quads.append(self._q(f, term(DCTERMS, "license"), NamedNode(facts.license)))
+        if facts.payload is not None:
+            quads.append(self._q(f, term(HUB, "payload"), facts.payload))
+        quads += [self._q(f, term(HUB, "alignment"), Literal(note, language="en")) for note in facts.notes]
+        return quads
+
+    def migration(self, facts: MigrationFacts) -> list[Quad]:
+        m = facts.migration
+        return [
+            self._q(m, A, term(PROV, "Activity")),
+            self._q(m, A, term(HUB, "Migration")),
+            self._q(m, term(PROV, "startedAtTime"), _time(facts.started_at)),
+            self._q(m, term(PROV, "endedAtTime"), _time(facts.ended_at)),
+            self._q(m, term(PROV, "wasAssociatedWith"), self.minter.hub()),
+            self._q(m, term(HUB, "fromModel"), _int(facts.from_model)),
+            self._q(m, term(HUB, "provenanceModel"), _int(facts.to_model)),
+            self._q(m, term(HUB, "recordGraphs"), _int(facts.record_graphs)),
+            self._q(m, term(HUB, "rehashed"), _int(facts.rehashed)),
+            self._q(m, term(HUB, "fetches"), _int(facts.fetches)),
+        ]
 
     def upstream_graph(self, graph: NamedNode, source_id: str, run: NamedNode, at: str, license_iri: str) -> list[Quad]:
         """The graph holding what a feed said about its own named graphs."""

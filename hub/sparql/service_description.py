@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, serialize
 
 from hub.core.namespaces import DCAT, DCTERMS, HUB, PREFIXES, RDF, XSD, term
+from hub.core.records import PROVENANCE_MODEL
 from hub.sparql.formats import FORMAT_IRIS, GRAPH_FORMATS, SOLUTION_FORMATS
 from hub.store.embedded import ReadOnlyStore
 
@@ -115,6 +116,9 @@ def void_description(base: str, numbers: DatasetFigures) -> bytes:
         Triple(dataset, term(VOID, "uriSpace"), Literal(base)),
         Triple(dataset, term(VOID, "triples"), _int(numbers.quads)),
         Triple(dataset, term(HUB, "namedGraphs"), _int(numbers.graphs)),
+        # How the meta graph describes record graphs (docs/provenance.md): a reader of the dump knows which
+        # queries apply, and a data folder from before is migrated on its next harvest.
+        Triple(dataset, term(HUB, "provenanceModel"), _int(PROVENANCE_MODEL)),
         Triple(dataset, term(VOID, "vocabulary"), NamedNode("https://schema.org/")),
         Triple(dataset, term(VOID, "vocabulary"), NamedNode(HUB)),
         Triple(dataset, term(DCAT, "distribution"), distribution),

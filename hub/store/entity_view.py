@@ -1,5 +1,6 @@
 """What the hub knows about one IRI, as a dataset: the record graphs that describe it (or the IRI's own graph)
-plus their descriptions from the meta graph, so every value travels with where it came from.
+plus their descriptions from the meta graph and those of their fetch nodes, so every value travels with where
+it came from.
 
 An entity named by several sources under different IRIs, linked by owl:sameAs or schema:sameAs, is merged:
 every graph that describes any of those IRIs is part of its view.
@@ -17,6 +18,7 @@ from hub.core.namespaces import HUB, RDF, SCHEMA
 from hub.store.embedded import ReadOnlyStore
 
 SAME_AS = (NamedNode("http://www.w3.org/2002/07/owl#sameAs"), NamedNode(SCHEMA + "sameAs"))
+FETCH = NamedNode(HUB + "fetch")
 MAX_GRAPH_QUADS = 20_000  # a graph shown whole (a record, an admin-loaded vocabulary); the meta graph never is
 
 
@@ -57,9 +59,15 @@ def build(store: ReadOnlyStore, iri: str, meta: NamedNode) -> EntityView:
         # nodes they reach, so no value is left dangling.
         view.graphs[graph.value] = _with_blank_nodes(store, quads, graph)
     described = set(view.graphs) - {meta.value}
+    fetches: set[NamedNode] = set()
     for graph_iri in sorted(described):
-        view.descriptions += [q for q in store.subject_quads(NamedNode(graph_iri), meta)
-                              if q not in view.graphs.get(meta.value, [])]
+        about = [q for q in store.subject_quads(NamedNode(graph_iri), meta) if q not in view.graphs.get(meta.value, [])]
+        view.descriptions += about
+        fetches |= {q.object for q in about if q.predicate == FETCH and isinstance(q.object, NamedNode)}
+    # A record graph's document, fetch time, payload and licence are its fetch node's: said once there, and
+    # part of the view so that every value still travels with where it came from.
+    for fetch in sorted(fetches, key=lambda node: node.value):
+        view.descriptions += store.subject_quads(fetch, meta)
     return view
 
 
