@@ -119,9 +119,11 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
         if leftovers:
             progress(f"removed {leftovers} file(s) an interrupted harvest or publication left behind")
         data.dirty_marker.touch()
-        if migration.needed(store, minter.meta_graph()):
+        if migration.pending(data) and migration.needed(store, minter.meta_graph()):
             # A folder from before provenance model 2: described anew before any source runs (its records
-            # compare with what the store serves), whichever sources this harvest runs.
+            # compare with what the store serves), whichever sources this harvest runs. Asked of the store only
+            # when the folder's marker is not the current model: opening the store early would compact it
+            # while a document is parsed in two processes (see WorkingStore.open).
             migration.migrate(store, data, minter, progress)
         previous = generations.current(data)
         pipeline = Pipeline(store, data, minter, Charter(), progress, previous.number if previous else None)
