@@ -7,7 +7,9 @@ alignment notes, and hashed the record as its feed spelled it (`"4.3460"`), not 
 - recomputes each record graph's content hash from the graph the store serves (its RDFC-1.0 hash, as the split
   now computes it), so records whose bytes did not change compare equal and are not counted as updated;
 - writes one fetch node per (run, document) that record graphs came from, with what their descriptions said
-  (document, payload, its fetch time, licence, alignment notes), and gives each record graph its new
+  (document, payload, its fetch time, licence, alignment notes; model 1 kept only a payload's latest fetch, so
+  where the same bytes were fetched again after the run, the run's end stands for the time), and gives each
+  record graph its new
   description (type, subject, hash, run, source, fetch; its own licence only where it differed);
 - restates the current version of each record in the private history the same way (hub/archive/history.py
   `restate`), so that the next patch of a record removes exactly what the store holds;
@@ -129,7 +131,7 @@ def migrate(store: WorkingStore, data: DataDir, minter: Minter, progress: Callab
         source_id = source.removeprefix(source_prefix)
         fetch = minter.fetch(source_id, run.rsplit("/", 1)[-1], document)
         license_ = _most_common(old.license for old in members)
-        fetched = _most_common(old.fetched or old.changed for old in members) or started
+        fetched = _most_common(_fetch_time(old) for old in members) or started
         payload = _most_common(old.payload for old in members)
         notes = sorted({note for old in members for note in old.notes})
         fetch_quads += prov.fetch(FetchFacts(fetch, NamedNode(run), document, fetched, license_,
@@ -228,6 +230,14 @@ def _update_indexes(data: DataDir, hashes: dict[str, str]) -> None:
         if updated != state.records:
             state.records = updated
             harvest_state.save(data, source_id, state)
+
+
+def _fetch_time(old: _Old) -> str | None:
+    """When the record's run fetched its document. Model 1 kept only the latest fetch of each payload: when
+    that is after the run (the same bytes fetched again since), the run's end is the closest it says."""
+    if old.fetched and (old.changed is None or old.fetched <= old.changed):
+        return old.fetched
+    return old.changed or old.fetched
 
 
 def _most_common(values: object) -> str | None:
