@@ -20,8 +20,9 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from harvesters.formats import DocumentContext, Format, LiftError, LiftResult, looks_like_json
 from harvesters.mapping import LiftContext, Lifted, Mapping, RowError, RowReport
-from harvesters.rdf import LiftError
+from harvesters.suggest import suggest_from_rows
 
 DELIMITERS = (";", ",", "\t")
 SNIFFED_LINES = 50
@@ -206,3 +207,23 @@ def lift_csv(body: bytes, mapping: Mapping, context: LiftContext) -> Lifted:
     lifted.row_errors = [f"{document}: line {line}: {reason}" for line, reason in sorted(errors)]
     lifted.warnings += report.warnings()
     return lifted
+
+
+def _sniff(head: bytes) -> int:
+    return 0 if looks_like_json(head) else 5  # any text may be a table; every other format is surer
+
+
+def _lift(body: bytes, context: DocumentContext) -> LiftResult:
+    rows = LiftContext(context.document, context.source_id, context.mint, context.kind_of, context.language)
+    lifted = lift_csv(body, context.required_mapping("csv"), rows)
+    return LiftResult.of(lifted.quads, lifted.warnings, lifted.row_errors)
+
+
+def _suggest(body: bytes, document: str, name: str) -> str:
+    header, cells, _ = read_rows(body, document)
+    rows = [dict(zip(header, c, strict=False)) for _, c in cells]
+    return suggest_from_rows(name, "csv", "rows", rows, has_geometry=False)
+
+
+CSV = Format("csv", _lift, media_types=("text/csv",), extensions=(".csv", ".tsv"), mapping="required", sniff=_sniff,
+             suggest=_suggest)

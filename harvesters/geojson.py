@@ -8,12 +8,16 @@ point given as [lat, lon] fails its feature with a clear error. Legacy `crs` mem
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
+from harvesters.formats import DocumentContext, Format, LiftError, LiftResult, looks_like_json
+from harvesters.limits import TooDeep, check_json_depth
 from harvesters.mapping import LiftContext, Lifted, Mapping, RowError, RowReport
-from harvesters.rdf import LiftError
+from harvesters.suggest import suggest_from_rows
 
 _WGS84 = ("crs84", "epsg::4326", "epsg:4326", "wgs84")
+_MARKS = re.compile(rb'"type"\s*:\s*"(?:FeatureCollection|Feature)"|"features"\s*:\s*\[')
 
 
 def read_features(body: bytes, document: str) -> list[dict[str, Any]]:
@@ -80,3 +84,29 @@ def _check_crs(data: dict[str, Any], document: str) -> None:
         raise LiftError(document, "geojson", f"crs {name or crs!r} is not WGS84: RFC 7946 GeoJSON is in "
                                             "longitude/latitude degrees; reproject the layer (e.g. ogr2ogr -t_srs "
                                             "EPSG:4326)")
+
+
+def _sniff(head: bytes) -> int:
+    if not looks_like_json(head) or b'"@context"' in head:
+        return 0  # a document that names a JSON-LD context is read as linked data
+    return 60 if _MARKS.search(head) else 15
+
+
+def _lift(body: bytes, context: DocumentContext) -> LiftResult:
+    try:
+        check_json_depth(body)  # json.loads recurses: bounded before it starts
+    except TooDeep as error:
+        raise LiftError(context.document, "geojson", str(error), error.line, error.column) from error
+    rows = LiftContext(context.document, context.source_id, context.mint, context.kind_of, context.language)
+    lifted = lift_geojson(body, context.required_mapping("geojson"), rows)
+    return LiftResult.of(lifted.quads, lifted.warnings, lifted.row_errors)
+
+
+def _suggest(body: bytes, document: str, name: str) -> str:
+    rows = [dict((f.get("properties") or {}), **({"id": f["id"]} if "id" in f else {}))
+            for f in read_features(body, document) if isinstance(f, dict)]
+    return suggest_from_rows(name, "geojson", "features", rows, has_geometry=True)
+
+
+GEOJSON = Format("geojson", _lift, media_types=("application/geo+json",), extensions=(".geojson",),
+                 mapping="required", json=True, sniff=_sniff, suggest=_suggest)

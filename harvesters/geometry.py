@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import Any
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
-from shapely.geometry import shape
 
 SCHEMA = "https://schema.org/"
 GEO = "http://www.opengis.net/ont/geosparql#"
@@ -64,6 +63,10 @@ def geometry_quads(subject: NamedNode | BlankNode, geometry: dict[str, Any]) -> 
         check_axes(lon, lat, "the geometry")
         return geo_quads(subject, lon, lat)
     _check_finite(coordinates, kind)
+    # Imported here: shapely brings numpy (a tenth of a second, and address space), which only lines and
+    # polygons need, and the format table imports the mapped formats' modules for their entries.
+    from shapely.geometry import shape
+
     try:
         shaped = shape(geometry)
     except Exception as error:  # shapely raises several types for malformed input

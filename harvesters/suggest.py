@@ -17,9 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harvesters.csv_table import read_rows
-from harvesters.geojson import read_features
-from harvesters.rdf import LiftError
+from harvesters.formats import LiftError, table
 
 # property -> (aliases, extra rule lines). Aliases are compared without accents, case or separators.
 ALIASES: list[tuple[str, tuple[str, ...], dict[str, Any]]] = [
@@ -98,42 +96,23 @@ class FieldStats:
 
 
 def suggest_mapping(path: Path, format_name: str | None = None) -> str:
-    """The text of a mapping file for the document at `path`; raises LiftError or OSError."""
+    """The text of a mapping file for the document at `path`; raises LiftError or OSError. The formats that
+    know how to suggest one (`Format.suggest`) are the candidates: named, else detected among them."""
     body = path.read_bytes()
-    name = path.name
-    format_name = format_name or _format(path, body)
-    if format_name == "ical":
-        return _ICAL_SUGGESTION.format(name=name)
     document = path.resolve().as_uri()
-    if format_name == "geojson":
-        rows = [dict((f.get("properties") or {}), **({"id": f["id"]} if "id" in f else {}))
-                for f in read_features(body, document) if isinstance(f, dict)]
-        unit, has_geometry = "features", True
-    else:
-        header, cells, _ = read_rows(body, document)
-        rows = [dict(zip(header, c, strict=False)) for _, c in cells]
-        unit, has_geometry = "rows", False
+    candidates = table().where(lambda fmt: fmt.suggest is not None)
+    fmt = candidates.detect(format_name, None, document, body)
+    assert fmt.suggest is not None
+    return fmt.suggest(body, document, path.name)
+
+
+def suggest_from_rows(name: str, format_name: str, unit: str, rows: list[dict[str, Any]], has_geometry: bool) -> str:
+    """A mapping for a document's rows (or features: `unit`), each a dict of field -> value."""
     stats: dict[str, FieldStats] = {}
     for row in rows:
         for key, value in row.items():
             stats.setdefault(key, FieldStats(key)).add(value)
     return _render(name, format_name, unit, len(rows), stats, has_geometry)
-
-
-def _format(path: Path, body: bytes) -> str:
-    suffix = path.suffix.lower()
-    if suffix in (".geojson", ".json"):
-        return "geojson"
-    if suffix in (".ics", ".ical"):
-        return "ical"
-    if suffix in (".csv", ".tsv", ".txt"):
-        return "csv"
-    head = body[:200].lstrip(b"\xef\xbb\xbf \r\n\t")
-    if head.startswith(b"{"):
-        return "geojson"
-    if head.startswith(b"BEGIN:VCALENDAR"):
-        return "ical"
-    return "csv"
 
 
 def _plain(name: str) -> str:
@@ -234,24 +213,4 @@ def _axis_order(pairs: list[tuple[float, float]]) -> str:
     return "latlon" if lat_first * 2 > len(pairs) else "lonlat"
 
 
-_ICAL_SUGGESTION = """\
-# Mapping suggested by `mutualisons mapping suggest {name}` (ical). iCalendar needs no mapping: VEVENTs
-# become schema:Event with their dates, location, organizer and URL. This one says how CATEGORIES become
-# themes and over which window recurring events are expanded. See docs/mappings.md.
-type = "schema:Event"
-key = "UID"
-ignore = ["TRANSP", "CLASS", "PRIORITY"]
-
-[calendar]
-timezone = "Europe/Brussels"  # for floating times
-window_start = "-P31D"        # a duration from the harvest, or a date such as "2027-01-01"
-window_end = "P366D"
-
-[fields.CATEGORIES]
-property = "schema:keywords"
-transforms = ["trim"]
-# property = "hub:theme", concepts = {{ "jardin" = "theme:gardens-compost" }}, fallback = "schema:keywords"
-"""
-
-
-__all__ = ["LiftError", "suggest_mapping"]
+__all__ = ["LiftError", "suggest_from_rows", "suggest_mapping"]

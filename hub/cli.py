@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from harvesters.rdf import FORMATS, LiftError
+from harvesters.formats import FormatTableError, LiftError, table
 from hub.archive.datadir import BaseIriMismatch, DataDir
 from hub.core.config import ConfigError, Settings, load_sources
 from hub.core.iris import Minter
@@ -99,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="check a document against the charter, as a harvest would")
     validate.add_argument("file", metavar="FILE")
-    validate.add_argument("--format", choices=sorted([*FORMATS, "geojson", "csv", "ical"]),
+    formats = table()  # the registered feed formats (docs/formats.md)
+    validate.add_argument("--format", choices=sorted(formats.names()),
                           help="the document's format (sniffed if absent)")
     validate.add_argument("--mapping", metavar="TOML", help="the mapping of a GeoJSON, CSV or iCalendar document")
     validate.add_argument("--lang", choices=("fr", "nl", "en"), default="en", help="language of the messages")
@@ -120,7 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     suggest = mapping_commands.add_parser(
         "suggest", help="print a mapping for FILE, usable as it is: mutualisons mapping suggest feed.csv > map.toml")
     suggest.add_argument("file", metavar="FILE")
-    suggest.add_argument("--format", choices=("geojson", "csv", "ical"), help="the file's format (sniffed if absent)")
+    suggest.add_argument("--format", choices=[fmt.name for fmt in formats if fmt.suggest is not None],
+                         help="the file's format (sniffed if absent)")
     return parser
 
 
@@ -158,7 +160,11 @@ def _error(message: str, code: int) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        parser = build_parser()
+    except FormatTableError as error:  # a format package that is broken or missing: nothing can be read
+        return _error(f"the table of feed formats cannot be built: {error}", EXIT_USAGE)
+    args = parser.parse_args(argv)
     settings = Settings.resolve(args.sources, args.data, args.base_iri)
     try:
         if args.command not in ("validate", "mapping"):

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harvesters import formats as feed_formats
 from harvesters.tomlfile import read_toml
 
 DEFAULT_BASE_IRI = "http://127.0.0.1:8000/"
@@ -21,9 +22,6 @@ DEFAULT_KEEP_RUNS = 5
 # The share of a source's records one run may remove before it is held for an admin (docs/sources.md).
 DEFAULT_MAX_REMOVAL = 0.5
 DEFAULT_MAX_SECONDS = 600.0  # the whole fetch of one document: connect, headers, body, redirects, retries
-FORMATS = ("turtle", "trig", "ntriples", "nquads", "rdfxml", "jsonld", "html", "geojson", "csv", "ical")
-# Formats lifted through a declarative mapping (docs/mappings.md); `ical` has a built-in default one.
-MAPPING_REQUIRED = ("geojson", "csv")
 REQUIRED_KEYS = ("id", "name", "url", "license", "publisher", "contact")
 OPTIONAL_KEYS = (
     "format", "language", "base", "trusted_hosts", "max_bytes", "period", "gone_grace", "mapping",
@@ -162,11 +160,13 @@ def _source_from_table(path: Path, locator: _KeyLocator, index: int, table: dict
             raise fail(key, f"{key} {iri!r} is not a valid IRI (no spaces, quotes, <>, {{}}, [] or the like); "
                             f"escape such characters as %20, %22…")
     feed_format = optional_text("format")
-    if feed_format is not None and feed_format not in FORMATS:
-        raise fail("format", f"format {feed_format!r} is not supported{_hint(feed_format, FORMATS)}; "
-                   f"supported: {', '.join(FORMATS)}")
+    formats = feed_formats.table()  # the registered formats (harvesters/formats.py; docs/formats.md)
+    fmt = formats.get(feed_format) if feed_format is not None else None
+    if feed_format is not None and fmt is None:
+        raise fail("format", f"format {feed_format!r} is not supported{_hint(feed_format, formats.names())}; "
+                   f"supported: {', '.join(formats.names())}")
     mapping = optional_text("mapping")
-    if mapping is None and feed_format in MAPPING_REQUIRED:
+    if mapping is None and fmt is not None and fmt.mapping == "required":
         raise fail("format", f"format {feed_format!r} needs a 'mapping' (a TOML file that says which field "
                    f"becomes which property); `mutualisons mapping suggest FEED > mapping.toml` proposes one")
     language = optional_text("language")

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, Quad
 
+from harvesters.formats import Format, table
 from harvesters.jsonld import cached, shipped_then
 from harvesters.rdf import LiftError
 from hub import __version__
@@ -41,6 +42,7 @@ from hub.core.iris import Minter, document_iri, run_timestamp
 from hub.core.lock import WriterLock
 from hub.core.namespaces import HUB, sparql_prefixes
 from hub.core.vocabulary import default_vocabulary
+from hub.pipeline.documents import walk
 from hub.pipeline.fetch import (
     FeedGone,
     Fetched,
@@ -478,7 +480,12 @@ class Pipeline:
         documents, failed_urls = self._documents(source, policy, facts)
         fetches.failed |= failed_urls
         now = dt.datetime.now(dt.UTC)
+        walker = table().get(source.format) if source.format else None
         for document in documents:
+            if walker is not None and walker.documents is not None:
+                payload_quads += self._walk(source, walker, document, policy, facts, state, new_state,
+                                            charter_unchanged, fetches)
+                continue
             fetches.attempted += 1
             previous = state.documents.get(document, DocumentState())
             try:
@@ -509,20 +516,8 @@ class Pipeline:
                 facts.payloads.append(self.minter.payload(previous.sha256))
                 fetches.unchanged.append(document)
                 continue
-            self._keeping.append(self._payload_writer.submit(payloads.keep, self.data, fetched.sha256, fetched.body))
-            payload = self.minter.payload(fetched.sha256)
-            facts.payloads.append(payload)
-            payload_quads += self.prov.payload(PayloadFacts(
-                payload, fetched.url, fetched.fetched_at, len(fetched.body), fetched.content_type or source.format,
-                fetched.status if fetched.headers else None, fetched.etag,
-            ))
-            new_state.documents[document] = DocumentState(fetched.etag, fetched.last_modified, fetched.sha256)
-            fetches.shas[document] = fetched.sha256
-            if charter_unchanged and previous.sha256 == fetched.sha256:
-                fetches.unchanged.append(document)
-                fetches.fetched.append(fetched)  # kept at hand in case another document changed
-                continue
-            fetches.fetched.append(fetched)
+            payload_quads += self._take(source, document, fetched, previous, facts, new_state, charter_unchanged,
+                                        fetches)
         # Only "same bytes everywhere" skips lifting: a record may merge statements of several documents.
         if len(fetches.unchanged) < fetches.attempted:
             fetches.unchanged = []
@@ -530,6 +525,39 @@ class Pipeline:
             fetches.fetched = []
         fetches.bytes = sum(len(f.body) for f in fetches.fetched)
         return fetches, payload_quads
+
+    def _take(self, source: Source, document: str, fetched: Fetched, previous: DocumentState, facts: RunFacts,
+              new_state: SourceState, charter_unchanged: bool, fetches: _Fetches) -> list[Quad]:
+        """A fetched document kept (payload, its provenance, the source's state) and queued for lifting."""
+        self._keeping.append(self._payload_writer.submit(payloads.keep, self.data, fetched.sha256, fetched.body))
+        payload = self.minter.payload(fetched.sha256)
+        facts.payloads.append(payload)
+        new_state.documents[document] = DocumentState(fetched.etag, fetched.last_modified, fetched.sha256)
+        fetches.shas[document] = fetched.sha256
+        if charter_unchanged and previous.sha256 == fetched.sha256:
+            fetches.unchanged.append(document)  # its body is kept at hand in case another document changed
+        fetches.fetched.append(fetched)
+        return self.prov.payload(PayloadFacts(
+            payload, fetched.url, fetched.fetched_at, len(fetched.body), fetched.content_type or source.format,
+            fetched.status if fetched.headers else None, fetched.etag,
+        ))
+
+    def _walk(self, source: Source, fmt: Format, url: str, policy: FetchPolicy, facts: RunFacts,
+              state: SourceState, new_state: SourceState, charter_unchanged: bool, fetches: _Fetches) -> list[Quad]:
+        """The documents of a format that fetches more than the configured URL, each kept like a fetched
+        one (hub/pipeline/documents.py). A failure ends the walk; the documents read before it stand."""
+        payload_quads: list[Quad] = []
+        try:
+            for fetched in walk(fmt, url, policy):
+                fetches.attempted += 1
+                previous = state.documents.get(fetched.url, DocumentState())
+                payload_quads += self._take(source, fetched.url, fetched, previous, facts, new_state,
+                                            charter_unchanged, fetches)
+        except (FetchError, LiftError) as error:
+            fetches.attempted += 1
+            facts.errors.append(str(error))
+            fetches.failed.add(error.url if isinstance(error, FetchError) else error.document)
+        return payload_quads
 
     def _lift_all(self, source: Source, fetches: _Fetches, state: SourceState, facts: RunFacts,
                   warnings: list[str], known: dict[str, tuple[str, str]], attempt: _Attempt) -> dict[str, Record]:
