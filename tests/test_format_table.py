@@ -84,6 +84,21 @@ def test_the_facts_of_the_built_in_formats() -> None:
     assert table.by_extension("https://a.example/agenda.ICS?x=1").name == "ical"  # type: ignore[union-attr]
 
 
+def test_the_docs_say_what_the_table_says() -> None:
+    rows = [[cell.strip() for cell in line.split("|")[1:-1]]
+            for line in (ROOT / "docs" / "formats.md").read_text().splitlines()
+            if line.startswith("| `") and not line.startswith("| `format`")]
+    assert [row[0].strip("`") for row in rows] == BUILT_IN
+    for fmt, (_, _, media, extensions, graphs, mapping, line_based, _) in zip(formats.table(), rows, strict=True):
+        assert [m.strip("` ") for m in media.split(",")] == list(fmt.media_types), fmt.name
+        assert [e.strip("` ") for e in extensions.split(",")] == list(fmt.extensions), fmt.name
+        assert (graphs, mapping.split()[0], line_based.split()[0]) == (
+            "yes" if fmt.graphs else "no", fmt.mapping, "yes" if fmt.line_based else "no"), fmt.name
+    sources = next(line for line in (ROOT / "docs" / "sources.md").read_text().splitlines()
+                   if line.startswith("| `format` |"))
+    assert all(f"`{name}`" in sources for name in BUILT_IN)
+
+
 @pytest.mark.parametrize(("body", "url", "content_type", "expected"), [
     # JSON is recognised by its content first: `.json` and application/json say nothing of which JSON.
     (b'{"type": "FeatureCollection", "features": []}', "https://a.example/layer.json", "application/json",
