@@ -36,7 +36,7 @@ PROJECT = "mutualisons"  # the distribution whose pyproject.toml registers the b
 SNIFF_BYTES = 8192  # what a sniff sees of a document: its first bytes
 
 # What a sniff answers: how sure it is, from 0 (not this format) to SURE (a mark no other format has).
-# Equal answers go to the format registered first.
+# Equal answers go to the format first in the table (the hub's own by name, then other packages').
 SURE = 100
 DECISIVE = 50  # from here a JSON kind is recognised by content before the media type and the extension
 
@@ -48,6 +48,7 @@ NO_MAPPING = ("no mapping (the source's `mapping` key, or `--mapping` of validat
               "`mutualisons mapping suggest FILE` proposes one")
 _NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 _JSON_START = re.compile(rb'^(?:\{\s*(?:"|\})|\[\s*(?:\{|\]\s*\Z))')  # not TriG `{ <s>`, Turtle `[] a`
+_JSONLD_KEYWORD = re.compile(rb'"@(?:context|graph|id|type)"\s*:')  # a JSON-LD keyword as a key
 
 
 class LiftError(Exception):
@@ -262,6 +263,11 @@ def looks_like_json(body: bytes) -> bool:
     return _JSON_START.match(opening(body)) is not None
 
 
+def names_jsonld_keywords(head: bytes) -> bool:
+    """Whether JSON's first bytes use a JSON-LD keyword as a key (`"@context"`, `"@id"`, `"@type"`, `"@graph"`)."""
+    return _JSONLD_KEYWORD.search(head[:SNIFF_BYTES]) is not None
+
+
 # --- the registry ------------------------------------------------------------------------------------
 
 @functools.cache
@@ -303,17 +309,18 @@ def load_table(group: str = GROUP) -> FormatTable:
 
 
 def _entry_points(group: str) -> list[importlib.metadata.EntryPoint]:
-    """The hub's own formats first, in the order of its registry; then every other distribution's, by name.
+    """The hub's own formats first, then every other distribution's, each by name (an installed wheel's
+    metadata keeps no other order: setuptools sorts its entry points).
 
     Running from a source tree (a checkout, installed editable or not at all), the hub's own formats are read
     from the entry-point table of its pyproject.toml: an installed copy of the hub's metadata may be older
     than the tree, or belong to another checkout. Installed from a wheel, they come from its metadata."""
     own = _source_tree_entry_points(group)
-    installed = [entry for entry in importlib.metadata.entry_points(group=group)]
-    hubs = [entry for entry in installed if _distribution(entry) == PROJECT]
-    others = sorted((entry for entry in installed if _distribution(entry) != PROJECT),
-                    key=lambda entry: (_distribution(entry), entry.name))
-    return (hubs if own is None else own) + others
+    installed = list(importlib.metadata.entry_points(group=group))
+    hubs = [entry for entry in installed if _distribution(entry) == PROJECT] if own is None else own
+    others = [entry for entry in installed if _distribution(entry) != PROJECT]
+    return sorted(hubs, key=lambda entry: entry.name) + \
+        sorted(others, key=lambda entry: (_distribution(entry), entry.name))
 
 
 def _distribution(entry: importlib.metadata.EntryPoint) -> str:

@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any
 
-from harvesters.formats import DocumentContext, Format, LiftError, LiftResult, looks_like_json
+from harvesters.formats import DocumentContext, Format, LiftError, LiftResult, looks_like_json, names_jsonld_keywords
 from harvesters.limits import TooDeep, check_json_depth
 from harvesters.mapping import LiftContext, Lifted, Mapping, RowError, RowReport
 from harvesters.suggest import suggest_from_rows
@@ -87,8 +87,8 @@ def _check_crs(data: dict[str, Any], document: str) -> None:
 
 
 def _sniff(head: bytes) -> int:
-    if not looks_like_json(head) or b'"@context"' in head:
-        return 0  # a document that names a JSON-LD context is read as linked data
+    if not looks_like_json(head) or names_jsonld_keywords(head):
+        return 0  # a document with JSON-LD keywords (a GeoJSON-LD layer) is read as linked data
     return 60 if _MARKS.search(head) else 15
 
 

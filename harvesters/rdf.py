@@ -24,6 +24,7 @@ from harvesters.formats import (
     LiftResult,
     PrepareJsonLd,
     looks_like_json,
+    names_jsonld_keywords,
     opening,
 )
 from harvesters.limits import TooDeep, check_json_depth, check_xml_depth
@@ -144,7 +145,6 @@ _NQUAD_LINE = re.compile(
 _TRIG_BLOCK = re.compile(
     rf"^\s*(?:GRAPH\s+)?(?:{_IRI}|[A-Za-z_][\w.-]*:[\w.-]*|{_BNODE})?\s*\{{", re.MULTILINE | re.IGNORECASE
 )
-_JSONLD_KEYWORD = re.compile(rb'"@(?:context|graph|id|type)"\s*:')  # a JSON-LD keyword as a key
 
 
 @functools.lru_cache(maxsize=16)
@@ -189,7 +189,7 @@ def _sniff_jsonld(head: bytes) -> int:
     if not looks_like_json(head):
         return 0
     # Any other JSON is read as JSON-LD too, unless another JSON kind recognises it.
-    return 60 if _JSONLD_KEYWORD.search(head) else 20
+    return 60 if names_jsonld_keywords(head) else 20
 
 
 def _lifter(name: str, rdf_format: RdfFormat) -> Callable[[bytes, DocumentContext], LiftResult]:

@@ -4,6 +4,8 @@ to a format from outside (tests/format_plugin: one module, one entry-point line)
 from __future__ import annotations
 
 import ast
+import os
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -28,7 +30,7 @@ from tests.conftest import BASE, ROOT, quiet
 from tests.loopback import Answer, Canary, Request, serve
 
 PLUGIN = Path(__file__).resolve().parent / "format_plugin"
-BUILT_IN = ["turtle", "trig", "ntriples", "nquads", "rdfxml", "jsonld", "html", "geojson", "csv", "ical"]
+BUILT_IN = ["csv", "geojson", "html", "ical", "jsonld", "nquads", "ntriples", "rdfxml", "trig", "turtle"]
 POINTS = "Potager des Marolles;50.8376;4.3470\nRepair Café Ixelles;50.8275;4.3719\n"
 SOURCE = ('[[source]]\nid = "points"\nname = "Points"\nurl = "{url}"\nformat = "pointlines"\nlanguage = "fr"\n'
           'license = "https://creativecommons.org/licenses/by/4.0/"\npublisher = "Points"\n'
@@ -57,17 +59,50 @@ def published(data: Path, query: str) -> list[str]:
 
 # --- the built-in formats ----------------------------------------------------------------------------
 
-def test_the_built_in_formats_are_the_entry_points_of_pyproject_in_their_order(
+def test_the_built_in_formats_are_the_entry_points_of_pyproject_by_name(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     registry = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]["mutualisons.formats"]
-    assert list(registry) == BUILT_IN
-    assert formats.table().names() == BUILT_IN
+    assert sorted(registry) == BUILT_IN
+    assert formats.table().names() == BUILT_IN  # by name, as an installed wheel's metadata has them
     # The CLI's choices come from the table: `html` is one (it was left out of `validate --format` before).
     assert main(["validate", str(tmp_path / "page.html"), "--format", "html"]) == 2
     assert "cannot read" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["mapping", "suggest", str(tmp_path / "page.html"), "--format", "html"])
-    assert "invalid choice: 'html' (choose from 'geojson', 'csv', 'ical')" in capsys.readouterr().err
+    assert "invalid choice: 'html' (choose from 'csv', 'geojson', 'ical')" in capsys.readouterr().err
+
+
+def _table_in_a_child(path: list[Path], cwd: Path) -> list[str]:
+    code = "from harvesters import formats; print(formats.__file__); print(','.join(formats.table().names()))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd, timeout=60,
+                            env={**os.environ, "PYTHONPATH": os.pathsep.join(map(str, path))})
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def _hub_metadata(folder: Path, entries: dict[str, str]) -> None:
+    info = folder / "mutualisons-0.1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: mutualisons\nVersion: 0.1.0\n")
+    # As setuptools writes it: sorted by name.
+    (info / "entry_points.txt").write_text("[mutualisons.formats]\n" + "".join(
+        f"{name} = {value}\n" for name, value in sorted(entries.items())))
+
+
+def test_installed_the_formats_come_from_the_metadata_and_from_a_source_tree_from_its_pyproject(
+        tmp_path: Path) -> None:
+    registry = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]["mutualisons.formats"]
+    # Installed (a wheel: the packages and their metadata, no pyproject.toml beside them).
+    site = tmp_path / "site"
+    shutil.copytree(ROOT / "harvesters", site / "harvesters", ignore=shutil.ignore_patterns("__pycache__"))
+    _hub_metadata(site, registry)
+    where, names = _table_in_a_child([site], tmp_path)
+    assert where.startswith(str(site)) and names.split(",") == BUILT_IN
+    # From the source tree, an installed copy of the hub's metadata (older, or another checkout's) is ignored.
+    stale = tmp_path / "stale"
+    _hub_metadata(stale, {"turtle": "no_such_module_here:TURTLE"})
+    where, names = _table_in_a_child([ROOT, stale], tmp_path)
+    assert where == str(ROOT / "harvesters" / "formats.py") and names.split(",") == BUILT_IN
 
 
 def test_the_facts_of_the_built_in_formats() -> None:
@@ -88,8 +123,10 @@ def test_the_docs_say_what_the_table_says() -> None:
     rows = [[cell.strip() for cell in line.split("|")[1:-1]]
             for line in (ROOT / "docs" / "formats.md").read_text().splitlines()
             if line.startswith("| `") and not line.startswith("| `format`")]
-    assert [row[0].strip("`") for row in rows] == BUILT_IN
-    for fmt, (_, _, media, extensions, graphs, mapping, line_based, _) in zip(formats.table(), rows, strict=True):
+    documented = {row[0].strip("`"): row for row in rows}
+    assert sorted(documented) == BUILT_IN and len(rows) == len(BUILT_IN)
+    for fmt in formats.table():
+        _, _, media, extensions, graphs, mapping, line_based, _ = documented[fmt.name]
         assert [m.strip("` ") for m in media.split(",")] == list(fmt.media_types), fmt.name
         assert [e.strip("` ") for e in extensions.split(",")] == list(fmt.extensions), fmt.name
         assert (graphs, mapping.split()[0], line_based.split()[0]) == (
@@ -250,7 +287,7 @@ def test_a_plugin_format_joins_the_table_and_every_reader_of_it(plugin: None, tm
     (tmp_path / "sources.toml").write_text(SOURCE.format(url="file:feed.points"))
     assert load_sources(tmp_path / "sources.toml")[0].format == "pointlines"
     (tmp_path / "sources.toml").write_text(SOURCE.format(url="file:feed.points").replace("pointlines", "pointline"))
-    with pytest.raises(ConfigError, match="did you mean 'pointlines'.*supported: turtle, .*, ical, pointlines"):
+    with pytest.raises(ConfigError, match="did you mean 'pointlines'.*supported: csv, .*, turtle, pointlines$"):
         load_sources(tmp_path / "sources.toml")
 
 
