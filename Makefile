@@ -40,6 +40,7 @@ browser:
 lint: $(STAMP)
 	$(BIN)/ruff check hub harvesters tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

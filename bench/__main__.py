@@ -1,13 +1,15 @@
 """`make bench` (or `python -m bench`): every benchmark, each printing its BENCH and INFO lines.
 
 BENCH_ORGANISATIONS sets the size of the generated feed (default 100000); BENCH_MAP_PLACES the places on
-the map for its time to interactive (default 2000).
+the map for its time to interactive (default 2000); BENCH_LOAD_ORGANISATIONS, BENCH_LOAD_CLIENTS and
+BENCH_LOAD_SECONDS the load test's feed (default 20000), clients (20) and window (30 s).
 """
 
-from bench import gateway_bench, harvest_bench, map_bench, sparql_bench
+from bench import gateway_bench, harvest_bench, load_bench, map_bench, sparql_bench
 
 if __name__ == "__main__":
     harvest_bench.main()
     sparql_bench.main()
     gateway_bench.main()
     map_bench.main()
+    load_bench.main()

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from pyoxigraph import RdfFormat, parse
 
-from hub.core.ntriples import canonical_hash, split_line, to_lines
-from hub.pipeline.canonical import LIMITS, LimitExceeded, Limits, canonical_digest, measure
+from hub.core.ntriples import split_line, to_lines
+from hub.pipeline.canonical import LIMITS, LimitExceeded, Limits, canonical_digest, canonical_hash, measure
 from tests.conftest import ROOT
 
 GIB = 1 << 30

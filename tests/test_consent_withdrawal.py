@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from hub.archive import redaction
 from hub.archive.datadir import DataDir
 from hub.core.config import Settings
 from hub.core.iris import short_hash
 from hub.gateway.app import create_app
+from hub.pipeline import redaction
 from hub.pipeline.harvest import HarvestSummary, Pipeline, harvest
 from tests.conftest import BASE, quiet
 

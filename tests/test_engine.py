@@ -20,13 +20,13 @@ from pyoxigraph import DefaultGraph, NamedNode, Quad
 from bench.feeds import PREFIXES, organisation, reserialised, write_feed
 from hub.archive import quarantine
 from hub.archive.datadir import DataDir
-from hub.charter.validation import Verdict
 from hub.core.config import Settings
 from hub.core.namespaces import RDF, sparql_prefixes
-from hub.core.ntriples import canonical_hash, to_lines
+from hub.core.ntriples import to_lines
+from hub.core.records import Record, Verdict
 from hub.gateway.app import create_app
+from hub.pipeline.canonical import canonical_hash
 from hub.pipeline.harvest import HarvestSummary, harvest
-from hub.pipeline.split import Record
 from hub.store import generations
 from hub.store.embedded import ReadOnlyStore
 from tests.conftest import BASE, ROOT, quiet

@@ -3,7 +3,6 @@ to a format from outside (tests/format_plugin: one module, one entry-point line)
 
 from __future__ import annotations
 
-import ast
 import os
 import shutil
 import subprocess
@@ -179,25 +178,6 @@ def test_loading_the_table_imports_no_heavy_library() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
-
-
-def test_no_import_circle_among_the_harvesters() -> None:
-    """harvesters/rdf.py and harvesters/html.py imported each other; now html reads rdf's helpers, one way."""
-    graph: dict[str, set[str]] = {}
-    for path in (ROOT / "harvesters").glob("*.py"):
-        imported = set()
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("harvesters."):
-                imported.add(node.module.split(".")[1])
-            elif isinstance(node, ast.Import):
-                imported |= {a.name.split(".")[1] for a in node.names if a.name.startswith("harvesters.")}
-        graph[path.stem] = imported
-
-    def reaches(start: str, goal: str, seen: set[str]) -> bool:
-        return any(n == goal or (n not in seen and reaches(n, goal, seen | {n})) for n in graph.get(start, ()))
-
-    assert "rdf" in graph["html"] and "html" not in graph["rdf"]
-    assert [module for module in graph if reaches(module, module, set())] == []
 
 
 # --- what the table refuses ----------------------------------------------------------------------------

@@ -16,10 +16,10 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
 from hub.archive.datadir import DataDir
 from hub.core.config import Settings
-from hub.core.ntriples import canonical_hash
 from hub.gateway.app import create_app
 from hub.gateway.collection_index import IndexCache
 from hub.pipeline.admin_load import load_file
+from hub.pipeline.canonical import canonical_hash
 from hub.pipeline.harvest import HarvestSummary, harvest
 from hub.store import generations
 from hub.store.embedded import ReadOnlyStore

@@ -8,10 +8,11 @@ import pytest
 from pyoxigraph import Quad, RdfFormat, parse
 
 from hub.charter.shacl_compiler import Compiler, UnsupportedShape
-from hub.charter.validation import Charter, Verdict
+from hub.charter.validation import Charter
 from hub.core.iris import Minter
+from hub.core.records import Record, Verdict
 from hub.core.vocabulary import default_vocabulary
-from hub.pipeline.split import Record, split_records
+from hub.pipeline.split import split_records
 from tests.conftest import EXAMPLES
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -1,4 +1,5 @@
-"""The data folder (`data/`): payloads, earlier versions (history) and their redaction, quarantine,
-per-source harvest state. Private data lives here, never in the public store.
-May import `hub.core`.
+"""The data folder (`data/`): payloads, earlier versions (history), quarantine, per-source harvest state, the
+journal of files a run has not yet published. Private data lives here, never in the public store.
+May import `hub.core`. (Redacting the history when a consent ends is an upkeep step of the pipeline:
+hub/pipeline/redaction.py.)
 """

@@ -75,6 +75,3 @@ class DataDir:
         self.root.mkdir(parents=True, exist_ok=True)
         marker.write_text(base_iri + "\n", encoding="utf-8")
 
-    def recorded_base_iri(self) -> str | None:
-        marker = self.root / "base-iri"
-        return marker.read_text(encoding="utf-8").strip() if marker.exists() else None

@@ -22,7 +22,7 @@ from hub.core.ntriples import split_line
 class Version:
     run_timestamp: str
     triples: list[str] | None  # empty: the graph was removed in that run; None: content pruned
-    redacted: bool = False  # persons whose consent ended were taken out of it (hub/archive/redaction.py)
+    redacted: bool = False  # persons whose consent ended were taken out of it (hub/pipeline/redaction.py)
 
 
 @dataclass

@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.archive.datadir import DataDir
-from hub.charter.consent import is_person
-from hub.charter.validation import Verdict
+from hub.core.records import Verdict
 from hub.core.vocabulary import ClassHierarchy, default_vocabulary
 
 
@@ -76,7 +75,7 @@ def public_view(document: dict[str, Any] | None, hierarchy: ClassHierarchy | Non
     hierarchy = hierarchy or default_vocabulary().hierarchy
     records = []
     for entry in document.get("records", []):
-        person = is_person(list(entry.get("type") or []), hierarchy)
+        person = hierarchy.is_person(list(entry.get("type") or []))
         records.append({
             "subject": PERSON_RECORD if person else entry["subject"],
             "type": entry["type"],

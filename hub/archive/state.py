@@ -16,10 +16,11 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from hub.archive.datadir import DataDir
+from hub.core.durations import now_iso
 from hub.core.lock import WriterLock
-from hub.pipeline.fetch import now_iso
 
 
 @dataclass
@@ -43,6 +44,18 @@ class Failure:
     setup: str | None = None  # the source's sources.toml entry, its mapping and the hub's version, hashed
 
 
+class RecordEntry(NamedTuple):
+    """One published record graph of a source, in the source's record index. A tuple, so the state file
+    keeps it as it always did: a JSON list `[content hash, document, subject, run, shape digest]` (older
+    states have fewer; the missing ones read as "")."""
+
+    content_hash: str
+    document: str  # the URL of the document it was lifted from
+    subject: str
+    written_by: str = ""  # the timestamp of the run whose history file holds its current version, or ""
+    shape: str = ""  # its shape digest (hub/pipeline/split.py), or ""
+
+
 @dataclass
 class SourceState:
     charter: str | None = None
@@ -50,12 +63,10 @@ class SourceState:
     documents: dict[str, DocumentState] = field(default_factory=dict)
     last_status: str | None = None
     last_rejected: int = 0
-    # The source's published record graphs (graph IRI -> [content hash, document, subject, timestamp
-    # of the run whose history file holds the current version or "", shape digest or ""]; older states
-    # have fewer), valid for the generation named: with any other generation the pipeline asks the
-    # store instead.
+    # The source's published record graphs (graph IRI -> its entry), valid for the generation named:
+    # with any other generation the pipeline asks the store instead.
     generation: int | None = None
-    records: dict[str, list[str]] | None = None
+    records: dict[str, RecordEntry] | None = None
     last_errors: list[str] = field(default_factory=list)
     failure: Failure | None = None
     # An administrator's confirmation ({"at": time, "by": who, "run": the held run}) that the source's
@@ -74,8 +85,11 @@ def load(data: DataDir, source_id: str) -> SourceState:
         return SourceState()
     documents = {url: DocumentState(**values) for url, values in raw.get("documents", {}).items()}
     failure = Failure(**raw["failure"]) if isinstance(raw.get("failure"), dict) else None
+    records = raw.get("records")
+    if records is not None:
+        records = {graph: RecordEntry(*values[:len(RecordEntry._fields)]) for graph, values in records.items()}
     return SourceState(raw.get("charter"), raw.get("last_run_end"), documents, raw.get("last_status"),
-                       int(raw.get("last_rejected", 0)), raw.get("generation"), raw.get("records"),
+                       int(raw.get("last_rejected", 0)), raw.get("generation"), records,
                        list(raw.get("last_errors") or []), failure, raw.get("removal_confirmed"))
 
 
@@ -91,7 +105,8 @@ def save(data: DataDir, source_id: str, state: SourceState) -> None:
     path = _path(data, source_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    # Built by hand: dataclasses.asdict deep-copies the 100k-entry record index, which took seconds.
+    # Built by hand: dataclasses.asdict deep-copies the 100k-entry record index, which took seconds. The
+    # entries are tuples: JSON writes them as the lists it always did.
     raw = {"charter": state.charter, "last_run_end": state.last_run_end,
            "documents": {url: asdict(document) for url, document in state.documents.items()},
            "last_status": state.last_status, "last_rejected": state.last_rejected,

@@ -1,7 +1,8 @@
 """Validate records against the charter (SHACL, `shapes/`) in batches, one verdict per record.
 
 Two engines give the same verdicts. The default compiles the shapes to SPARQL (hub/charter/shacl_compiler.py)
-and runs them with Oxigraph over an in-memory store of the batch: fast enough for 100k-record feeds.
+and runs them with Oxigraph over an in-memory store of the batch (`MemoryStore`, hub/store/embedded.py): fast
+enough for 100k-record feeds.
 pyshacl on an rdflib graph per batch is the reference (DESIGN.md, "Known traps": on a pyoxigraph
 store it does not finish), used by the tests and whenever a shape needs a feature the compiler does
 not translate. Each result is mapped back to the record it belongs to, so one bad record never
@@ -11,26 +12,28 @@ rejects its neighbours; a record no shape targets is rejected.
 from __future__ import annotations
 
 import hashlib
-import sys
+import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pyoxigraph import BlankNode, NamedNode, Quad, QuerySolutions, RdfFormat, Store, parse
+from pyoxigraph import BlankNode, NamedNode, Quad, QuerySolutions, RdfFormat, parse
 from pyoxigraph import Literal as RdfLiteral
 
 from hub.charter.shacl_compiler import CompiledCheck, Compiler, UnsupportedShape
 from hub.core.namespaces import HUB, RDF, SH, SKOS
+from hub.core.records import Record, ValidationResult, Verdict
 from hub.core.vocabulary import SHAPES_DIR, Vocabulary, default_vocabulary
-from hub.pipeline.split import Record
+from hub.store.embedded import MemoryStore
 
 if TYPE_CHECKING:
     import rdflib
 
     from hub.charter.sparql_constraints import SparqlConstraint
+
+log = logging.getLogger(__name__)
 
 BATCH_SIZE = 5_000  # records per validation store: memory stays small, queries stay few
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -42,39 +45,6 @@ NO_SHAPE_MESSAGE = {
     "nl": "geen vorm van het charter is van toepassing op {type}",
     "en": "no charter shape applies to {type}",
 }
-
-
-@dataclass
-class ValidationResult:
-    shape: str
-    path: str | None
-    severity: str  # "Violation", "Warning" or "Info"
-    message: dict[str, str]
-    focus: str
-    value: str | None = None  # the offending value: private, the publisher's own data
-    component: str | None = None  # the SHACL constraint component, e.g. "MinCountConstraintComponent"
-
-    def public(self) -> dict[str, object]:
-        """What anyone may see: what is wrong, never the value (the public quarantine view's contract)."""
-        return {"shape": self.shape, "path": self.path, "severity": self.severity, "message": self.message}
-
-    def private(self) -> dict[str, object]:
-        """What the publisher sees of their own data: the constraint component and the value too."""
-        return {**self.public(), "component": self.component, "focus": self.focus, "value": self.value}
-
-
-@dataclass
-class Verdict:
-    record: Record
-    results: list[ValidationResult] = field(default_factory=list)
-
-    @property
-    def accepted(self) -> bool:
-        return not any(r.severity == "Violation" for r in self.results)
-
-    @property
-    def warnings(self) -> list[ValidationResult]:
-        return [r for r in self.results if r.severity == "Warning"]
 
 
 class Charter:
@@ -122,7 +92,7 @@ class Charter:
             return Compiler(self.shape_quads, self.vocabulary.hierarchy.subclasses).compile()
         except UnsupportedShape as error:
             self.fallback_reason = str(error)
-            print(f"charter: {error}; validating with pyshacl (slower)", file=sys.stderr)
+            log.warning("charter: %s; validating with pyshacl (slower)", error)
             return None
 
     def prepare(self) -> None:
@@ -163,12 +133,10 @@ class Charter:
     # -- compiled SPARQL ---------------------------------------------------------------------------
 
     def _validate_compiled(self, verdicts: list[Verdict], checks: list[CompiledCheck]) -> None:
-        store = Store()
-        # lenient: the records' lines come from pyoxigraph's serialiser, already checked (15% faster).
-        store.load("\n".join(line for v in verdicts for line in v.record.triples).encode("utf-8"),
-                   format=RdfFormat.N_TRIPLES, lenient=True)
+        store = MemoryStore()
+        store.load_ntriples("\n".join(line for v in verdicts for line in v.record.triples).encode("utf-8"))
         # SHACL-SPARQL constraints may look up the vocabulary (SKOS schemes, labels).
-        store.extend(Quad(q.subject, q.predicate, q.object) for q in self.vocabulary.quads)
+        store.add_quads(Quad(q.subject, q.predicate, q.object) for q in self.vocabulary.quads)
         by_subject = {v.record.subject.value: v for v in verdicts}
         failed_shapes: set[str] = set()
         for check in checks:

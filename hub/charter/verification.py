@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pyoxigraph import Literal, NamedNode, Quad
 
 from hub.core.namespaces import HUB, RDF, XSD, term
-from hub.pipeline.split import Record
+from hub.core.records import Record
 
 THRESHOLD = 2  # recommendations from distinct professionals
 PRACTITIONER_CLASS = HUB + "HealthPractitioner"

@@ -1,4 +1,5 @@
-"""ISO 8601 durations (`P1D`, `PT6H`, `P1W`) as timedeltas, for `period` and `gone_grace`."""
+"""ISO 8601 durations (`P1D`, `PT6H`, `P1W`) as timedeltas, for `period` and `gone_grace`, and the times the
+hub writes (UTC, `…Z`)."""
 
 from __future__ import annotations
 
@@ -20,3 +21,8 @@ def parse_duration(text: str) -> dt.timedelta:
 
 def parse_time(iso: str) -> dt.datetime:
     return dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
+
+
+def now_iso() -> str:
+    """Now, in UTC, to the microsecond, as the hub writes every time (`2027-01-21T17:30:00.000000Z`)."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")

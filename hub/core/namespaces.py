@@ -19,6 +19,10 @@ FOAF = "http://xmlns.com/foaf/0.1/"
 VCARD = "http://www.w3.org/2006/vcard/ns#"
 SH = "http://www.w3.org/ns/shacl#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
+# Vocabularies feeds speak that the hub aligns to its own (hub/pipeline/alignment.py); the charter reads them too.
+DFC = "https://github.com/datafoodconsortium/ontology/releases/latest/download/DFC_BusinessOntology.owl#"
+# The namespace DFC's Solid-pod examples use (dfc-b:), with their shorter address properties.
+DFC_POD = "https://www.datafoodconsortium.org#"
 
 PREFIXES: dict[str, str] = {
     "hub": HUB,

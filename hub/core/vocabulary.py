@@ -13,7 +13,8 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
-from hub.core.namespaces import HUB, RDFS, SCHEMA
+from hub.core.closure import transitive_closure
+from hub.core.namespaces import DFC, DFC_POD, FOAF, HUB, RDFS, SCHEMA, VCARD
 
 VOCAB_DIR = Path(__file__).resolve().parents[2] / "vocab"
 SHAPES_DIR = Path(__file__).resolve().parents[2] / "shapes"
@@ -33,6 +34,11 @@ RECORD_KINDS: dict[str, tuple[str, ...]] = {
     "recommendation": (HUB + "Recommendation",),
 }
 
+# The classes whose instances are persons, any subclass included (hub:HealthPractitioner…): their data needs a
+# consent (hub/charter/consent.py), and the quarantine and the history never name them without one.
+PERSON_CLASSES = frozenset({SCHEMA + "Person", FOAF + "Person", VCARD + "Individual", DFC + "Person",
+                            DFC_POD + "Person"})
+
 
 class ClassHierarchy:
     """rdfs:subClassOf closure over the vocabulary files."""
@@ -51,30 +57,24 @@ class ClassHierarchy:
 
     def subclasses(self, class_iri: str) -> frozenset[str]:
         """The class itself and all its descendants: what a shape targeting it reaches."""
-        seen = {class_iri}
-        stack = [class_iri]
-        while stack:
-            for child in self._children.get(stack.pop(), ()):
-                if child not in seen:
-                    seen.add(child)
-                    stack.append(child)
-        return frozenset(seen)
+        return frozenset(transitive_closure(class_iri, lambda c: self._children.get(c, ())))
 
     def superclasses(self, class_iri: str) -> frozenset[str]:
         """The class itself and all its ancestors."""
         cached = self._cache.get(class_iri)
-        if cached is not None:
-            return cached
-        seen = {class_iri}
-        stack = [class_iri]
-        while stack:
-            for parent in self._parents.get(stack.pop(), ()):
-                if parent not in seen:
-                    seen.add(parent)
-                    stack.append(parent)
-        result = frozenset(seen)
-        self._cache[class_iri] = result
-        return result
+        if cached is None:
+            cached = frozenset(transitive_closure(class_iri, lambda c: self._parents.get(c, ())))
+            self._cache[class_iri] = cached
+        return cached
+
+    def is_person(self, types: Iterable[str]) -> bool:
+        """Whether a node with these types is a person (typed as one of PERSON_CLASSES or a subclass)."""
+        return any(self.superclasses(t) & PERSON_CLASSES for t in types)
+
+    @cached_property
+    def person_classes(self) -> frozenset[str]:
+        """Every class whose instances are persons: the person classes and all their subclasses."""
+        return frozenset(subclass for person in PERSON_CLASSES for subclass in self.subclasses(person))
 
     def kind_of(self, types: Iterable[str]) -> str | None:
         """The kind of record a node with these types is, or None when it is not a record."""

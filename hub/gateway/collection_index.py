@@ -24,6 +24,7 @@ from typing import Any
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
+from hub.core.closure import transitive_closure
 from hub.core.cycles import without_cycle_collector
 from hub.core.iris import Minter
 from hub.core.namespaces import HUB, RDF, SCHEMA
@@ -219,13 +220,7 @@ class CollectionIndex:
     # -- themes -----------------------------------------------------------------------------------
     def expand_theme(self, theme: str) -> tuple[set[str], set[str]]:
         """A concept and everything narrower (transitively), as IRIs and folded labels/keywords."""
-        iris = {theme}
-        stack = [theme]
-        while stack:
-            for child in self._narrower.get(stack.pop(), ()):
-                if child not in iris:
-                    iris.add(child)
-                    stack.append(child)
+        iris = transitive_closure(theme, lambda concept: self._narrower.get(concept, ()))
         labels = {fold(theme)}
         for iri in iris:
             labels |= self._labels.get(iri, set())

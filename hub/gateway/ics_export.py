@@ -37,14 +37,6 @@ class AgendaEvent:
     def name(self) -> str:
         return self.names.get("fr") or self.names.get("nl") or next(iter(self.names.values()), "")
 
-    def overlaps(self, start: dt.datetime | None, end: dt.datetime | None) -> bool:
-        """The series or one of its occurrences falls between `start` and `end`."""
-        for moment in [self.start, *self.occurrences]:
-            point = _aware(moment)
-            if (start is None or point >= start) and (end is None or point < end):
-                return True
-        return False
-
 
 def parse_when(value: str) -> dt.date | dt.datetime:
     """An xsd:date or xsd:dateTime lexical form."""

@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pyoxigraph import NamedNode, Quad
 
-from hub.archive import history, payloads, redaction
+from hub.archive import history, payloads
 from hub.core.config import ConfigError, load_sources
 from hub.core.iris import is_run_timestamp
 from hub.core.namespaces import HUB
@@ -20,6 +20,7 @@ from hub.core.ntriples import split_line, to_lines
 from hub.core.vocabulary import default_vocabulary
 from hub.gateway.deps import admin_refusal, problem, reader, unknown_segment
 from hub.gateway.sources import published_runs, source_table
+from hub.pipeline import redaction
 from hub.pipeline.scheduler import start_harvest
 from hub.sparql import queries
 from hub.store.reader import PublishedReader
@@ -160,7 +161,7 @@ def _consented(hub: PublishedReader, source_id: str, graph: str,
                versions: list[history.Version]) -> list[history.Version]:
     """The versions without any person the graph's published version does not hold with a consent, nor any
     person record of the source that was withdrawn since (its tombstone says a person's), even where the
-    file on disk still has them (hub/archive/redaction.py): a consent that ended ends their history too."""
+    file on disk still has them (hub/pipeline/redaction.py): a consent that ended ends their history too."""
     hierarchy = default_vocabulary().hierarchy
     store = hub.published().store
     current = to_lines(Quad(q.subject, q.predicate, q.object) for q in store.graph_quads(NamedNode(graph)))

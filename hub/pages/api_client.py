@@ -16,12 +16,21 @@ class ApiError(Exception):
 
 async def get_json(request: Request, path: str, params: dict[str, str] | None = None,
                    accept: str = "application/json") -> Any:
-    """GET an API path on this very application (no socket); a problem answer becomes ApiError."""
-    transport = httpx.ASGITransport(app=request.app)
+    """GET an API path on this very application (no socket); a problem answer becomes ApiError.
+
+    The inner request comes from the page's own client (its peer and X-Forwarded-For), so that the
+    per-client limits of /sparql count it in that client's budget: with httpx's default peer, every
+    page view of every visitor shared one budget (127.0.0.1's), and pages lost their SPARQL parts as
+    soon as a few were drawn at once."""
+    peer = (request.client.host, request.client.port) if request.client else ("127.0.0.1", 123)
+    transport = httpx.ASGITransport(app=request.app, client=peer)
+    headers = {"Accept": accept}
+    forwarded = request.headers.getlist("x-forwarded-for")
+    if forwarded:
+        headers["X-Forwarded-For"] = ", ".join(forwarded)
     base = str(request.base_url)
     async with httpx.AsyncClient(transport=transport, base_url=base) as client:
-        answer = await client.get(path, params={k: v for k, v in (params or {}).items() if v},
-                                  headers={"Accept": accept})
+        answer = await client.get(path, params={k: v for k, v in (params or {}).items() if v}, headers=headers)
     if answer.status_code >= 400:
         detail = ""
         try:

@@ -106,11 +106,6 @@ async def _theme_choices(request: Request, lang: str) -> list[tuple[str, str]]:
             for theme in await themes.load(request)]
 
 
-def _prefers_html(request: Request) -> bool:
-    accept = request.headers.get("accept", "").replace(" ", "")
-    return not accept or "text/html" in accept or accept.startswith("*/*")
-
-
 async def entity_html(request: Request, iri: str) -> Response:
     """The entity page of `/id/…` and `/id?iri=` when HTML is wanted: every field in the page's language,
     each value with its source badge. hub/gateway/entities.py negotiates and calls it."""

@@ -17,12 +17,11 @@ from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, parse
 
 from hub.archive.datadir import DataDir
 from hub.core.config import Settings
+from hub.core.durations import now_iso
 from hub.core.iris import Minter
 from hub.core.lock import WriterLock
-from hub.pipeline.fetch import now_iso
 from hub.pipeline.provenance import META_TITLE, AdminGraphFacts, ProvenanceWriter
 from hub.store import generations
-from hub.store.embedded import WorkingStore
 
 
 class LoadError(Exception):
@@ -87,14 +86,15 @@ def load_file(settings: Settings, path: Path, graph_iri: str, *, who: str | None
     with WriterLock(data_dir.lock_file):
         generations.restore_working(data_dir)
         data_dir.dirty_marker.touch()
-        store = WorkingStore(data_dir.working)
+        backend = generations.EmbeddedStore(data_dir)
+        store = backend.writer
         store.replace_graph(graph, quads)
         store.remove_matching(graph, None, minter.meta_graph())
         store.add_quads(prov.admin_graph(facts))
         meta = minter.meta_graph()
         store.remove_matching(meta, None, meta)
         store.add_quads(prov.hub_graph(meta, META_TITLE, facts.loaded_at))
-        generation = generations.publish(store, data_dir)
-        store.close()
+        generation = backend.publish()
+        backend.close()
         data_dir.dirty_marker.unlink()
-    return Loaded(graph.value, len(quads), digest, generation.number)
+    return Loaded(graph.value, len(quads), digest, generation)

@@ -29,12 +29,9 @@ from decimal import Decimal, InvalidOperation
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from hub.core.namespaces import FOAF, HUB, RDF, SCHEMA, SCHEMA_HTTP, VCARD, XSD
+from hub.core.namespaces import DFC, DFC_POD, FOAF, HUB, RDF, SCHEMA, SCHEMA_HTTP, VCARD, XSD
 
 RDF_TYPE = RDF + "type"
-DFC = "https://github.com/datafoodconsortium/ontology/releases/latest/download/DFC_BusinessOntology.owl#"
-# The namespace DFC's Solid-pod examples use (dfc-b:), with their shorter address properties.
-DFC_POD = "https://www.datafoodconsortium.org#"
 ESSGLOBAL_NAMESPACES = ("http://purl.org/essglobal/vocab/v2.0/", "http://purl.org/essglobal/vocab/v1.0/",
                         "https://w3id.org/essglobal/vocab/v2.0/")
 GOOD_RELATIONS = "http://purl.org/goodrelations/v1#"

@@ -1,7 +1,7 @@
 """RDFC-1.0 canonicalisation with a work bound (DESIGN.md, "Known traps").
 
-The hub hashes each record's canonical N-Quads. hub/core/ntriples.py computes the usual records (every blank
-node with a first-degree hash of its own) directly, in linear time. The others need RDFC-1.0's
+The hub hashes each record's canonical N-Quads (`canonical_hash`). The usual records (every blank node with
+a first-degree hash of its own) are hashed directly, in linear time. The others need RDFC-1.0's
 n-degree hashing, whose work grows with the number of blank nodes that look alike, how deep they nest
 and how many orderings of look-alike neighbours it must try: a 17 KB chain of nested blank nodes took
 99 s, 170 KB exhausted the memory. So before pyoxigraph's canonicalisation runs, `digest` measures the
@@ -33,6 +33,7 @@ import sys
 from collections import defaultdict
 from dataclasses import dataclass
 
+from hub.core.ntriples import split_line, to_lines, to_quads
 from hub.core.process_limits import lower_limit
 from hub.core.sandbox import SandboxUnavailable, deny_network
 
@@ -186,11 +187,58 @@ def digest(lines: list[str], statements: set[tuple[str, str, str]], first_degree
     return _digest_in_child(lines, limits)
 
 
+# -- the record hash ------------------------------------------------------------------------------------
+
+
+def canonical_hash(triples: list[str], limits: Limits = LIMITS) -> str:
+    """`sha256:` + SHA-256 of the RDFC-1.0 canonical N-Quads of a set of triple lines."""
+    return canonical_hash_of_tokens([split_line(line)[:3] for line in triples], limits)
+
+
+def canonical_hash_of_tokens(statements: list[tuple[str, str, str]], limits: Limits = LIMITS) -> str:
+    """`sha256:` + SHA-256 of the RDFC-1.0 canonical N-Quads of (subject, predicate, object) tokens.
+
+    Blank-node labels and order never count. When every blank node has a distinct first-degree
+    hash (the usual tree of addresses and coordinates), RDFC-1.0 labels them in the order of those
+    hashes, which is computed here directly; otherwise pyoxigraph's full RDFC-1.0 does it, within the
+    work bound (`digest`, which raises LimitExceeded beyond it).
+    """
+    unique = set(statements)
+    mentions: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for statement in unique:
+        subject, _, obj = statement
+        if subject[0] == "_":
+            mentions[subject].append(statement)
+        if obj[0] == "_" and obj != subject:
+            mentions[obj].append(statement)
+    if not mentions:
+        return _digest_of_sorted(sorted(f"{s} {p} {o} ." for s, p, o in unique))
+    first_degree: dict[str, str] = {}
+    for blank, mentioned in mentions.items():
+        rendered = sorted(
+            f"{_mark(s, blank)} {p} {_mark(o, blank)} .\n" for s, p, o in mentioned
+        )
+        first_degree[blank] = hashlib.sha256("".join(rendered).encode("utf-8")).hexdigest()
+    if len(set(first_degree.values())) != len(first_degree):
+        return digest(sorted(f"{s} {p} {o} ." for s, p, o in unique), unique, first_degree, limits)
+    labels = {blank: f"_:c14n{index}" for index, blank in enumerate(sorted(mentions, key=first_degree.__getitem__))}
+    return _digest_of_sorted(sorted(f"{labels.get(s, s)} {p} {labels.get(o, o)} ." for s, p, o in unique))
+
+
+def _mark(token: str, blank: str) -> str:
+    """RDFC-1.0 first-degree form: the blank node in question is _:a, every other one _:z."""
+    if token[0] != "_":
+        return token
+    return "_:a" if token == blank else "_:z"
+
+
+def _digest_of_sorted(sorted_lines: list[str]) -> str:
+    return "sha256:" + hashlib.sha256("".join(line + "\n" for line in sorted_lines).encode("utf-8")).hexdigest()
+
+
 def canonical_digest(lines: list[str]) -> str:
     """pyoxigraph's RDFC-1.0, unbounded: call it only on records `digest` has measured."""
     from pyoxigraph import CanonicalizationAlgorithm, Dataset, DefaultGraph, Quad
-
-    from hub.core.ntriples import to_lines, to_quads
 
     dataset = Dataset(Quad(q.subject, q.predicate, q.object, DefaultGraph()) for q in to_quads(lines))
     dataset.canonicalize(CanonicalizationAlgorithm.RDFC_1_0)

@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harvesters.jsonld import Resolver, shipped_resolver
-from hub.charter.validation import Charter, Verdict
+from hub.charter.validation import Charter
 from hub.charter.verification import VerificationStatus, compute, from_records
+from hub.core.durations import now_iso
 from hub.core.iris import Minter
-from hub.pipeline.fetch import Fetched, now_iso
+from hub.core.records import Verdict
+from hub.pipeline.fetch import Fetched
 from hub.pipeline.lifting import LiftOptions, lift_document
 
 CHECK_SOURCE_ID = "validate"

@@ -163,10 +163,11 @@ def _sandbox(memory: int, seconds: int) -> None:
 
 
 def _work(request: CheckRequest) -> dict[str, Any]:
-    from harvesters.rdf import LiftError
+    from harvesters.formats import LiftError
+    from hub.core.durations import now_iso
     from hub.core.iris import Minter
     from hub.pipeline.check import check_fetched
-    from hub.pipeline.fetch import Fetched, now_iso
+    from hub.pipeline.fetch import Fetched
 
     missing: list[str] = []
 

@@ -37,6 +37,8 @@ from urllib.parse import unquote, urljoin, urlparse
 import httpcore
 import httpx
 
+from hub.core.durations import now_iso
+
 MAX_REDIRECTS = 5
 USER_AGENT = "Mutualisons-hub/0.1 (+https://w3id.org/mutualisons)"
 FEED_ACCEPT = ("text/turtle, application/ld+json, application/trig, application/n-quads, "
@@ -108,10 +110,6 @@ class FetchPolicy:
     backoff_base: float = 1.0  # seconds; the n-th retry waits backoff_base * 2**n without Retry-After
     max_retry_after: float = 60.0  # a longer Retry-After fails the fetch instead of waiting
     context_max_bytes: int = 1_048_576  # a JSON-LD context is small; a large one is refused
-
-
-def now_iso() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def expand_file_url(url: str, policy: FetchPolicy) -> list[str]:

@@ -26,22 +26,22 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, Quad
 
-from harvesters.formats import Format, table
+from harvesters.formats import Format, LiftError, table
 from harvesters.jsonld import cached, shipped_then
-from harvesters.rdf import LiftError
 from hub import __version__
-from hub.archive import history, payloads, quarantine, redaction, unpublished
+from hub.archive import history, payloads, quarantine, unpublished
 from hub.archive import state as harvest_state
 from hub.archive.datadir import DataDir
-from hub.archive.state import DocumentState, SourceState
-from hub.charter.validation import Charter, Verdict
+from hub.archive.state import DocumentState, RecordEntry, SourceState
+from hub.charter.validation import Charter
 from hub.core.config import DEFAULT_KEEP_RUNS, Settings, Source, load_sources
 from hub.core.cycles import without_cycle_collector
 from hub.core.durations import parse_duration, parse_time
 from hub.core.iris import Minter, document_iri, run_timestamp
 from hub.core.lock import WriterLock
-from hub.core.namespaces import HUB, sparql_prefixes
+from hub.core.records import Record, Verdict
 from hub.core.vocabulary import default_vocabulary
+from hub.pipeline import redaction
 from hub.pipeline.documents import walk
 from hub.pipeline.fetch import (
     FeedGone,
@@ -57,7 +57,7 @@ from hub.pipeline.hubgraphs import write_hub_graphs
 from hub.pipeline.lifting import LiftedLines, LiftOptions, lift_lines, read_in_two_processes, split_lifted
 from hub.pipeline.provenance import META_TITLE, GraphFacts, PayloadFacts, ProvenanceWriter, RunFacts
 from hub.pipeline.record_writer import RecordWriter
-from hub.pipeline.split import Record
+from hub.sparql import queries
 from hub.store import dump, generations
 from hub.store.embedded import WorkingStore
 
@@ -89,10 +89,11 @@ class HarvestSummary:
         return any(run.status == "failed" for run in self.runs)
 
 
-def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progress = print,
+def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progress = log.info,
             due_only: bool = False, compact: bool = False) -> HarvestSummary:
     """Harvests the given sources (all when none; only those whose period has passed with
-    `due_only`), then publishes a new generation; with `compact`, a compacted one after big writes."""
+    `due_only`), then publishes a new generation; with `compact`, a compacted one after big writes.
+    Each line of progress goes to `progress` (the log by default: the CLI prints them)."""
     sources = load_sources(settings.sources_path)
     known = {source.id for source in sources}
     unknown = [source_id for source_id in source_ids if source_id not in known]
@@ -111,10 +112,11 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
         if generations.restore_working(data):
             progress("the last harvest was interrupted: working store rebuilt from the last generation")
         shutil.rmtree(data.scratch, ignore_errors=True)  # what a killed harvest left behind
-        store = WorkingStore(data.working)  # opened when the pipeline first needs it: see WorkingStore.open
+        backend = generations.EmbeddedStore(data)
+        store = backend.writer  # opened when the pipeline first needs it: see WorkingStore.open
         minter = Minter(settings.base_iri)
         leftovers = generations.discard_unpublished(data) + unpublished.discard(
-            data, lambda run: store.ask(f"ASK {{ GRAPH {minter.meta_graph()} {{ <{run}> a <{HUB}HarvestRun> }} }}"))
+            data, lambda run: _run_described(store, minter.meta_graph(), run))
         if leftovers:
             progress(f"removed {leftovers} file(s) an interrupted harvest or publication left behind")
         data.dirty_marker.touch()
@@ -140,17 +142,17 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
                     compacting.result()
                 except OSError as error:  # the data is whole either way: only its reads stay slower
                     progress(f"warning: compacting the store failed ({error}); it is published as it is")
-        generation = generations.publish(store, data)
+        generation = backend.publish()
         pipeline.journal.published()
         pipeline.redact_history()  # the runs just published are in the store it asks
-        store.close()
-        dump.remove_stale(data, generation.number)
+        backend.close()
+        dump.remove_stale(data, generation)
         data.dirty_marker.unlink()
-        pipeline.save_states(generation.number, [source.id for source in sources])
+        pipeline.save_states(generation, [source.id for source in sources])
         payloads.prune(data, keep)
         pipeline.apply_retention(sources)
-    progress(f"published generation {generation.number}")
-    return HarvestSummary(runs, generation.number)
+    progress(f"published generation {generation}")
+    return HarvestSummary(runs, generation)
 
 
 def is_due(data: DataDir, source: Source, now: dt.datetime | None = None) -> bool:
@@ -191,7 +193,7 @@ class _Attempt:
     files: list[Path] = field(default_factory=list)  # history and quarantine files the run wrote
     payload_quads: list[Quad] = field(default_factory=list)
     shas: dict[str, str] = field(default_factory=dict)  # see _Fetches.shas
-    index: dict[str, list[str]] | None = None  # the source's record index before the run
+    index: dict[str, RecordEntry] | None = None  # the source's record index before the run
     attempted: int = 0  # documents
 
 
@@ -264,11 +266,10 @@ class Pipeline:
         attempt.payload_quads, attempt.shas, attempt.attempted = payload_quads, fetches.shas, fetches.attempted
         attempt.stage = "reading the published records"
         existing = self._existing_graphs(source.id, state)
-        written_by = self._written_by(state)
-        shapes = self._shapes(state)
-        new_state.records = {graph: [*facts_, written_by.get(graph, ""), shapes.get(graph, "")]
-                             for graph, facts_ in existing.items()}
-        attempt.index = dict(new_state.records)
+        written_by = {graph: entry.written_by for graph, entry in existing.items() if entry.written_by}
+        shapes = {graph: entry.shape for graph, entry in existing.items() if entry.shape}
+        new_state.records = dict(existing)
+        attempt.index = dict(existing)
         warnings: list[str] = []
 
         failure = state.failure
@@ -300,14 +301,15 @@ class Pipeline:
 
         # Under the same charter, a record whose shape digest is the published one is known unchanged
         # without being canonicalised again (hub/pipeline/split.py, _shape_digest).
-        known = {graph.rsplit("/", 1)[1]: (shapes[graph], existing[graph][0])
-                 for graph in shapes if graph in existing} if charter_unchanged else {}
+        known = {graph.rsplit("/", 1)[1]: (shape, existing[graph].content_hash)
+                 for graph, shape in shapes.items()} if charter_unchanged else {}
         records = self._lift_all(source, fetches, state, facts, warnings, known, attempt)
         self.progress(f"[{source.id}] {len(records)} record(s) lifted ({time.perf_counter() - clock:.1f} s)")
         graph_of = {r.subject.value: self.minter.graph(source.id, r.graph_key).value for r in records.values()}
         # A record whose hash is the one already published, under the same charter, was accepted then.
         def published_as_is(record: Record) -> bool:
-            return charter_unchanged and existing.get(graph_of[record.subject.value], ("",))[0] == record.content_hash
+            entry = existing.get(graph_of[record.subject.value])
+            return charter_unchanged and entry is not None and entry.content_hash == record.content_hash
 
         to_validate = [record for record in records.values() if not published_as_is(record)]
         if any(record.reused for record in to_validate):  # its lines were never built: it cannot be judged
@@ -366,7 +368,7 @@ class Pipeline:
                 if fetches.shas else state.failure
         return self._finish(source, facts, state, new_state, warnings, clock, "committed")
 
-    def _hold_mass_removal(self, source: Source, existing: dict[str, tuple[str, str, str]], kept: set[str],
+    def _hold_mass_removal(self, source: Source, existing: dict[str, RecordEntry], kept: set[str],
                            fetches: _Fetches, records: dict[str, Record], rejected: frozenset[str] = frozenset()
                            ) -> None:
         """The safety valve: raises RemovalHeld when the run would remove all of the source's published
@@ -382,8 +384,8 @@ class Pipeline:
         silent = {document_iri(url) for url in fetches.lifted} - {document_iri(r.document) for r in records.values()}
         leaving: list[str] = []
         emptied: dict[str, int] = {}  # a document read without error that gave no record -> its records leaving
-        for graph, (_, document, _) in existing.items():
-            iri = document_iri(document)
+        for graph, entry in existing.items():
+            iri = document_iri(entry.document)
             if graph in kept or _under(iri, failed) or _under(iri, gone):
                 continue
             if graph in rejected or not _under(iri, with_row_errors):
@@ -644,52 +646,36 @@ class Pipeline:
                 documents.append(url)
         return documents, failed
 
-    def _existing_graphs(self, source_id: str, state: SourceState | None = None) -> dict[str, tuple[str, str, str]]:
-        """graph IRI -> (content hash, document URL, subject) of the source's published records.
+    def _existing_graphs(self, source_id: str, state: SourceState | None = None) -> dict[str, RecordEntry]:
+        """graph IRI -> entry of the source's published records.
 
         The index saved with the source's state answers when it belongs to the generation the
-        working store holds; otherwise the meta graph does (a slower query at 100k records)."""
+        working store holds; otherwise the meta graph does (a slower query at 100k records), which knows
+        neither the run whose history file holds each version nor its shape digest."""
         if state is not None and state.records is not None and state.generation is not None \
                 and state.generation == self.published_generation:
-            return {graph: (facts[0], facts[1], facts[2]) for graph, facts in state.records.items()}
-        rows = self.store.select(sparql_prefixes() + f"""
-            SELECT ?g ?hash ?doc ?subject WHERE {{ GRAPH <{self.meta.value}> {{
-                ?g a hub:RecordGraph ; dcterms:source <{self.minter.source(source_id).value}> ;
-                   hub:contentHash ?hash ; hub:recordSubject ?subject ; hub:document ?doc .
-            }} }}""")
-        return {r["g"].value: (r["hash"].value, r["doc"].value, r["subject"].value) for r in rows}
+            return dict(state.records)
+        rows = self.store.select(queries.render("source-record-graphs", meta=self.meta,
+                                                source=self.minter.source(source_id)))
+        return {r["g"].value: RecordEntry(r["hash"].value, r["doc"].value, r["subject"].value) for r in rows}
 
-    def _persons(self, existing: dict[str, tuple[str, str, str]]) -> dict[str, redaction.Persons]:
-        """The persons the published versions of these graphs hold (hub/archive/redaction.py)."""
+    def _persons(self, existing: dict[str, RecordEntry]) -> dict[str, redaction.Persons]:
+        """The persons the published versions of these graphs hold (hub/pipeline/redaction.py)."""
         return redaction.published_persons(self.store, existing, default_vocabulary().hierarchy) if existing else {}
 
     def redact_history(self) -> None:
         """After publication: takes persons whose consent ended out of the earlier versions of the graphs
-        that held them (hub/archive/redaction.py), for this harvest and any killed after it published."""
+        that held them (hub/pipeline/redaction.py), for this harvest and any killed after it published."""
         for line in redaction.apply_pending(self.data, self._published_run, default_vocabulary().hierarchy):
             self.progress(line)
 
     def _published_run(self, run: str) -> bool:
-        return self.store.ask(f"ASK {{ GRAPH <{self.meta.value}> {{ <{run}> a <{HUB}HarvestRun> }} }}")
-
-    def _shapes(self, state: SourceState) -> dict[str, str]:
-        """graph IRI -> shape digest of its current version (the index saved with the source's state,
-        when it belongs to the generation the working store holds; records without one are left out)."""
-        if state.records is None or state.generation is None or state.generation != self.published_generation:
-            return {}
-        return {graph: facts[4] for graph, facts in state.records.items() if len(facts) > 4 and facts[4]}
-
-    def _written_by(self, state: SourceState) -> dict[str, str]:
-        """graph IRI -> timestamp of the run whose history file holds its current version (the index
-        saved with the source's state, when it belongs to the generation the working store holds)."""
-        if state.records is None or state.generation is None or state.generation != self.published_generation:
-            return {}
-        return {graph: facts[3] for graph, facts in state.records.items() if len(facts) > 3 and facts[3]}
+        return _run_described(self.store, self.meta, run)
 
     # -- commit ----------------------------------------------------------------------------------
 
     def _write(self, source: Source, facts: RunFacts, changed: list[Record], graph_of: dict[str, str],
-               existing: dict[str, tuple[str, str, str]], written_by: dict[str, str],
+               existing: dict[str, RecordEntry], written_by: dict[str, str],
                ) -> dict[str, tuple[list[str], list[str]]]:
         """Writes the changed records (before their verdicts: see run_source)."""
 
@@ -706,7 +692,7 @@ class Pipeline:
         return self.writer.write(source.id, changed, graph_of, set(existing), written_by, lines_of)
 
     def _settle(self, source: Source, facts: RunFacts, records: dict[str, Record], graph_of: dict[str, str],
-                accepted: list[Verdict], rejected: list[Verdict], existing: dict[str, tuple[str, str, str]],
+                accepted: list[Verdict], rejected: list[Verdict], existing: dict[str, RecordEntry],
                 fetches: _Fetches, new_state: SourceState, written: dict[str, tuple[list[str], list[str]]],
                 valve: bool, attempt: _Attempt, warnings: list[str],
                 persons: dict[str, redaction.Persons]) -> dict[str, int]:
@@ -714,7 +700,7 @@ class Pipeline:
         that are gone, and keeps the versions, the index and the quarantine. With `valve` (unless an
         administrator confirmed the removal), the safety valve first counts the published records the
         charter now rejects among those that would go. `persons`: the persons of the graphs' published
-        versions, which the history loses if the new versions do not hold them (hub/archive/redaction.py)."""
+        versions, which the history loses if the new versions do not hold them (hub/pipeline/redaction.py)."""
         validated = {v.record.subject.value for v in accepted + rejected}
         unchanged = sum(1 for subject in records if subject not in validated)
         counts = {"added": 0, "updated": 0, "unchanged": unchanged, "removed": 0,
@@ -732,13 +718,13 @@ class Pipeline:
         failed = {document_iri(url) for url in fetches.failed}
         with_row_errors = {document_iri(url) for url in fetches.row_errors}
         removed, spared = [], 0
-        for graph, (_, document, subject) in existing.items():
-            if graph in kept or _under(document_iri(document), failed):
+        for graph, entry in existing.items():
+            if graph in kept or _under(document_iri(entry.document), failed):
                 continue
-            if _under(document_iri(document), with_row_errors) and graph not in rejected_graphs:
+            if _under(document_iri(entry.document), with_row_errors) and graph not in rejected_graphs:
                 spared += 1
                 continue
-            removed.append((graph, subject))
+            removed.append((graph, entry.subject))
         if spared:
             warnings.append(f"{spared} published record(s) no longer in documents with rows that failed are "
                             f"kept as they were: a failed row may be theirs (they go once every row reads)")
@@ -746,7 +732,7 @@ class Pipeline:
         self.writer.drop(sorted(rejected_graphs | {graph for graph, _ in removed}))
         for graph, subject in removed:
             reason = "rejected by the charter" if graph in rejected_graphs else "left the feed"
-            if _under(document_iri(existing[graph][1]), {document_iri(url) for url in fetches.gone}):
+            if _under(document_iri(existing[graph].document), {document_iri(url) for url in fetches.gone}):
                 reason = "the feed answered 410 Gone for longer than gone_grace"
             # A person's tombstone does not name them: their consent ended, or they left the feed.
             self.store.add_quads(self.prov.tombstone(NamedNode(graph), NamedNode(subject), source.id, facts.run,
@@ -756,12 +742,13 @@ class Pipeline:
         for graph, _ in removed:
             index.pop(graph, None)
         for record in changed:
-            index[graph_of[record.subject.value]] = [record.content_hash, record.document, record.subject.value,
-                                                     stamp, record.shape]
+            index[graph_of[record.subject.value]] = RecordEntry(record.content_hash, record.document,
+                                                                record.subject.value, stamp, record.shape)
         for subject, record in records.items():
-            entry = index.get(graph_of[subject])  # an unchanged record's: five fields, see run_source
-            if subject not in validated and entry is not None and record.shape:
-                entry[4] = record.shape  # a version published before shape digests existed gets its own
+            published = index.get(graph_of[subject])  # an unchanged record's
+            if subject not in validated and published is not None and record.shape:
+                # A version published before shape digests existed gets its own.
+                index[graph_of[subject]] = published._replace(shape=record.shape)
         new_state.records = index
         self._write_upstream(source, facts, fetches.upstream)
         versions = [(graph, *written[graph]) for graph in (graph_of[r.subject.value] for r in changed)]
@@ -809,8 +796,7 @@ class Pipeline:
         # The sources the store may hold records of: those the sources graph (written from the last
         # sources.toml) describes, and those with a saved state. Asking the meta graph which sources
         # its 100k record graphs name took a second on every harvest.
-        rows = self.store.select(sparql_prefixes() + f"""
-            SELECT ?id WHERE {{ GRAPH <{self.minter.sources_graph().value}> {{ ?source dcterms:identifier ?id }} }}""")
+        rows = self.store.select(queries.render("source-ids", sources=self.minter.sources_graph()))
         candidates = {str(row["id"].value) for row in rows} | set(harvest_state.sources_with_state(self.data))
         summaries = []
         for source_id in sorted(candidates - known):
@@ -819,17 +805,15 @@ class Pipeline:
                 continue
             started = now_iso()
             facts = RunFacts(source_id, self.minter.run(source_id, run_timestamp(started)), started)
-            graphs = [NamedNode(graph) for graph in existing]
             persons = self._persons(existing)
-            self.store.drop_graphs(graphs)
-            self.store.remove_descriptions(graphs, self.meta)
-            for graph_iri, (_, _, subject) in existing.items():
-                self.store.add_quads(self.prov.tombstone(NamedNode(graph_iri), NamedNode(subject), source_id,
+            self.store.drop_source(self.minter.source(source_id), self.meta)
+            for graph_iri, entry in existing.items():
+                self.store.add_quads(self.prov.tombstone(NamedNode(graph_iri), NamedNode(entry.subject), source_id,
                                                          facts.run, started, "source removed from sources.toml",
-                                                         person=subject in persons.get(graph_iri, {})))
+                                                         person=entry.subject in persons.get(graph_iri, {})))
             self.journal.add(facts.run.value, [history.file(self.data, source_id, run_timestamp(started))])
             history.write(self.data, source_id, run_timestamp(started), [(g, [], []) for g in existing])
-            withdrawn = [existing[graph][2] for graph in persons if existing[graph][2] in persons[graph]]
+            withdrawn = [existing[graph].subject for graph in persons if existing[graph].subject in persons[graph]]
             redaction.plan(self.data, source_id, run_timestamp(started), facts.run.value, changed=[],
                            removed=list(existing) if withdrawn else list(persons), withdrawn=withdrawn)
             facts.counts = {"removed": len(existing)}
@@ -858,9 +842,7 @@ class Pipeline:
         """The SHA-256 of the payloads used by each source's last `keep_runs` runs (the default number
         for a source no longer configured): those are kept."""
         keep_runs = {self.minter.source(source.id).value: source.keep_runs for source in sources}
-        rows = self.store.select(sparql_prefixes() + f"""
-            SELECT ?source ?run ?ended ?payload WHERE {{ GRAPH <{self.meta.value}> {{
-                ?run a hub:HarvestRun ; dcterms:source ?source ; prov:endedAtTime ?ended ; prov:used ?payload }} }}""")
+        rows = self.store.select(queries.render("run-payloads", meta=self.meta))
         runs: dict[str, dict[str, set[str]]] = {}
         for row in rows:
             runs.setdefault(row["source"].value, {}).setdefault(row["ended"].value, set()).add(
@@ -877,8 +859,7 @@ class Pipeline:
         keep_runs = {source.id: source.keep_runs for source in sources}
         for source_id, state in self._states.items():
             keep = keep_runs.get(source_id, DEFAULT_KEEP_RUNS)
-            current = {graph: (facts[3] if len(facts) > 3 and facts[3] else None)
-                       for graph, facts in (state.records or {}).items()}
+            current = {graph: entry.written_by or None for graph, entry in (state.records or {}).items()}
             done = history.prune(self.data, source_id, current, keep)
             if done.files:
                 self.progress(f"[{source_id}] history: {done.files} old run file(s) pruned to their current "
@@ -944,6 +925,11 @@ def _log_failure(data: DataDir, source_id: str, message: str, trace: str) -> Non
             handle.write(f"{now_iso()} [{source_id}] {message}\n{trace}\n")
     else:
         log.error("[%s] %s\n%s", source_id, message, trace)
+
+
+def _run_described(store: WorkingStore, meta: NamedNode, run: str) -> bool:
+    """Whether the store's meta graph describes the run: in a published generation, the run was published."""
+    return bool(store.select(queries.render("run-described", meta=meta, run=NamedNode(run))))
 
 
 def _under(document: str, failed: set[str]) -> bool:

@@ -16,13 +16,14 @@ from harvesters.jsonld import ContextError, Resolver, inline_contexts, shipped_r
 from harvesters.limits import MAX_LITERAL_CHARS, literal_too_long
 from harvesters.mapping import Mapping as DeclarativeMapping
 from harvesters.mapping import MappingError, load_mapping
-from hub.charter.consent import mentions_persons, remove_references_to_unconsented, remove_unconsented_persons
+from hub.charter.consent import mentions_persons
 from hub.core.iris import Minter, document_iri
 from hub.core.ntriples import RDF_TYPE_TOKEN, lines_of, to_lines, to_quads
 from hub.core.vocabulary import Vocabulary, default_vocabulary
 from hub.pipeline.alignment import AlignmentReport, align, needs_alignment
 from hub.pipeline.fetch import Fetched, FetchError
 from hub.pipeline.halves import lift_in_halves, worth_halves
+from hub.pipeline.persons import remove_references_to_unconsented, remove_unconsented_persons
 from hub.pipeline.split import Record, split_records
 
 

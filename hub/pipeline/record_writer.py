@@ -17,7 +17,7 @@ from pyoxigraph import NamedNode
 
 from hub.archive import history
 from hub.archive.datadir import DataDir
-from hub.pipeline.split import Record
+from hub.core.records import Record
 from hub.store.embedded import WorkingStore
 
 CHUNK = 5_000  # records per N-Quads load or deletion: the bulk loader's memory grows with the chunk

@@ -7,8 +7,8 @@ A blank-node record subject gets an IRI minted from the source and a stable key.
 that another node refers to (a founder, an organizer) stays inside that record, where hub/charter/consent.py
 judges it, instead of becoming a record of its own.
 
-Records are kept as N-Triples lines (hub/core/ntriples.py): splitting and hashing a 100k-record feed
-then costs string operations, not millions of Python term objects.
+Records (hub/core/records.py) are kept as N-Triples lines (hub/core/ntriples.py): splitting and hashing a
+100k-record feed then costs string operations, not millions of Python term objects.
 
 Each record has a work bound (hub/pipeline/canonical.py): too many blank nodes, nodes nested too deep, or a
 canonicalisation that needs more time or memory than allowed, and the record is `refused`: it keeps its
@@ -23,13 +23,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 
-from pyoxigraph import DefaultGraph, NamedNode, Quad
+from pyoxigraph import NamedNode, Quad
 
 from hub.core.iris import Minter, short_hash
 from hub.core.namespaces import SCHEMA
-from hub.core.ntriples import RDF_TYPE_TOKEN, canonical_hash, split_line, to_lines, to_quads
+from hub.core.ntriples import RDF_TYPE_TOKEN, split_line, to_lines
+from hub.core.records import Record
 from hub.core.vocabulary import ClassHierarchy
-from hub.pipeline.canonical import LimitExceeded, check_shape
+from hub.pipeline.canonical import LimitExceeded, canonical_hash, check_shape
 
 # Properties whose value identifies a thing across edits, in order of preference.
 _STABLE_KEY_PROPERTIES = tuple(f"<{SCHEMA}{name}>" for name in ("identifier", "url", "sameAs"))
@@ -39,44 +40,6 @@ _POSTAL_CODE = f"<{SCHEMA}postalCode>"
 # Kinds whose blank nodes stay inside the record that refers to them (a founder, an organizer): a
 # person is a record of its own only when named by an IRI or when nothing in the document refers to it.
 NESTED_KINDS = frozenset({"person"})
-
-
-@dataclass(slots=True)  # 100k of them per harvest: slots make them cheaper to build and to keep
-class Record:
-    subject: NamedNode
-    kind: str
-    types: list[str]
-    triples: list[str]  # N-Triples lines "S P O ." in no graph; the pipeline places them in the record's graph
-    document: str
-    graph_key: str
-    content_hash: str = ""
-    upstream_graphs: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    payload: NamedNode | None = None  # the fetched bytes it was lifted from
-    notes: list[str] = field(default_factory=list)  # how it was aligned: said in its description
-    shape: str = ""  # its shape digest (see _shape_digest), "" when it has none
-    # Known unchanged from its shape digest: its hash is the published one and its lines were never
-    # built (`triples` is empty). Such a record must not be validated or written.
-    reused: bool = False
-    # Beyond a limit of hub/pipeline/canonical.py: why, by language ("" hash; the charter rejects it alone).
-    refused: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def quads(self) -> list[Quad]:
-        """The record as pyoxigraph quads in the default graph (parsed on demand: the slow path)."""
-        return to_quads(self.triples)
-
-    @quads.setter
-    def quads(self, quads: Iterable[Quad]) -> None:
-        self.triples = to_lines(Quad(q.subject, q.predicate, q.object, DefaultGraph()) for q in quads)
-        try:
-            self.content_hash = canonical_hash(self.triples)
-        except LimitExceeded as error:
-            self.refuse(error)
-
-    def refuse(self, error: LimitExceeded) -> None:
-        self.content_hash, self.shape, self.refused = "", "", error.messages()
-
 
 
 @dataclass
@@ -197,7 +160,7 @@ def split_records(
         )
         record.content_hash = content_hash
         if refusal is not None:
-            record.refuse(refusal)
+            record.refuse(refusal.messages())
         records.append(record)
     graph_names = {f"<{name}>" for names in upstream.values() for name in names}
     descriptions = [f"{subject} {rest}" for subject in graph_names - reached for rest in by_subject.get(subject, ())]
@@ -269,7 +232,7 @@ def _rename_object(rest: str, renamed: dict[str, str]) -> str:
 def _record_hash(nodes: list[str], by_subject: dict[str, list[str]],
                  blank_links: dict[str, list[tuple[str, str]]], renamed: dict[str, str],
                  label_prefix: str, known: tuple[str, str] | None = None) -> tuple[str, list[str] | None, str]:
-    """RDFC-1.0 hash of the record (see hub/core/ntriples.py), computed from its tree of nodes, and the
+    """RDFC-1.0 hash of the record (see hub/pipeline/canonical.py), computed from its tree of nodes, and the
     record's lines with its blank nodes labelled `_:{label_prefix}{canonical index}`.
 
     Those labels are what the store keeps: a blank node that did not change keeps its label from one

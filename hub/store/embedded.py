@@ -1,8 +1,9 @@
-"""The only module that touches `pyoxigraph.Store`.
+"""The only module that builds a `pyoxigraph.Store` (tests/test_layout.py checks it): the working store, the
+published generations read-only, and the in-memory store of a validation batch.
 
-Its interface speaks SPARQL text, terms and N-Quads, and each operation is one that a remote
-SPARQL 1.1 store could do with one Update or Graph Store request (DESIGN.md, "The store"), so an
-Oxigraph server, Fuseki or QLever can later take the embedded store's place.
+`WorkingStore` is the store interface's `Writer` and `ReadOnlyStore` its `Reader` (hub/store/interface.py): SPARQL
+text, terms and N-Quads, each operation one that a SPARQL 1.1 server could do with one Update or Graph Store
+request, so a server can take the embedded store's place.
 """
 
 from __future__ import annotations
@@ -14,19 +15,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import (
-    BlankNode,
-    DefaultGraph,
-    NamedNode,
-    Quad,
-    QueryBoolean,
-    QuerySolutions,
-    QueryTriples,
-    RdfFormat,
-    Store,
-)
+from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Quad, QuerySolutions, RdfFormat, Store
 
-QueryResult = QuerySolutions | QueryBoolean | QueryTriples
+from hub.core.namespaces import DCTERMS, HUB
+from hub.store.interface import QueryResult
+
 COMPACT_AFTER = 200_000  # statements written in bulk after which a harvest compacts the store it publishes
 
 
@@ -153,10 +146,6 @@ class WorkingStore(_Queryable):
     def add_quads(self, quads: Iterable[Quad]) -> None:
         self._store.extend(quads)
 
-    def remove_quads(self, quads: Iterable[Quad]) -> None:
-        for quad in list(quads):
-            self._store.remove(quad)
-
     def remove_matching(
         self, subject: NamedNode | None, predicate: NamedNode | None, graph: NamedNode
     ) -> int:
@@ -195,6 +184,17 @@ class WorkingStore(_Queryable):
     def drop_graphs(self, graphs: Iterable[NamedNode]) -> None:
         for graph in graphs:
             self.drop_graph(graph)
+
+    def drop_source(self, source: NamedNode, meta: NamedNode, chunk: int = 5000) -> list[NamedNode]:
+        """Drops every record graph the meta graph attributes to `source`, with its description there;
+        returns the graphs dropped."""
+        rows = self.select(f"SELECT ?g WHERE {{ GRAPH {meta} {{ ?g a <{HUB}RecordGraph> ; "
+                           f"<{DCTERMS}source> {source} }} }}")
+        graphs = sorted({row["g"] for row in rows if isinstance(row["g"], NamedNode)}, key=lambda graph: graph.value)
+        for start in range(0, len(graphs), chunk):
+            self.drop_graphs(graphs[start:start + chunk])
+            self.remove_descriptions(graphs[start:start + chunk], meta)
+        return graphs
 
     def remove_descriptions(self, subjects: Sequence[NamedNode], graph: NamedNode, chunk: int = 5000) -> None:
         """DELETE every statement about these subjects in one graph (one SPARQL Update per chunk)."""
@@ -245,3 +245,22 @@ class ReadOnlyStore(_Queryable):
     def __init__(self, path: Path) -> None:
         self.path = path
         self._store = Store.read_only(str(path))
+
+
+class MemoryStore:
+    """An in-memory store, gone with the object: the charter's store of one batch of records
+    (hub/charter/validation.py). Its default graph is its own (no union), as the compiled shapes expect."""
+
+    def __init__(self) -> None:
+        self._store = Store()
+
+    def load_ntriples(self, data: bytes) -> None:
+        """N-Triples into the default graph; lenient: the hub's own lines come from pyoxigraph's serialiser,
+        already checked (15% faster)."""
+        self._store.load(data, format=RdfFormat.N_TRIPLES, lenient=True)
+
+    def add_quads(self, quads: Iterable[Quad]) -> None:
+        self._store.extend(quads)
+
+    def query(self, sparql: str) -> QueryResult:
+        return self._store.query(sparql)

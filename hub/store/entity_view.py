@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import BlankNode, NamedNode, Quad
 
+from hub.core.closure import transitive_closure
 from hub.core.namespaces import HUB, RDF, SCHEMA
 from hub.store.embedded import ReadOnlyStore
 
@@ -63,17 +64,12 @@ def build(store: ReadOnlyStore, iri: str, meta: NamedNode) -> EntityView:
 
 
 def _same_as_closure(store: ReadOnlyStore, start: NamedNode) -> set[NamedNode]:
-    names = {start}
-    stack = [start]
-    while stack:
-        current = stack.pop()
-        linked = [q.object for q in store.subject_quads(current) if q.predicate in SAME_AS]
-        linked += [q.subject for predicate in SAME_AS for q in store.object_quads(current, predicate)]
-        for other in linked:
-            if isinstance(other, NamedNode) and other not in names and len(names) < 50:
-                names.add(other)
-                stack.append(other)
-    return names
+    def linked(current: NamedNode) -> list[NamedNode]:
+        others = [q.object for q in store.subject_quads(current) if q.predicate in SAME_AS]
+        others += [q.subject for predicate in SAME_AS for q in store.object_quads(current, predicate)]
+        return [other for other in others if isinstance(other, NamedNode)]
+
+    return transitive_closure(start, linked, limit=50)
 
 
 def _is_whole(store: ReadOnlyStore, graph: NamedNode, meta: NamedNode) -> bool:

@@ -3,6 +3,9 @@
 Readers only ever open published generations, so a half-done harvest is never visible, and a
 harvest killed at any moment leaves the last generation whole (DESIGN.md, "Publish").
 
+`EmbeddedStore` is this backend behind the store interface (hub/store/interface.py): the working store is its
+writer, `publish` makes a generation.
+
 Each generation's counts (quads, named graphs) are written beside it, `generations/N.counts.json`,
 before readers are pointed at it: `/healthz` reads them there instead of scanning a store.
 """
@@ -15,9 +18,13 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hub.archive.datadir import DataDir
 from hub.store.embedded import ReadOnlyStore, WorkingStore
+
+if TYPE_CHECKING:
+    from hub.store.interface import Store
 
 KEEP_GENERATIONS = 3
 
@@ -140,3 +147,32 @@ def _prune(data: DataDir, keep_from: int) -> None:
             # Counts first: a generation without them is counted again, never given another's.
             _counts_path(data, number).unlink(missing_ok=True)
             shutil.rmtree(data.generations / str(number), ignore_errors=True)
+
+
+class EmbeddedStore:
+    """The embedded backend: the single writer's working store under `data/working`, published as read-only
+    generations under `data/generations`. Used under the writer's lock (hub/core/lock.py), after
+    `restore_working` has rebuilt a working store an interrupted writer left half-written."""
+
+    def __init__(self, data: DataDir) -> None:
+        self.data = data
+        self._writer = WorkingStore(data.working)  # RocksDB opens at its first use: see WorkingStore.open
+
+    @property
+    def writer(self) -> WorkingStore:
+        return self._writer
+
+    def publish(self) -> int:
+        return publish(self._writer, self.data).number
+
+    def published(self) -> ReadOnlyStore | None:
+        opened = open_current(self.data)
+        return None if opened is None else opened[1]
+
+    def close(self) -> None:
+        self._writer.close()
+
+
+if TYPE_CHECKING:
+    def _implements_the_interface(embedded: EmbeddedStore) -> Store:
+        return embedded  # mypy checks that the embedded backend is a Store

@@ -12,6 +12,9 @@ A person is matched across versions by IRI, or, for a blank node (whose label ch
 by what names them: a blank person of an earlier version stays when the current version holds, with a
 consent, a person with one of the same names, e-mail addresses or identifiers. Current versions are never
 touched: the next change of a record is patched from them (hub/pipeline/record_writer.py).
+
+An upkeep step of the pipeline: it rewrites files of the archive (hub/archive/history.py) on the charter's word
+about who is a person with a consent (hub/charter/consent.py).
 """
 
 from __future__ import annotations
@@ -29,14 +32,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
 from hub.archive import history
 from hub.archive.datadir import DataDir
-from hub.charter.consent import (
-    has_valid_consent,
-    index_nodes,
-    is_person,
-    node_key,
-    person_classes,
-    with_what_only_they_reach,
-)
+from hub.charter.consent import has_valid_consent, index_nodes, node_key, with_what_only_they_reach
 from hub.core.namespaces import FOAF, SCHEMA, VCARD
 from hub.core.ntriples import to_quads
 from hub.core.vocabulary import ClassHierarchy
@@ -72,7 +68,7 @@ def published_persons(store: Queryable, graphs: Container[str], hierarchy: Class
     """Of these graphs, those whose published version holds a node typed as a person, with those persons
     (read before a run writes its new versions: the store finds typed nodes by type at once, whatever the
     number of records)."""
-    classes = " ".join(f"<{iri}>" for iri in sorted(person_classes(hierarchy)))
+    classes = " ".join(f"<{iri}>" for iri in sorted(hierarchy.person_classes))
     naming = " ".join(f"<{iri}>" for iri in sorted(NAMING))
     found: dict[str, dict[str, set[tuple[str, str]]]] = {}
     for row in store.select(f"SELECT ?g ?x ?p ?o WHERE {{ VALUES ?t {{ {classes} }} GRAPH ?g {{ ?x a ?t "
@@ -99,7 +95,7 @@ def kept_persons(lines: Iterable[str], hierarchy: ClassHierarchy, today: date | 
     iris: set[str] = set()
     names: set[tuple[str, str]] = set()
     for node, node_types in types.items():
-        if not is_person(node_types, hierarchy) or not has_valid_consent(node, by_subject, today):
+        if not hierarchy.is_person(node_types) or not has_valid_consent(node, by_subject, today):
             continue
         if node.startswith("_:"):
             names |= _names(by_subject.get(node, []))
@@ -120,7 +116,7 @@ def without_withdrawn(lines: list[str], kept: Kept, hierarchy: ClassHierarchy,
     quads = _quads(statements)
     by_subject, types, referrers = index_nodes(quads)
     doomed = named | {node for node, node_types in types.items()
-                      if is_person(node_types, hierarchy) and not _is_kept(node, by_subject, kept)}
+                      if hierarchy.is_person(node_types) and not _is_kept(node, by_subject, kept)}
     if not doomed:
         return None
     doomed = with_what_only_they_reach(doomed, by_subject, referrers, keep="")
@@ -130,7 +126,7 @@ def without_withdrawn(lines: list[str], kept: Kept, hierarchy: ClassHierarchy,
 
 def mentions_a_person(lines: Iterable[str], hierarchy: ClassHierarchy) -> bool:
     """Whether any line types a node as a person (a cheap look before the parse)."""
-    tokens = tuple(f"<{iri}>" for iri in person_classes(hierarchy))
+    tokens = tuple(f"<{iri}>" for iri in hierarchy.person_classes)
     return any(token in line for line in lines for token in tokens)
 
 
@@ -202,7 +198,7 @@ def redact(data: DataDir, source_id: str, run_timestamp: str, changed: set[str],
     """Takes out of the versions older than the run of the `changed` graphs the persons the run's own version
     of each does not hold with a consent, and of the `removed` graphs every person; with `withdrawn` person
     records, their IRIs out of every graph the run wrote (a record that named one lost that statement in
-    this run: see consent.remove_references_to_unconsented). Returns the number of history files rewritten."""
+    this run: see hub/pipeline/persons.py). Returns the number of history files rewritten."""
     kept = dict.fromkeys(removed, NOBODY)
     versions = history.written_in(data, source_id, run_timestamp) if withdrawn else \
         history.written(data, source_id, {run_timestamp: changed})

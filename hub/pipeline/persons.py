@@ -1,0 +1,95 @@
+"""Persons without consent leave the records before validation (DESIGN.md, "What must always hold").
+
+The charter says who is a person and what a valid consent is (hub/charter/consent.py); this step of the
+pipeline applies it to the records of one feed, after the split and before validation, and hashes the
+records it changes again:
+
+- a person nested in a record (a founder, an organizer) without a consent is removed from it, with
+  everything only it reached, and a warning says where (never who);
+- a statement pointing at a person record without a consent (an organisation's `schema:member <person>`)
+  is removed from the record that makes it; the person record itself is rejected by the charter.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pyoxigraph import DefaultGraph, Quad
+
+from hub.charter.consent import curie, has_valid_consent, index_nodes, node_key, with_what_only_they_reach
+from hub.core.ntriples import split_line, to_lines
+from hub.core.records import Record
+from hub.core.vocabulary import ClassHierarchy
+from hub.pipeline.canonical import LimitExceeded, canonical_hash
+
+
+def remove_unconsented_persons(record: Record, hierarchy: ClassHierarchy, today: date | None = None) -> list[str]:
+    """Removes nested persons without a valid consent from the record; returns one warning per person."""
+    today = today or date.today()
+    # One parse: every parse of a record's lines gives its blank nodes new labels.
+    quads = record.quads
+    by_subject, types, referrers = index_nodes(quads)
+    subject = record.subject.value
+    doomed: set[str] = set()
+    warnings = []
+    for node, node_types in types.items():
+        if node == subject or not hierarchy.is_person(node_types) or has_valid_consent(node, by_subject, today):
+            continue
+        doomed.add(node)
+        via = sorted({curie(q.predicate.value) for q in referrers.get(node, ())}) or ["(unreferenced)"]
+        warnings.append(f"{subject}: removed a nested person ({node}) at {', '.join(via)}: no consent for public "
+                        f"listing with a scope and a date not in the future")
+    if not doomed:
+        return []
+    doomed = with_what_only_they_reach(doomed, by_subject, referrers, subject)
+    _set_statements(record, [q for q in quads
+                             if node_key(q.subject) not in doomed and node_key(q.object) not in doomed])
+    record.warnings.extend(warnings)
+    return warnings
+
+
+def remove_references_to_unconsented(records: list[Record], hierarchy: ClassHierarchy,
+                                     today: date | None = None) -> list[str]:
+    """A person record without a valid consent is rejected by the charter; another record of the same feed
+    that points at it (an organisation's `schema:member <person>`) loses that statement, so the person's IRI
+    is not published through it either. Returns one warning per record changed (naming the property, not
+    the person)."""
+    today = today or date.today()
+    unconsented = set()
+    for record in records:
+        if hierarchy.is_person(record.types):
+            by_subject, _, _ = index_nodes(record.quads)
+            if not has_valid_consent(record.subject.value, by_subject, today):
+                unconsented.add(f"<{record.subject.value}>")
+    if not unconsented:
+        return []
+    warnings = []
+    for record in records:
+        if f"{record.subject}" in unconsented:
+            continue
+        kept, dropped = [], set()
+        for line in record.triples:
+            _, predicate, obj, _ = split_line(line)
+            if obj in unconsented:
+                dropped.add(curie(predicate[1:-1]))
+            else:
+                kept.append(line)
+        if not dropped:
+            continue
+        record.triples = kept
+        record.content_hash = canonical_hash(kept)
+        record.shape = ""  # its digest was of the lines with the reference: it no longer says what is published
+        warning = (f"{record.subject.value}: removed a reference to a person record without consent for public "
+                   f"listing at {', '.join(sorted(dropped))}")
+        record.warnings.append(warning)
+        warnings.append(warning)
+    return warnings
+
+
+def _set_statements(record: Record, quads: list[Quad]) -> None:
+    """The record's statements become `quads` (in no graph), hashed again; beyond a work bound it is refused."""
+    record.triples = to_lines(Quad(q.subject, q.predicate, q.object, DefaultGraph()) for q in quads)
+    try:
+        record.content_hash = canonical_hash(record.triples)
+    except LimitExceeded as error:
+        record.refuse(error.messages())
