@@ -270,10 +270,13 @@ def _validate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _mapping(settings: Settings, args: argparse.Namespace) -> int:
-    from harvesters.suggest import suggest_mapping
+    from harvesters.suggest import suggest
 
     try:
-        print(suggest_mapping(Path(args.file), args.format), end="")
+        suggestion = suggest(Path(args.file), args.format)
+        print(suggestion.text, end="")
+        for line in suggestion.check:  # the self-check, also where a redirected stdout does not hide it
+            print(line, file=sys.stderr)
     except OSError as error:
         return _error(f"cannot read {args.file}: {error.strerror}", EXIT_USAGE)
     except LiftError as error:
