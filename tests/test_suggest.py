@@ -56,14 +56,23 @@ def mapped_to(table: TableMapping, target: str) -> list[str]:
 
 # ---------------------------------------------------------------- persons and their consent
 
-SURVEY = """Timestamp,id,organisationName,address,postcode,city,latitude,longitude,website,contactName,contactEmail,contactPhone,contactConsent
-2025-03-02 10:15:00,s1,Potager des Marolles,Rue Haute 120,1000,Bruxelles,50.8400,4.3500,https://potager.example,Marie Dupont,marie.dupont@mail.example,+32 470 11 11 11,Yes
-2025-03-02 11:20:00,s2,Vélo Solidaire,Rue Wayez 40,1070,Anderlecht,50.8359,4.3093,https://velo.example,Jan Peeters,jan.peeters@mail.example,+32 470 22 22 22,No
-03/03/2025 09:00:00,s3,Repair Ixelles,Rue de la Paix 3,1050,Ixelles,50.8330,4.3660,https://repair-ixelles.example,Lea Maes,lea.maes@mail.example,+32 470 33 33 33,yes
-2025-03-04 14:45:00,s4,Cantine des Voisins,Rue Royale 10,1000,Bruxelles,50.8480,4.3640,https://cantine.example,,,,Yes
-2025-03-05 16:30:00,s5,Jardin Collectif,Avenue Louise 5,1050,Ixelles,50.8370,4.3590,https://jardin.example,Tom Claes,tom.claes@mail.example,,peut-être
-2025-03-06 08:00:00,s6,Atelier Bois,Rue Blaes 8,1000,Bruxelles,50.8380,4.3480,https://bois.example,Nina Jacobs,nina.jacobs@mail.example,+32 470 66 66 66,
-"""
+SURVEY_ROWS = [
+    ("Timestamp", "id", "organisationName", "address", "postcode", "city", "latitude", "longitude", "website",
+     "contactName", "contactEmail", "contactPhone", "contactConsent"),
+    ("2025-03-02 10:15:00", "s1", "Potager des Marolles", "Rue Haute 120", "1000", "Bruxelles", "50.8400", "4.3500",
+     "https://potager.example", "Marie Dupont", "marie.dupont@mail.example", "+32 470 11 11 11", "Yes"),
+    ("2025-03-02 11:20:00", "s2", "Vélo Solidaire", "Rue Wayez 40", "1070", "Anderlecht", "50.8359", "4.3093",
+     "https://velo.example", "Jan Peeters", "jan.peeters@mail.example", "+32 470 22 22 22", "No"),
+    ("03/03/2025 09:00:00", "s3", "Repair Ixelles", "Rue de la Paix 3", "1050", "Ixelles", "50.8330", "4.3660",
+     "https://repair-ixelles.example", "Lea Maes", "lea.maes@mail.example", "+32 470 33 33 33", "yes"),
+    ("2025-03-04 14:45:00", "s4", "Cantine des Voisins", "Rue Royale 10", "1000", "Bruxelles", "50.8480", "4.3640",
+     "https://cantine.example", "", "", "", "Yes"),
+    ("2025-03-05 16:30:00", "s5", "Jardin Collectif", "Avenue Louise 5", "1050", "Ixelles", "50.8370", "4.3590",
+     "https://jardin.example", "Tom Claes", "tom.claes@mail.example", "", "peut-être"),
+    ("2025-03-06 08:00:00", "s6", "Atelier Bois", "Rue Blaes 8", "1000", "Bruxelles", "50.8380", "4.3480",
+     "https://bois.example", "Nina Jacobs", "nina.jacobs@mail.example", "+32 470 66 66 66", ""),
+]
+SURVEY = "".join(",".join(row) + "\n" for row in SURVEY_ROWS)
 CONSENTED = ("Marie Dupont", "marie.dupont@mail.example", "+32 470 11 11 11", "Lea Maes", "lea.maes@mail.example")
 NOT_CONSENTED = ("Jan Peeters", "jan.peeters@mail.example", "+32 470 22 22 22", "Tom Claes", "tom.claes@mail.example",
                  "Nina Jacobs", "nina.jacobs@mail.example", "+32 470 66 66 66")
@@ -110,7 +119,7 @@ def test_the_survey_suggestion_nests_the_contact_person_with_its_consent(survey:
     assert mapped_to(table, "schema:name") == ["organisationName"]  # never the contact person's name
     assert property_of(table, "contactName") == "schema:contactPoint/schema:name"
     assert property_of(table, "contactEmail") == "schema:contactPoint/schema:email"
-    assert property_of(table, f"contactConsent") == f"schema:contactPoint/{HUB}consent/{HUB}consentScope"
+    assert property_of(table, "contactConsent") == f"schema:contactPoint/{HUB}consent/{HUB}consentScope"
     assert property_of(table, "Timestamp") == "schema:contactPoint/" + HUB + "consent/http://purl.org/dc/terms/date"
     assert table.rules["contactEmail"].requires == ["contactName"]
     assert [t.value for t in table.node_types[SCHEMA + "contactPoint"]] == [SCHEMA + "ContactPoint", SCHEMA + "Person"]
@@ -231,7 +240,8 @@ def test_an_empty_column_is_never_mapped_and_a_misspelt_one_is_found(tmp_path: P
 def test_near_spellings_in_four_languages() -> None:
     for header, target in (("Longitide", "schema:geo/schema:longitude"), ("lattitude", "schema:geo/schema:latitude"),
                            ("Breitengrad", "schema:geo/schema:latitude"), ("Längengrad", "schema:geo/schema:longitude"),
-                           ("Straße", "schema:address/schema:streetAddress"), ("PLZ", "schema:address/schema:postalCode"),
+                           ("Straße", "schema:address/schema:streetAddress"),
+                           ("PLZ", "schema:address/schema:postalCode"),
                            ("Code postal", "schema:address/schema:postalCode"), ("Adresse e-mail", "schema:email"),
                            ("Numéro de téléphone", "schema:telephone"), ("telefoonnummer", "schema:telephone"),
                            ("Nom de la commune", "schema:address/schema:addressLocality"),
