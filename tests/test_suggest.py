@@ -334,3 +334,30 @@ def test_the_suggestion_of_an_unusable_document_says_so(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "hub.cli", "mapping", "suggest", str(path)], capture_output=True,
                             text=True, cwd=ROOT, timeout=60)
     assert result.returncode == 2 and "the document is empty" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_table_of_people_becomes_person_records_with_their_own_consent(tmp_path: Path) -> None:
+    text = ("Horodateur;Prénom;Nom;Email;J'accepte que mes coordonnées soient publiées\n"
+            "02/03/2025 10:15:00;Marie;Dupont;marie@mail.example;Oui, j'accepte\n"
+            "02/03/2025 11:00:00;Jan;Peeters;jan@mail.example;Non\n")
+    _, table, toml = suggested(tmp_path, "benevoles.csv", text)
+    assert [t.value for t in table.types] == [SCHEMA + "Person"]
+    assert (property_of(table, "Prénom"), property_of(table, "Nom"), property_of(table, "Email")) == \
+        ("schema:givenName", "schema:name", "schema:email")  # the charter needs a name: the family name
+    consent = table.rules["J'accepte que mes coordonnées soient publiées"]
+    assert property_of(table, consent.name) == f"{HUB}consent/{HUB}consentScope" and not consent.requires
+    assert property_of(table, "Horodateur") == f"{HUB}consent/http://purl.org/dc/terms/date"
+    report = check_file(_write(tmp_path / "benevoles.csv", text), None, Minter(BASE),
+                        mapping_path=_write(tmp_path / "benevoles.toml", toml))
+    verdicts = {v.accepted: v for v in report.verdicts}
+    assert len(report.verdicts) == 2 and set(verdicts) == {True, False}  # Jan said no: his record is rejected
+    assert any("Marie" in line for line in verdicts[True].record.triples)
+    # Without a consent column, every row is a person the charter rejects.
+    bare = "\n".join(";".join(row.split(";")[1:4]) for row in text.splitlines()) + "\n"
+    _, table, toml = suggested(tmp_path, "contacts.csv", bare)
+    assert [t.value for t in table.types] == [SCHEMA + "Person"] and "the charter rejects every row" in toml
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -25,6 +25,7 @@ _NUMBER = re.compile(r"^-?\d+([.,]\d+)?$")
 _URL = re.compile(r"^(https?://|www\.)\S+$", re.IGNORECASE)
 _IMAGE = re.compile(r"\.(jpe?g|png|gif|webp|svg|tiff?)(\?.*)?$", re.IGNORECASE)
 _EMAIL = re.compile(r"^(mailto:)?[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
+_DATE_LIKE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
 SEPARATORS = (";", "|")
 
 
@@ -35,6 +36,7 @@ class Column:
     count: int = 0  # rows with a value
     samples: list[str] = field(default_factory=list)
     values: Counter[str] = field(default_factory=Counter)
+    texts: Counter[str] = field(default_factory=Counter)  # the values given as text (kinds are judged on those)
     rows: set[int] = field(default_factory=set)  # the rows (by index) with a value
     numbers: list[float] = field(default_factory=list)
     urls: int = 0
@@ -57,40 +59,40 @@ class Column:
         self.rows.add(row)
         text = json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else str(value).strip()
         self.values[text] += 1
-        self.longest = max(self.longest, len(text))
         if len(self.samples) < 3 and text[:60] not in self.samples:
             self.samples.append(text[:60])
         if isinstance(value, list):
             self.lists += 1
             if len(value) == 2 and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
                 self.pairs.append((float(value[0]), float(value[1])))
-            return
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        elif isinstance(value, int | float) and not isinstance(value, bool):
             self.numbers.append(float(value))
-            return
-        if not isinstance(value, str):
-            return
-        if _NUMBER.match(text):
-            self.numbers.append(float(text.replace(",", ".")))
-            if re.match(r"^\d{4}$", text):
-                self.years += 1
-        if _URL.match(text):
-            self.urls += 1
-            if _IMAGE.search(text):
-                self.images += 1
-        if _EMAIL.match(text):
-            self.emails += 1
-        if not _NUMBER.match(text) and len(text) <= 30:
-            kind = date_kind(text)
-            if kind in ("date", "dateTime"):
-                self.dates += 1
-                self.times += kind == "dateTime"
-        answer = first_word(text)
-        self.yes += answer in YES
-        self.no += answer in NO
-        for separator in SEPARATORS:
-            if separator in text:
-                self.separators[separator] += 1
+        elif isinstance(value, str):
+            self.texts[text] += 1
+
+    def finish(self) -> None:
+        """The kinds of the text values, judged once per distinct value and counted per row."""
+        for text, count in self.texts.items():
+            self.longest = max(self.longest, len(text))
+            if _NUMBER.match(text):
+                self.numbers += [float(text.replace(",", "."))] * count
+                self.years += count if len(text) == 4 and text.isdigit() else 0
+            if _URL.match(text):
+                self.urls += count
+                self.images += count if _IMAGE.search(text) else 0
+            if _EMAIL.match(text):
+                self.emails += count
+            if len(text) <= 30 and _DATE_LIKE.match(text):  # the parse is dear: only what starts like a date
+                kind = date_kind(text)
+                if kind in ("date", "dateTime"):
+                    self.dates += count
+                    self.times += count if kind == "dateTime" else 0
+            answer = first_word(text)
+            self.yes += count if answer in YES else 0
+            self.no += count if answer in NO else 0
+            for separator in SEPARATORS:
+                if separator in text:
+                    self.separators[separator] += count
 
     def share(self, count: int) -> float:
         """`count` as a share of the rows with a value."""
@@ -129,4 +131,6 @@ def read_columns(rows: list[dict[str, Any]]) -> dict[str, Column]:
             if column is None:
                 column = columns[name] = Column(name, len(columns))
             column.add(index, value)
+    for column in columns.values():
+        column.finish()
     return columns

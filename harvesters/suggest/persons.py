@@ -17,6 +17,7 @@ A row whose answer is not yes then carries no consent scope, and the hub removes
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
 from harvesters.suggest.columns import NO, YES, Column, first_word
 from harvesters.suggest.words import STOP_WORDS, match, words_of
@@ -50,6 +51,13 @@ PERSON_PROPERTIES = ("schema:name", "schema:givenName", "schema:familyName", "sc
                      "schema:jobTitle", "schema:url")
 ROLE_WORDS = frozenset({"fonction", "functie", "role", "rol", "jobtitle", "poste", "funktion"})
 NODE = "schema:contactPoint"  # where the person goes: a contact point of the organisation, typed schema:Person
+# A file named so holds people, one per row (HSDS `contacts.csv`, a `membres.csv`, a volunteers' list): each row is
+# a schema:Person record, which the charter rejects without a consent.
+PEOPLE_WORDS = frozenset({"contacts", "contact", "people", "persons", "personnes", "personen", "members", "membres",
+                          "leden", "mitglieder", "volunteers", "benevoles", "vrijwilligers", "staff", "employees",
+                          "employes", "personnel", "medewerkers", "respondents", "repondants", "participants",
+                          "deelnemers", "practitioners", "praticiens", "zorgverleners", "annuaire", "carnet",
+                          "adresboek", "addressbook", "contactbook"})
 
 
 @dataclass
@@ -86,8 +94,14 @@ class Persons:
         return names | ({self.consent} if self.consent else set())
 
 
-def find_persons(columns: dict[str, Column]) -> Persons | None:
-    """The table's person columns, its consent column and consent date, or None when no column is a person's."""
+def people_table(file_name: str) -> bool:
+    """Whether the file's name says its rows are people (`contacts.csv`, `all_resources_contacts.csv`)."""
+    return bool(set(words_of(PurePosixPath(file_name).stem)) & PEOPLE_WORDS)
+
+
+def find_persons(columns: dict[str, Column], people: bool = False) -> Persons | None:
+    """The table's person columns, its consent column and consent date, or None when no column is a person's.
+    `people`: every row is a person (`people_table`): the consent is the row's own."""
     words = {name: [w for w in words_of(name) if w not in STOP_WORDS] for name in columns}
     consent = _consent_column(columns, words)
     persons = Persons(consent=consent)
@@ -99,7 +113,7 @@ def find_persons(columns: dict[str, Column]) -> Persons | None:
         if markers:
             persons.fields.append(PersonField(name, _property(ws, markers)))
             prefix |= {m for m in markers if m not in GIVEN | FAMILY | FULL | NAME_WORDS}
-    if not persons.fields:
+    if not persons.fields and not people:
         if consent:
             persons.why_not = "a consent column, but no column names a person"
             return persons
@@ -128,7 +142,7 @@ def find_persons(columns: dict[str, Column]) -> Persons | None:
     persons.consent_date = _consent_date(columns, words, consent)
     if consent is None:
         persons.why_not = "no column records the person's consent to be published"
-    elif persons.name is None:
+    elif persons.name is None and not people:
         persons.why_not = "no column names the person"
     elif persons.consent_date is None:
         persons.why_not = (f"the consent column {consent!r} has no date: no column says when it was given (a "

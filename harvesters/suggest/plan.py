@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harvesters.suggest.columns import Column
-from harvesters.suggest.persons import NODE, Persons, find_persons
+from harvesters.suggest.persons import NODE, Persons, find_persons, people_table
 from harvesters.suggest.words import Match, edit_distance, match, plain
 
 KEY_SHARE = 0.95  # a key column is unique on at least this share of the rows
@@ -64,7 +64,13 @@ class Plan:
     nodes: dict[str, list[str]] = field(default_factory=dict)
     fields: list[Field] = field(default_factory=list)
     persons: Persons | None = None
+    people: bool = False  # every row is a person (the file's name says so)
     has_geometry: bool = False
+
+    @property
+    def person_path(self) -> str:
+        """Where a person's properties go: the row itself in a table of people, else its contact point."""
+        return "" if self.people else f"{NODE}/"
 
 
 def plan_mapping(name: str, format_name: str, unit: str, columns: dict[str, Column], total: int,
@@ -72,10 +78,19 @@ def plan_mapping(name: str, format_name: str, unit: str, columns: dict[str, Colu
     plan = Plan(name, format_name, unit, total, has_geometry=has_geometry)
     if headerless:
         plan.columns = list(columns)
-    plan.persons = persons = find_persons(columns)
+    plan.people = people_table(name)
+    plan.persons = persons = find_persons(columns, plan.people)
     person_columns = persons.columns if persons else set()
     if persons and persons.nested and persons.consent_date:
         person_columns = person_columns | {persons.consent_date}
+    if plan.people:
+        plan.type = "schema:Person"
+        plan.type_note = ("the file's name says its rows are people: each needs a dated consent, or the charter "
+                          "rejects it")
+        if persons is None or not persons.nested:
+            # Nobody is published without a consent: the rows are still mapped, for the quarantine's report.
+            plan.header_notes.append("People: no dated consent column, so the charter rejects every row (nobody is "
+                                     "published without a consent).")
     fields: list[Field] = []
     for column in columns.values():
         if column.name in person_columns:
@@ -89,7 +104,7 @@ def plan_mapping(name: str, format_name: str, unit: str, columns: dict[str, Colu
     _pair_coordinates(fields)
     _one_per_property(fields)
     _languages(fields)
-    if persons:
+    if persons and not (plan.people and not persons.nested):
         _map_persons(plan, persons, columns)
     plan.fields = sorted([f for f in fields if f.column.name not in plan.ignore and f.column.name != plan.key],
                          key=lambda f: f.column.position)
@@ -320,44 +335,58 @@ def _map_persons(plan: Plan, persons: Persons, columns: dict[str, Column]) -> No
             plan.ignore[name] = (f"a person's data, never the organisation's: {persons.why_not}, so no person is "
                                  "published (map them as a contact person with a dated consent column)")
         return
-    plan.nodes[NODE] = ["schema:ContactPoint", "schema:Person"]
+    if not plan.people:
+        plan.nodes[NODE] = ["schema:ContactPoint", "schema:Person"]
 
 
 def _person_fields(plan: Plan, columns: dict[str, Column]) -> list[Field]:
     persons = plan.persons
-    if persons is None or not persons.nested or persons.name is None or persons.consent is None:
+    if persons is None or (not plan.people and (not persons.nested or persons.name is None)):
         return []
     out: list[Field] = []
     name = persons.name
+    requires = {"requires": [name]} if name and not plan.people else {}
+    whose = "the person's" if plan.people else "the contact person's"
+    # The charter needs a person's name (schema:name): without a full-name column, the family (else given) name.
+    full_name = any(f.prop == "schema:name" for f in persons.fields)
     for person_field in persons.fields:
         column = columns[person_field.column]
         if person_field.prop is None:
             plan.ignore[column.name] = "a person's data the hub has no place for"
             continue
-        rule: dict[str, Any] = {"property": f"{NODE}/{person_field.prop}"}
-        if person_field.prop in ("schema:email", "schema:telephone"):
+        prop = person_field.prop
+        if not full_name and column.name == name:
+            prop = "schema:name"
+        rule: dict[str, Any] = {"property": f"{plan.person_path}{prop}"}
+        if prop in ("schema:email", "schema:telephone"):
             rule["transforms"] = ["trim"]
         if column.name != name:
-            rule["requires"] = [name]
+            rule.update(requires)
         item = Field(column, rule=rule)
-        item.notes.append(f"the contact person's {person_field.prop.split(':', 1)[1]}: published only with their "
-                          f"consent ({persons.consent!r})")
+        if prop != person_field.prop:
+            item.notes.append(f"the {person_field.prop.split(':', 1)[1]}, as the name: the charter needs a person's "
+                              "name, and no column gives the full name")
+        item.notes.append(f"{whose} {prop.split(':', 1)[1]}: published only with their consent"
+                          + (f" ({persons.consent!r})" if persons.consent else ""))
         out.append(item)
+    if not persons.nested or persons.consent is None:
+        return out
     consent = columns[persons.consent]
     consent_rule: dict[str, Any] = {
-        "property": f"{NODE}/hub:consent/hub:consentScope", "requires": [name], "transforms": ["trim"],
+        "property": f"{plan.person_path}hub:consent/hub:consentScope", **requires, "transforms": ["trim"],
         "concepts": {_normal(value): CONSENT_SCOPE for value in sorted(persons.yes)}}
     if persons.no:
         consent_rule["values"] = {_normal(value): "" for value in sorted(persons.no)}
     item = Field(consent, rule=consent_rule)
     item.notes.append("a yes gives the person a consent for public listing; any other answer gives none, and the "
-                      "hub removes that row's person before publication")
+                      + ("charter rejects that row" if plan.people else "hub removes that row's person before "
+                         "publication"))
     if persons.other:
         item.notes.append(f"{len(persons.other)} answer(s) are neither yes nor no: no consent")
     out.append(item)
     assert persons.consent_date is not None
     dated = Field(columns[persons.consent_date], rule={
-        "property": f"{NODE}/hub:consent/dcterms:date", "requires": [name], "transforms": ["date"]})
+        "property": f"{plan.person_path}hub:consent/dcterms:date", **requires, "transforms": ["date"]})
     dated.notes.append("when the consent was given (the answer's date)")
     out.append(dated)
     return out

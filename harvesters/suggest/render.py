@@ -65,6 +65,12 @@ def _person_notes(plan: Plan) -> list[str]:
     if persons is None:
         return []
     names = ", ".join(f"`{name}`" for name in sorted(persons.columns))
+    if plan.people:
+        if not persons.nested:
+            return []  # said in the header notes
+        return [f"People: each row is a person, published only with the consent of `{persons.consent}` dated by "
+                f"`{persons.consent_date}`: {persons.answers(persons.yes)} answer(s) say yes, "
+                f"{persons.answers(persons.no + persons.other)} do not, and the charter rejects those rows."]
     if not persons.nested:
         return [f"Persons: {names} hold a person's data. They are never mapped onto the organisation, and here not "
                 f"at all: {persons.why_not} (listed in `ignore`)."]
