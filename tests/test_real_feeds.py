@@ -257,3 +257,22 @@ def test_mapping_suggest_reads_the_headerless_brussels_csv_exports() -> None:
         check = suggestion.check[0]
         assert check.startswith(f"Self-check: lifted with this mapping, {path.name} gives {len(names)} record(s); "
                                 f"{len(lifted.row_errors)} row(s) fail"), check
+
+
+def test_the_susy_suggestion_reads_misspelt_and_translated_headers_and_guesses_nothing_from_a_suffix() -> None:
+    """SUSY's keys as published: `description:de`, `description_de`, `descripiton:de`, `desription:de` are one
+    header spelt four ways (no feature has two of them); `description:fr`… are other languages; `woodland` is no
+    country and `addr:housename` no name (the old suffix match said so); an image's author is a person."""
+    need(SUSY)
+    from harvesters.suggest import suggest
+
+    suggestion = suggest(SUSY)
+    rules = parse_mapping(__import__("tomllib").loads(suggestion.text), "susy").tables["rows"]
+    german = rules.rules["description:de"]
+    assert german.lang == "de" and sorted(german.also) == ["descripiton:de", "description_de", "desription:de"]
+    assert rules.rules["description:fr"].lang == "fr" and rules.rules["description"].lang is None
+    assert "woodland" not in rules.rules and "addr:housename" not in rules.rules
+    assert "image:author" in rules.ignore  # a person's name, and SUSY records no consent
+    assert [r for r in rules.rules if [s.value for s in rules.rules[r].path] == [SCHEMA + "name"]] == ["name"]
+    assert suggestion.check[0].startswith("Self-check: lifted with this mapping, susy_original-data_data.geojson "
+                                          "gives 1794 record(s); 0 row(s) fail")
