@@ -18,6 +18,7 @@ The rules it keeps (docs/mappings.md, "What suggest proposes"):
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -354,6 +355,9 @@ def _person_fields(plan: Plan, columns: dict[str, Column]) -> list[Field]:
         if person_field.prop is None:
             plan.ignore[column.name] = "a person's data the hub has no place for"
             continue
+        if column.count == 0:
+            out.append(Field(column, why_not=f"empty in every one of the {plan.total} {plan.unit}: not mapped"))
+            continue
         prop = person_field.prop
         if not full_name and column.name == name:
             prop = "schema:name"
@@ -370,6 +374,8 @@ def _person_fields(plan: Plan, columns: dict[str, Column]) -> list[Field]:
                           + (f" ({persons.consent!r})" if persons.consent else ""))
         out.append(item)
     if not persons.nested or persons.consent is None:
+        if persons.consent is not None:
+            plan.ignore[persons.consent] = f"a consent that cannot be mapped: {persons.why_not}"
         return out
     consent = columns[persons.consent]
     consent_rule: dict[str, Any] = {
@@ -398,6 +404,4 @@ def _normal(value: str) -> str:
 
 
 def _quoted(text: str) -> str:
-    import json
-
     return json.dumps(text, ensure_ascii=False)
