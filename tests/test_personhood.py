@@ -174,3 +174,12 @@ def test_the_gate_finds_untyped_persons_without_parsing() -> None:
 def test_documents_without_persons_keep_their_records(tmp_path: Path) -> None:
     lines, warnings = checked('schema:contactPoint [ a schema:ContactPoint ; schema:email "info@atelier.example" ]')
     assert not removed(warnings) and any("info@atelier.example" in line for line in lines)
+
+
+def test_a_persons_name_given_as_text_goes_and_an_organisations_stays() -> None:
+    lines, warnings = checked('schema:employee "Ana Lopes" ; schema:founder "Jean Dupont" ; '
+                              'schema:member "Collectif Santé Solidaire", "Les Amis du Parc asbl"')
+    assert not [line for line in lines if "Ana Lopes" in line or "Jean Dupont" in line]
+    assert sum(1 for line in lines if "Collectif Santé Solidaire" in line or "Les Amis du Parc asbl" in line) == 2
+    text = [w for w in warnings if "[consent.person-as-text]" in w]
+    assert len(text) == 2 and any("schema:employee" in w for w in text) and not any("Ana" in w for w in text)

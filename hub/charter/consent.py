@@ -124,7 +124,7 @@ def mentions_persons(nquads: bytes, hierarchy: ClassHierarchy | None = None) -> 
             if at < 0:
                 continue
             value = line[at + len(token):].split(b" ", 1)[0]
-            if value.startswith(b"_:"):
+            if not value.startswith(b"<"):  # a blank node, or a name given as text
                 return True
             described.add(value)
     return any(line.split(b" ", 1)[0] in described for line in nquads.split(b"\n"))

@@ -23,6 +23,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{record}: removed a nested person ({node}, {why}) at {via}: no consent for public listing with a "
               "scope and a date not in the future",
     },
+    "consent.person-as-text": {
+        "fr": "{record} : nom de personne donné comme texte retiré, à {via} : un texte ne peut pas porter de "
+              "consentement (décrivez la personne, avec son consentement)",
+        "nl": "{record}: naam van een persoon als tekst verwijderd, bij {via}: een tekst kan geen toestemming dragen "
+              "(beschrijf de persoon, met de toestemming)",
+        "en": "{record}: removed a person's name given as text at {via}: text can carry no consent (describe the "
+              "person, with their consent)",
+    },
     "consent.person-reference": {
         "fr": "{record} : référence retirée vers une fiche de personne sans consentement à la publication, à {via}",
         "nl": "{record}: verwijzing verwijderd naar een persoonsfiche zonder toestemming voor publicatie, bij {via}",

@@ -17,6 +17,10 @@ need a consent like any typed person. A node of a record (never the record's own
 
 A node typed as anything else (an organisation, a place, a role) is judged by its type.
 
+A person's name given as text (`schema:employee "Ana Lopes"`, `schema:author "Jean Dupont"`) can carry no consent:
+such a statement is a person's (`literal_is_a_person`) when its property's values are persons (3), or persons or
+organisations (5) and its text has none of an organisation's marks in a name (a legal form, an organisation's word).
+
 **An organisation's marks** (`organisation_marks`), the one list the rule reads: an organisation type (schema:
 Organization and its subclasses, foaf:, vCard and DFC organisations, W3C ORG); a property only organisations have
 (`ORGANISATION_PROPERTIES`: legal name, VAT, tax, LEI or DUNS number, founding or dissolution date, number of
@@ -124,6 +128,13 @@ def why_a_person(node: str, statements: list[Quad], node_types: list[str], incom
     return None
 
 
+def literal_is_a_person(predicate: str, text: str) -> bool:
+    """Whether a statement with a text value names a person (the module's docstring)."""
+    if predicate in PERSON_PROPERTIES:
+        return True
+    return predicate in AGENT_PROPERTIES and not _organisation_name(text)
+
+
 def organisation_marks(statements: list[Quad], node_types: list[str], hierarchy: ClassHierarchy) -> list[str]:
     """The organisation's marks a node carries (the module's docstring lists them), as short labels."""
     marks = []
@@ -138,10 +149,13 @@ def organisation_marks(statements: list[Quad], node_types: list[str], hierarchy:
             continue
         if quad.predicate.value == SCHEMA + "identifier" and _ENTERPRISE_NUMBER.match(quad.object.value.strip()):
             marks.append("an enterprise number")
-        elif quad.predicate.value in NAMES and any(pattern.search(quad.object.value) for pattern in (
-                _LEGAL_FORM, _SHORT_LEGAL_FORM, _ORGANISATION_WORDS)):
+        elif quad.predicate.value in NAMES and _organisation_name(quad.object.value):
             marks.append("a legal form or an organisation's word in its name")
     return marks
+
+
+def _organisation_name(text: str) -> bool:
+    return any(pattern.search(text) for pattern in (_LEGAL_FORM, _SHORT_LEGAL_FORM, _ORGANISATION_WORDS))
 
 
 def _organisation_type(node_types: list[str], hierarchy: ClassHierarchy) -> bool:

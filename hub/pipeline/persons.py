@@ -6,7 +6,8 @@ records it changes again:
 
 - a person nested in a record (a founder, an organizer, an untyped employee: hub/charter/personhood.py says who
   is a person) without a consent is removed from it, with everything only it reached, and a warning says where
-  and why it is a person (never who); an untyped person with a consent is typed schema:Person, so that the
+  and why it is a person (never who); so is a person's name given as text (`schema:employee "Ana Lopes"`),
+  which can carry no consent; an untyped person with a consent is typed schema:Person, so that the
   charter checks it as a person and a later withdrawal finds it in every version (hub/pipeline/redaction.py);
 - a statement pointing at a person record without a consent (an organisation's `schema:member <person>`)
   is removed from the record that makes it; the person record itself is rejected by the charter.
@@ -16,11 +17,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from pyoxigraph import DefaultGraph, NamedNode, Quad
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
 from hub.charter.consent import curie, has_valid_consent, index_nodes, node_key, with_what_only_they_reach
 from hub.charter.consent_messages import warning as coded
-from hub.charter.personhood import persons_in
+from hub.charter.personhood import literal_is_a_person, persons_in
 from hub.core.namespaces import RDF, SCHEMA
 from hub.core.ntriples import split_line, to_lines
 from hub.core.records import Record
@@ -29,8 +30,9 @@ from hub.pipeline.canonical import LimitExceeded, canonical_hash
 
 
 def remove_unconsented_persons(record: Record, hierarchy: ClassHierarchy, today: date | None = None) -> list[str]:
-    """Removes nested persons without a valid consent from the record, and types the untyped ones that have one
-    schema:Person; returns one warning per person removed."""
+    """Removes nested persons without a valid consent from the record, and persons' names given as text; types
+    the untyped persons that have a consent schema:Person. Returns one warning per person removed, and one per
+    property whose text named a person."""
     today = today or date.today()
     # One parse: every parse of a record's lines gives its blank nodes new labels.
     quads = record.quads
@@ -47,11 +49,17 @@ def remove_unconsented_persons(record: Record, hierarchy: ClassHierarchy, today:
         doomed.add(node)
         via = sorted({curie(q.predicate.value) for q in referrers.get(node, ())}) or ["(unreferenced)"]
         warnings.append(coded("consent.nested-person", record=subject, node=node, why=person.why, via=", ".join(via)))
-    if not doomed and not typed:
+    # A person's name as text can carry no consent: such statements go, wherever they are in the record.
+    named = [q for q in quads if isinstance(q.object, Literal) and literal_is_a_person(q.predicate.value,
+                                                                                       q.object.value)]
+    for via in sorted({curie(q.predicate.value) for q in named}):
+        warnings.append(coded("consent.person-as-text", record=subject, via=via))
+    if not doomed and not typed and not named:
         return []
     doomed = with_what_only_they_reach(doomed, by_subject, referrers, subject)
-    _set_statements(record, [q for q in quads
-                             if node_key(q.subject) not in doomed and node_key(q.object) not in doomed] + typed)
+    dropped = set(named)
+    _set_statements(record, [q for q in quads if q not in dropped
+                             and node_key(q.subject) not in doomed and node_key(q.object) not in doomed] + typed)
     record.warnings.extend(warnings)
     return warnings
 
