@@ -1,5 +1,5 @@
 """What a column's values say: coverage, uniqueness, and what kind of values they are (numbers, web addresses,
-images, e-mails, dates, timestamps, yes/no answers, lists, coordinate pairs).
+images, e-mails, dates, timestamps, yes/no answers, list separators, coordinate pairs).
 
 A kind is a share of the column's non-empty values, never all or nothing: one unparsable cell in a latitude
 column leaves it a latitude column (that row's field fails at the harvest, and the self-check says so).
@@ -44,11 +44,9 @@ class Column:
     emails: int = 0
     dates: int = 0  # a day (or a day and a time)
     times: int = 0  # of which with a time of day: a timestamp
-    years: int = 0
     yes: int = 0
     no: int = 0
     separators: Counter[str] = field(default_factory=Counter)
-    lists: int = 0
     pairs: list[tuple[float, float]] = field(default_factory=list)
     longest: int = 0
 
@@ -62,7 +60,6 @@ class Column:
         if len(self.samples) < 3 and text[:60] not in self.samples:
             self.samples.append(text[:60])
         if isinstance(value, list):
-            self.lists += 1
             if len(value) == 2 and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
                 self.pairs.append((float(value[0]), float(value[1])))
         elif isinstance(value, int | float) and not isinstance(value, bool):
@@ -76,7 +73,6 @@ class Column:
             self.longest = max(self.longest, len(text))
             if _NUMBER.match(text):
                 self.numbers += [float(text.replace(",", "."))] * count
-                self.years += count if len(text) == 4 and text.isdigit() else 0
             if _URL.match(text):
                 self.urls += count
                 self.images += count if _IMAGE.search(text) else 0

@@ -52,8 +52,8 @@ def remove_unconsented_persons(record: Record, hierarchy: ClassHierarchy, today:
     # A person's name as text can carry no consent: such statements go, wherever they are in the record.
     named = [q for q in quads if isinstance(q.object, Literal) and literal_is_a_person(q.predicate.value,
                                                                                        q.object.value)]
-    for via in sorted({curie(q.predicate.value) for q in named}):
-        warnings.append(coded("consent.person-as-text", record=subject, via=via))
+    for prop in sorted({curie(q.predicate.value) for q in named}):
+        warnings.append(coded("consent.person-as-text", record=subject, via=prop))
     if not doomed and not typed and not named:
         return []
     doomed = with_what_only_they_reach(doomed, by_subject, referrers, subject)
