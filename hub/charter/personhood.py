@@ -68,7 +68,9 @@ _SHORT_LEGAL_FORM = re.compile(r"(?<![\w.])(?:SA|SC|BV|NV|CV|EV|[sSbBnNcCeE]\.[a
 _ORGANISATION_WORDS = re.compile(
     r"\b(?:associations?|collecti(?:f|ve)|coop[ée]rative|co[öo]peratie|fondation|foundation|stichting|vereniging|"
     r"verein|r[ée]seau|netwerk|network|f[ée]d[ée]ration|federatie|groupe|groep|centre|center|centrum|service|"
-    r"dienst|[ée]cole|school|club|comit[ée]|mutualit[ée]|ziekenfonds|cpas|ocmw)\b", re.IGNORECASE)
+    r"dienst|[ée]cole|school|club|comit[ée]|mutualit[ée]|ziekenfonds|cpas|ocmw|r[ée]gion|regio|gewest|province|"
+    r"provincie|minist[èe]re|ministerie|administration|administratie|agence|agentschap|cocof|vgc|sprb|gob)\b",
+    re.IGNORECASE)
 _ENTERPRISE_NUMBER = re.compile(r"^(?:BE)?\s?[01]\d{3}[.\s]?\d{3}[.\s]?\d{3}$", re.IGNORECASE)
 
 

@@ -45,7 +45,7 @@ PERSON_CLASSES = frozenset({SCHEMA + "Person", FOAF + "Person", VCARD + "Individ
 PERSON_PROPERTIES = frozenset({SCHEMA + name for name in (
     "employee", "employees", "accountablePerson", "alumni", "colleague", "colleagues", "knows", "spouse", "parent",
     "parents", "children", "sibling", "siblings", "relatedTo", "follows", "editor", "director", "directors", "actor",
-    "actors", "illustrator")} | {DFC + "hasMainContact", DFC_POD + "hasMainContact", HUB + "recommender"})
+    "actors", "illustrator")} | {DFC + "hasMainContact", DFC_POD + "hasMainContact"})
 # - a person or an organisation: an untyped value is a person unless it carries an organisation's marks;
 AGENT_PROPERTIES = frozenset({SCHEMA + name for name in (
     "member", "members", "founder", "founders", "author", "contributor", "creator", "organizer", "funder", "sponsor",
