@@ -22,9 +22,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from pyoxigraph import BlankNode, NamedNode, Quad, QuerySolutions, RdfFormat, Store, parse
 from pyoxigraph import Literal as RdfLiteral
 
+from hub.charter import area as service_area
+from hub.charter.area import ServiceArea
+from hub.charter.messages import render
 from hub.charter.shacl_compiler import CompiledCheck, Compiler, UnsupportedShape
 from hub.core.namespaces import HUB, RDF, SH, SKOS
-from hub.core.vocabulary import SHAPES_DIR, Vocabulary, default_vocabulary
+from hub.core.profile import DEFAULT_PROFILE
+from hub.core.vocabulary import PROFILES_DIR, SHAPES_DIR, Vocabulary, default_vocabulary
 from hub.pipeline.split import Record
 
 if TYPE_CHECKING:
@@ -34,6 +38,9 @@ if TYPE_CHECKING:
 
 BATCH_SIZE = 5_000  # records per validation store: memory stays small, queries stay few
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+HUBSH = "https://w3id.org/mutualisons/shapes#"
+CODE = HUBSH + "code"  # a rule's message code (hub/charter/messages.py): shapes/common.ttl
+UNLOCATED_CODE = "area.unlocated"  # its severity is the profile's `unlocated`
 Engine = Literal["compiled", "pyshacl"]
 # A record beyond the work bound of hub/pipeline/canonical.py: rejected alone, with the limit's message.
 LIMITS_SHAPE = HUB + "RecordLimits"
@@ -53,14 +60,23 @@ class ValidationResult:
     focus: str
     value: str | None = None  # the offending value: private, the publisher's own data
     component: str | None = None  # the SHACL constraint component, e.g. "MinCountConstraintComponent"
+    code: str | None = None  # a coded rule's message code (hub/charter/messages.py), e.g. "area.outside"
+    params: dict[str, object] = field(default_factory=dict)  # its parameters: private, they may hold values
 
     def public(self) -> dict[str, object]:
         """What anyone may see: what is wrong, never the value (the public quarantine view's contract)."""
-        return {"shape": self.shape, "path": self.path, "severity": self.severity, "message": self.message}
+        found: dict[str, object] = {"shape": self.shape, "path": self.path, "severity": self.severity,
+                                    "message": self.message}
+        if self.code is not None:
+            found["code"] = self.code
+        return found
 
     def private(self) -> dict[str, object]:
         """What the publisher sees of their own data: the constraint component and the value too."""
-        return {**self.public(), "component": self.component, "focus": self.focus, "value": self.value}
+        found = {**self.public(), "component": self.component, "focus": self.focus, "value": self.value}
+        if self.code is not None:
+            found["params"] = self.params
+        return found
 
 
 @dataclass
@@ -78,36 +94,60 @@ class Verdict:
 
 
 class Charter:
-    """The shapes and the vocabulary validation sees (class hierarchy included)."""
+    """The shapes, the vocabulary validation sees (class hierarchy included) and the hub's service area."""
 
     def __init__(self, shapes_dir: Path = SHAPES_DIR, vocabulary: Vocabulary | None = None,
-                 engine: Engine = "compiled", sparql: str = "batch") -> None:
+                 engine: Engine = "compiled", sparql: str = "batch", area: ServiceArea | None = None,
+                 profiles: Sequence[str] = ()) -> None:
         """`engine="compiled"` runs the shapes compiled to SPARQL; `"pyshacl"` runs pyshacl, with
         SHACL-SPARQL constraints once per batch (`sparql="batch"`, hub/charter/sparql_constraints.py) or left
-        to pyshacl once per focus node (`sparql="pyshacl"`: the pure reference the tests compare to)."""
+        to pyshacl once per focus node (`sparql="pyshacl"`: the pure reference the tests compare to).
+        `area`: the hub's profile (hub.toml; the shipped default when None). `profiles`: the extra shapes
+        of a source (`profiles` in sources.toml: shapes/profiles/NAME.ttl)."""
         if sparql not in ("batch", "pyshacl"):
             raise ValueError(f"sparql must be 'batch' or 'pyshacl', not {sparql!r}")
         self.shapes_dir = shapes_dir
         self.vocabulary = vocabulary or default_vocabulary()
         self.sparql = sparql
         self.engine: Engine = "pyshacl" if sparql == "pyshacl" else engine
+        self.area = area or _default_area()
+        self.profiles = tuple(profiles)
+        self._siblings: dict[tuple[str, ...], Charter] = {self.profiles: self}
+
+    def for_profiles(self, profiles: Sequence[str]) -> Charter:
+        """This charter plus a source's extra shapes (the same area, vocabulary and engine); kept, so a
+        source's shapes compile once per harvest."""
+        key = tuple(profiles)
+        if key not in self._siblings:
+            sibling = Charter(self.shapes_dir, self.vocabulary, self.engine, self.sparql, self.area, key)
+            sibling._siblings = self._siblings
+            self._siblings[key] = sibling
+        return self._siblings[key]
 
     def shape_files(self) -> list[Path]:
-        return sorted(self.shapes_dir.glob("*.ttl"))
+        return sorted(self.shapes_dir.glob("*.ttl")) + [PROFILES_DIR / f"{name}.ttl" for name in self.profiles]
 
     @cached_property
     def shape_quads(self) -> list[Quad]:
         quads: list[Quad] = []
         for path in self.shape_files():
             quads.extend(parse(path=str(path), format=RdfFormat.TURTLE))
-        return quads
+        return _with_unlocated_policy(quads, self.area.unlocated)
+
+    @cached_property
+    def codes(self) -> dict[str, str]:
+        """Shape IRI -> its message code, for the coded rules (`hubsh:code`)."""
+        return {q.subject.value: q.object.value for q in self.shape_quads
+                if q.predicate.value == CODE and isinstance(q.subject, NamedNode)}
 
     @cached_property
     def fingerprint(self) -> str:
-        """Changes whenever the shapes or the vocabulary change: records then are validated anew."""
+        """Changes whenever the shapes, the vocabulary or the hub's profile change: records then are
+        validated anew."""
         digest = hashlib.sha256()
         for path in [*self.shape_files(), *self.vocabulary.turtle_files()]:
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        digest.update(b"\0area\0" + self.area.fingerprint.encode())
         return digest.hexdigest()
 
     @cached_property
@@ -157,8 +197,25 @@ class Charter:
             if compiled is not None:
                 self._validate_compiled(batch, compiled)
             else:
-                self._validate_pyshacl(batch)
+                with service_area.active(self.area):
+                    self._validate_pyshacl(batch)
+        self._render_codes(targeted)
         return verdicts
+
+    def _render_codes(self, verdicts: list[Verdict]) -> None:
+        """Coded rules get their code, parameters and message from hub/charter/messages.py, whichever
+        engine found them: the profile's words in the sentence, the record's values in the parameters."""
+        if not self.codes:
+            return
+        words: dict[str, object] = {"area": self.area.name, "countries": ", ".join(self.area.area.countries)}
+        for verdict in verdicts:
+            for result in verdict.results:
+                code = self.codes.get(result.shape)
+                if code is None:
+                    continue
+                result.code = code
+                result.params = {**words, **_value_params(code, result.value)}
+                result.message = render(code, words)
 
     # -- compiled SPARQL ---------------------------------------------------------------------------
 
@@ -170,12 +227,13 @@ class Charter:
         # SHACL-SPARQL constraints may look up the vocabulary (SKOS schemes, labels).
         store.extend(Quad(q.subject, q.predicate, q.object) for q in self.vocabulary.quads)
         by_subject = {v.record.subject.value: v for v in verdicts}
+        functions = self.area.oxigraph_functions()
         failed_shapes: set[str] = set()
         for check in checks:
             if check.detail_of is not None and check.detail_of not in failed_shapes:
                 continue  # details only explain a failed sh:node
             found = False
-            rows = store.query(check.query)
+            rows = store.query(check.query, custom_functions=functions)
             assert isinstance(rows, QuerySolutions)
             for row in rows:
                 root = row["root"]
@@ -195,11 +253,12 @@ class Charter:
 
     @cached_property
     def shapes_graph(self) -> rdflib.Graph:
+        """The shapes as pyshacl reads them: the same statements as `shape_quads` (the profile's included)."""
         import rdflib
 
         graph = rdflib.Graph()
-        for path in self.shape_files():
-            graph.parse(path, format="turtle")
+        for quad in self.shape_quads:
+            graph.add((_to_rdflib(quad.subject), _to_rdflib(quad.predicate), _to_rdflib(quad.object)))
         return graph
 
     @cached_property
@@ -274,6 +333,43 @@ class Charter:
             parsed = _parse_result(report, result, self.shapes_graph)
             for index in owners.get(focus, set()) if focus is not None else set():
                 verdicts[index].results.append(parsed)
+
+
+_DEFAULT_AREA: ServiceArea | None = None
+
+
+def _default_area() -> ServiceArea:
+    """The shipped default profile's area, read once per process."""
+    global _DEFAULT_AREA
+    if _DEFAULT_AREA is None:
+        _DEFAULT_AREA = ServiceArea.of(DEFAULT_PROFILE)
+    return _DEFAULT_AREA
+
+
+def _with_unlocated_policy(quads: list[Quad], unlocated: str) -> list[Quad]:
+    """The profile's `unlocated` as the severity of the rule coded `area.unlocated`: warn (sh:Warning),
+    reject (sh:Violation), or accept (the rule deactivated). Said in the shapes, so both engines, the
+    published shapes and docs/charter.md agree."""
+    shapes = {q.subject for q in quads if q.predicate.value == CODE and q.object.value == UNLOCATED_CODE}
+    if not shapes:
+        return quads
+    kept = [q for q in quads if not (q.subject in shapes and q.predicate.value == SH + "severity")]
+    for shape in shapes:
+        if unlocated == "accept":
+            kept.append(Quad(shape, NamedNode(SH + "deactivated"),
+                             RdfLiteral("true", datatype=NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))))
+        severity = "Violation" if unlocated == "reject" else "Warning"
+        kept.append(Quad(shape, NamedNode(SH + "severity"), NamedNode(SH + severity)))
+    return kept
+
+
+def _value_params(code: str, value: str | None) -> dict[str, object]:
+    """The record's own value as a named parameter of a coded message (private: see ValidationResult)."""
+    if value is None or value.startswith("_:"):
+        return {}
+    name = {"area.country": "country", "area.postcode": "postalCode", "area.outside": "location",
+            "area.swapped": "latitude"}.get(code)
+    return {name: value} if name else {}
 
 
 def _shown(term: object) -> str:
