@@ -1,7 +1,7 @@
 """Lift GeoJSON (RFC 7946) feature collections through a mapping: properties mapped, geometry kept.
 
-Points become schema:geo; lines and polygons GeoSPARQL WKT plus a representative point. A Belgian
-point given as [lat, lon] fails its feature with a clear error. Legacy `crs` members naming WGS84
+Points become schema:geo; lines and polygons GeoSPARQL WKT plus a representative point. A point of the
+hub's service area given as [lat, lon] fails its feature with a clear error. Legacy `crs` members naming WGS84
 (CRS84, EPSG:4326) are accepted; any other CRS fails the document, since its numbers are not degrees.
 """
 

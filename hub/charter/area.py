@@ -32,9 +32,8 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from harvesters.mapping import COUNTRIES
-from hub.core.config import ConfigError
 from hub.core.namespaces import HUB
-from hub.core.profile import Area, HubProfile, load_profile
+from hub.core.profile import Area, HubProfile, ProfileError, load_profile
 
 IN_AREA = HUB + "inServiceArea"
 COUNTRY_IN_AREA = HUB + "countryInServiceArea"
@@ -180,9 +179,9 @@ def read_boundary(area: Area, profile_path: Path) -> BaseGeometry:
     try:
         document = json.loads(area.boundary.read_text(encoding="utf-8"))
     except OSError as error:
-        raise ConfigError(f"{where} cannot be read: {error.strerror}") from error
+        raise ProfileError(f"{where} cannot be read: {error.strerror}") from error
     except ValueError as error:
-        raise ConfigError(f"{where} is not JSON: {error}") from error
+        raise ProfileError(f"{where} is not JSON: {error}") from error
     geometries = []
     features = document.get("features") if isinstance(document, dict) else None
     items = features if isinstance(features, list) else [document]
@@ -190,17 +189,17 @@ def read_boundary(area: Area, profile_path: Path) -> BaseGeometry:
         geometry = item.get("geometry") if isinstance(item, dict) and item.get("type") == "Feature" else item
         kind = geometry.get("type") if isinstance(geometry, dict) else None
         if kind not in ("Polygon", "MultiPolygon"):
-            raise ConfigError(f"{where} must be a GeoJSON Polygon or MultiPolygon (or Features of them), "
+            raise ProfileError(f"{where} must be a GeoJSON Polygon or MultiPolygon (or Features of them), "
                               f"not {kind or type(geometry).__name__}")
         try:
             geometries.append(shape(geometry))
         except Exception as error:  # shapely raises several types for malformed coordinates
-            raise ConfigError(f"{where} has coordinates that are not a polygon: {error}") from error
+            raise ProfileError(f"{where} has coordinates that are not a polygon: {error}") from error
     if not geometries:
-        raise ConfigError(f"{where} holds no polygon")
+        raise ProfileError(f"{where} holds no polygon")
     united = shapely.union_all(geometries) if len(geometries) > 1 else geometries[0]
     if united.is_empty:
-        raise ConfigError(f"{where} is an empty polygon")
+        raise ProfileError(f"{where} is an empty polygon")
     return united
 
 

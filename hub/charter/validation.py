@@ -138,7 +138,7 @@ class Charter:
     def codes(self) -> dict[str, str]:
         """Shape IRI -> its message code, for the coded rules (`hubsh:code`)."""
         return {q.subject.value: q.object.value for q in self.shape_quads
-                if q.predicate.value == CODE and isinstance(q.subject, NamedNode)}
+                if q.predicate.value == CODE and isinstance(q.subject, NamedNode) and isinstance(q.object, RdfLiteral)}
 
     @cached_property
     def fingerprint(self) -> str:
@@ -350,7 +350,8 @@ def _with_unlocated_policy(quads: list[Quad], unlocated: str) -> list[Quad]:
     """The profile's `unlocated` as the severity of the rule coded `area.unlocated`: warn (sh:Warning),
     reject (sh:Violation), or accept (the rule deactivated). Said in the shapes, so both engines, the
     published shapes and docs/charter.md agree."""
-    shapes = {q.subject for q in quads if q.predicate.value == CODE and q.object.value == UNLOCATED_CODE}
+    shapes = {q.subject for q in quads
+              if q.predicate.value == CODE and isinstance(q.object, RdfLiteral) and q.object.value == UNLOCATED_CODE}
     if not shapes:
         return quads
     kept = [q for q in quads if not (q.subject in shapes and q.predicate.value == SH + "severity")]

@@ -32,6 +32,10 @@ _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _PART_ID = re.compile(r"^[a-z0-9-]+$")
 
 
+class ProfileError(ConfigError):
+    """An invalid hub.toml, or a boundary file it names that cannot be used."""
+
+
 @dataclass(frozen=True)
 class PostalCodes:
     """A country's postal codes: a regular expression the whole code must match, or a list of codes."""
@@ -86,15 +90,15 @@ def profile_path(sources_path: Path) -> Path:
 
 
 def load_profile(path: Path) -> HubProfile:
-    """Reads and checks a hub.toml; raises ConfigError naming the file, the line and the key."""
-    text, document = read_toml(path, ConfigError, " the hub's profile")
+    """Reads and checks a hub.toml; raises ProfileError naming the file, the line and the key."""
+    text, document = read_toml(path, ProfileError, " the hub's profile")
     locator = _Locator(text)
     for key in document:
         if key != "area":
-            raise ConfigError(f"{path}:{locator.line('', key)}: unknown key {key!r}{_hint(key, ['area'])}")
+            raise ProfileError(f"{path}:{locator.line('', key)}: unknown key {key!r}{_hint(key, ['area'])}")
     table = document.get("area")
     if not isinstance(table, dict):
-        raise ConfigError(f"{path}:1: the profile needs an [area] table: its boundary, countries and postal codes "
+        raise ProfileError(f"{path}:1: the profile needs an [area] table: its boundary, countries and postal codes "
                           f"(docs/sources.md, \"The hub's profile\")")
     reader = _AreaReader(path, locator)
     area = reader.area("area", "area", table, _AREA_KEYS, boundary_required=True, inherited=None)
@@ -131,8 +135,8 @@ class _AreaReader:
         self.path = path
         self.locator = locator
 
-    def fail(self, table: str, key: str | None, reason: str) -> ConfigError:
-        return ConfigError(f"{self.path}:{self.locator.line(table, key)}: [{table}]: {reason}")
+    def fail(self, table: str, key: str | None, reason: str) -> ProfileError:
+        return ProfileError(f"{self.path}:{self.locator.line(table, key)}: [{table}]: {reason}")
 
     def area(self, area_id: str, where: str, table: dict[str, Any], allowed: tuple[str, ...],
              boundary_required: bool, inherited: Area | None) -> Area:

@@ -16,6 +16,7 @@ from pyoxigraph import Quad, RdfFormat, serialize
 from harvesters.jsonld import ContextError, Resolver, inline_contexts, shipped_resolver
 from harvesters.limits import MAX_LITERAL_CHARS, TooDeep, check_json_depth, literal_too_long
 from harvesters.rdf import LiftError, detect_format, lift_rdf_nquads, sniff
+from hub.charter.area import ServiceArea
 from hub.charter.consent import mentions_persons, remove_references_to_unconsented, remove_unconsented_persons
 from hub.core.iris import Minter, document_iri
 from hub.core.ntriples import RDF_TYPE_TOKEN, lines_of, to_lines, to_quads
@@ -57,6 +58,7 @@ class LiftOptions:
     language: str | None = None  # for untagged literals
     resolve_context: Resolver = shipped_resolver  # remote JSON-LD contexts
     scratch: Path | None = None  # a folder for temporary files (a harvest's own, emptied at its start)
+    area: ServiceArea | None = None  # the hub's service area: mapped points in [lat, lon] order are caught
 
 
 @dataclass
@@ -95,7 +97,7 @@ def lift_lines(fetched: Fetched, options: LiftOptions) -> LiftedLines:
         if format_name in MAPPED_FORMATS:
             quads, mapped_warnings, row_errors = _lift_mapped(fetched, format_name, options.mapping_path,
                                                               options.minter, options.source_id, vocabulary,
-                                                              language)
+                                                              language, options.area)
             nquads = serialize(quads, format=RdfFormat.N_QUADS) or b""
         else:
             # Relative IRIs resolve against the document URL, or for file: feeds against the source's base.
@@ -217,12 +219,14 @@ def _mapped_format(configured: str | None, fetched: Fetched) -> str | None:
 
 
 def _lift_mapped(fetched: Fetched, format_name: str, mapping_path: Path | None, minter: Minter, source_id: str,
-                 vocabulary: Vocabulary, language: str | None) -> tuple[list[Quad], list[str], list[str]]:
+                 vocabulary: Vocabulary, language: str | None,
+                 area: ServiceArea | None = None) -> tuple[list[Quad], list[str], list[str]]:
     """GeoJSON, CSV and iCalendar through their mapping, to quads in the hub vocabulary."""
     # Imported here: the mapped formats' libraries (icalendar, shapely, …) cost a second of start-up
     # that RDF feeds should not pay.
     from harvesters.csv_table import lift_csv
     from harvesters.geojson import lift_geojson
+    from harvesters.geometry import Area
     from harvesters.ical import lift_ical
     from harvesters.mapping import LiftContext, MappingError, load_mapping
 
@@ -240,7 +244,8 @@ def _lift_mapped(fetched: Fetched, format_name: str, mapping_path: Path | None, 
     elif format_name != "ical":
         raise LiftError(fetched.url, format_name, "no mapping (the source's `mapping` key, or `--mapping` of "
                         "validate); `mutualisons mapping suggest FILE` proposes one")
-    context = LiftContext(fetched.url, source_id, minter.entity, vocabulary.hierarchy.kind_of, language)
+    context = LiftContext(fetched.url, source_id, minter.entity, vocabulary.hierarchy.kind_of, language,
+                          Area(area.name["en"], area.contains) if area is not None else None)
     if format_name == "ical":
         lifted = lift_ical(fetched.body, mapping, context)
     else:
