@@ -88,7 +88,8 @@ def render(shapes_dir: Path = SHAPES_DIR, profile: HubProfile | None = None) -> 
     profile = profile or load_profile(DEFAULT_PROFILE)
     words: dict[str, object] = {"area": profile.area.name, "countries": ", ".join(profile.area.countries)}
     lines: list[str] = [render_area(profile)]
-    files = [(path, f"shapes/{path.name}", None) for path in sorted(shapes_dir.glob("*.ttl"))]
+    files: list[tuple[Path, str, str | None]] = [(path, f"shapes/{path.name}", None)
+                                                  for path in sorted(shapes_dir.glob("*.ttl"))]
     files += [(path, f"shapes/profiles/{path.name}", path.stem) for path in sorted(PROFILES_DIR.glob("*.ttl"))]
     for path, shown, profile_name in files:
         graph = rdflib.Graph().parse(path, format="turtle")

@@ -23,7 +23,8 @@ from hub.core.vocabulary import VOCAB_DIR
 
 HUB_FILE = "hub.toml"
 # The profile a hub uses when no hub.toml sits beside its sources.toml: Belgium, with Brussels as a part.
-DEFAULT_PROFILE = VOCAB_DIR / "areas" / "default.toml"
+AREAS_DIR = VOCAB_DIR / "areas"
+DEFAULT_PROFILE = AREAS_DIR / "default.toml"
 UNLOCATED = ("accept", "warn", "reject")
 LANGUAGES = ("fr", "nl", "en")
 _AREA_KEYS = ("name", "boundary", "countries", "postal_codes", "unlocated", "within", "parts")
@@ -152,11 +153,14 @@ class _AreaReader:
         if "boundary" in table:
             value = table["boundary"]
             if not isinstance(value, str) or not value.strip():
-                raise self.fail(where, "boundary", "'boundary' must be the path of a GeoJSON file")
-            boundary = (Path(value) if Path(value).is_absolute() else self.path.parent / value).resolve()
+                raise self.fail(where, "boundary", "'boundary' must be the path of a GeoJSON file, or the name "
+                                                   f"of a shipped one ({', '.join(shipped_boundaries())})")
+            boundary = _boundary_path(value, self.path)
             if not boundary.is_file():
+                shipped = shipped_boundaries()
                 raise self.fail(where, "boundary", f"the boundary file {value!r} does not exist (paths are "
-                                                   f"relative to {self.path.name})")
+                                                   f"relative to {self.path.name}; shipped boundaries: "
+                                                   f"{', '.join(shipped)}){_hint(value, shipped)}")
         elif boundary_required:
             raise self.fail(where, None, "missing required key 'boundary': a GeoJSON file with the area's "
                                          "Polygon or MultiPolygon")
@@ -209,6 +213,18 @@ class _AreaReader:
                 raise self.fail(where, "postal_codes", f"the postal codes of {country} must be a regular "
                                                        f"expression or a non-empty list of codes")
         return found
+
+
+def shipped_boundaries() -> list[str]:
+    """The boundaries a profile may name without a path (vocab/areas/NAME.geojson)."""
+    return sorted(path.stem for path in AREAS_DIR.glob("*.geojson"))
+
+
+def _boundary_path(value: str, profile: Path) -> Path:
+    """`belgium` -> the shipped vocab/areas/belgium.geojson; anything else is a path, relative to the profile."""
+    if "/" not in value and "." not in value:
+        return AREAS_DIR / f"{value}.geojson"
+    return (Path(value) if Path(value).is_absolute() else profile.parent / value).resolve()
 
 
 class _Locator:
