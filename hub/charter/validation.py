@@ -11,6 +11,7 @@ rejects its neighbours; a record no shape targets is rejected.
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
 from collections import defaultdict
 from collections.abc import Sequence
@@ -41,6 +42,8 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 HUBSH = "https://w3id.org/mutualisons/shapes#"
 CODE = HUBSH + "code"  # a rule's message code (hub/charter/messages.py): shapes/common.ttl
 UNLOCATED_CODE = "area.unlocated"  # its severity is the profile's `unlocated`
+SCHEMA_COUNTRY = "https://schema.org/addressCountry"
+_POINT = re.compile(r"\s*POINT\s*\(\s*(\S+)\s+(\S+)\s*\)\s*")  # the area rule's value for a point
 Engine = Literal["compiled", "pyshacl"]
 # A record beyond the work bound of hub/pipeline/canonical.py: rejected alone, with the limit's message.
 LIMITS_SHAPE = HUB + "RecordLimits"
@@ -159,7 +162,8 @@ class Charter:
     def compiled(self) -> list[CompiledCheck] | None:
         """The shapes as SPARQL checks, or None when one uses a feature the compiler lacks."""
         try:
-            return Compiler(self.shape_quads, self.vocabulary.hierarchy.subclasses).compile()
+            return Compiler(self.shape_quads, self.vocabulary.hierarchy.subclasses,
+                            [variable.value for variable in self.area.substitutions()]).compile()
         except UnsupportedShape as error:
             self.fallback_reason = str(error)
             print(f"charter: {error}; validating with pyshacl (slower)", file=sys.stderr)
@@ -213,9 +217,24 @@ class Charter:
                 code = self.codes.get(result.shape)
                 if code is None:
                     continue
+                if code == "area.outside" and self._swapped(result.value):
+                    code = "area.swapped"
+                elif code == "area.postcode" and result.value in _countries(verdict.record):
+                    code = "area.country"  # the rule's value is the address's country, not its postal code
                 result.code = code
                 result.params = {**words, **_value_params(code, result.value)}
                 result.message = render(code, words)
+
+    def _swapped(self, value: str | None) -> bool:
+        """Whether an outside point (the rule's value: `POINT(lon lat)`) is in the area once swapped."""
+        found = _POINT.fullmatch(value or "")
+        if found is None:
+            return False
+        try:
+            lon, lat = float(found.group(1)), float(found.group(2))
+        except ValueError:
+            return False
+        return self.area.swapped(lon, lat)
 
     # -- compiled SPARQL ---------------------------------------------------------------------------
 
@@ -228,12 +247,17 @@ class Charter:
         store.extend(Quad(q.subject, q.predicate, q.object) for q in self.vocabulary.quads)
         by_subject = {v.record.subject.value: v for v in verdicts}
         functions = self.area.oxigraph_functions()
+        inner = self.area.substitutions()
         failed_shapes: set[str] = set()
         for check in checks:
             if check.detail_of is not None and check.detail_of not in failed_shapes:
                 continue  # details only explain a failed sh:node
             found = False
-            rows = store.query(check.query, custom_functions=functions)
+            # Only the area rules get the functions and the inner box: Oxigraph plans a query that may
+            # call Python more cautiously, and every other check would pay for it.
+            area_rule = "ServiceArea" in check.query
+            rows = store.query(check.query, custom_functions=functions if area_rule else None,
+                               substitutions=inner if area_rule and "?innerSouth" in check.query else None)
             assert isinstance(rows, QuerySolutions)
             for row in rows:
                 root = row["root"]
@@ -364,12 +388,18 @@ def _with_unlocated_policy(quads: list[Quad], unlocated: str) -> list[Quad]:
     return kept
 
 
+def _countries(record: Record) -> set[str]:
+    """The values of the record's schema:addressCountry statements."""
+    return {quad.object.value for quad in record.quads
+            if quad.predicate.value == SCHEMA_COUNTRY and isinstance(quad.object, RdfLiteral | NamedNode)}
+
+
 def _value_params(code: str, value: str | None) -> dict[str, object]:
     """The record's own value as a named parameter of a coded message (private: see ValidationResult)."""
     if value is None or value.startswith("_:"):
         return {}
     name = {"area.country": "country", "area.postcode": "postalCode", "area.outside": "location",
-            "area.swapped": "latitude"}.get(code)
+            "area.swapped": "location"}.get(code)
     return {name: value} if name else {}
 
 
