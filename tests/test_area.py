@@ -360,3 +360,20 @@ def test_a_harvested_sources_profile_judges_its_records_and_is_in_its_dcat_descr
     for row in rows:
         conforms.setdefault(row["source"].value.rsplit("/", 1)[-1], set()).add(row["standard"].value)
     assert conforms == {"health": {HUBSH, HUBSH + "profile-health"}, "plain": {HUBSH}}
+
+
+def test_post_api_validate_judges_by_the_servers_profile(tmp_path: Path) -> None:
+    """The server's check worker reads the hub.toml beside the server's sources.toml, as a harvest does."""
+    from fastapi.testclient import TestClient
+
+    from hub.gateway.app import create_app
+
+    settings = Settings(sources_path=LYON / "sources.toml", data_dir=tmp_path / "data", base_iri=BASE)
+    body = (PREFIXES + place("brussels", 50.8467, 4.3525) + place("lyon", 45.7640, 4.8357)).encode("utf-8")
+    with TestClient(create_app(settings)) as client:
+        answer = client.post("/api/validate", content=body, headers={"Content-Type": "text/turtle"})
+    assert answer.status_code == 200, answer.text
+    records = {r["subject"].rsplit("/", 1)[-1]: r for r in answer.json()["records"]}
+    assert records["lyon"]["accepted"] and not records["brussels"]["accepted"]
+    [result] = records["brussels"]["results"]
+    assert result["code"] == "area.outside" and "(Lyon and the Rhône)" in result["message"]["en"]
