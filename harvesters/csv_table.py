@@ -214,7 +214,8 @@ def _sniff(head: bytes) -> int:
 
 
 def _lift(body: bytes, context: DocumentContext) -> LiftResult:
-    rows = LiftContext(context.document, context.source_id, context.mint, context.kind_of, context.language)
+    rows = LiftContext(context.document, context.source_id, context.mint, context.kind_of, context.language,
+                       context.area)
     lifted = lift_csv(body, context.required_mapping("csv"), rows)
     return LiftResult.of(lifted.quads, lifted.warnings, lifted.row_errors)
 

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 from pyoxigraph import NamedNode, Quad, RdfFormat, parse, serialize
 
 if TYPE_CHECKING:  # the type only: the mapping machinery is the mapped formats' business, not the table's
+    from harvesters.geometry import Area
     from harvesters.mapping import Mapping
 
 GROUP = "mutualisons.formats"
@@ -82,6 +83,7 @@ class DocumentContext:
     language: str | None = None  # the source's `language`, for untagged text of mapped formats
     mapping: Mapping | None = None  # the source's mapping, for the formats that use one
     prepare_jsonld: PrepareJsonLd | None = None
+    area: Area | None = None  # the hub's service area: mapped points in [lat, lon] order are caught against it
 
     @classmethod
     def standalone(cls, document: str, format_name: str, base_iri: str | None = None,

@@ -1,7 +1,7 @@
 """Lift GeoJSON (RFC 7946) feature collections through a mapping: properties mapped, geometry kept.
 
-Points become schema:geo; lines and polygons GeoSPARQL WKT plus a representative point. A Belgian
-point given as [lat, lon] fails its feature with a clear error. Legacy `crs` members naming WGS84
+Points become schema:geo; lines and polygons GeoSPARQL WKT plus a representative point. A point of the
+hub's service area given as [lat, lon] fails its feature with a clear error. Legacy `crs` members naming WGS84
 (CRS84, EPSG:4326) are accepted; any other CRS fails the document, since its numbers are not degrees.
 """
 
@@ -97,7 +97,8 @@ def _lift(body: bytes, context: DocumentContext) -> LiftResult:
         check_json_depth(body)  # json.loads recurses: bounded before it starts
     except TooDeep as error:
         raise LiftError(context.document, "geojson", str(error), error.line, error.column) from error
-    rows = LiftContext(context.document, context.source_id, context.mint, context.kind_of, context.language)
+    rows = LiftContext(context.document, context.source_id, context.mint, context.kind_of, context.language,
+                       context.area)
     lifted = lift_geojson(body, context.required_mapping("geojson"), rows)
     return LiftResult.of(lifted.quads, lifted.warnings, lifted.row_errors)
 

@@ -24,7 +24,7 @@ from urllib.parse import unquote, urlparse
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
-from harvesters.geometry import GeoError, SwappedAxes, check_axes, geo_quads, geometry_quads
+from harvesters.geometry import Area, GeoError, SwappedAxes, check_axes, geo_quads, geometry_quads
 from harvesters.tomlfile import read_toml
 
 SCHEMA = "https://schema.org/"
@@ -110,6 +110,7 @@ class LiftContext:
     mint: Mint  # (kind, key) -> the entity IRI (hub.core.iris.Minter.entity)
     kind_of: KindOf  # types -> record kind, or None for a node that is no record
     language: str | None = None
+    area: Area | None = None  # the hub's service area: points in [lat, lon] order are caught against it
 
 
 @dataclass
@@ -205,7 +206,7 @@ class TableMapping:
                     quads += _at_path(subject, path, term, nodes)
         if geometry is not None:
             try:
-                shape_quads = geometry_quads(subject, geometry)
+                shape_quads = geometry_quads(subject, geometry, context.area)
             except GeoError as error:
                 raise RowError(str(error)) from error
             if point_field:
@@ -216,11 +217,11 @@ class TableMapping:
             quads += shape_quads
         else:
             if point_field:
-                point = _pair(*point_field)
+                point = _pair(*point_field, area=context.area)
             if "latitude" in geo_fields and "longitude" in geo_fields:
                 point = (geo_fields["longitude"], geo_fields["latitude"])
                 try:
-                    check_axes(point[0], point[1], "the latitude and longitude fields")
+                    check_axes(point[0], point[1], "the latitude and longitude fields", context.area)
                 except SwappedAxes as error:
                     raise RowError(str(error)) from error
             elif geo_fields:
@@ -666,7 +667,7 @@ def _country(value: str) -> str:
     return _COUNTRY_OF.get(_normal(value), value.strip())
 
 
-def _pair(rule: FieldRule, raw: Any, check: bool = True) -> tuple[Decimal, Decimal]:
+def _pair(rule: FieldRule, raw: Any, check: bool = True, area: Area | None = None) -> tuple[Decimal, Decimal]:
     """A point field -> (lon, lat), caught when its axis order does not match what the mapping says."""
     items = raw if isinstance(raw, list) else re.split(r"[,;\s]+", str(raw).strip().strip("[]()"))
     if len(items) != 2:
@@ -676,7 +677,7 @@ def _pair(rule: FieldRule, raw: Any, check: bool = True) -> tuple[Decimal, Decim
     if not check:
         return lon, lat
     try:
-        check_axes(lon, lat, f"field {rule.name!r}")
+        check_axes(lon, lat, f"field {rule.name!r}", area)
     except SwappedAxes as error:
         raise RowError(f"{error}; if the field really is in that order, write point = "
                        f"\"{'latlon' if rule.point == 'lonlat' else 'lonlat'}\" in the mapping") from error

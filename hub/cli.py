@@ -14,9 +14,10 @@ from typing import Any
 
 from harvesters.formats import FormatTableError, LiftError, table
 from hub.archive.datadir import BaseIriMismatch, DataDir
-from hub.core.config import ConfigError, Settings, load_sources
+from hub.core.config import ConfigError, Settings, load_sources, unknown_profile
 from hub.core.iris import Minter
 from hub.core.lock import HarvestRunning
+from hub.core.profile import ProfileError, profile_path
 from hub.sparql.pool import (
     DEFAULT_DEADLINE,
     DEFAULT_MAX_QUERY_BYTES,
@@ -107,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--language", metavar="TAG", help="tag untagged names like a source with this "
                           "`language` would (sources.toml)")
     validate.add_argument("--json", action="store_true", help="print the verdict as JSON (as POST /api/validate)")
+    validate.add_argument("--profile", action="append", default=[], metavar="NAME",
+                          help="check against this charter profile too, as a source whose `profiles` names it "
+                               "would be (shapes/profiles/NAME.ttl; repeatable)")
 
     commands.add_parser("sources", help="list the sources and their last run")
 
@@ -174,6 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(settings, args)
     except BaseIriMismatch as error:
         return _error(str(error), EXIT_USAGE)
+    except ProfileError as error:
+        return _error(f"invalid hub profile: {error}", EXIT_USAGE)
     except ConfigError as error:
         return _error(f"invalid sources file: {error}", EXIT_USAGE)
 
@@ -253,10 +259,18 @@ def _load(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _validate(settings: Settings, args: argparse.Namespace) -> int:
+    from hub.charter.area import ServiceArea
+    from hub.charter.validation import Charter
     from hub.pipeline.check import check_file, format_report
 
+    for name in args.profile:
+        problem = unknown_profile(name)
+        if problem is not None:
+            return _error(f"--profile: {problem}", EXIT_USAGE)
+    # The hub's profile a harvest would judge by: the hub.toml beside --sources, else the default.
+    charter = Charter(area=ServiceArea.of(profile_path(settings.sources_path)), profiles=args.profile)
     try:
-        report = check_file(Path(args.file), args.format, Minter(settings.base_iri),
+        report = check_file(Path(args.file), args.format, Minter(settings.base_iri), charter,
                             mapping_path=Path(args.mapping) if args.mapping else None, language=args.language)
     except OSError as error:
         return _error(f"cannot read {args.file}: {error.strerror}", EXIT_USAGE)

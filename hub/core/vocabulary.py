@@ -18,6 +18,8 @@ from hub.core.namespaces import DCAT, DFC, DFC_POD, FOAF, HUB, RDFS, SCHEMA, VCA
 
 VOCAB_DIR = Path(__file__).resolve().parents[2] / "vocab"
 SHAPES_DIR = Path(__file__).resolve().parents[2] / "shapes"
+# Extra shapes a source names in sources.toml (`profiles = ["health"]` -> shapes/profiles/health.ttl).
+PROFILES_DIR = SHAPES_DIR / "profiles"
 
 # Kind of record -> the classes whose instances (and their subclasses' instances) are records of it.
 # Order matters: a LocalBusiness is an organisation before it is a place.

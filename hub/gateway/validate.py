@@ -24,6 +24,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from harvesters.formats import table
 from harvesters.jsonld import Resolver, cached, shipped_then
+from hub.core.profile import profile_path
 from hub.gateway.client_address import client_address
 from hub.gateway.deps import problem
 from hub.pipeline.check_worker import SUBMITTED, CheckRefused, CheckRequest, WorkerLimits, WorkerSlots
@@ -124,7 +125,9 @@ def _context_resolver(cap: int) -> Resolver:
 async def _check(request: Request, body: bytes, content_type: str | None, format_name: str | None,
                  language: str | None = None) -> dict[str, Any]:
     """The report of a check run in a worker process; raises CheckRefused."""
-    check = CheckRequest(body, content_type, format_name, request.app.state.settings.base_iri, language)
+    settings = request.app.state.settings
+    check = CheckRequest(body, content_type, format_name, settings.base_iri, language,
+                         profile=str(profile_path(settings.sources_path)))
     return await _slots(request).check(check, _context_resolver(_max_bytes(request)))
 
 

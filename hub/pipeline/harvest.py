@@ -33,12 +33,14 @@ from hub.archive import history, payloads, quarantine, unpublished
 from hub.archive import state as harvest_state
 from hub.archive.datadir import DataDir
 from hub.archive.state import DocumentState, RecordEntry, SourceState
+from hub.charter.area import ServiceArea
 from hub.charter.validation import Charter
 from hub.core.config import DEFAULT_KEEP_RUNS, Settings, Source, load_sources
 from hub.core.cycles import without_cycle_collector
 from hub.core.durations import parse_duration, parse_time
 from hub.core.iris import Minter, document_iri, run_timestamp
 from hub.core.lock import WriterLock
+from hub.core.profile import profile_path
 from hub.core.records import Record, Verdict
 from hub.core.vocabulary import default_vocabulary
 from hub.pipeline import redaction
@@ -95,6 +97,7 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
     `due_only`), then publishes a new generation; with `compact`, a compacted one after big writes.
     Each line of progress goes to `progress` (the log by default: the CLI prints them)."""
     sources = load_sources(settings.sources_path)
+    area = ServiceArea.of(profile_path(settings.sources_path))  # an invalid hub.toml stops here, like sources.toml
     known = {source.id for source in sources}
     unknown = [source_id for source_id in source_ids if source_id not in known]
     if unknown:
@@ -121,7 +124,7 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
             progress(f"removed {leftovers} file(s) an interrupted harvest or publication left behind")
         data.dirty_marker.touch()
         previous = generations.current(data)
-        pipeline = Pipeline(store, data, minter, Charter(), progress, previous.number if previous else None)
+        pipeline = Pipeline(store, data, minter, Charter(area=area), progress, previous.number if previous else None)
         try:
             runs = [pipeline.run_source(source) for source in selected]
         finally:
@@ -232,7 +235,15 @@ class Pipeline:
     def run_source(self, source: Source) -> RunSummary:
         """One source's run, all or nothing: whatever fails in it (an exception in fetching, lifting,
         splitting, validating or writing, or a removal held by the safety valve) becomes the source's
-        failed run, its writes undone, and the harvest goes on with the other sources."""
+        failed run, its writes undone, and the harvest goes on with the other sources. Its records are
+        judged by the charter plus the source's own `profiles` (sources.toml)."""
+        base, self.charter = self.charter, self.charter.for_profiles(source.profiles)
+        try:
+            return self._run_source(source)
+        finally:
+            self.charter = base
+
+    def _run_source(self, source: Source) -> RunSummary:
         clock = time.perf_counter()
         started = now_iso()
         facts = RunFacts(source.id, self.minter.run(source.id, run_timestamp(started)), started)
@@ -572,7 +583,8 @@ class Pipeline:
         payload_of: dict[str, NamedNode] = {}
         options = LiftOptions(minter=self.minter, source_id=source.id, base_iri=source.base_iri(self.minter.base),
                               configured_format=source.format, mapping_path=source.mapping_path(),
-                              language=source.language, resolve_context=contexts, scratch=self.data.scratch)
+                              language=source.language, resolve_context=contexts, scratch=self.data.scratch,
+                              area=self.charter.area)
         documents = self._with_unchanged_bodies(fetches, state)
         fetches.fetched = []  # each body is let go once lifted (the payloads are kept on disk)
         documents.reverse()

@@ -12,10 +12,12 @@ from datetime import date
 from pathlib import Path
 
 from harvesters.formats import DocumentContext, Format, LiftError, table
+from harvesters.geometry import Area
 from harvesters.jsonld import ContextError, Resolver, inline_contexts, shipped_resolver
 from harvesters.limits import MAX_LITERAL_CHARS, literal_too_long
 from harvesters.mapping import Mapping as DeclarativeMapping
 from harvesters.mapping import MappingError, load_mapping
+from hub.charter.area import ServiceArea
 from hub.charter.consent import mentions_persons
 from hub.core.iris import Minter, document_iri
 from hub.core.ntriples import RDF_TYPE_TOKEN, lines_of, to_lines, to_quads
@@ -52,6 +54,7 @@ class LiftOptions:
     language: str | None = None  # for untagged literals
     resolve_context: Resolver = shipped_resolver  # remote JSON-LD contexts
     scratch: Path | None = None  # a folder for temporary files (a harvest's own, emptied at its start)
+    area: ServiceArea | None = None  # the hub's service area: mapped points in [lat, lon] order are caught
 
 
 @dataclass
@@ -128,7 +131,8 @@ def _context(fetched: Fetched, fmt: Format, options: LiftOptions, vocabulary: Vo
         kind_of=vocabulary.hierarchy.kind_of, language=options.language,
         mapping=_mapping(fetched, fmt, options.mapping_path),
         # JSON-LD, and JSON-LD blocks of HTML pages, get their remote @contexts inlined first.
-        prepare_jsonld=lambda data: _with_inline_contexts(fetched.url, data, options.resolve_context))
+        prepare_jsonld=lambda data: _with_inline_contexts(fetched.url, data, options.resolve_context),
+        area=Area(options.area.name["en"], options.area.contains) if options.area is not None else None)
 
 
 def _mapping(fetched: Fetched, fmt: Format, path: Path | None) -> DeclarativeMapping | None:

@@ -20,7 +20,7 @@ from datetime import date
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
 from hub.charter.consent import curie, has_valid_consent, index_nodes, node_key, with_what_only_they_reach
-from hub.charter.consent_messages import warning as coded
+from hub.charter.messages import warning as coded
 from hub.charter.personhood import literal_is_a_person, persons_in
 from hub.core.namespaces import RDF, SCHEMA
 from hub.core.ntriples import split_line, to_lines
