@@ -1,1 +1,3 @@
-"""Harvesters: fetch a feed and lift it to RDF quads. They know nothing of the API or the store."""
+"""Harvesters: one module per feed format, each lifting a document's bytes to RDF quads, registered in the
+table of formats (harvesters/formats.py, filled from the entry points `mutualisons.formats`). They do no I/O
+(the hub fetches, through its guarded fetcher) and import nothing of `hub`."""

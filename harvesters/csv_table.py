@@ -20,8 +20,9 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from harvesters.formats import DocumentContext, Format, LiftError, LiftResult, looks_like_json
 from harvesters.mapping import LiftContext, Lifted, Mapping, RowError, RowReport
-from harvesters.rdf import LiftError
+from harvesters.suggest import suggest_from_rows
 
 DELIMITERS = (";", ",", "\t")
 SNIFFED_LINES = 50
@@ -206,3 +207,48 @@ def lift_csv(body: bytes, mapping: Mapping, context: LiftContext) -> Lifted:
     lifted.row_errors = [f"{document}: line {line}: {reason}" for line, reason in sorted(errors)]
     lifted.warnings += report.warnings()
     return lifted
+
+
+def _sniff(head: bytes) -> int:
+    return 0 if looks_like_json(head) else 5  # any text may be a table; every other format is surer
+
+
+def _lift(body: bytes, context: DocumentContext) -> LiftResult:
+    rows = LiftContext(context.document, context.source_id, context.mint, context.kind_of, context.language,
+                       context.area)
+    lifted = lift_csv(body, context.required_mapping("csv"), rows)
+    return LiftResult.of(lifted.quads, lifted.warnings, lifted.row_errors)
+
+
+def _suggest(body: bytes, document: str, name: str) -> str:
+    header, cells, _ = read_rows(body, document)
+    headerless = _header_is_data(header, [c for _, c in cells])
+    if headerless is not None:
+        # Read again with positional names, so that the first line is a row like the others.
+        header, cells, _ = read_rows(body, document, [f"column_{n}" for n in range(1, len(header) + 1)])
+    rows = [dict(zip(header, c, strict=False)) for _, c in cells]
+    return suggest_from_rows(name, "csv", "rows", rows, has_geometry=False, headerless=headerless)
+
+
+_KINDS = (("a web address", re.compile(r"^(https?://|www\.)\S+$", re.IGNORECASE)),
+          ("an e-mail address", re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)),
+          ("a number", re.compile(r"^-?\d+([.,]\d+)?$")),
+          ("a date", re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")))
+
+
+def _header_is_data(header: list[str], rows: list[list[str]]) -> str | None:
+    """Why the first line looks like a row rather than a header (a cell that is a web address, an e-mail, a
+    number or a date, as the values below it are), or None: header cells are words."""
+    for index, cell in enumerate(header):
+        kind = next((label for label, pattern in _KINDS if pattern.match(cell.strip())), None)
+        if kind is None:
+            continue
+        below = [row[index].strip() for row in rows if index < len(row) and row[index].strip()]
+        pattern = dict(_KINDS)[kind]
+        if below and sum(1 for value in below if pattern.match(value)) * 2 >= len(below):
+            return f"its cell {cell.strip()[:40]!r} is {kind}, like the values below it"
+    return None
+
+
+CSV = Format("csv", _lift, media_types=("text/csv",), extensions=(".csv", ".tsv"), mapping="required", sniff=_sniff,
+             suggest=_suggest)

@@ -1,19 +1,23 @@
 """Lift GeoJSON (RFC 7946) feature collections through a mapping: properties mapped, geometry kept.
 
-Points become schema:geo; lines and polygons GeoSPARQL WKT plus a representative point. A Belgian
-point given as [lat, lon] fails its feature with a clear error. Legacy `crs` members naming WGS84
+Points become schema:geo; lines and polygons GeoSPARQL WKT plus a representative point. A point of the
+hub's service area given as [lat, lon] fails its feature with a clear error. Legacy `crs` members naming WGS84
 (CRS84, EPSG:4326) are accepted; any other CRS fails the document, since its numbers are not degrees.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
+from harvesters.formats import DocumentContext, Format, LiftError, LiftResult, looks_like_json, names_jsonld_keywords
+from harvesters.limits import TooDeep, check_json_depth
 from harvesters.mapping import LiftContext, Lifted, Mapping, RowError, RowReport
-from harvesters.rdf import LiftError
+from harvesters.suggest import suggest_from_rows
 
 _WGS84 = ("crs84", "epsg::4326", "epsg:4326", "wgs84")
+_MARKS = re.compile(rb'"type"\s*:\s*"(?:FeatureCollection|Feature)"|"features"\s*:\s*\[')
 
 
 def read_features(body: bytes, document: str) -> list[dict[str, Any]]:
@@ -80,3 +84,30 @@ def _check_crs(data: dict[str, Any], document: str) -> None:
         raise LiftError(document, "geojson", f"crs {name or crs!r} is not WGS84: RFC 7946 GeoJSON is in "
                                             "longitude/latitude degrees; reproject the layer (e.g. ogr2ogr -t_srs "
                                             "EPSG:4326)")
+
+
+def _sniff(head: bytes) -> int:
+    if not looks_like_json(head) or names_jsonld_keywords(head):
+        return 0  # a document with JSON-LD keywords (a GeoJSON-LD layer) is read as linked data
+    return 60 if _MARKS.search(head) else 15
+
+
+def _lift(body: bytes, context: DocumentContext) -> LiftResult:
+    try:
+        check_json_depth(body)  # json.loads recurses: bounded before it starts
+    except TooDeep as error:
+        raise LiftError(context.document, "geojson", str(error), error.line, error.column) from error
+    rows = LiftContext(context.document, context.source_id, context.mint, context.kind_of, context.language,
+                       context.area)
+    lifted = lift_geojson(body, context.required_mapping("geojson"), rows)
+    return LiftResult.of(lifted.quads, lifted.warnings, lifted.row_errors)
+
+
+def _suggest(body: bytes, document: str, name: str) -> str:
+    rows = [dict((f.get("properties") or {}), **({"id": f["id"]} if "id" in f else {}))
+            for f in read_features(body, document) if isinstance(f, dict)]
+    return suggest_from_rows(name, "geojson", "features", rows, has_geometry=True)
+
+
+GEOJSON = Format("geojson", _lift, media_types=("application/geo+json",), extensions=(".geojson",),
+                 mapping="required", json=True, sniff=_sniff, suggest=_suggest)

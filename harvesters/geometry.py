@@ -4,24 +4,34 @@ A point becomes `schema:geo [ a schema:GeoCoordinates ; schema:latitude ; schema
 xsd:decimal values (what the charter checks). Lines and polygons are kept whole as GeoSPARQL WKT
 (`geo:hasGeometry [ geo:asWKT "…"^^geo:wktLiteral ]`) plus a representative point inside them (shapely),
 so map sites still get a marker.
+
+The [lat, lon] trap is caught against the hub's service area (its profile, hub.toml), which the hub passes
+in as an `Area`: a point outside the area that falls inside once swapped is reported, never silently
+placed elsewhere. Without an area (a lifter run outside the hub) no point is judged.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
-from shapely.geometry import shape
 
 SCHEMA = "https://schema.org/"
 GEO = "http://www.opengis.net/ont/geosparql#"
 XSD_DECIMAL = NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
 RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-# A little wider than the charter's Belgium box: the swap test must catch Brussels, not judge borders.
-_LAT = (Decimal("49.3"), Decimal("51.7"))
-_LON = (Decimal("2.3"), Decimal("6.6"))
+
+
+@dataclass(frozen=True)
+class Area:
+    """The hub's service area as a lifter sees it (built by hub/pipeline/lifting.py from the profile)."""
+
+    name: str  # for messages, e.g. "Belgium"
+    contains: Callable[[float, float], bool]  # (lon, lat) -> whether the point lies in the area
 
 
 class GeoError(Exception):
@@ -29,18 +39,15 @@ class GeoError(Exception):
 
 
 class SwappedAxes(GeoError):
-    """A Belgian point given as [lat, lon]: reported, never silently placed somewhere else."""
+    """A point of the service area given as [lat, lon]: reported, never silently placed somewhere else."""
 
 
-def in_belgium_box(lon: Decimal, lat: Decimal) -> bool:
-    return _LAT[0] <= lat <= _LAT[1] and _LON[0] <= lon <= _LON[1]
-
-
-def check_axes(lon: Decimal, lat: Decimal, what: str) -> None:
-    if not in_belgium_box(lon, lat) and in_belgium_box(lat, lon):
-        raise SwappedAxes(f"{what}: [{lon}, {lat}] read as longitude {lon}, latitude {lat} lies outside Belgium, "
-                          f"but swapped it is in Belgium: the coordinates look like [lat, lon] "
-                          f"(GeoJSON and this mapping expect [lon, lat])")
+def check_axes(lon: Decimal, lat: Decimal, what: str, area: Area | None) -> None:
+    if area is None or area.contains(float(lon), float(lat)) or not area.contains(float(lat), float(lon)):
+        return
+    raise SwappedAxes(f"{what}: [{lon}, {lat}] read as longitude {lon}, latitude {lat} lies outside {area.name}, "
+                      f"but swapped it is in {area.name}: the coordinates look like [lat, lon] "
+                      f"(GeoJSON and this mapping expect [lon, lat])")
 
 
 def geo_quads(subject: NamedNode | BlankNode, lon: Decimal, lat: Decimal) -> list[Quad]:
@@ -53,7 +60,7 @@ def geo_quads(subject: NamedNode | BlankNode, lon: Decimal, lat: Decimal) -> lis
     ]
 
 
-def geometry_quads(subject: NamedNode | BlankNode, geometry: dict[str, Any]) -> list[Quad]:
+def geometry_quads(subject: NamedNode | BlankNode, geometry: dict[str, Any], area: Area | None = None) -> list[Quad]:
     """A GeoJSON geometry -> schema:geo (points) or WKT plus a representative point (the rest)."""
     kind = geometry.get("type")
     coordinates = geometry.get("coordinates")
@@ -61,9 +68,13 @@ def geometry_quads(subject: NamedNode | BlankNode, geometry: dict[str, Any]) -> 
         if not isinstance(coordinates, list) or len(coordinates) < 2:
             raise GeoError(f"a Point needs [lon, lat], got {coordinates!r}")
         lon, lat = (_number(c) for c in coordinates[:2])
-        check_axes(lon, lat, "the geometry")
+        check_axes(lon, lat, "the geometry", area)
         return geo_quads(subject, lon, lat)
     _check_finite(coordinates, kind)
+    # Imported here: shapely brings numpy (a tenth of a second, and address space), which only lines and
+    # polygons need, and the format table imports the mapped formats' modules for their entries.
+    from shapely.geometry import shape
+
     try:
         shaped = shape(geometry)
     except Exception as error:  # shapely raises several types for malformed input
@@ -72,7 +83,7 @@ def geometry_quads(subject: NamedNode | BlankNode, geometry: dict[str, Any]) -> 
         raise GeoError(f"an empty {kind} geometry")
     point = shaped.representative_point()
     lon, lat = Decimal(repr(point.x)), Decimal(repr(point.y))
-    check_axes(lon, lat, f"the {kind} geometry")
+    check_axes(lon, lat, f"the {kind} geometry", area)
     node = BlankNode()
     return [
         Quad(subject, NamedNode(GEO + "hasGeometry"), node),

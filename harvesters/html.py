@@ -7,10 +7,14 @@ extruct finds the three syntaxes in one parse of the page:
 - microdata, converted to triples after the W3C "Microdata to RDF" note: the item's `itemid` or a
   blank node as subject, `itemtype` as rdf:type, a short property name in its type's vocabulary
   (schema.org for schema.org types), URL-valued elements (a, link, img…) as IRIs.
+
+extruct (with rdflib, pyRdfa and bs4) takes a fifth of a second to import: it is imported when a page is
+lifted, so that the format table, which imports this module for its entry, stays cheap.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator
@@ -18,16 +22,12 @@ from typing import Any
 from urllib.parse import urljoin
 
 import lxml.etree
-import lxml.html
-from extruct.jsonld import JsonLdExtractor
-from extruct.rdfa import RDFaExtractor
-from extruct.utils import parse_xmldom_html
-from extruct.w3cmicrodata import LxmlMicrodataExtractor
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, parse
 from w3lib.encoding import html_body_declared_encoding, resolve_encoding
 
+from harvesters.formats import SURE, DocumentContext, Format, LiftError, LiftResult, PrepareJsonLd, opening
 from harvesters.limits import TooDeep, check_json_depth
-from harvesters.rdf import TOKEN_TOO_LONG, LiftError, PrepareJsonLd, syntax_reason
+from harvesters.rdf import TOKEN_TOO_LONG, syntax_reason
 
 FORMAT = "html"
 RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -40,13 +40,20 @@ _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\
 _ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
-def lift_html(body: bytes, base_iri: str, document: str, prepare_jsonld: PrepareJsonLd | None = None) -> list[Quad]:
+_HTML_START = re.compile(rb"^(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)[\s>]",
+                         re.IGNORECASE | re.DOTALL)
+
+
+def lift_html(body: bytes, base_iri: str | None, document: str,
+              prepare_jsonld: PrepareJsonLd | None = None) -> list[Quad]:
+    from extruct.utils import parse_xmldom_html
+
     encoding = resolve_encoding(html_body_declared_encoding(body) or "utf-8") or "utf-8"
     try:
         tree = parse_xmldom_html(body, encoding=encoding)
     except (lxml.etree.ParserError, ValueError) as error:
         raise LiftError(document, FORMAT, f"not an HTML page: {error}") from error
-    base = _page_base(tree, base_iri)
+    base = _page_base(tree, base_iri or "")
     quads = list(_jsonld_quads(tree, base, document, prepare_jsonld))
     quads += _rdfa_quads(tree, base, document)
     quads += _microdata_quads(tree, base, document)
@@ -60,6 +67,8 @@ def _page_base(tree: Any, base_iri: str) -> str:
 
 
 def _jsonld_quads(tree: Any, base: str, document: str, prepare: PrepareJsonLd | None) -> Iterator[Quad]:
+    from extruct.jsonld import JsonLdExtractor
+
     for script in JsonLdExtractor._xp_jsonld(tree):
         text = script.xpath("string()")
         if not text.strip():
@@ -100,6 +109,8 @@ def _jsonld_quads(tree: Any, base: str, document: str, prepare: PrepareJsonLd | 
 
 
 def _rdfa_quads(tree: Any, base: str, document: str) -> list[Quad]:
+    from extruct.rdfa import RDFaExtractor
+
     try:
         nodes = RDFaExtractor().extract_items(tree, base_url=base, expanded=True)
     except Exception as error:  # noqa: BLE001 - pyRdfa/rdflib raise anything on hostile markup; one clear error
@@ -123,23 +134,28 @@ class _Time(str):
     """A microdata value read from a <time datetime>: typed as xsd:date or xsd:dateTime when it is one."""
 
 
-class _MicrodataExtractor(LxmlMicrodataExtractor):
+@functools.cache
+def _microdata_extractor() -> Any:
     """extruct's microdata reader, remembering which values came from URL or time elements."""
+    from extruct.w3cmicrodata import LxmlMicrodataExtractor
 
-    def _extract_property_value(self, node: Any, items_seen: Any, base_url: Any, itemids: Any,
-                                force: bool = False) -> Any:
-        value = super()._extract_property_value(node, items_seen, base_url, itemids, force)
-        if isinstance(value, str) and (force or node.get("itemscope") is None):
-            if node.tag in _URL_ELEMENTS:
-                return _Url(value)
-            if node.tag == "time" and node.get("datetime"):
-                return _Time(value)
-        return value
+    class MicrodataExtractor(LxmlMicrodataExtractor):
+        def _extract_property_value(self, node: Any, items_seen: Any, base_url: Any, itemids: Any,
+                                    force: bool = False) -> Any:
+            value = super()._extract_property_value(node, items_seen, base_url, itemids, force)
+            if isinstance(value, str) and (force or node.get("itemscope") is None):
+                if node.tag in _URL_ELEMENTS:
+                    return _Url(value)
+                if node.tag == "time" and node.get("datetime"):
+                    return _Time(value)
+            return value
+
+    return MicrodataExtractor
 
 
 def _microdata_quads(tree: Any, base: str, document: str) -> list[Quad]:
     try:
-        items = _MicrodataExtractor(strict=True).extract_items(tree, base_url=base)
+        items = _microdata_extractor()(strict=True).extract_items(tree, base_url=base)
     except Exception as error:  # noqa: BLE001 - as for RDFa: a hostile page fails with one clear error
         raise LiftError(document, FORMAT, f"microdata could not be read: {type(error).__name__}: {error}") from error
     quads: list[Quad] = []
@@ -193,3 +209,15 @@ def _iri(text: str) -> NamedNode | None:
         return NamedNode(text.strip())
     except ValueError:
         return None
+
+
+def _sniff(head: bytes) -> int:
+    return SURE if _HTML_START.match(opening(head)) else 0
+
+
+def _lift(body: bytes, context: DocumentContext) -> LiftResult:
+    return LiftResult.of(lift_html(body, context.base_iri, context.document, context.prepare_jsonld))
+
+
+HTML = Format(FORMAT, _lift, media_types=("text/html", "application/xhtml+xml"), extensions=(".html", ".htm", ".xhtml"),
+              graphs=True, sniff=_sniff)

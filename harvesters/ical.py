@@ -21,6 +21,9 @@ which keeps the series' instants), and only as far as its first MAX_OCCURRENCES 
 rule that cannot be moved (COUNT, several RRULEs, months or years) fails alone with the reason. All the
 expansions of one document share a time budget (EXPANSION_SECONDS): a rule whose filters never match
 (dateutil then walks to the year 9999) costs seconds, not a thousand times that.
+
+icalendar and recurring-ical-events are imported when a calendar is lifted: the format table imports this
+module for its entry, and RDF feeds should not pay for calendars.
 """
 
 from __future__ import annotations
@@ -30,17 +33,18 @@ import math
 import re
 import time
 import warnings as python_warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import icalendar
-import recurring_ical_events
-from icalendar.cal import Component
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
+from harvesters.formats import SURE, DocumentContext, Format, LiftError, LiftResult, opening
 from harvesters.geometry import geo_quads
 from harvesters.mapping import LiftContext, Lifted, Mapping, RowError, RowReport, parse_mapping
-from harvesters.rdf import LiftError
+
+if TYPE_CHECKING:
+    import icalendar
+    from icalendar.cal import Component
 
 SCHEMA = "https://schema.org/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -68,6 +72,8 @@ def default_mapping() -> Mapping:
 
 
 def lift_ical(body: bytes, mapping: Mapping | None, context: LiftContext, now: dt.datetime | None = None) -> Lifted:
+    import icalendar
+
     document = context.document
     mapping = mapping or default_mapping()
     table = mapping.table_for(document) or next(iter(mapping.tables.values()))
@@ -185,6 +191,9 @@ def _event(event: Component, overrides: list[Component], timezones: list[Any], t
 def _occurrences(subject: NamedNode, event: Component, overrides: list[Component],
                  timezones: list[Any], zone: dt.tzinfo, window: tuple[dt.datetime, dt.datetime],
                  warnings: list[str], where: str) -> list[Quad]:
+    import icalendar
+    import recurring_ical_events
+
     single = icalendar.Calendar()
     for timezone in timezones:
         single.add_component(timezone)
@@ -237,6 +246,8 @@ def _bounded(single: icalendar.Calendar, event: Component, rule: Any,
     """The calendar to expand and the end of the span to expand it over: as given when the rule walks
     few instants, else with DTSTART moved to the window's start and the span cut after the first
     MAX_OCCURRENCES + 1 instants. Raises RowError when a walk that long cannot be avoided."""
+    import icalendar
+
     if rule is None:
         return single, window[1]
     rules = event.get("RRULE")
@@ -460,3 +471,42 @@ def _window_bound(value: Any, now: dt.datetime, document: str) -> dt.datetime:
 def _short(error: BaseException) -> str:
     text = str(error)
     return text if len(text) < 200 else text[:200] + "…"
+
+
+def _sniff(head: bytes) -> int:
+    # A bare VEVENT is read as a calendar too (lift_ical).
+    return SURE if opening(head)[:15].upper().startswith((b"BEGIN:VCALENDAR", b"BEGIN:VEVENT")) else 0
+
+
+def _lift(body: bytes, context: DocumentContext) -> LiftResult:
+    rows = LiftContext(context.document, context.source_id, context.mint, context.kind_of, context.language,
+                       context.area)
+    lifted = lift_ical(body, context.mapping, rows)
+    return LiftResult.of(lifted.quads, lifted.warnings, lifted.row_errors)
+
+
+def _suggest(body: bytes, document: str, name: str) -> str:
+    return _SUGGESTION.format(name=name)
+
+
+_SUGGESTION = """\
+# Mapping suggested by `mutualisons mapping suggest {name}` (ical). iCalendar needs no mapping: VEVENTs
+# become schema:Event with their dates, location, organizer and URL. This one says how CATEGORIES become
+# themes and over which window recurring events are expanded. See docs/mappings.md.
+type = "schema:Event"
+key = "UID"
+ignore = ["TRANSP", "CLASS", "PRIORITY"]
+
+[calendar]
+timezone = "Europe/Brussels"  # for floating times
+window_start = "-P31D"        # a duration from the harvest, or a date such as "2027-01-01"
+window_end = "P366D"
+
+[fields.CATEGORIES]
+property = "schema:keywords"
+transforms = ["trim"]
+# property = "hub:theme", concepts = {{ "jardin" = "theme:gardens-compost" }}, fallback = "schema:keywords"
+"""
+
+ICAL = Format("ical", _lift, media_types=("text/calendar",), extensions=(".ics", ".ical"), mapping="optional",
+              sniff=_sniff, suggest=_suggest)

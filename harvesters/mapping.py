@@ -24,7 +24,7 @@ from urllib.parse import unquote, urlparse
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
-from harvesters.geometry import GeoError, SwappedAxes, check_axes, geo_quads, geometry_quads
+from harvesters.geometry import Area, GeoError, SwappedAxes, check_axes, geo_quads, geometry_quads
 from harvesters.tomlfile import read_toml
 
 SCHEMA = "https://schema.org/"
@@ -42,19 +42,21 @@ DEFAULT_PREFIXES = {
     "geo": "http://www.opengis.net/ont/geosparql#",
     "foaf": "http://xmlns.com/foaf/0.1/",
 }
-# Intermediate nodes of a property path get these types, so an address is a schema:PostalAddress.
+# Intermediate nodes of a property path get these types, so an address is a schema:PostalAddress (a mapping's
+# `nodes` table says otherwise: a contact point that is a person is typed schema:Person too).
 NODE_TYPES = {
     SCHEMA + "address": SCHEMA + "PostalAddress",
     SCHEMA + "geo": SCHEMA + "GeoCoordinates",
     SCHEMA + "contactPoint": SCHEMA + "ContactPoint",
+    "https://w3id.org/mutualisons/ns#consent": "https://w3id.org/mutualisons/ns#Consent",
 }
 TRANSFORMS = ("trim", "lower", "upper", "number", "integer", "date", "datetime", "boolean", "iri", "country",
               "collapse")
 SHIPPED = Path(__file__).resolve().parent / "mappings"
 _RULE_KEYS = {"property", "transforms", "split", "lang", "datatype", "concepts", "values", "fallback", "ref",
-              "inverse", "point", "also", "default_concept"}
+              "inverse", "point", "also", "default_concept", "requires"}
 # No `language`: untagged text takes the source's `language` (sources.toml) or a rule's `lang`.
-_TABLE_KEYS = {"type", "key", "fields", "ignore", "constants", "files", "columns", "key_prefix"}
+_TABLE_KEYS = {"type", "key", "fields", "ignore", "constants", "files", "columns", "key_prefix", "nodes"}
 _TOP_KEYS = _TABLE_KEYS | {"prefixes", "tables", "calendar", "mapping"}
 # "Belgique", "belgië", "BE", "Belgium" are one country: ISO 3166-1 alpha-2 for the countries feeds name.
 COUNTRIES = {
@@ -108,6 +110,7 @@ class LiftContext:
     mint: Mint  # (kind, key) -> the entity IRI (hub.core.iris.Minter.entity)
     kind_of: KindOf  # types -> record kind, or None for a node that is no record
     language: str | None = None
+    area: Area | None = None  # the hub's service area: points in [lat, lon] order are caught against it
 
 
 @dataclass
@@ -134,6 +137,7 @@ class FieldRule:
     inverse: NamedNode | None = None
     point: str | None = None  # "lonlat" or "latlon": a pair of coordinates in one field
     also: list[str] = field(default_factory=list)  # other spellings of the header (typos, languages)
+    requires: list[str] = field(default_factory=list)  # lifted only in rows where these fields have a value
 
 
 @dataclass
@@ -148,6 +152,8 @@ class TableMapping:
     columns: list[str] | None = None  # a CSV without header: its column names
     key_prefix: str = ""
     mapping: Mapping | None = None
+    # Path step -> the types of the node it creates (NODE_TYPES, with the mapping's `nodes` over them).
+    node_types: dict[str, list[NamedNode]] = field(default_factory=dict)
 
     def matches(self, document: str) -> bool:
         name = Path(unquote(urlparse(document).path)).name
@@ -169,7 +175,7 @@ class TableMapping:
         else:
             subject = BlankNode()
         quads = [Quad(subject, RDF_TYPE, t) for t in self.types]
-        nodes: dict[tuple[str, ...], BlankNode] = {}
+        nodes = _RowNodes(self.node_types)
         geo_fields: dict[str, Decimal] = {}
         point: tuple[Decimal, Decimal] | None = None
         point_field: tuple[FieldRule, Any] | None = None
@@ -179,6 +185,8 @@ class TableMapping:
                 if name != self.key and name not in self.ignore and not _empty(raw):
                     report.unmapped[name] += 1
                     report.samples.setdefault(name, _text(raw)[:40])
+                continue
+            if rule.requires and not self._has_values(row, rule.requires):
                 continue
             if rule.point:
                 if not _empty(raw):
@@ -198,7 +206,7 @@ class TableMapping:
                     quads += _at_path(subject, path, term, nodes)
         if geometry is not None:
             try:
-                shape_quads = geometry_quads(subject, geometry)
+                shape_quads = geometry_quads(subject, geometry, context.area)
             except GeoError as error:
                 raise RowError(str(error)) from error
             if point_field:
@@ -209,11 +217,11 @@ class TableMapping:
             quads += shape_quads
         else:
             if point_field:
-                point = _pair(*point_field)
+                point = _pair(*point_field, area=context.area)
             if "latitude" in geo_fields and "longitude" in geo_fields:
                 point = (geo_fields["longitude"], geo_fields["latitude"])
                 try:
-                    check_axes(point[0], point[1], "the latitude and longitude fields")
+                    check_axes(point[0], point[1], "the latitude and longitude fields", context.area)
                 except SwappedAxes as error:
                     raise RowError(str(error)) from error
             elif geo_fields:
@@ -223,6 +231,15 @@ class TableMapping:
         for path, term in self.constants:
             quads += _at_path(subject, path, term, nodes)
         return quads
+
+    def _has_values(self, row: dict[str, Any], fields: list[str]) -> bool:
+        """Whether the row has a value in each of these fields (under any spelling its rule accepts)."""
+        for name in fields:
+            rule = self.rules.get(name)
+            spellings = [rule.name, *rule.also] if rule else [name]
+            if all(_empty(row.get(spelling)) for spelling in spellings):
+                return False
+        return True
 
     def _link(self, subject: NamedNode | BlankNode, rule: FieldRule, value: str,
               context: LiftContext) -> list[Quad]:
@@ -383,9 +400,22 @@ def _table(name: str, raw: dict[str, Any], prefixes: dict[str, str], where: str,
     for prop, value in constants_raw.items():
         path = _path(prop, prefixes, f"{where}: [{label}.constants]")
         constants.append((path, _constant(value, prefixes, f"{where}: [{label}.constants] {prop}")))
+    for rule in rules.values():
+        for required in rule.requires:
+            if required not in rules and required != key:
+                raise MappingError(f"{where}: [{label}.fields.{rule.name}] requires {required!r}, which is not a "
+                                   f"mapped field{_hint(required, rules)}")
+    node_types = {step: [NamedNode(t)] for step, t in NODE_TYPES.items()}
+    nodes_raw = raw.get("nodes", {})
+    if not isinstance(nodes_raw, dict):
+        raise MappingError(f"{where}: [{label}.nodes] maps a path step to the type(s) of the node it creates")
+    for step, node_type in nodes_raw.items():
+        node_types[_iri(step, prefixes, f"{where}: [{label}.nodes]").value] = [
+            _iri(t, prefixes, f"{where}: [{label}.nodes] {step}") for t in _as_list(node_type)]
     columns = raw.get("columns")
     return TableMapping(name, [str(f) for f in files], types, key, rules, set(_as_list(raw.get("ignore", []))),
-                        constants, [str(c) for c in columns] if columns else None, str(key_prefix))
+                        constants, [str(c) for c in columns] if columns else None, str(key_prefix),
+                        node_types=node_types)
 
 
 def _rule(name: str, spec: Any, prefixes: dict[str, str], where: str) -> FieldRule:
@@ -424,6 +454,7 @@ def _rule(name: str, spec: Any, prefixes: dict[str, str], where: str) -> FieldRu
             raise MappingError(f"{where}: point is \"lonlat\" (GeoJSON order) or \"latlon\"")
         rule.point = spec["point"]
     rule.also = [str(a) for a in _as_list(spec.get("also", []))]
+    rule.requires = [str(r) for r in _as_list(spec.get("requires", []))]
     if not (rule.path or rule.ref or rule.point):
         raise MappingError(f"{where}: say where the field goes: property, ref or point")
     if rule.ref and not (rule.path or rule.inverse):
@@ -584,6 +615,9 @@ def _decimal(value: Any, name: str) -> Decimal:
 
 
 _DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d")
+# Spreadsheet and survey timestamps (Google Forms, LimeSurvey, Excel): local times, kept without a zone.
+_DATE_TIME_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
+                      "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M")
 
 
 def _date(value: str, name: str) -> tuple[str, NamedNode]:
@@ -599,11 +633,24 @@ def _date(value: str, name: str) -> tuple[str, NamedNode]:
                 return dt.datetime.strptime(text, pattern).date().isoformat(), NamedNode(XSD + "date")
             except ValueError:
                 continue
+        for pattern in _DATE_TIME_FORMATS:
+            try:
+                return dt.datetime.strptime(text, pattern).isoformat(), NamedNode(XSD + "dateTime")
+            except ValueError:
+                continue
         if re.match(r"^\d{4}$", text):
             return text, NamedNode(XSD + "gYear")
     except ValueError as error:
         raise RowError(f"field {name!r}: {value!r} is not a date: {error}") from error
     raise RowError(f"field {name!r}: {value!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)")
+
+
+def date_kind(value: str) -> str | None:
+    """What the `date` transform makes of a value (`date`, `dateTime`, `gYear`), or None when it refuses it."""
+    try:
+        return _date(value, "")[1].value.rsplit("#", 1)[1]
+    except RowError:
+        return None
 
 
 def _boolean(value: str, name: str) -> str:
@@ -620,7 +667,7 @@ def _country(value: str) -> str:
     return _COUNTRY_OF.get(_normal(value), value.strip())
 
 
-def _pair(rule: FieldRule, raw: Any, check: bool = True) -> tuple[Decimal, Decimal]:
+def _pair(rule: FieldRule, raw: Any, check: bool = True, area: Area | None = None) -> tuple[Decimal, Decimal]:
     """A point field -> (lon, lat), caught when its axis order does not match what the mapping says."""
     items = raw if isinstance(raw, list) else re.split(r"[,;\s]+", str(raw).strip().strip("[]()"))
     if len(items) != 2:
@@ -630,15 +677,23 @@ def _pair(rule: FieldRule, raw: Any, check: bool = True) -> tuple[Decimal, Decim
     if not check:
         return lon, lat
     try:
-        check_axes(lon, lat, f"field {rule.name!r}")
+        check_axes(lon, lat, f"field {rule.name!r}", area)
     except SwappedAxes as error:
         raise RowError(f"{error}; if the field really is in that order, write point = "
                        f"\"{'latlon' if rule.point == 'lonlat' else 'lonlat'}\" in the mapping") from error
     return lon, lat
 
 
+class _RowNodes(dict[tuple[str, ...], BlankNode]):
+    """The intermediate nodes of one row, by path prefix, and the types a path step gives the node it creates."""
+
+    def __init__(self, types: dict[str, list[NamedNode]]) -> None:
+        super().__init__()
+        self.types = types
+
+
 def _at_path(subject: NamedNode | BlankNode, path: list[NamedNode], term: Literal | NamedNode,
-             nodes: dict[tuple[str, ...], BlankNode]) -> list[Quad]:
+             nodes: _RowNodes) -> list[Quad]:
     """`schema:address/schema:postalCode` -> one address node per row, shared by its fields."""
     quads = []
     current: NamedNode | BlankNode = subject
@@ -648,12 +703,11 @@ def _at_path(subject: NamedNode | BlankNode, path: list[NamedNode], term: Litera
         if node is None:
             node = nodes[key] = BlankNode()
             quads.append(Quad(current, step, node))
-            if step.value in NODE_TYPES:
-                quads.append(Quad(node, RDF_TYPE, NamedNode(NODE_TYPES[step.value])))
+            quads += [Quad(node, RDF_TYPE, node_type) for node_type in nodes.types.get(step.value, ())]
         current = node
     quads.append(Quad(current, path[-1], term))
     return quads
 
 
 __all__ = ["GeoError", "Lifted", "LiftContext", "Mapping", "MappingError", "RowError", "RowReport",
-           "TableMapping", "load_mapping", "parse_mapping", "shipped_mapping"]
+           "TableMapping", "date_kind", "load_mapping", "parse_mapping", "shipped_mapping"]

@@ -1,147 +1,42 @@
-"""Lift RDF documents to quads: Turtle, TriG, N-Triples, N-Quads, RDF/XML and JSON-LD with pyoxigraph;
-HTML pages (embedded JSON-LD, RDFa, microdata) through harvesters.html."""
+"""The RDF syntaxes pyoxigraph parses, as formats of the table (harvesters/formats.py): Turtle, TriG,
+N-Triples, N-Quads, RDF/XML and JSON-LD, each with its media types, extensions and the marks that recognise it.
+
+Parsing is bounded before a parser recurses (harvesters/limits.py), RDF/XML entities are checked before
+pyoxigraph expands them, and every syntax error names its line and column. HTML markup is harvesters/html.py,
+which reads its JSON-LD blocks with the helpers here.
+"""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
-from typing import TypeVar
 
 import lxml.etree
-from pyoxigraph import Quad, RdfFormat, parse, serialize
+from pyoxigraph import RdfFormat, parse, serialize
 
+from harvesters.formats import (
+    SNIFF_BYTES,
+    SURE,
+    DocumentContext,
+    Format,
+    LiftError,
+    LiftResult,
+    PrepareJsonLd,
+    looks_like_json,
+    names_jsonld_keywords,
+    opening,
+)
 from harvesters.limits import TooDeep, check_json_depth, check_xml_depth
 
-FORMATS: dict[str, RdfFormat] = {
-    "turtle": RdfFormat.TURTLE,
-    "trig": RdfFormat.TRIG,
-    "ntriples": RdfFormat.N_TRIPLES,
-    "nquads": RdfFormat.N_QUADS,
-    "rdfxml": RdfFormat.RDF_XML,
-    "jsonld": RdfFormat.JSON_LD,
-}
-HTML = "html"  # not a pyoxigraph syntax: lifted by harvesters.html
-_MEDIA_TYPES = {
-    "text/turtle": "turtle",
-    "application/x-turtle": "turtle",
-    "application/trig": "trig",
-    "application/x-trig": "trig",
-    "application/n-triples": "ntriples",
-    "application/n-quads": "nquads",
-    "application/rdf+xml": "rdfxml",
-    "application/ld+json": "jsonld",
-    "application/json": "jsonld",
-    "text/html": HTML,
-    "application/xhtml+xml": HTML,
-}
-_EXTENSIONS = {
-    ".ttl": "turtle", ".trig": "trig", ".nt": "ntriples", ".nq": "nquads", ".rdf": "rdfxml",
-    ".owl": "rdfxml", ".jsonld": "jsonld", ".json": "jsonld", ".html": HTML, ".htm": HTML, ".xhtml": HTML,
-}
-
-# Rewrites a JSON-LD document before parsing (the hub plugs in harvesters.jsonld's context inlining,
-# backed by hub.pipeline.fetch.fetch_context): pyoxigraph never loads a remote @context itself.
-PrepareJsonLd = Callable[[bytes], bytes]
+__all__ = ["JSONLD", "NQUADS", "NTRIPLES", "RDFXML", "TOKEN_TOO_LONG", "TRIG", "TURTLE", "LiftError",
+           "syntax_reason"]
 
 
-class LiftError(Exception):
-    """A document that could not be lifted: names the format, the place and the reason."""
-
-    def __init__(self, document: str, format_name: str, reason: str, line: int | None = None,
-                 column: int | None = None) -> None:
-        where = f" line {line}" + (f" column {column}" if column else "") if line else ""
-        super().__init__(f"{document}: {format_name}{where}: {reason}")
-        self.document = document
-        self.format_name = format_name
-        self.reason = reason
-        self.line = line
-        self.column = column
-
-
-def detect_format(configured: str | None, content_type: str | None, url: str, body: bytes) -> str:
-    """The source's config first, then the Content-Type, then the file extension, then sniffing."""
-    if configured:
-        return configured
-    if content_type:
-        media = content_type.split(";")[0].strip().lower()
-        if media in _MEDIA_TYPES:
-            return _MEDIA_TYPES[media]
-    for extension, name in _EXTENSIONS.items():
-        if url.lower().split("?")[0].split("#")[0].endswith(extension):
-            return name
-    return sniff(body)
-
-
-# One statement of N-Triples / N-Quads on one line: subject, predicate, object, optional graph, dot.
-_IRI = r"<[^<>\"{}|^`\\\s]*>"
-_BNODE = r"_:[A-Za-z0-9_][\w.-]*"
-_LITERAL = r'"(?:[^"\\\n]|\\.)*"(?:@[A-Za-z]+(?:-[A-Za-z0-9]+)*|\^\^' + _IRI + ")?"
-_NQUAD_LINE = re.compile(
-    rf"^\s*(?:{_IRI}|{_BNODE})\s*{_IRI}\s*(?:{_IRI}|{_BNODE}|{_LITERAL})\s*(?P<graph>{_IRI}|{_BNODE})?\s*\.\s*(?:#.*)?$"
-)
-# A TriG graph block opening: `{`, `<g> {`, `ex:g {`, `_:g {` or `GRAPH <g> {` at the start of a line.
-_TRIG_BLOCK = re.compile(
-    rf"^\s*(?:GRAPH\s+)?(?:{_IRI}|[A-Za-z_][\w.-]*:[\w.-]*|{_BNODE})?\s*\{{", re.MULTILINE | re.IGNORECASE
-)
-_JSON_START = re.compile(rb'^(?:\{\s*(?:"|\})|\[\s*(?:\{|\]\s*\Z))')  # not TriG `{ <s>`, Turtle `[] a`
-_HTML_START = re.compile(rb"^(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)[\s>]",
-                         re.IGNORECASE | re.DOTALL)
-
-
-def sniff(body: bytes) -> str:
-    """Guesses the syntax from the first bytes. Turtle is the fallback: it also reads N-Triples."""
-    head = body[:8192].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if _JSON_START.match(head):
-        return "jsonld"
-    if _HTML_START.match(head):
-        return HTML
-    if head.startswith((b"<?xml", b"<rdf:RDF")):
-        return "rdfxml"
-    text = head.decode("utf-8", errors="replace")
-    lines = text.splitlines()
-    if len(body) > len(head) and len(lines) > 1:
-        lines = lines[:-1]  # the last line may be cut in the middle
-    statements = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
-    if statements:
-        matches = [_NQUAD_LINE.match(line) for line in statements]
-        if all(matches):
-            return "nquads" if any(m and m.group("graph") for m in matches) else "ntriples"
-    # TriG is a superset of Turtle, so mistaking Turtle for TriG still parses it.
-    return "trig" if _TRIG_BLOCK.search(_strip_strings(text)) else "turtle"
-
-
-def _strip_strings(text: str) -> str:
-    """Turtle text without its string literals, so that a `{` inside a string does not look like TriG."""
-    return re.sub(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'', '""', text)
-
-
-def lift_rdf(body: bytes, format_name: str, base_iri: str, document: str,
-             prepare_jsonld: PrepareJsonLd | None = None) -> list[Quad]:
-    """Parses a whole document; a syntax error raises LiftError with its line and column."""
-    return _lift(body, format_name, base_iri, document, prepare_jsonld, list)
-
-
-def lift_rdf_nquads(body: bytes, format_name: str, base_iri: str, document: str,
-                    prepare_jsonld: PrepareJsonLd | None = None) -> bytes:
-    """Like lift_rdf, but straight to N-Quads bytes: the parsed terms never become Python objects
-    one by one, which is what a 100k-record feed cannot afford."""
-    return _lift(body, format_name, base_iri, document, prepare_jsonld,
-                 lambda quads: serialize(quads, format=RdfFormat.N_QUADS) or b"")
-
-
-Lifted = TypeVar("Lifted")
-
-
-def _lift(body: bytes, format_name: str, base_iri: str, document: str, prepare_jsonld: PrepareJsonLd | None,
-          consume: Callable[..., Lifted]) -> Lifted:
-    if format_name == HTML:
-        # Imported here: extruct pulls in rdflib and pyRdfa, which only HTML feeds need.
-        from harvesters.html import lift_html
-
-        return consume(lift_html(body, base_iri, document, prepare_jsonld))
-    rdf_format = FORMATS.get(format_name)
-    if rdf_format is None:
-        raise LiftError(document, format_name, f"unsupported RDF format {format_name!r}")
+def lift_syntax(body: bytes, format_name: str, rdf_format: RdfFormat, base_iri: str | None, document: str,
+                prepare_jsonld: PrepareJsonLd | None = None) -> bytes:
+    """A whole document as N-Quads bytes: the parsed terms never become Python objects one by one, which is
+    what a 100k-record feed cannot afford. A syntax error raises LiftError with its line and column."""
     try:
         # Nesting is bounded before any parser recurses on it (harvesters/limits.py); the hub's
         # prepare_jsonld (harvesters.jsonld.inline_contexts) checks it itself, before json.loads.
@@ -156,8 +51,8 @@ def _lift(body: bytes, format_name: str, base_iri: str, document: str, prepare_j
     if rdf_format == RdfFormat.RDF_XML and b"<!ENTITY" in body:
         _check_entities(body, document)
     try:
-        # Parsing is lazy: syntax errors surface while the quads are consumed.
-        return consume(parse(body, format=rdf_format, base_iri=base_iri))
+        # Parsing is lazy: syntax errors surface while the quads are serialised.
+        return serialize(parse(body, format=rdf_format, base_iri=base_iri), format=RdfFormat.N_QUADS) or b""
     except SyntaxError as error:
         if rdf_format == RdfFormat.RDF_XML and error.lineno is None:
             raise _located_xml_error(body, document, error) from error
@@ -235,3 +130,86 @@ def _located_xml_error(body: bytes, document: str, error: SyntaxError) -> LiftEr
         line, column = xml_error.position
         return LiftError(document, "rdfxml", syntax_reason(error), line or None, column or None)
     return LiftError(document, "rdfxml", syntax_reason(error))
+
+
+# --- recognising a syntax by its first bytes ---------------------------------------------------------
+
+# One statement of N-Triples / N-Quads on one line: subject, predicate, object, optional graph, dot.
+_IRI = r"<[^<>\"{}|^`\\\s]*>"
+_BNODE = r"_:[A-Za-z0-9_][\w.-]*"
+_LITERAL = r'"(?:[^"\\\n]|\\.)*"(?:@[A-Za-z]+(?:-[A-Za-z0-9]+)*|\^\^' + _IRI + ")?"
+_NQUAD_LINE = re.compile(
+    rf"^\s*(?:{_IRI}|{_BNODE})\s*{_IRI}\s*(?:{_IRI}|{_BNODE}|{_LITERAL})\s*(?P<graph>{_IRI}|{_BNODE})?\s*\.\s*(?:#.*)?$"
+)
+# A TriG graph block opening: `{`, `<g> {`, `ex:g {`, `_:g {` or `GRAPH <g> {` at the start of a line.
+_TRIG_BLOCK = re.compile(
+    rf"^\s*(?:GRAPH\s+)?(?:{_IRI}|[A-Za-z_][\w.-]*:[\w.-]*|{_BNODE})?\s*\{{", re.MULTILINE | re.IGNORECASE
+)
+
+
+@functools.lru_cache(maxsize=16)
+def _text_syntax(head: bytes) -> str:
+    """What a text document's first bytes are written in: `nquads` or `ntriples` when every line is one
+    statement (N-Quads when one names a graph), `trig` with a graph block, else `turtle`."""
+    text = opening(head).decode("utf-8", errors="replace")
+    lines = text.splitlines()
+    if len(head) >= SNIFF_BYTES and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut in the middle
+    statements = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    if statements:
+        matches = [_NQUAD_LINE.match(line) for line in statements]
+        if all(matches):
+            return "nquads" if any(m and m.group("graph") for m in matches) else "ntriples"
+    # TriG is a superset of Turtle, so mistaking Turtle for TriG still parses it.
+    return "trig" if _TRIG_BLOCK.search(_strip_strings(text)) else "turtle"
+
+
+def _strip_strings(text: str) -> str:
+    """Turtle text without its string literals, so that a `{` inside a string does not look like TriG."""
+    return re.sub(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'', '""', text)
+
+
+def _sniff_text(name: str, score: int) -> Callable[[bytes], int]:
+    def sniff(head: bytes) -> int:
+        return score if not looks_like_json(head) and _text_syntax(head) == name else 0
+
+    return sniff
+
+
+def _sniff_turtle(head: bytes) -> int:
+    return 10  # anything else is read as Turtle, which says where it is wrong
+
+
+def _sniff_rdfxml(head: bytes) -> int:
+    start = opening(head)
+    return SURE if start.startswith(b"<rdf:RDF") else 50 if start.startswith(b"<?xml") else 0  # XHTML: html's
+
+
+def _sniff_jsonld(head: bytes) -> int:
+    if not looks_like_json(head):
+        return 0
+    # Any other JSON is read as JSON-LD too, unless another JSON kind recognises it.
+    return 60 if names_jsonld_keywords(head) else 20
+
+
+def _lifter(name: str, rdf_format: RdfFormat) -> Callable[[bytes, DocumentContext], LiftResult]:
+    def lift(body: bytes, context: DocumentContext) -> LiftResult:
+        return LiftResult(lift_syntax(body, name, rdf_format, context.base_iri, context.document,
+                                      context.prepare_jsonld))
+
+    return lift
+
+
+TURTLE = Format("turtle", _lifter("turtle", RdfFormat.TURTLE), media_types=("text/turtle", "application/x-turtle"),
+                extensions=(".ttl",), sniff=_sniff_turtle, reads=("ntriples",))
+TRIG = Format("trig", _lifter("trig", RdfFormat.TRIG), media_types=("application/trig", "application/x-trig"),
+              extensions=(".trig",), graphs=True, sniff=_sniff_text("trig", 40), reads=("turtle", "ntriples"))
+NTRIPLES = Format("ntriples", _lifter("ntriples", RdfFormat.N_TRIPLES), media_types=("application/n-triples",),
+                  extensions=(".nt",), line_based=True, sniff=_sniff_text("ntriples", 90))
+NQUADS = Format("nquads", _lifter("nquads", RdfFormat.N_QUADS), media_types=("application/n-quads",),
+                extensions=(".nq",), graphs=True, line_based=True, sniff=_sniff_text("nquads", 90))
+RDFXML = Format("rdfxml", _lifter("rdfxml", RdfFormat.RDF_XML), media_types=("application/rdf+xml",),
+                extensions=(".rdf", ".owl"), sniff=_sniff_rdfxml)
+# `application/json` and `.json` decide only when no JSON kind recognises the content (docs/formats.md).
+JSONLD = Format("jsonld", _lifter("jsonld", RdfFormat.JSON_LD), media_types=("application/ld+json", "application/json"),
+                extensions=(".jsonld", ".json"), graphs=True, json=True, sniff=_sniff_jsonld)

@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from harvesters.rdf import FORMATS, LiftError
+from harvesters.formats import FormatTableError, LiftError, table
 from hub.archive.datadir import BaseIriMismatch, DataDir
-from hub.core.config import ConfigError, Settings, load_sources
+from hub.core.config import ConfigError, Settings, load_sources, unknown_profile
 from hub.core.iris import Minter
 from hub.core.lock import HarvestRunning
+from hub.core.profile import ProfileError, profile_path
 from hub.sparql.pool import (
     DEFAULT_DEADLINE,
     DEFAULT_MAX_QUERY_BYTES,
@@ -99,13 +100,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="check a document against the charter, as a harvest would")
     validate.add_argument("file", metavar="FILE")
-    validate.add_argument("--format", choices=sorted([*FORMATS, "geojson", "csv", "ical"]),
+    formats = table()  # the registered feed formats (docs/formats.md)
+    validate.add_argument("--format", choices=sorted(formats.names()),
                           help="the document's format (sniffed if absent)")
     validate.add_argument("--mapping", metavar="TOML", help="the mapping of a GeoJSON, CSV or iCalendar document")
     validate.add_argument("--lang", choices=("fr", "nl", "en"), default="en", help="language of the messages")
     validate.add_argument("--language", metavar="TAG", help="tag untagged names like a source with this "
                           "`language` would (sources.toml)")
     validate.add_argument("--json", action="store_true", help="print the verdict as JSON (as POST /api/validate)")
+    validate.add_argument("--profile", action="append", default=[], metavar="NAME",
+                          help="check against this charter profile too, as a source whose `profiles` names it "
+                               "would be (shapes/profiles/NAME.ttl; repeatable)")
 
     commands.add_parser("sources", help="list the sources and their last run")
 
@@ -120,7 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
     suggest = mapping_commands.add_parser(
         "suggest", help="print a mapping for FILE, usable as it is: mutualisons mapping suggest feed.csv > map.toml")
     suggest.add_argument("file", metavar="FILE")
-    suggest.add_argument("--format", choices=("geojson", "csv", "ical"), help="the file's format (sniffed if absent)")
+    suggest.add_argument("--format", choices=[fmt.name for fmt in formats if fmt.suggest is not None],
+                         help="the file's format (sniffed if absent)")
     return parser
 
 
@@ -158,7 +164,11 @@ def _error(message: str, code: int) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        parser = build_parser()
+    except FormatTableError as error:  # a format package that is broken or missing: nothing can be read
+        return _error(f"the table of feed formats cannot be built: {error}", EXIT_USAGE)
+    args = parser.parse_args(argv)
     settings = Settings.resolve(args.sources, args.data, args.base_iri)
     try:
         if args.command not in ("validate", "mapping"):
@@ -168,6 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(settings, args)
     except BaseIriMismatch as error:
         return _error(str(error), EXIT_USAGE)
+    except ProfileError as error:
+        return _error(f"invalid hub profile: {error}", EXIT_USAGE)
     except ConfigError as error:
         return _error(f"invalid sources file: {error}", EXIT_USAGE)
 
@@ -247,10 +259,18 @@ def _load(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _validate(settings: Settings, args: argparse.Namespace) -> int:
+    from hub.charter.area import ServiceArea
+    from hub.charter.validation import Charter
     from hub.pipeline.check import check_file, format_report
 
+    for name in args.profile:
+        problem = unknown_profile(name)
+        if problem is not None:
+            return _error(f"--profile: {problem}", EXIT_USAGE)
+    # The hub's profile a harvest would judge by: the hub.toml beside --sources, else the default.
+    charter = Charter(area=ServiceArea.of(profile_path(settings.sources_path)), profiles=args.profile)
     try:
-        report = check_file(Path(args.file), args.format, Minter(settings.base_iri),
+        report = check_file(Path(args.file), args.format, Minter(settings.base_iri), charter,
                             mapping_path=Path(args.mapping) if args.mapping else None, language=args.language)
     except OSError as error:
         return _error(f"cannot read {args.file}: {error.strerror}", EXIT_USAGE)
@@ -264,10 +284,13 @@ def _validate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _mapping(settings: Settings, args: argparse.Namespace) -> int:
-    from harvesters.suggest import suggest_mapping
+    from harvesters.suggest import suggest
 
     try:
-        print(suggest_mapping(Path(args.file), args.format), end="")
+        suggestion = suggest(Path(args.file), args.format)
+        print(suggestion.text, end="")
+        for line in suggestion.check:  # the self-check, also where a redirected stdout does not hide it
+            print(line, file=sys.stderr)
     except OSError as error:
         return _error(f"cannot read {args.file}: {error.strerror}", EXIT_USAGE)
     except LiftError as error:

@@ -131,7 +131,7 @@ def test_hostile_documents_fail_fast_with_a_clear_message() -> None:
     answer = run_bounded("""
         import json, time
         from hub.pipeline.fetch import Fetched
-        from harvesters.rdf import LiftError
+        from harvesters.formats import LiftError
         from hub.core.iris import Minter
         from hub.pipeline.lifting import LiftOptions, lift_document
         deep = '{"@context": "https://schema.org/", "@id": "http://x.test/o", "@type": "NGO", "description":\\n' \\

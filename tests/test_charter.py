@@ -18,6 +18,7 @@ import rdflib
 import rdflib.collection
 from rdflib.namespace import SH
 
+from hub.charter.messages import render
 from hub.charter.validation import Charter
 from hub.core.iris import Minter
 from hub.pipeline.check import CheckReport, check_fetched
@@ -39,8 +40,10 @@ BASES: dict[str, list[str]] = {
             "hub:audience hub:audience-children ;",
             'schema:address [ a schema:PostalAddress ; schema:postalCode "1000" ] ;',
             "schema:geo [ a schema:GeoCoordinates ; schema:latitude 50.85 ; schema:longitude 4.35 ] ;"],
-    "space": ["a hub:AvailableSpace ;", 'schema:name "Salle"@fr ;', "schema:maximumAttendeeCapacity 40 ;"],
-    "good": ["a hub:GoodAddress ;", 'schema:name "Imprimerie"@fr ;', 'schema:description "Pas chère."@fr ;'],
+    "space": ["a hub:AvailableSpace ;", 'schema:name "Salle"@fr ;', "schema:maximumAttendeeCapacity 40 ;",
+              'schema:address [ a schema:PostalAddress ; schema:postalCode "1060" ] ;'],
+    "good": ["a hub:GoodAddress ;", 'schema:name "Imprimerie"@fr ;', 'schema:description "Pas chère."@fr ;',
+             'schema:address [ a schema:PostalAddress ; schema:addressCountry "BE" ] ;'],
     "event": ["a schema:Event ;", 'schema:name "Fête"@fr ;',
               'schema:startDate "2027-01-01T10:00:00+01:00"^^xsd:dateTime ;',
               'schema:endDate "2027-01-01T12:00:00+01:00"^^xsd:dateTime ;',
@@ -124,32 +127,28 @@ CASES: list[Case] = [
     Case("OrganizationShape-nameLanguage", "Datatype", "org", replace('"Org"@fr', '"Org"')),
     Case("OrganizationShape-address", "MaxCount", "org", add(*(
         f'schema:address [ schema:postalCode "10{n}0" ] ;' for n in range(3)))),
-    Case("OrganizationShape-address", "Node", "org", replace('"1000"', '"75011"')),
-    Case("PostalAddressShape-postalCode", "Pattern", "org", replace('"1000"', '"75011"')),
+    Case("OrganizationShape-address", "Node", "org", replace('"1000"', '"1000", "1050"')),
     Case("PostalAddressShape-postalCode", "MaxCount", "org", replace('"1000"', '"1000", "1050"')),
     Case("OrganizationShape-geo", "MaxCount", "org", add(GEO.replace("50.85", "50.86"))),
-    Case("OrganizationShape-geo", "Node", "org", geo("schema:latitude 48.0 ;", "schema:longitude 4.35")),
-    Case("GeoInBelgiumShape-latitude", "MinCount", "org", geo("", "schema:longitude 4.35")),
-    Case("GeoInBelgiumShape-latitude", "MaxCount", "org", geo("schema:latitude 50.85, 50.86 ;", "schema:longitude 4.35")),
-    Case("GeoInBelgiumShape-latitude", "Datatype", "org", geo('schema:latitude "north" ;', "schema:longitude 4.35")),
-    Case("GeoInBelgiumShape-latitude", "MinInclusive", "org", geo("schema:latitude 48.0 ;", "schema:longitude 4.35")),
-    Case("GeoInBelgiumShape-latitude", "MaxInclusive", "org", geo("schema:latitude 52.0 ;", "schema:longitude 4.35")),
-    Case("GeoInBelgiumShape-longitude", "MinCount", "org", geo("schema:latitude 50.85", "")),
-    Case("GeoInBelgiumShape-longitude", "MaxCount", "org", geo("schema:latitude 50.85 ;", "schema:longitude 4.35, 4.36")),
-    Case("GeoInBelgiumShape-longitude", "Datatype", "org", geo("schema:latitude 50.85 ;", 'schema:longitude "east"')),
-    Case("GeoInBelgiumShape-longitude", "MinInclusive", "org", geo("schema:latitude 50.85 ;", "schema:longitude 2.0")),
-    Case("GeoInBelgiumShape-longitude", "MaxInclusive", "org", geo("schema:latitude 50.85 ;", "schema:longitude 7.0")),
+    Case("OrganizationShape-geo", "Node", "org", geo('schema:latitude "north" ;', "schema:longitude 4.35")),
+    Case("GeoCoordinatesShape-latitude", "MinCount", "org", geo("", "schema:longitude 4.35")),
+    Case("GeoCoordinatesShape-latitude", "MaxCount", "org", geo("schema:latitude 50.85, 50.86 ;", "schema:longitude 4.35")),
+    Case("GeoCoordinatesShape-latitude", "Datatype", "org", geo('schema:latitude "north" ;', "schema:longitude 4.35")),
+    Case("GeoCoordinatesShape-longitude", "MinCount", "org", geo("schema:latitude 50.85", "")),
+    Case("GeoCoordinatesShape-longitude", "MaxCount", "org", geo("schema:latitude 50.85 ;", "schema:longitude 4.35, 4.36")),
+    Case("GeoCoordinatesShape-longitude", "Datatype", "org", geo("schema:latitude 50.85 ;", 'schema:longitude "east"')),
     Case("OrganizationShape-latitude", "MaxCount", "org", add("schema:latitude 50.85, 50.86 ;")),
     Case("OrganizationShape-latitude", "Datatype", "org", add('schema:latitude "north" ;')),
-    Case("OrganizationShape-latitude", "MinInclusive", "org", add("schema:latitude 48.0 ;")),
-    Case("OrganizationShape-latitude", "MaxInclusive", "org", add("schema:latitude 52.0 ;")),
     Case("OrganizationShape-longitude", "MaxCount", "org", add("schema:longitude 4.35, 4.36 ;")),
     Case("OrganizationShape-longitude", "Datatype", "org", add('schema:longitude "east" ;')),
-    Case("OrganizationShape-longitude", "MinInclusive", "org", add("schema:longitude 2.0 ;")),
-    Case("OrganizationShape-longitude", "MaxInclusive", "org", add("schema:longitude 7.0 ;")),
+    # the service area (the default profile: Belgium)
+    Case("OrganizationShape-inServiceArea", "SPARQL", "org", geo("schema:latitude 50.7753 ;", "schema:longitude 6.0839")),
+    Case("OrganizationShape-addressInArea", "SPARQL", "org", lambda lines: replace(
+        '"1000"', '"75011"')(drop("schema:geo")(lines))),
+    Case("OrganizationShape-unlocated", "MinCount", "org", lambda lines: [
+        line for line in lines if "schema:geo" not in line and "schema:address" not in line]),
     Case("OrganizationShape-url", "Pattern", "org", replace("<https://org.example/>", '"www.org.example"')),
     Case("OrganizationShape-email", "Pattern", "org", replace('"info@org.example"', '"info at org"')),
-    Case("OrganizationShape-latLongSwapped", "SPARQL", "org", geo("schema:latitude 4.35 ;", "schema:longitude 50.85")),
     Case("OrganizationShape-themeScheme", "SPARQL", "org", replace("hub:theme-food", "hub:audience-children")),
     Case("OrganizationShape-legalFormScheme", "SPARQL", "org", replace("hub:legal-form-asbl", "hub:theme-food")),
     Case("OrganizationShape-audienceScheme", "SPARQL", "org", replace("hub:audience hub:audience-children",
@@ -188,7 +187,7 @@ CASES: list[Case] = [
     Case("EventShape-endDateType", "MaxCount", "event", add('schema:endDate "2027-01-01T13:00:00+01:00"^^xsd:dateTime ;')),
     Case("EventShape-endDateType", "Or", "event", replace('"2027-01-01T12:00:00+01:00"^^xsd:dateTime', '"plus tard"')),
     Case("EventShape-location", "NodeKind", "event", replace("<https://place.example/p>", '"la salle"')),
-    Case("EventShape-organizer", "NodeKind", "event", replace("<https://org.example/o>", '"nous"')),
+    Case("EventShape-organizer", "NodeKind", "event", replace("<https://org.example/o>", '"notre collectif"')),
     Case("EventShape-url", "Pattern", "event", replace("<https://event.example/>", '"event.example"')),
     Case("EventShape-endAfterStart", "SPARQL", "event",
          replace('"2027-01-01T12:00:00+01:00"^^xsd:dateTime', '"2027-01-01T08:00:00+01:00"^^xsd:dateTime')),
@@ -207,7 +206,7 @@ CASES: list[Case] = [
     Case("KnowledgeShape-license", "MinCount", "knowledge", drop("license")),
     Case("KnowledgeShape-license", "NodeKind", "knowledge",
          replace("<https://creativecommons.org/licenses/by/4.0/>", '"libre"')),
-    Case("KnowledgeShape-author", "NodeKind", "knowledge", replace("<https://org.example/o>", '"nous"')),
+    Case("KnowledgeShape-author", "NodeKind", "knowledge", replace("<https://org.example/o>", '"notre collectif"')),
     Case("KnowledgeShape-dateCreated", "MaxCount", "knowledge", add('schema:dateCreated "2026-02-01"^^xsd:date ;')),
     Case("KnowledgeShape-dateCreated", "Or", "knowledge", replace('"2026-01-01"^^xsd:date', '"hier"')),
     # publications
@@ -216,7 +215,7 @@ CASES: list[Case] = [
     Case("PublicationShape-license", "NodeKind", "publication",
          replace("<https://creativecommons.org/licenses/by/4.0/>", '"libre"')),
     Case("PublicationShape-author", "MinCount", "publication", drop("author")),
-    Case("PublicationShape-author", "NodeKind", "publication", replace("<https://org.example/o>", '"nous"')),
+    Case("PublicationShape-author", "NodeKind", "publication", replace("<https://org.example/o>", '"notre collectif"')),
     Case("PublicationShape-datePublished", "MaxCount", "publication", add('schema:datePublished "2024"^^xsd:gYear ;')),
     Case("PublicationShape-datePublished", "Or", "publication", replace('"2025"^^xsd:gYear', '"l\'an dernier"')),
     Case("PublicationShape-url", "Pattern", "publication", replace("<https://pub.example/etude>", '"pub.example"')),
@@ -289,9 +288,19 @@ def shapes_graph() -> rdflib.Graph:
     return Charter().shapes_graph
 
 
+def expected_coded(code: str) -> dict[str, str]:
+    area = Charter().area
+    return render(code, {"area": area.name, "countries": ", ".join(area.area.countries)})
+
+
 def expected_messages(shape: str) -> dict[str, str]:
+    """The shape's sh:message, or for a coded rule (`hubsh:code`) its sentence in hub/charter/messages.py
+    with the default profile's words."""
     graph = shapes_graph()
     node = rdflib.URIRef(HUBSH + shape)
+    code = graph.value(node, rdflib.URIRef(HUBSH + "code"))
+    if code is not None:
+        return expected_coded(str(code))
     holders = [node, *graph.objects(node, SH.sparql)]
     return {m.language: str(m) for h in holders for m in graph.objects(h, SH.message)
             if isinstance(m, rdflib.Literal) and m.language}
@@ -325,6 +334,8 @@ def test_each_constraint_reports_itself_in_three_languages(index: int) -> None:
     for result in found:
         assert result.severity == severity
         assert result.message == messages
+        if result.code is not None:  # a coded rule: its sentence, with the default profile's words
+            assert result.message == expected_coded(result.code)
     # A violation rejects the record; a warning or a hint keeps it.
     assert verdict.accepted == (severity != "Violation" and all(r.severity != "Violation" for r in verdict.results))
     # The conforming example of the same constraint: the base record of that kind reports nothing from it.
@@ -365,6 +376,7 @@ ALLOWED_SHACL = {SH[name] for name in (
     "minCount", "maxCount", "datatype", "nodeKind", "pattern", "flags", "minInclusive", "maxInclusive",
     "minExclusive", "maxExclusive", "minLength", "maxLength", "in", "hasValue", "languageIn", "uniqueLang",
     "node", "or", "sparql", "select", "message", "prefixes", "severity", "declare", "prefix", "namespace",
+    "alternativePath",
     "Violation", "Warning", "Info", "IRI", "BlankNodeOrIRI", "Literal", "BlankNode", "IRIOrLiteral",
     "BlankNodeOrLiteral")}
 
@@ -381,8 +393,12 @@ def test_shapes_use_only_what_the_sparql_compiler_supports() -> None:
         if inverse is not None:
             assert isinstance(inverse, rdflib.URIRef)
             continue
-        steps = list(rdflib.collection.Collection(graph, path))
-        assert len(steps) >= 2 and all(isinstance(step, rdflib.URIRef) for step in steps), path
+        alternatives = graph.value(path, SH.alternativePath)  # IRIs or sequences of IRIs (area.unlocated)
+        for option in rdflib.collection.Collection(graph, alternatives) if alternatives is not None else [path]:
+            if isinstance(option, rdflib.URIRef) and alternatives is not None:
+                continue
+            steps = list(rdflib.collection.Collection(graph, option))
+            assert len(steps) >= 2 and all(isinstance(step, rdflib.URIRef) for step in steps), path
     for constraint in graph.objects(None, SH.sparql):
         select = str(graph.value(constraint, SH.select))
         assert "$this" in select and graph.value(constraint, SH.prefixes) is not None

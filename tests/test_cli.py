@@ -96,7 +96,7 @@ def test_validate_conforming_violating_and_unreadable(tmp_path: Path) -> None:
     bad.write_text(VALID_ORG.replace("50.85", "48.85"), encoding="utf-8")
     result = cli("validate", str(bad), "--lang", "nl")
     assert result.returncode == 1
-    assert "De breedtegraad moet tussen 49,49 en 51,51 liggen" in result.stdout
+    assert "De coördinaten moeten in het werkgebied van de hub liggen (België)" in result.stdout
 
     broken = tmp_path / "broken.ttl"
     broken.write_text("<a> <b> .", encoding="utf-8")

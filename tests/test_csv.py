@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from harvesters.csv_table import lift_csv, sniff_delimiter
+from harvesters.formats import LiftError
 from harvesters.mapping import parse_mapping
-from harvesters.rdf import LiftError
 from hub.core.config import Settings
 from hub.pipeline.harvest import HarvestSummary
 from hub.store.reader import PublishedReader

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad
 
-from harvesters.rdf import LiftError, detect_format, lift_rdf, sniff
+from harvesters.formats import LiftError, detect_format, lift_rdf, sniff
 from hub.core.config import Settings
 from hub.core.iris import Minter
 from hub.pipeline.fetch import Fetched, now_iso
@@ -189,7 +189,7 @@ def test_rdfxml_internal_entities_still_work() -> None:
 LAUGHS = """
 import resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (1024 * 2**20, 1024 * 2**20))
-from harvesters.rdf import LiftError, lift_rdf
+from harvesters.formats import LiftError, lift_rdf
 entities = ['<!ENTITY l0 "lollollollollollollollollollol">']
 entities += [f'<!ENTITY l{i} "' + f'&l{i - 1};' * 10 + '">' for i in range(1, 10)]
 body = ('<?xml version="1.0"?>\\n<!DOCTYPE rdf:RDF [' + "".join(entities) + ']>\\n'

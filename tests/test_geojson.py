@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from harvesters.formats import LiftError
 from harvesters.geojson import lift_geojson
 from harvesters.mapping import parse_mapping
-from harvesters.rdf import LiftError
 from tests.mapped_helpers import SCHEMA, context, values
 
 GEO = "http://www.opengis.net/ont/geosparql#"

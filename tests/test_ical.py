@@ -8,9 +8,9 @@ import icalendar
 import pytest
 from fastapi.testclient import TestClient
 
+from harvesters.formats import LiftError
 from harvesters.ical import lift_ical
 from harvesters.mapping import parse_mapping
-from harvesters.rdf import LiftError
 from tests.mapped_helpers import SCHEMA, context, values
 
 NOW = dt.datetime(2026, 11, 29, tzinfo=dt.UTC)

@@ -97,7 +97,7 @@ def test_the_hub_context_is_served_from_the_shipped_copy() -> None:
 
 
 def test_broken_json_ld_is_a_lift_error_with_its_place() -> None:
-    from harvesters.rdf import LiftError
+    from harvesters.formats import LiftError
     from hub.core.iris import Minter
     from hub.pipeline.fetch import Fetched, now_iso
     from hub.pipeline.lifting import LiftOptions, lift_document

@@ -159,3 +159,26 @@ def test_suggest_for_a_calendar_gives_a_loadable_mapping() -> None:
     text = suggest_mapping(ROOT / "examples" / "feeds" / "agenda-alternatives.ics")
     parsed = parse_mapping(tomllib.loads(text), "suggested")
     assert parsed.tables["rows"].key == "UID" and parsed.calendar["timezone"] == "Europe/Brussels"
+
+
+def test_requires_lifts_a_field_only_beside_another_and_nodes_type_what_a_path_creates() -> None:
+    table = parse_mapping(mapping(fields={
+        "nom": {"property": "schema:name", "lang": "fr"},
+        "contact": "schema:contactPoint/schema:name",
+        "stamp": {"property": "schema:contactPoint/hub:consent/dcterms:date", "transforms": ["date"],
+                  "requires": ["contact"]}},
+        nodes={"schema:contactPoint": ["schema:ContactPoint", "schema:Person"]}), "test").tables["rows"]
+    named = table.lift_row({"id": "1", "nom": "A", "contact": "Marie Dupont", "stamp": "02/03/2025 10:15:00"},
+                           context(), RowReport("d"))
+    assert values(named, "http://purl.org/dc/terms/date") == ["2025-03-02T10:15:00"]
+    types = values(named, "http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    assert SCHEMA + "Person" in types and SCHEMA + "ContactPoint" in types
+    assert "https://w3id.org/mutualisons/ns#Consent" in types  # the consent node is typed as the vocabulary says
+    alone = table.lift_row({"id": "2", "nom": "B", "contact": "", "stamp": "02/03/2025 10:15:00"}, context(),
+                           RowReport("d"))
+    assert not values(alone, "http://purl.org/dc/terms/date") and not values(alone, SCHEMA + "contactPoint")
+    with pytest.raises(MappingError, match="requires 'contatc', which is not a mapped field"):
+        parse_mapping(mapping(fields={"nom": "schema:name", "x": {"property": "schema:email",
+                                                                  "requires": "contatc"}}), "test")
+    with pytest.raises(MappingError, match=r"\[mapping.nodes\]"):
+        parse_mapping(mapping(nodes="schema:Person"), "test")

@@ -234,3 +234,45 @@ def test_brussels_headerless_tab_csv_reports_the_row_with_a_space_for_a_tab() ->
     lifted = lift_csv((POI / "cultural-places.csv").read_bytes(), mapping, context("file:cultural-places.csv"))
     assert lifted.row_errors == ["file:cultural-places.csv: line 2: 2 cell(s) where the header has 3; row skipped"]
     assert len(values(lifted.quads, SCHEMA + "name")) == 24  # the other rows are kept
+
+
+def test_mapping_suggest_reads_the_headerless_brussels_csv_exports() -> None:
+    """opendata.brussels' CSV exports have no header line (TAB-separated, one row with a space for a TAB): the
+    suggestion says so, names the columns, recognises them by their values, and lifts every well-formed row."""
+    need(POI)
+    from harvesters.suggest import suggest
+
+    for path in sorted(POI.glob("*.csv")):
+        suggestion = suggest(path)
+        mapping = parse_mapping(__import__("tomllib").loads(suggestion.text), path.name)
+        table = mapping.tables["rows"]
+        assert table.columns == ["column_1", "column_2", "column_3"], path.name
+        assert "# No header line" in suggestion.text, path.name
+        assert [step.value for step in table.rules["column_1"].path] == [SCHEMA + "name"], path.name
+        lifted = lift_csv(path.read_bytes(), mapping, context(f"file:{path.name}"))
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        names = values(lifted.quads, SCHEMA + "name")
+        assert len(names) + len(lifted.row_errors) == len(lines), path.name  # the first line is a row too
+        assert all("cell(s) where the header has 3" in error for error in lifted.row_errors), path.name
+        check = suggestion.check[0]
+        assert check.startswith(f"Self-check: lifted with this mapping, {path.name} gives {len(names)} record(s); "
+                                f"{len(lifted.row_errors)} row(s) fail"), check
+
+
+def test_the_susy_suggestion_reads_misspelt_and_translated_headers_and_guesses_nothing_from_a_suffix() -> None:
+    """SUSY's keys as published: `description:de`, `description_de`, `descripiton:de`, `desription:de` are one
+    header spelt four ways (no feature has two of them); `description:fr`… are other languages; `woodland` is no
+    country and `addr:housename` no name (the old suffix match said so); an image's author is a person."""
+    need(SUSY)
+    from harvesters.suggest import suggest
+
+    suggestion = suggest(SUSY)
+    rules = parse_mapping(__import__("tomllib").loads(suggestion.text), "susy").tables["rows"]
+    german = rules.rules["description:de"]
+    assert german.lang == "de" and sorted(german.also) == ["descripiton:de", "description_de", "desription:de"]
+    assert rules.rules["description:fr"].lang == "fr" and rules.rules["description"].lang is None
+    assert "woodland" not in rules.rules and "addr:housename" not in rules.rules
+    assert "image:author" in rules.ignore  # a person's name, and SUSY records no consent
+    assert [r for r in rules.rules if [s.value for s in rules.rules[r].path] == [SCHEMA + "name"]] == ["name"]
+    assert suggestion.check[0].startswith("Self-check: lifted with this mapping, susy_original-data_data.geojson "
+                                          "gives 1794 record(s); 0 row(s) fail")

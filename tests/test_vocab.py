@@ -83,8 +83,8 @@ def test_vocab_is_html_turtle_and_jsonld(client: TestClient) -> None:
 
 def test_shapes_and_context_are_served(client: TestClient) -> None:
     page = client.get("/shapes")
-    assert page.status_code == 200 and "hubsh:OrganizationShape-latLongSwapped" in page.text
-    assert "Breedtegraad en lengtegraad lijken verwisseld" in page.text
+    assert page.status_code == 200 and "hubsh:OrganizationShape-inServiceArea" in page.text
+    assert "De coördinaten moeten in het werkgebied van de hub liggen" in page.text
     turtle = client.get("/shapes", params={"format": "ttl"})
     g = rdflib.Graph().parse(data=turtle.text, format="turtle")
     assert len(g) > 500

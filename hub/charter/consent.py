@@ -1,15 +1,19 @@
 """Consent: people's data only with their consent (DESIGN.md, "What must always hold").
 
-Every node typed as a person — schema:Person, foaf:Person, vcard:Individual, a DFC person, any
-subclass such as hub:HealthPractitioner — needs a consent for public listing: a `hub:consent` node
-with a `hub:consentScope` of the hub:consentScopes scheme and a `dcterms:date` not in the future.
+Every node that is a person needs a consent for public listing: a `hub:consent` node with a `hub:consentScope`
+of the hub:consentScopes scheme and a `dcterms:date` not in the future. A person is a node typed as one (schema:
+Person, foaf:Person, vcard:Individual, a DFC person, any subclass such as hub:HealthPractitioner) or, typed or
+not, a node that the rule of hub/charter/personhood.py finds to be one: an employee given as a name and a phone
+number, a founder or a member without an organisation's marks, a contact point that names someone…
 
 - A person *record* without it is rejected by the charter (shapes/person.ttl says the same rule).
 - A person *nested* in another record (a founder inside an organisation, an organizer inside an
   event) without it is removed from that record before validation, with everything only it reached,
   and a warning names where it was (the property and its node label, never its name: the person did
-  not consent to be named). The pipeline does that (hub/pipeline/persons.py) with the rules here; which
-  classes are persons is the vocabulary's knowledge (hub/core/vocabulary.py, `PERSON_CLASSES`).
+  not consent to be named). An untyped person with a consent is typed schema:Person, so that the charter
+  checks it and a later withdrawal finds it in every version. The pipeline does that (hub/pipeline/persons.py)
+  with the rules here; which classes are persons and which properties lead to persons is the vocabulary's
+  knowledge (hub/core/vocabulary.py).
 """
 
 from __future__ import annotations
@@ -19,8 +23,14 @@ from datetime import date
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
-from hub.core.namespaces import DCTERMS, FOAF, HUB, RDF, SCHEMA, VCARD
-from hub.core.vocabulary import ClassHierarchy
+from hub.core.namespaces import DCAT, DCTERMS, FOAF, HUB, RDF, SCHEMA, VCARD
+from hub.core.vocabulary import (
+    AGENT_PROPERTIES,
+    CONTACT_PROPERTIES,
+    PERSON_PROPERTIES,
+    PERSONAL_PROPERTIES,
+    ClassHierarchy,
+)
 
 CONSENT_SCOPES = frozenset({HUB + "scope-public-listing", HUB + "scope-contact-book"})
 _TYPE = RDF + "type"
@@ -86,17 +96,35 @@ def with_what_only_they_reach(doomed: set[str], by_subject: dict[str, list[Quad]
 
 
 def curie(iri: str) -> str:
-    for prefix, namespace in (("schema", SCHEMA), ("hub", HUB), ("foaf", FOAF), ("vcard", VCARD)):
+    for prefix, namespace in (("schema", SCHEMA), ("hub", HUB), ("foaf", FOAF), ("vcard", VCARD), ("dcat", DCAT)):
         if iri.startswith(namespace):
             return f"{prefix}:{iri[len(namespace):]}"
     return iri
 
 
 def mentions_persons(nquads: bytes, hierarchy: ClassHierarchy | None = None) -> bool:
-    """Whether a document types any node as a person (any subclass included): only then do its records
-    pay for the consent check, which works on terms."""
+    """Whether a document may hold a person (hub/charter/personhood.py): a node typed as one, a person's own
+    property, a vCard kind, or a property leading to persons whose value the document describes (a blank node,
+    or an IRI with statements of its own). Only then do its records pay for the consent check, which works on
+    terms; found on the bytes, without parsing."""
     from hub.core.vocabulary import default_vocabulary
 
     hierarchy = hierarchy or default_vocabulary().hierarchy
-    return any(f"<{iri}>".encode() in nquads for iri in hierarchy.person_classes)
-
+    if any(f"<{iri}>".encode() in nquads for iri in hierarchy.person_classes | PERSONAL_PROPERTIES
+           | {VCARD + "kind"}):
+        return True
+    leading = [f"<{iri}> ".encode() for iri in PERSON_PROPERTIES | AGENT_PROPERTIES | CONTACT_PROPERTIES]
+    present = [token for token in leading if token in nquads]
+    if not present:
+        return False
+    described: set[bytes] = set()
+    for line in nquads.split(b"\n"):
+        for token in present:
+            at = line.find(token)
+            if at < 0:
+                continue
+            value = line[at + len(token):].split(b" ", 1)[0]
+            if not value.startswith(b"<"):  # a blank node, or a name given as text
+                return True
+            described.add(value)
+    return any(line.split(b" ", 1)[0] in described for line in nquads.split(b"\n"))

@@ -89,10 +89,13 @@ class _Shapes:
 
 
 class Compiler:
-    def __init__(self, shape_quads: Iterable[Quad], subclasses_of: Any) -> None:
-        """`subclasses_of(class_iri)` gives the class and all its subclasses (the hierarchy)."""
+    def __init__(self, shape_quads: Iterable[Quad], subclasses_of: Any, parameters: Iterable[str] = ()) -> None:
+        """`subclasses_of(class_iri)` gives the class and all its subclasses (the hierarchy). `parameters`:
+        variables of SHACL-SPARQL constraints the caller binds with `Store.query(substitutions=…)`; they are
+        projected where they occur, since Oxigraph substitutes projected variables only."""
         self.shapes = _Shapes.of(shape_quads)
         self.subclasses_of = subclasses_of
+        self.parameters = tuple(parameters)
         self._fresh = count()
 
     def compile(self) -> list[CompiledCheck]:
@@ -265,8 +268,15 @@ class Compiler:
         for token in tokenize(text):
             if token.kind == "var" and token.text[1:] in ("PATH", "currentShape", "shapesGraph"):
                 raise UnsupportedShape(f"pre-bound variable {token.text} in sh:sparql")
+        body = _inlinable_body(text)
+        # A plain SELECT's pattern is joined with the focus directly, as SHACL pre-binds $this: Oxigraph then
+        # evaluates it per focus node (FILTER NOT EXISTS as an anti-join) instead of over the whole batch
+        # first, which made a constraint calling a custom function (hub:inServiceArea) run 10x slower.
+        where = f"{{ {body} }}" if body is not None else f"{{ {text} }}"
+        used = {token.text[1:] for token in tokenize(text) if token.kind == "var"}
+        extra = "".join(f" ?{name}" for name in self.parameters if name in used)
         query = "\n".join(prefixes) + (
-            f"\nSELECT DISTINCT ?root (?this AS ?focusNode) ?value WHERE {{ {focus} {{ {text} }} }}")
+            f"\nSELECT DISTINCT ?root (?this AS ?focusNode) ?value{extra} WHERE {{ {focus} {where} }}")
         messages = _messages(self.shapes, constraint) or _messages(self.shapes, shape)
         return CompiledCheck(_name(shape), "SPARQLConstraintComponent", None, self._severity(shape),
                              _complete(messages), query)
@@ -347,6 +357,30 @@ def _complete(messages: dict[str, str]) -> dict[str, str]:
 
 def _sparql_term(term: Term) -> str:
     return str(term)
+
+
+def _inlinable_body(select: str) -> str | None:
+    """The WHERE pattern of `SELECT [DISTINCT] ?this [?value] WHERE { … }` with nothing after it (no GROUP
+    BY, ORDER BY, LIMIT, VALUES) and none of the focus's own variables: the pattern the focus may join
+    directly. None for any other query."""
+    tokens = list(tokenize(select))
+    texts = [token.text.upper() if token.kind == "word" else token.text for token in tokens]
+    head = ["SELECT", *(["DISTINCT"] if texts[1:2] == ["DISTINCT"] else []), "?this"]
+    head += ["?value"] if texts[len(head):len(head) + 1] == ["?value"] else []
+    if texts[:len(head)] != head or texts[len(head):len(head) + 2] != ["WHERE", "{"]:
+        return None
+    opening = tokens[len(head) + 1]
+    depth = 0
+    for index, token in enumerate(tokens[len(head) + 1:], start=len(head) + 1):
+        if token.kind == "punct" and token.text in "{}":
+            depth += 1 if token.text == "{" else -1
+            if depth == 0:
+                if index != len(tokens) - 1:
+                    return None  # something follows the pattern
+                body = select[opening.offset + 1:token.offset]
+                names = {t.text[1:] for t in tokens if t.kind == "var"}
+                return None if names & {"root", "_t", "focusNode"} else body
+    return None
 
 
 def _rename_this(select: str) -> str:

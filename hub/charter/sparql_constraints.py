@@ -37,7 +37,7 @@ def sparql_constraints(shapes: rdflib.Graph) -> list[SparqlConstraint]:
     found = []
     for shape, constraint in shapes.subject_objects(SHNS.sparql):
         select = shapes.value(constraint, SHNS.select)
-        if select is None:
+        if select is None or str(shapes.value(shape, SHNS.deactivated)) == "true":
             continue
         prefixes = "".join(
             f"PREFIX {shapes.value(d, SHNS.prefix)}: <{shapes.value(d, SHNS.namespace)}>\n"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from functools import cached_property
@@ -22,10 +23,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from pyoxigraph import BlankNode, NamedNode, Quad, QuerySolutions, RdfFormat, parse
 from pyoxigraph import Literal as RdfLiteral
 
+from hub.charter import area as service_area
+from hub.charter.area import ServiceArea
+from hub.charter.messages import render
 from hub.charter.shacl_compiler import CompiledCheck, Compiler, UnsupportedShape
 from hub.core.namespaces import HUB, RDF, SH, SKOS
+from hub.core.profile import DEFAULT_PROFILE
 from hub.core.records import Record, ValidationResult, Verdict
-from hub.core.vocabulary import SHAPES_DIR, Vocabulary, default_vocabulary
+from hub.core.vocabulary import PROFILES_DIR, SHAPES_DIR, Vocabulary, default_vocabulary
 from hub.store.embedded import MemoryStore
 
 if TYPE_CHECKING:
@@ -37,6 +42,11 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 5_000  # records per validation store: memory stays small, queries stay few
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+HUBSH = "https://w3id.org/mutualisons/shapes#"
+CODE = HUBSH + "code"  # a rule's message code (hub/charter/messages.py): shapes/common.ttl
+UNLOCATED_CODE = "area.unlocated"  # its severity is the profile's `unlocated`
+SCHEMA_COUNTRY = "https://schema.org/addressCountry"
+_POINT = re.compile(r"\s*POINT\s*\(\s*(\S+)\s+(\S+)\s*\)\s*")  # the area rule's value for a point
 Engine = Literal["compiled", "pyshacl"]
 # A record beyond the work bound of hub/pipeline/canonical.py: rejected alone, with the limit's message.
 LIMITS_SHAPE = HUB + "RecordLimits"
@@ -48,36 +58,60 @@ NO_SHAPE_MESSAGE = {
 
 
 class Charter:
-    """The shapes and the vocabulary validation sees (class hierarchy included)."""
+    """The shapes, the vocabulary validation sees (class hierarchy included) and the hub's service area."""
 
     def __init__(self, shapes_dir: Path = SHAPES_DIR, vocabulary: Vocabulary | None = None,
-                 engine: Engine = "compiled", sparql: str = "batch") -> None:
+                 engine: Engine = "compiled", sparql: str = "batch", area: ServiceArea | None = None,
+                 profiles: Sequence[str] = ()) -> None:
         """`engine="compiled"` runs the shapes compiled to SPARQL; `"pyshacl"` runs pyshacl, with
         SHACL-SPARQL constraints once per batch (`sparql="batch"`, hub/charter/sparql_constraints.py) or left
-        to pyshacl once per focus node (`sparql="pyshacl"`: the pure reference the tests compare to)."""
+        to pyshacl once per focus node (`sparql="pyshacl"`: the pure reference the tests compare to).
+        `area`: the hub's profile (hub.toml; the shipped default when None). `profiles`: the extra shapes
+        of a source (`profiles` in sources.toml: shapes/profiles/NAME.ttl)."""
         if sparql not in ("batch", "pyshacl"):
             raise ValueError(f"sparql must be 'batch' or 'pyshacl', not {sparql!r}")
         self.shapes_dir = shapes_dir
         self.vocabulary = vocabulary or default_vocabulary()
         self.sparql = sparql
         self.engine: Engine = "pyshacl" if sparql == "pyshacl" else engine
+        self.area = area or _default_area()
+        self.profiles = tuple(profiles)
+        self._siblings: dict[tuple[str, ...], Charter] = {self.profiles: self}
+
+    def for_profiles(self, profiles: Sequence[str]) -> Charter:
+        """This charter plus a source's extra shapes (the same area, vocabulary and engine); kept, so a
+        source's shapes compile once per harvest."""
+        key = tuple(profiles)
+        if key not in self._siblings:
+            sibling = Charter(self.shapes_dir, self.vocabulary, self.engine, self.sparql, self.area, key)
+            sibling._siblings = self._siblings
+            self._siblings[key] = sibling
+        return self._siblings[key]
 
     def shape_files(self) -> list[Path]:
-        return sorted(self.shapes_dir.glob("*.ttl"))
+        return sorted(self.shapes_dir.glob("*.ttl")) + [PROFILES_DIR / f"{name}.ttl" for name in self.profiles]
 
     @cached_property
     def shape_quads(self) -> list[Quad]:
         quads: list[Quad] = []
         for path in self.shape_files():
             quads.extend(parse(path=str(path), format=RdfFormat.TURTLE))
-        return quads
+        return _with_unlocated_policy(quads, self.area.unlocated)
+
+    @cached_property
+    def codes(self) -> dict[str, str]:
+        """Shape IRI -> its message code, for the coded rules (`hubsh:code`)."""
+        return {q.subject.value: q.object.value for q in self.shape_quads
+                if q.predicate.value == CODE and isinstance(q.subject, NamedNode) and isinstance(q.object, RdfLiteral)}
 
     @cached_property
     def fingerprint(self) -> str:
-        """Changes whenever the shapes or the vocabulary change: records then are validated anew."""
+        """Changes whenever the shapes, the vocabulary or the hub's profile change: records then are
+        validated anew."""
         digest = hashlib.sha256()
         for path in [*self.shape_files(), *self.vocabulary.turtle_files()]:
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        digest.update(b"\0area\0" + self.area.fingerprint.encode())
         return digest.hexdigest()
 
     @cached_property
@@ -89,7 +123,8 @@ class Charter:
     def compiled(self) -> list[CompiledCheck] | None:
         """The shapes as SPARQL checks, or None when one uses a feature the compiler lacks."""
         try:
-            return Compiler(self.shape_quads, self.vocabulary.hierarchy.subclasses).compile()
+            return Compiler(self.shape_quads, self.vocabulary.hierarchy.subclasses,
+                            [variable.value for variable in self.area.substitutions()]).compile()
         except UnsupportedShape as error:
             self.fallback_reason = str(error)
             log.warning("charter: %s; validating with pyshacl (slower)", error)
@@ -127,8 +162,40 @@ class Charter:
             if compiled is not None:
                 self._validate_compiled(batch, compiled)
             else:
-                self._validate_pyshacl(batch)
+                with service_area.active(self.area):
+                    self._validate_pyshacl(batch)
+        self._render_codes(targeted)
         return verdicts
+
+    def _render_codes(self, verdicts: list[Verdict]) -> None:
+        """Coded rules get their code, parameters and message from hub/charter/messages.py, whichever
+        engine found them: the profile's words in the sentence, the record's values in the parameters."""
+        if not self.codes:
+            return
+        words: dict[str, object] = {"area": self.area.name, "countries": ", ".join(self.area.area.countries)}
+        for verdict in verdicts:
+            for result in verdict.results:
+                code = self.codes.get(result.shape)
+                if code is None:
+                    continue
+                if code == "area.outside" and self._swapped(result.value):
+                    code = "area.swapped"
+                elif code == "area.postcode" and result.value in _countries(verdict.record):
+                    code = "area.country"  # the rule's value is the address's country, not its postal code
+                result.code = code
+                result.params = {**words, **_value_params(code, result.value)}
+                result.message = render(code, words)
+
+    def _swapped(self, value: str | None) -> bool:
+        """Whether an outside point (the rule's value: `POINT(lon lat)`) is in the area once swapped."""
+        found = _POINT.fullmatch(value or "")
+        if found is None:
+            return False
+        try:
+            lon, lat = float(found.group(1)), float(found.group(2))
+        except ValueError:
+            return False
+        return self.area.swapped(lon, lat)
 
     # -- compiled SPARQL ---------------------------------------------------------------------------
 
@@ -138,12 +205,18 @@ class Charter:
         # SHACL-SPARQL constraints may look up the vocabulary (SKOS schemes, labels).
         store.add_quads(Quad(q.subject, q.predicate, q.object) for q in self.vocabulary.quads)
         by_subject = {v.record.subject.value: v for v in verdicts}
+        functions = self.area.oxigraph_functions()
+        inner = self.area.substitutions()
         failed_shapes: set[str] = set()
         for check in checks:
             if check.detail_of is not None and check.detail_of not in failed_shapes:
                 continue  # details only explain a failed sh:node
             found = False
-            rows = store.query(check.query)
+            # Only the area rules get the functions and the inner box: Oxigraph plans a query that may
+            # call Python more cautiously, and every other check would pay for it.
+            area_rule = "ServiceArea" in check.query
+            rows = store.query(check.query, custom_functions=functions if area_rule else None,
+                               substitutions=inner if area_rule and "?innerSouth" in check.query else None)
             assert isinstance(rows, QuerySolutions)
             for row in rows:
                 root = row["root"]
@@ -163,11 +236,12 @@ class Charter:
 
     @cached_property
     def shapes_graph(self) -> rdflib.Graph:
+        """The shapes as pyshacl reads them: the same statements as `shape_quads` (the profile's included)."""
         import rdflib
 
         graph = rdflib.Graph()
-        for path in self.shape_files():
-            graph.parse(path, format="turtle")
+        for quad in self.shape_quads:
+            graph.add((_to_rdflib(quad.subject), _to_rdflib(quad.predicate), _to_rdflib(quad.object)))
         return graph
 
     @cached_property
@@ -242,6 +316,50 @@ class Charter:
             parsed = _parse_result(report, result, self.shapes_graph)
             for index in owners.get(focus, set()) if focus is not None else set():
                 verdicts[index].results.append(parsed)
+
+
+_DEFAULT_AREA: ServiceArea | None = None
+
+
+def _default_area() -> ServiceArea:
+    """The shipped default profile's area, read once per process."""
+    global _DEFAULT_AREA
+    if _DEFAULT_AREA is None:
+        _DEFAULT_AREA = ServiceArea.of(DEFAULT_PROFILE)
+    return _DEFAULT_AREA
+
+
+def _with_unlocated_policy(quads: list[Quad], unlocated: str) -> list[Quad]:
+    """The profile's `unlocated` as the severity of the rule coded `area.unlocated`: warn (sh:Warning),
+    reject (sh:Violation), or accept (the rule deactivated). Said in the shapes, so both engines, the
+    published shapes and docs/charter.md agree."""
+    shapes = {q.subject for q in quads
+              if q.predicate.value == CODE and isinstance(q.object, RdfLiteral) and q.object.value == UNLOCATED_CODE}
+    if not shapes:
+        return quads
+    kept = [q for q in quads if not (q.subject in shapes and q.predicate.value == SH + "severity")]
+    for shape in shapes:
+        if unlocated == "accept":
+            kept.append(Quad(shape, NamedNode(SH + "deactivated"),
+                             RdfLiteral("true", datatype=NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))))
+        severity = "Violation" if unlocated == "reject" else "Warning"
+        kept.append(Quad(shape, NamedNode(SH + "severity"), NamedNode(SH + severity)))
+    return kept
+
+
+def _countries(record: Record) -> set[str]:
+    """The values of the record's schema:addressCountry statements."""
+    return {quad.object.value for quad in record.quads
+            if quad.predicate.value == SCHEMA_COUNTRY and isinstance(quad.object, RdfLiteral | NamedNode)}
+
+
+def _value_params(code: str, value: str | None) -> dict[str, object]:
+    """The record's own value as a named parameter of a coded message (private: see ValidationResult)."""
+    if value is None or value.startswith("_:"):
+        return {}
+    name = {"area.country": "country", "area.postcode": "postalCode", "area.outside": "location",
+            "area.swapped": "location"}.get(code)
+    return {name: value} if name else {}
 
 
 def _shown(term: object) -> str:

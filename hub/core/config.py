@@ -12,7 +12,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harvesters import formats as feed_formats
 from harvesters.tomlfile import read_toml
+from hub.core.vocabulary import PROFILES_DIR
 
 DEFAULT_BASE_IRI = "http://127.0.0.1:8000/"
 DEFAULT_MAX_BYTES = 104_857_600
@@ -21,9 +23,6 @@ DEFAULT_KEEP_RUNS = 5
 # The share of a source's records one run may remove before it is held for an admin (docs/sources.md).
 DEFAULT_MAX_REMOVAL = 0.5
 DEFAULT_MAX_SECONDS = 600.0  # the whole fetch of one document: connect, headers, body, redirects, retries
-FORMATS = ("turtle", "trig", "ntriples", "nquads", "rdfxml", "jsonld", "html", "geojson", "csv", "ical")
-# Formats lifted through a declarative mapping (docs/mappings.md); `ical` has a built-in default one.
-MAPPING_REQUIRED = ("geojson", "csv")
 REQUIRED_KEYS = ("id", "name", "url", "license", "publisher", "contact")
 OPTIONAL_KEYS = (
     "format", "language", "base", "trusted_hosts", "max_bytes", "period", "gone_grace", "mapping",
@@ -34,6 +33,19 @@ _DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M
 # The characters an IRI may hold (RFC 3987, loosely: valid escapes, no space, quotes, <>, {}, [], |, \\, ^, `).
 _IRI = re.compile(r'^[A-Za-z][A-Za-z0-9+.-]*:(?:[^\x00-\x20<>"{}|\\^`\[\]%\x7f]|%[0-9A-Fa-f]{2})*$')
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+
+
+def known_profiles() -> list[str]:
+    """The charter profiles a source may name (`profiles`): shapes/profiles/NAME.ttl."""
+    return sorted(path.stem for path in PROFILES_DIR.glob("*.ttl"))
+
+
+def unknown_profile(name: str) -> str | None:
+    """Why `name` is no profile (with a "did you mean"), or None when it is one."""
+    known = known_profiles()
+    if name in known:
+        return None
+    return f"unknown profile {name!r}{_hint(name, known)}; profiles: {', '.join(known) or 'none'} (shapes/profiles/)"
 
 
 def is_source_id(value: str) -> bool:
@@ -162,11 +174,13 @@ def _source_from_table(path: Path, locator: _KeyLocator, index: int, table: dict
             raise fail(key, f"{key} {iri!r} is not a valid IRI (no spaces, quotes, <>, {{}}, [] or the like); "
                             f"escape such characters as %20, %22…")
     feed_format = optional_text("format")
-    if feed_format is not None and feed_format not in FORMATS:
-        raise fail("format", f"format {feed_format!r} is not supported{_hint(feed_format, FORMATS)}; "
-                   f"supported: {', '.join(FORMATS)}")
+    formats = feed_formats.table()  # the registered formats (harvesters/formats.py; docs/formats.md)
+    fmt = formats.get(feed_format) if feed_format is not None else None
+    if feed_format is not None and fmt is None:
+        raise fail("format", f"format {feed_format!r} is not supported{_hint(feed_format, formats.names())}; "
+                   f"supported: {', '.join(formats.names())}")
     mapping = optional_text("mapping")
-    if mapping is None and feed_format in MAPPING_REQUIRED:
+    if mapping is None and fmt is not None and fmt.mapping == "required":
         raise fail("format", f"format {feed_format!r} needs a 'mapping' (a TOML file that says which field "
                    f"becomes which property); `mutualisons mapping suggest FEED > mapping.toml` proposes one")
     language = optional_text("language")
@@ -193,6 +207,11 @@ def _source_from_table(path: Path, locator: _KeyLocator, index: int, table: dict
     for key in ("period", "gone_grace"):
         if key in table and not _DURATION.match(text(key)):
             raise fail(key, f"{key!r} must be an ISO 8601 duration such as P1D or PT6H")
+    profiles = text_list("profiles")
+    for name in profiles:
+        problem = unknown_profile(name)
+        if problem is not None:
+            raise fail("profiles", problem)
     trusted = text_list("trusted_hosts")
     for host in trusted:
         if not re.match(r"^[^\s:/]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$", host):
@@ -213,7 +232,7 @@ def _source_from_table(path: Path, locator: _KeyLocator, index: int, table: dict
         period=str(table.get("period", "P1D")),
         gone_grace=str(table.get("gone_grace", "P7D")),
         mapping=mapping,
-        profiles=text_list("profiles"),
+        profiles=profiles,
         keep_runs=keep_runs,
         max_removal=max_removal,
         max_seconds=float(max_seconds),

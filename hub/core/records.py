@@ -58,14 +58,23 @@ class ValidationResult:
     focus: str
     value: str | None = None  # the offending value: private, the publisher's own data
     component: str | None = None  # the SHACL constraint component, e.g. "MinCountConstraintComponent"
+    code: str | None = None  # a coded rule's message code (hub/charter/messages.py), e.g. "area.outside"
+    params: dict[str, object] = field(default_factory=dict)  # its parameters: private, they may hold values
 
     def public(self) -> dict[str, object]:
         """What anyone may see: what is wrong, never the value (the public quarantine view's contract)."""
-        return {"shape": self.shape, "path": self.path, "severity": self.severity, "message": self.message}
+        found: dict[str, object] = {"shape": self.shape, "path": self.path, "severity": self.severity,
+                                    "message": self.message}
+        if self.code is not None:
+            found["code"] = self.code
+        return found
 
     def private(self) -> dict[str, object]:
         """What the publisher sees of their own data: the constraint component and the value too."""
-        return {**self.public(), "component": self.component, "focus": self.focus, "value": self.value}
+        found = {**self.public(), "component": self.component, "focus": self.focus, "value": self.value}
+        if self.code is not None:
+            found["params"] = self.params
+        return found
 
 
 @dataclass

@@ -14,10 +14,12 @@ from pathlib import Path
 from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
 from hub.core.closure import transitive_closure
-from hub.core.namespaces import DFC, DFC_POD, FOAF, HUB, RDFS, SCHEMA, VCARD
+from hub.core.namespaces import DCAT, DFC, DFC_POD, FOAF, HUB, RDFS, SCHEMA, VCARD
 
 VOCAB_DIR = Path(__file__).resolve().parents[2] / "vocab"
 SHAPES_DIR = Path(__file__).resolve().parents[2] / "shapes"
+# Extra shapes a source names in sources.toml (`profiles = ["health"]` -> shapes/profiles/health.ttl).
+PROFILES_DIR = SHAPES_DIR / "profiles"
 
 # Kind of record -> the classes whose instances (and their subclasses' instances) are records of it.
 # Order matters: a LocalBusiness is an organisation before it is a place.
@@ -38,6 +40,27 @@ RECORD_KINDS: dict[str, tuple[str, ...]] = {
 # consent (hub/charter/consent.py), and the quarantine and the history never name them without one.
 PERSON_CLASSES = frozenset({SCHEMA + "Person", FOAF + "Person", VCARD + "Individual", DFC + "Person",
                             DFC_POD + "Person"})
+
+# Properties whose values are persons whatever their type says, or untyped (hub/charter/personhood.py reads these
+# tables; docs/charter.md, "Consent", lists them).
+# - range Person only (schema.org; DFC's main contact of an enterprise): an untyped value is a person;
+PERSON_PROPERTIES = frozenset({SCHEMA + name for name in (
+    "employee", "employees", "accountablePerson", "alumni", "colleague", "colleagues", "knows", "spouse", "parent",
+    "parents", "children", "sibling", "siblings", "relatedTo", "follows", "editor", "director", "directors", "actor",
+    "actors", "illustrator")} | {DFC + "hasMainContact", DFC_POD + "hasMainContact"})
+# - a person or an organisation: an untyped value is a person unless it carries an organisation's marks;
+AGENT_PROPERTIES = frozenset({SCHEMA + name for name in (
+    "member", "members", "founder", "founders", "author", "contributor", "creator", "organizer", "funder", "sponsor",
+    "performer", "performers", "attendee", "attendees", "translator")})
+# - a contact point: a person when it carries a personal name (below), or a name without an organisation's marks.
+CONTACT_PROPERTIES = frozenset({SCHEMA + "contactPoint", SCHEMA + "contactPoints", DCAT + "contactPoint"})
+# What only a person has (a given or family name, a birth date, a job title): an untyped node, or a contact
+# point, that carries one is a person wherever it is.
+PERSONAL_PROPERTIES = frozenset({SCHEMA + name for name in (
+    "givenName", "familyName", "additionalName", "honorificPrefix", "honorificSuffix", "birthDate", "birthPlace",
+    "jobTitle")} | {FOAF + name for name in ("givenName", "familyName", "firstName", "lastName", "surname")}
+    | {VCARD + name for name in ("given-name", "family-name", "additional-name", "honorific-prefix")}
+    | {DFC + "firstName", DFC + "familyName", DFC_POD + "firstName", DFC_POD + "familyName"})
 
 
 class ClassHierarchy:

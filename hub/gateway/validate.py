@@ -22,8 +22,9 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from harvesters.formats import table
 from harvesters.jsonld import Resolver, cached, shipped_then
-from harvesters.rdf import FORMATS
+from hub.core.profile import profile_path
 from hub.gateway.client_address import client_address
 from hub.gateway.deps import problem
 from hub.pipeline.check_worker import SUBMITTED, CheckRefused, CheckRequest, WorkerLimits, WorkerSlots
@@ -32,6 +33,11 @@ from hub.pipeline.fetch import FetchError, FetchPolicy, fetch, fetch_context
 router = APIRouter(tags=["Validation"])
 
 MAX_BYTES = 1024 * 1024
+
+
+def _formats() -> list[str]:
+    """The `format` values a check takes: the registered formats that need no mapping (none can be sent)."""
+    return sorted(fmt.name for fmt in table() if fmt.mapping != "required")
 _LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 __all__ = ["SUBMITTED", "router"]
 
@@ -119,7 +125,9 @@ def _context_resolver(cap: int) -> Resolver:
 async def _check(request: Request, body: bytes, content_type: str | None, format_name: str | None,
                  language: str | None = None) -> dict[str, Any]:
     """The report of a check run in a worker process; raises CheckRefused."""
-    check = CheckRequest(body, content_type, format_name, request.app.state.settings.base_iri, language)
+    settings = request.app.state.settings
+    check = CheckRequest(body, content_type, format_name, settings.base_iri, language,
+                         profile=str(profile_path(settings.sources_path)))
     return await _slots(request).check(check, _context_resolver(_max_bytes(request)))
 
 
@@ -136,8 +144,8 @@ async def validate_document(request: Request, format: str | None = None, url: st
     refused = _refusal(request)
     if refused is not None:
         return refused
-    if format is not None and format not in FORMATS:
-        return problem(400, "Unknown format", f"format must be one of {', '.join(sorted(FORMATS))}")
+    if format is not None and format not in _formats():
+        return problem(400, "Unknown format", f"format must be one of {', '.join(_formats())}")
     cap = _max_bytes(request)
     content_type = request.headers.get("content-type")
     if url is not None:
@@ -169,7 +177,7 @@ async def validate_document(request: Request, format: str | None = None, url: st
 
 _FORM = """<form method="post" action="/validate">
 <p><label>Format <select name="format"><option value="">(detect)</option>{options}</select></label>
-<label>File <input type="file" id="file" accept=".ttl,.jsonld,.json,.nt,.nq,.trig,.rdf"></label>
+<label>File <input type="file" id="file" accept="{extensions}"></label>
 <label>Language <select name="lang"><option>fr</option><option>nl</option><option>en</option></select></label></p>
 <p><textarea name="document" id="document" rows="18" cols="100"
  placeholder="Turtle, JSON-LD, RDF/XML…">{document}</textarea></p>
@@ -179,14 +187,16 @@ if (f) f.text().then(t => {{ document.getElementById('document').value = t; }});
 
 
 def _page(body: str, document: str = "") -> str:
-    options = "".join(f"<option>{name}</option>" for name in sorted(FORMATS))
+    options = "".join(f"<option>{name}</option>" for name in _formats())
+    extensions = ",".join(extension for fmt in table() if fmt.name in _formats() for extension in fmt.extensions)
     return ('<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Mutualisons — vérifier un flux'
             '</title><style>body{font-family:sans-serif;max-width:60rem;margin:auto;padding:1rem}'
             '.rejected{color:#a00}.accepted{color:#070}</style></head><body>'
             '<h1>Vérifier un document / Een document controleren / Check a document</h1>'
             '<p>Collez ou chargez votre document : le hub le juge comme une moisson, sans rien garder. '
             'The rules: <a href="/shapes">/shapes</a>.</p>'
-            + _FORM.format(options=options, document=escape(document)) + body + "</body></html>")
+            + _FORM.format(options=options, extensions=escape(extensions), document=escape(document)) + body
+            + "</body></html>")
 
 
 @router.get("/validate", summary="The page where publishers paste or upload a document to check",
@@ -209,7 +219,7 @@ async def validate_form(request: Request) -> Response:
     document = fields.get("document", [""])[0]
     format_name = fields.get("format", [""])[0] or None
     lang = fields.get("lang", ["fr"])[0] if fields.get("lang", ["fr"])[0] in ("fr", "nl", "en") else "fr"
-    if format_name is not None and format_name not in FORMATS:
+    if format_name is not None and format_name not in _formats():
         format_name = None
     if not document.strip():
         return HTMLResponse(_page("<p class=rejected>Empty document.</p>"), status_code=400)

@@ -1,6 +1,6 @@
-"""One harvest, stage by stage: fetching (the guarded fetcher), lifting, alignment, split and
-canonical hashing, persons without consent taken out, commit (record writer, provenance), the hub's
-own graphs, upkeep after publication (redaction of the history), scheduling, the admin's load, and the
-check of a document without commit.
+"""One harvest, stage by stage: fetching (the guarded fetcher, and the walks of formats that fetch more),
+lifting, alignment, split and canonical hashing, persons without consent taken out, commit (record writer,
+provenance), the hub's own graphs, upkeep after publication (redaction of the history), scheduling, the
+admin's load, and the check of a document without commit.
 May import `hub.charter` and everything below it, and `harvesters`.
 """

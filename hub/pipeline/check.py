@@ -69,11 +69,12 @@ def check_fetched(fetched: Fetched, format_name: str | None, minter: Minter, cha
                   resolve_context: Resolver = shipped_resolver) -> CheckReport:
     """The check itself, with the bounds of a harvest (hub/pipeline/canonical.py, harvesters/limits.py); the
     server runs it in a worker process (hub/pipeline/check_worker.py). Raises LiftError."""
+    charter = charter or Charter()
     lifted = lift_document(fetched, LiftOptions(
         minter=minter, source_id=CHECK_SOURCE_ID, base_iri=f"{minter.base}source/{CHECK_SOURCE_ID}/",
         configured_format=format_name, mapping_path=mapping_path, language=language,
-        resolve_context=resolve_context))
-    verdicts = (charter or Charter()).validate(lifted.records)
+        resolve_context=resolve_context, area=charter.area))
+    verdicts = charter.validate(lifted.records)
     practitioners, recommendations = from_records(v.record for v in verdicts if v.accepted)
     return CheckReport(lifted.document, lifted.format, verdicts, lifted.warnings, lifted.row_errors,
                        compute(practitioners, recommendations))

@@ -22,6 +22,7 @@ import resource
 import signal
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from harvesters.jsonld import SHIPPED, ContextError, Resolver
@@ -62,6 +63,7 @@ class CheckRequest:
     base_iri: str
     language: str | None = None
     contexts: dict[str, bytes] = field(default_factory=dict)  # remote contexts, fetched by the server
+    profile: str | None = None  # the hub's profile (hub.toml) the charter judges by; None: the default
 
 
 class WorkerSlots:
@@ -163,9 +165,12 @@ def _sandbox(memory: int, seconds: int) -> None:
 
 
 def _work(request: CheckRequest) -> dict[str, Any]:
-    from harvesters.rdf import LiftError
+    from harvesters.formats import LiftError
+    from hub.charter.area import ServiceArea
+    from hub.charter.validation import Charter
     from hub.core.durations import now_iso
     from hub.core.iris import Minter
+    from hub.core.profile import ProfileError
     from hub.pipeline.check import check_fetched
     from hub.pipeline.fetch import Fetched
 
@@ -181,8 +186,12 @@ def _work(request: CheckRequest) -> dict[str, Any]:
 
     fetched = Fetched(url=SUBMITTED, body=request.body, content_type=request.content_type, fetched_at=now_iso())
     try:
-        report = check_fetched(fetched, request.format_name, Minter(request.base_iri), language=request.language,
-                               resolve_context=given)
+        charter = Charter(area=ServiceArea.of(Path(request.profile))) if request.profile else None
+    except ProfileError as error:
+        return {"lift_error": {"message": f"the hub's profile cannot be used: {error}", "line": None, "column": None}}
+    try:
+        report = check_fetched(fetched, request.format_name, Minter(request.base_iri), charter,
+                               language=request.language, resolve_context=given)
     except LiftError as error:
         if missing:
             return {"contexts_needed": missing}

@@ -26,22 +26,25 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, Quad
 
+from harvesters.formats import Format, LiftError, table
 from harvesters.jsonld import cached, shipped_then
-from harvesters.rdf import LiftError
 from hub import __version__
 from hub.archive import history, payloads, quarantine, unpublished
 from hub.archive import state as harvest_state
 from hub.archive.datadir import DataDir
 from hub.archive.state import DocumentState, RecordEntry, SourceState
+from hub.charter.area import ServiceArea
 from hub.charter.validation import Charter
 from hub.core.config import DEFAULT_KEEP_RUNS, Settings, Source, load_sources
 from hub.core.cycles import without_cycle_collector
 from hub.core.durations import parse_duration, parse_time
 from hub.core.iris import Minter, document_iri, run_timestamp
 from hub.core.lock import WriterLock
+from hub.core.profile import profile_path
 from hub.core.records import PROVENANCE_MODEL, Record, Verdict
 from hub.core.vocabulary import default_vocabulary
 from hub.pipeline import migration, redaction
+from hub.pipeline.documents import walk
 from hub.pipeline.fetch import (
     FeedGone,
     Fetched,
@@ -94,6 +97,7 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
     `due_only`), then publishes a new generation; with `compact`, a compacted one after big writes.
     Each line of progress goes to `progress` (the log by default: the CLI prints them)."""
     sources = load_sources(settings.sources_path)
+    area = ServiceArea.of(profile_path(settings.sources_path))  # an invalid hub.toml stops here, like sources.toml
     known = {source.id for source in sources}
     unknown = [source_id for source_id in source_ids if source_id not in known]
     if unknown:
@@ -126,7 +130,7 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
             # while a document is parsed in two processes (see WorkingStore.open).
             migration.migrate(store, data, minter, progress)
         previous = generations.current(data)
-        pipeline = Pipeline(store, data, minter, Charter(), progress, previous.number if previous else None)
+        pipeline = Pipeline(store, data, minter, Charter(area=area), progress, previous.number if previous else None)
         try:
             runs = [pipeline.run_source(source) for source in selected]
         finally:
@@ -240,7 +244,15 @@ class Pipeline:
     def run_source(self, source: Source) -> RunSummary:
         """One source's run, all or nothing: whatever fails in it (an exception in fetching, lifting,
         splitting, validating or writing, or a removal held by the safety valve) becomes the source's
-        failed run, its writes undone, and the harvest goes on with the other sources."""
+        failed run, its writes undone, and the harvest goes on with the other sources. Its records are
+        judged by the charter plus the source's own `profiles` (sources.toml)."""
+        base, self.charter = self.charter, self.charter.for_profiles(source.profiles)
+        try:
+            return self._run_source(source)
+        finally:
+            self.charter = base
+
+    def _run_source(self, source: Source) -> RunSummary:
         clock = time.perf_counter()
         started = now_iso()
         facts = RunFacts(source.id, self.minter.run(source.id, run_timestamp(started)), started)
@@ -490,7 +502,12 @@ class Pipeline:
         documents, failed_urls = self._documents(source, policy, facts)
         fetches.failed |= failed_urls
         now = dt.datetime.now(dt.UTC)
+        walker = table().get(source.format) if source.format else None
         for document in documents:
+            if walker is not None and walker.documents is not None:
+                payload_quads += self._walk(source, walker, document, policy, facts, state, new_state,
+                                            charter_unchanged, fetches)
+                continue
             fetches.attempted += 1
             previous = state.documents.get(document, DocumentState())
             try:
@@ -521,20 +538,8 @@ class Pipeline:
                 facts.payloads.append(self.minter.payload(previous.sha256))
                 fetches.unchanged.append(document)
                 continue
-            self._keeping.append(self._payload_writer.submit(payloads.keep, self.data, fetched.sha256, fetched.body))
-            payload = self.minter.payload(fetched.sha256)
-            facts.payloads.append(payload)
-            payload_quads += self.prov.payload(PayloadFacts(
-                payload, fetched.url, fetched.fetched_at, len(fetched.body), fetched.content_type or source.format,
-                fetched.status if fetched.headers else None, fetched.etag,
-            ))
-            new_state.documents[document] = DocumentState(fetched.etag, fetched.last_modified, fetched.sha256)
-            fetches.shas[document] = fetched.sha256
-            if charter_unchanged and previous.sha256 == fetched.sha256:
-                fetches.unchanged.append(document)
-                fetches.fetched.append(fetched)  # kept at hand in case another document changed
-                continue
-            fetches.fetched.append(fetched)
+            payload_quads += self._take(source, document, fetched, previous, facts, new_state, charter_unchanged,
+                                        fetches)
         # Only "same bytes everywhere" skips lifting: a record may merge statements of several documents.
         if len(fetches.unchanged) < fetches.attempted:
             fetches.unchanged = []
@@ -542,6 +547,39 @@ class Pipeline:
             fetches.fetched = []
         fetches.bytes = sum(len(f.body) for f in fetches.fetched)
         return fetches, payload_quads
+
+    def _take(self, source: Source, document: str, fetched: Fetched, previous: DocumentState, facts: RunFacts,
+              new_state: SourceState, charter_unchanged: bool, fetches: _Fetches) -> list[Quad]:
+        """A fetched document kept (payload, its provenance, the source's state) and queued for lifting."""
+        self._keeping.append(self._payload_writer.submit(payloads.keep, self.data, fetched.sha256, fetched.body))
+        payload = self.minter.payload(fetched.sha256)
+        facts.payloads.append(payload)
+        new_state.documents[document] = DocumentState(fetched.etag, fetched.last_modified, fetched.sha256)
+        fetches.shas[document] = fetched.sha256
+        if charter_unchanged and previous.sha256 == fetched.sha256:
+            fetches.unchanged.append(document)  # its body is kept at hand in case another document changed
+        fetches.fetched.append(fetched)
+        return self.prov.payload(PayloadFacts(
+            payload, fetched.url, fetched.fetched_at, len(fetched.body), fetched.content_type or source.format,
+            fetched.status if fetched.headers else None, fetched.etag,
+        ))
+
+    def _walk(self, source: Source, fmt: Format, url: str, policy: FetchPolicy, facts: RunFacts,
+              state: SourceState, new_state: SourceState, charter_unchanged: bool, fetches: _Fetches) -> list[Quad]:
+        """The documents of a format that fetches more than the configured URL, each kept like a fetched
+        one (hub/pipeline/documents.py). A failure ends the walk; the documents read before it stand."""
+        payload_quads: list[Quad] = []
+        try:
+            for fetched in walk(fmt, url, policy):
+                fetches.attempted += 1
+                previous = state.documents.get(fetched.url, DocumentState())
+                payload_quads += self._take(source, fetched.url, fetched, previous, facts, new_state,
+                                            charter_unchanged, fetches)
+        except (FetchError, LiftError) as error:
+            fetches.attempted += 1
+            facts.errors.append(str(error))
+            fetches.failed.add(error.url if isinstance(error, FetchError) else error.document)
+        return payload_quads
 
     def _lift_all(self, source: Source, fetches: _Fetches, state: SourceState, facts: RunFacts,
                   warnings: list[str], known: dict[str, tuple[str, str]], attempt: _Attempt) -> dict[str, Record]:
@@ -553,7 +591,8 @@ class Pipeline:
         parts: list[LiftedLines] = []
         options = LiftOptions(minter=self.minter, source_id=source.id, base_iri=source.base_iri(self.minter.base),
                               configured_format=source.format, mapping_path=source.mapping_path(),
-                              language=source.language, resolve_context=contexts, scratch=self.data.scratch)
+                              language=source.language, resolve_context=contexts, scratch=self.data.scratch,
+                              area=self.charter.area)
         documents = self._with_unchanged_bodies(fetches, state)
         fetches.fetched = []  # each body is let go once lifted (the payloads are kept on disk)
         documents.reverse()

@@ -2,7 +2,7 @@
 
 - `{base}graph/vocabulary`: vocab/hub.ttl, the hub vocabulary;
 - `{base}graph/schemes`: vocab/schemes.ttl, the SKOS concept schemes;
-- `{base}graph/shapes`: shapes/*.ttl, the charter;
+- `{base}graph/shapes`: shapes/*.ttl, the charter, and shapes/profiles/*.ttl, the profiles sources name;
 - `{base}graph/verification`: the verification status of every published practitioner
   (hub/charter/verification.py), computed from the published recommendations, never from a feed;
 - `{base}graph/kinds`: the kind of record each class makes (`schema:GroceryStore hub:recordKind
@@ -19,7 +19,7 @@ from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
 from hub.charter import verification
 from hub.core.iris import Minter
 from hub.core.namespaces import HUB
-from hub.core.vocabulary import RECORD_KINDS, SHAPES_DIR, VOCAB_DIR, default_vocabulary
+from hub.core.vocabulary import PROFILES_DIR, RECORD_KINDS, SHAPES_DIR, VOCAB_DIR, default_vocabulary
 from hub.pipeline.provenance import ProvenanceWriter
 from hub.sparql import queries
 from hub.store.embedded import WorkingStore
@@ -27,7 +27,8 @@ from hub.store.embedded import WorkingStore
 FILE_GRAPHS: tuple[tuple[str, str, tuple[Path, ...]], ...] = (
     ("vocabulary", "The hub vocabulary (vocab/hub.ttl)", (VOCAB_DIR / "hub.ttl",)),
     ("schemes", "The hub's SKOS concept schemes (vocab/schemes.ttl)", (VOCAB_DIR / "schemes.ttl",)),
-    ("shapes", "The charter as SHACL shapes (shapes/*.ttl)", tuple(sorted(SHAPES_DIR.glob("*.ttl")))),
+    ("shapes", "The charter as SHACL shapes (shapes/*.ttl) and its profiles (shapes/profiles/*.ttl)",
+     tuple(sorted(SHAPES_DIR.glob("*.ttl"))) + tuple(sorted(PROFILES_DIR.glob("*.ttl")))),
 )
 
 

@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from pyoxigraph import Quad, RdfFormat, serialize
-
+from harvesters.formats import DocumentContext, Format, LiftError, table
+from harvesters.geometry import Area
 from harvesters.jsonld import ContextError, Resolver, inline_contexts, shipped_resolver
-from harvesters.limits import MAX_LITERAL_CHARS, TooDeep, check_json_depth, literal_too_long
-from harvesters.rdf import LiftError, detect_format, lift_rdf_nquads, sniff
+from harvesters.limits import MAX_LITERAL_CHARS, literal_too_long
+from harvesters.mapping import Mapping as DeclarativeMapping
+from harvesters.mapping import MappingError, load_mapping
+from hub.charter.area import ServiceArea
 from hub.charter.consent import mentions_persons
 from hub.core.iris import Minter, document_iri
 from hub.core.ntriples import RDF_TYPE_TOKEN, lines_of, to_lines, to_quads
@@ -39,12 +41,6 @@ class LiftedDocument:
     upstream_descriptions: list[str] = field(default_factory=list)  # see SplitResult
 
 
-MAPPED_FORMATS = ("geojson", "csv", "ical")
-GRAPHLESS_FORMATS = ("turtle", "ntriples", "rdfxml")  # syntaxes that cannot name a graph
-_MAPPED_MEDIA = {"application/geo+json": "geojson", "text/csv": "csv", "text/calendar": "ical"}
-_MAPPED_EXTENSIONS = {".geojson": "geojson", ".csv": "csv", ".tsv": "csv", ".ics": "ical", ".ical": "ical"}
-
-
 @dataclass(frozen=True)
 class LiftOptions:
     """How a source's documents are read: the same for a harvest and for `mutualisons validate`."""
@@ -52,12 +48,13 @@ class LiftOptions:
     minter: Minter
     source_id: str
     base_iri: str  # for relative IRIs of file: documents (http ones resolve against their own URL)
-    configured_format: str | None = None  # else the Content-Type, else sniffing
+    configured_format: str | None = None  # else detected (harvesters/formats.py: FormatTable.detect)
     vocabulary: Vocabulary | None = None
-    mapping_path: Path | None = None  # for GeoJSON and CSV
+    mapping_path: Path | None = None  # for the formats that use a mapping (GeoJSON, CSV, iCalendar)
     language: str | None = None  # for untagged literals
     resolve_context: Resolver = shipped_resolver  # remote JSON-LD contexts
     scratch: Path | None = None  # a folder for temporary files (a harvest's own, emptied at its start)
+    area: ServiceArea | None = None  # the hub's service area: mapped points in [lat, lon] order are caught
 
 
 @dataclass
@@ -82,59 +79,71 @@ class SplitOutcome:
 
 
 def lift_lines(fetched: Fetched, options: LiftOptions) -> LiftedLines:
-    """Detect, parse (or map) and align one document. Raises LiftError when it cannot be read."""
+    """Detect, lift (through the format's lift function) and align one document. Raises LiftError when it
+    cannot be read."""
     vocabulary = options.vocabulary or default_vocabulary()
-    base_iri, language = options.base_iri, options.language
-    format_name = _format_of(fetched, options)
+    fmt = _format_of(fetched, options)
     row_errors: list[str] = []
-    mapped_warnings: list[str] = []
-    halves = None if format_name in MAPPED_FORMATS else \
-        lift_in_halves(fetched.body, _line_based(format_name, fetched.body), scratch=options.scratch)
+    lift_warnings: list[str] = []
+    halves = lift_in_halves(fetched.body, _line_based(fmt.name, fetched.body), scratch=options.scratch)
     if halves is not None:  # a big N-Triples or N-Quads document, read in two processes at once
         lines, persons, to_align = halves.lines, halves.persons, halves.needs_alignment
     else:
-        if format_name in MAPPED_FORMATS:
-            quads, mapped_warnings, row_errors = _lift_mapped(fetched, format_name, options.mapping_path,
-                                                              options.minter, options.source_id, vocabulary,
-                                                              language)
-            nquads = serialize(quads, format=RdfFormat.N_QUADS) or b""
-        else:
-            # Relative IRIs resolve against the document URL, or for file: feeds against the source's base.
-            document_base = document_iri(fetched.url) if fetched.url.startswith(("http://", "https://")) else base_iri
-            # JSON-LD, and JSON-LD blocks of HTML pages, get their remote @contexts inlined first.
-            nquads = lift_rdf_nquads(fetched.body, format_name, document_base, fetched.url,
-                                     prepare_jsonld=lambda data: _with_inline_contexts(fetched.url, data,
-                                                                                       options.resolve_context))
+        lifted = fmt.lift(fetched.body, _context(fetched, fmt, options, vocabulary))
+        nquads, lift_warnings, row_errors = lifted.nquads, lifted.warnings, lifted.row_errors
         lines, persons, to_align = lines_of(nquads), mentions_persons(nquads), needs_alignment(nquads)
-        del nquads
+        del nquads, lifted
     too_long = literal_too_long(lines)
     if too_long is not None:  # before alignment, the split and the charter, which copy every literal
         line, size = too_long
         subject, predicate = line.split(" ", 2)[:2]
-        raise LiftError(fetched.url, format_name, f"a literal of {size} characters, more than the {MAX_LITERAL_CHARS} "
+        raise LiftError(fetched.url, fmt.name, f"a literal of {size} characters, more than the {MAX_LITERAL_CHARS} "
                         f"the hub takes, at {subject} {predicate}: shorten it or link to it")
     report = AlignmentReport()
     if to_align:
         # Only documents with something to align pay for term-by-term work.
-        aligned, report = align(to_quads(lines), language)
+        aligned, report = align(to_quads(lines), options.language)
         lines = to_lines(aligned)
         persons = persons or mentions_persons("\n".join(lines).encode("utf-8"))
-    warnings = mapped_warnings + report.warnings(fetched.url, language)
-    return LiftedLines(fetched.url, format_name, lines, warnings, row_errors, report.notes(), persons,
-                       graphs=format_name not in GRAPHLESS_FORMATS)
+    warnings = lift_warnings + report.warnings(fetched.url, options.language)
+    return LiftedLines(fetched.url, fmt.name, lines, warnings, row_errors, report.notes(), persons,
+                       graphs=fmt.graphs)
 
 
 def read_in_two_processes(fetched: Fetched, options: LiftOptions) -> bool:
     """Whether `lift_lines` will parse this document in two processes (hub/pipeline/halves.py)."""
-    format_name = _format_of(fetched, options)
-    return format_name not in MAPPED_FORMATS and worth_halves(fetched.body, _line_based(format_name, fetched.body))
+    return worth_halves(fetched.body, _line_based(_format_of(fetched, options).name, fetched.body))
 
 
-def _format_of(fetched: Fetched, options: LiftOptions) -> str:
-    """The configured format, else the Content-Type's, else the file extension's, else sniffed."""
-    configured = options.configured_format
-    return _mapped_format(configured, fetched) or detect_format(configured, fetched.content_type, fetched.url,
-                                                                fetched.body)
+def _format_of(fetched: Fetched, options: LiftOptions) -> Format:
+    """The configured format, else the one detected (FormatTable.detect)."""
+    return table().detect(options.configured_format, fetched.content_type, fetched.url, fetched.body)
+
+
+def _context(fetched: Fetched, fmt: Format, options: LiftOptions, vocabulary: Vocabulary) -> DocumentContext:
+    """What the format is told: the hub did the I/O (the bytes, the mapping file; JSON-LD contexts come
+    through the resolver, i.e. the guarded fetcher)."""
+    # Relative IRIs resolve against the document URL, or for file: feeds against the source's base.
+    document_base = document_iri(fetched.url) if fetched.url.startswith(("http://", "https://")) \
+        else options.base_iri
+    return DocumentContext(
+        document=fetched.url, base_iri=document_base, source_id=options.source_id, mint=options.minter.entity,
+        kind_of=vocabulary.hierarchy.kind_of, language=options.language,
+        mapping=_mapping(fetched, fmt, options.mapping_path),
+        # JSON-LD, and JSON-LD blocks of HTML pages, get their remote @contexts inlined first.
+        prepare_jsonld=lambda data: _with_inline_contexts(fetched.url, data, options.resolve_context),
+        area=Area(options.area.name["en"], options.area.contains) if options.area is not None else None)
+
+
+def _mapping(fetched: Fetched, fmt: Format, path: Path | None) -> DeclarativeMapping | None:
+    """The source's mapping, read for a format that uses one (docs/mappings.md). A format that needs one
+    says so itself when there is none (DocumentContext.required_mapping), after its own checks."""
+    if fmt.mapping == "none" or path is None:
+        return None
+    try:
+        return load_mapping(path)
+    except MappingError as error:
+        raise LiftError(fetched.url, fmt.name, f"mapping: {error}") from error
 
 
 def split_lifted(parts: list[LiftedLines], *, minter: Minter, source_id: str, vocabulary: Vocabulary | None = None,
@@ -176,7 +185,7 @@ def split_lifted(parts: list[LiftedLines], *, minter: Minter, source_id: str, vo
 
 def lift_document(fetched: Fetched, options: LiftOptions, today: date | None = None) -> LiftedDocument:
     """One document on its own, lifted and split (what `mutualisons validate` checks).
-    Raises harvesters.rdf.LiftError when the document cannot be parsed."""
+    Raises harvesters.formats.LiftError when the document cannot be parsed."""
     part = lift_lines(fetched, options)
     quad_count = len(part.lines)
     split = split_lifted([part], minter=options.minter, source_id=options.source_id, vocabulary=options.vocabulary,
@@ -200,51 +209,15 @@ def _with_inline_contexts(document: str, body: bytes, resolve_context: Resolver)
 
 
 def _line_based(format_name: str, body: bytes) -> str | None:
-    """The line-based syntax a document is written in, if any: N-Triples is Turtle too, so a feed
-    configured as Turtle may well be N-Triples (a re-serialised dump)."""
-    if format_name in ("ntriples", "nquads"):
-        return format_name
-    return "ntriples" if format_name == "turtle" and sniff(body) == "ntriples" else None
-
-
-def _mapped_format(configured: str | None, fetched: Fetched) -> str | None:
-    if configured:
-        return configured if configured in MAPPED_FORMATS else None
-    media = (fetched.content_type or "").split(";")[0].strip().lower()
-    if media in _MAPPED_MEDIA:
-        return _MAPPED_MEDIA[media]
-    path = fetched.url.lower().split("?")[0]
-    return next((name for ext, name in _MAPPED_EXTENSIONS.items() if path.endswith(ext)), None)
-
-
-def _lift_mapped(fetched: Fetched, format_name: str, mapping_path: Path | None, minter: Minter, source_id: str,
-                 vocabulary: Vocabulary, language: str | None) -> tuple[list[Quad], list[str], list[str]]:
-    """GeoJSON, CSV and iCalendar through their mapping, to quads in the hub vocabulary."""
-    # Imported here: the mapped formats' libraries (icalendar, shapely, …) cost a second of start-up
-    # that RDF feeds should not pay.
-    from harvesters.csv_table import lift_csv
-    from harvesters.geojson import lift_geojson
-    from harvesters.ical import lift_ical
-    from harvesters.mapping import LiftContext, MappingError, load_mapping
-
-    if format_name == "geojson":
-        try:
-            check_json_depth(fetched.body)  # json.loads recurses: bounded before it starts
-        except TooDeep as error:
-            raise LiftError(fetched.url, format_name, str(error), error.line, error.column) from error
-    mapping = None
-    if mapping_path is not None:
-        try:
-            mapping = load_mapping(mapping_path)
-        except MappingError as error:
-            raise LiftError(fetched.url, format_name, f"mapping: {error}") from error
-    elif format_name != "ical":
-        raise LiftError(fetched.url, format_name, "no mapping (the source's `mapping` key, or `--mapping` of "
-                        "validate); `mutualisons mapping suggest FILE` proposes one")
-    context = LiftContext(fetched.url, source_id, minter.entity, vocabulary.hierarchy.kind_of, language)
-    if format_name == "ical":
-        lifted = lift_ical(fetched.body, mapping, context)
-    else:
-        assert mapping is not None
-        lifted = (lift_geojson if format_name == "geojson" else lift_csv)(fetched.body, mapping, context)
-    return lifted.quads, lifted.warnings, lifted.row_errors
+    """The line-based format a document is written in, if any: the format's own, or one it also reads
+    that the content shows (N-Triples is Turtle too, so a feed configured as Turtle may well be N-Triples:
+    a re-serialised dump)."""
+    formats = table()
+    fmt = formats.get(format_name)
+    if fmt is None:
+        return None
+    if fmt.line_based:
+        return fmt.name
+    readable = [other for name in fmt.reads if (other := formats.get(name)) is not None and other.line_based]
+    sniffed = formats.sniff(body) if readable else None
+    return sniffed.name if sniffed is not None and sniffed.name in {other.name for other in readable} else None

@@ -21,6 +21,7 @@ from hub.core.namespaces import DCAT, DCTERMS, FOAF, HUB, PROV, RDF, RDFS, XSD, 
 
 A = term(RDF, "type")
 HUB_LICENSE = NamedNode("https://creativecommons.org/publicdomain/zero/1.0/")
+CHARTER = "https://w3id.org/mutualisons/shapes#"  # the charter (shapes/common.ttl); its profiles are profile-NAME
 META_TITLE = "Provenance of every graph the hub serves"
 
 
@@ -287,6 +288,9 @@ class ProvenanceWriter:
                 quads.append(Quad(distribution, term(DCTERMS, "format"), Literal(source.format), graph))
         if source.language:
             quads.append(Quad(s, term(DCTERMS, "language"), Literal(source.language), graph))
+        # What its records are checked against: the charter, and the extra shapes the source names.
+        quads += [Quad(s, term(DCTERMS, "conformsTo"), NamedNode(iri), graph)
+                  for iri in (CHARTER, *(CHARTER + "profile-" + name for name in source.profiles))]
         if source.mapping:
             # The declarative mapping that lifts a non-RDF feed: as configured, never a machine path.
             name = source.mapping if not source.mapping.startswith("/") else source.mapping.rsplit("/", 1)[-1]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import os
 import shutil
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -262,5 +262,13 @@ class MemoryStore:
     def add_quads(self, quads: Iterable[Quad]) -> None:
         self._store.extend(quads)
 
-    def query(self, sparql: str) -> QueryResult:
-        return self._store.query(sparql)
+    def query(self, sparql: str, custom_functions: dict[NamedNode, Callable[..., Any]] | None = None,
+              substitutions: dict[Any, Any] | None = None) -> QueryResult:
+        """`custom_functions`: extension functions the query may call (the charter's area functions);
+        `substitutions`: variables bound before the query runs (the area's inner box)."""
+        options: dict[str, Any] = {}
+        if custom_functions:
+            options["custom_functions"] = custom_functions
+        if substitutions:
+            options["substitutions"] = substitutions
+        return self._store.query(sparql, **options)

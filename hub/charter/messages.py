@@ -1,0 +1,90 @@
+"""Coded verdict messages: a code (`area.outside`) with parameters, rendered in French, Dutch and English.
+
+Publishers and their tools key on the code and its parameters rather than on a sentence; the hub renders
+the sentence from this one table. Only the profile's words (the area's name, its countries) go into the
+sentence: what a record said (its country, its postal code) stays in the parameters, which only the
+publisher sees (ValidationResult.private), so a public verdict shows what is wrong, never the values.
+A later issue moves every message to gettext catalogs; until then this table is the only place.
+
+Consent warnings (`consent.*`) name places (the record, the property, a node label) and the rule that
+applied, never a person's name or any other value: the person did not consent to be named. A run's
+warnings are text today, so `warning` writes the English sentence followed by its code in brackets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+LANGUAGES = ("fr", "nl", "en")
+MESSAGES: dict[str, dict[str, str]] = {
+    "area.outside": {
+        "fr": "Les coordonnées doivent se trouver dans la zone desservie par le hub ({area}), en degrés décimaux.",
+        "nl": "De coördinaten moeten in het werkgebied van de hub liggen ({area}), in decimale graden.",
+        "en": "The coordinates must lie in the hub's service area ({area}), in decimal degrees.",
+    },
+    "area.country": {
+        "fr": "Sans coordonnées, le pays de l'adresse (schema:addressCountry) doit être un pays desservi par le hub "
+              "({countries}).",
+        "nl": "Zonder coördinaten moet het land van het adres (schema:addressCountry) een land uit het werkgebied "
+              "van de hub zijn ({countries}).",
+        "en": "Without coordinates, the address's country (schema:addressCountry) must be a country the hub serves "
+              "({countries}).",
+    },
+    "area.postcode": {
+        "fr": "Le code postal (schema:postalCode) doit être un code postal de la zone desservie par le hub ({area}).",
+        "nl": "De postcode (schema:postalCode) moet een postcode uit het werkgebied van de hub zijn ({area}).",
+        "en": "The postal code (schema:postalCode) must be one of the hub's service area ({area}).",
+    },
+    "area.unlocated": {
+        "fr": "Ni coordonnées, ni pays, ni code postal : rien ne dit que ce lieu se trouve dans la zone desservie "
+              "par le hub ({area}).",
+        "nl": "Geen coördinaten, geen land, geen postcode: niets zegt dat deze plaats in het werkgebied van de hub "
+              "ligt ({area}).",
+        "en": "No coordinates, no country, no postal code: nothing says that this place lies in the hub's service "
+              "area ({area}).",
+    },
+    "area.swapped": {
+        "fr": "La latitude et la longitude semblent inversées : échangées, elles tombent dans la zone desservie par "
+              "le hub ({area}). Échangez-les.",
+        "nl": "Breedtegraad en lengtegraad lijken verwisseld: omgewisseld vallen ze in het werkgebied van de hub "
+              "({area}). Wissel ze om.",
+        "en": "Latitude and longitude look swapped: swapped back, they fall in the hub's service area ({area}). "
+              "Swap them.",
+    },
+    "consent.nested-person": {
+        "fr": "{record} : personne imbriquée retirée ({node}, {why}) à {via} : pas de consentement à la publication "
+              "avec une portée et une date qui ne soit pas dans le futur",
+        "nl": "{record}: geneste persoon verwijderd ({node}, {why}) bij {via}: geen toestemming voor publicatie met "
+              "een reikwijdte en een datum die niet in de toekomst ligt",
+        "en": "{record}: removed a nested person ({node}, {why}) at {via}: no consent for public listing with a "
+              "scope and a date not in the future",
+    },
+    "consent.person-as-text": {
+        "fr": "{record} : nom de personne donné comme texte retiré, à {via} : un texte ne peut pas porter de "
+              "consentement (décrivez la personne, avec son consentement)",
+        "nl": "{record}: naam van een persoon als tekst verwijderd, bij {via}: een tekst kan geen toestemming dragen "
+              "(beschrijf de persoon, met de toestemming)",
+        "en": "{record}: removed a person's name given as text at {via}: text can carry no consent (describe the "
+              "person, with their consent)",
+    },
+    "consent.person-reference": {
+        "fr": "{record} : référence retirée vers une fiche de personne sans consentement à la publication, à {via}",
+        "nl": "{record}: verwijzing verwijderd naar een persoonsfiche zonder toestemming voor publicatie, bij {via}",
+        "en": "{record}: removed a reference to a person record without consent for public listing at {via}",
+    },
+}
+
+
+def render(code: str, params: Mapping[str, object]) -> dict[str, str]:
+    """The code's sentence in each language; a parameter may be one text or a text per language."""
+    texts = MESSAGES[code]
+    rendered = {}
+    for lang in LANGUAGES:
+        values = {key: value[lang] if isinstance(value, Mapping) else value for key, value in params.items()}
+        rendered[lang] = texts[lang].format(**values)
+    return rendered
+
+
+def warning(code: str, **params: object) -> str:
+    """A run warning: the English sentence and its code."""
+    return f"{render(code, params)['en']} [{code}]"
