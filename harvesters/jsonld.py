@@ -2,8 +2,8 @@
 
 `inline_contexts` replaces every `@context` that is a URL (alone or in a list, at any depth, and in
 the contexts it loads) with the `@context` of the document `resolve(url)` returns. Resolving is the
-caller's business: `shipped_resolver` serves only the contexts shipped in `vocab/` (schema.org's, the
-hub's) and refuses anything else; the guarded HTTP fetcher can be plugged in instead. This module
+caller's business: `shipped_resolver` serves only the contexts shipped in `vocab/` (schema.org's, the Data
+Food Consortium's, the hub's: vocab/contexts/README.md) and refuses anything else; the guarded HTTP fetcher can be plugged in instead. This module
 never touches the network.
 """
 
@@ -21,6 +21,10 @@ VOCAB_DIR = Path(__file__).resolve().parent.parent / "vocab"
 SCHEMA_ORG_CONTEXT = VOCAB_DIR / "contexts" / "schemaorg.jsonld"
 HUB_CONTEXT = VOCAB_DIR / "context.jsonld"
 HUB_CONTEXT_URL = "https://w3id.org/mutualisons/context.jsonld"
+# The Data Food Consortium's context, as its connector bundles it (npm @datafoodconsortium/connector): DFC
+# catalogues (Open Food Network's among them) name it by its versioned URL or by DFC's home page.
+DFC_CONTEXT = VOCAB_DIR / "contexts" / "dfc-1.16.0.jsonld"
+DFC_CONTEXT_URL = "https://www.datafoodconsortium.org/wp-content/plugins/wordpress-context-jsonld/context_1.16.0.jsonld"
 DEFAULT_MAX_DEPTH = 8
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
 
@@ -41,15 +45,22 @@ def _schema_org_urls() -> set[str]:
     return urls
 
 
-SHIPPED: dict[str, Path] = {**{url: SCHEMA_ORG_CONTEXT for url in _schema_org_urls()}, HUB_CONTEXT_URL: HUB_CONTEXT}
+def _dfc_urls() -> set[str]:
+    homes = {f"{scheme}://{host}{end}" for scheme in ("http", "https")
+             for host in ("www.datafoodconsortium.org", "datafoodconsortium.org") for end in ("", "/")}
+    return homes | {DFC_CONTEXT_URL}
+
+
+SHIPPED: dict[str, Path] = {**{url: SCHEMA_ORG_CONTEXT for url in _schema_org_urls()},
+                            **{url: DFC_CONTEXT for url in _dfc_urls()}, HUB_CONTEXT_URL: HUB_CONTEXT}
 
 
 def shipped_resolver(url: str) -> bytes:
     """Serves the shipped contexts; any other URL is refused (no HTTP here)."""
     path = SHIPPED.get(url)
     if path is None:
-        raise ContextError(f"remote JSON-LD context {url} is not one the hub ships (schema.org's or the hub's "
-                           f"own); inline it in the document, or use https://schema.org")
+        raise ContextError(f"remote JSON-LD context {url} is not one the hub ships (schema.org's, the Data "
+                           f"Food Consortium's or the hub's own); inline it in the document, or use https://schema.org")
     return path.read_bytes()
 
 

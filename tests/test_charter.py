@@ -31,6 +31,7 @@ PREFIXES = """@prefix schema: <https://schema.org/> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
 @prefix dcterms: <http://purl.org/dc/terms/> .
 """
+DFC_TOMATO = "https://github.com/datafoodconsortium/taxonomies/releases/latest/download/productTypes.rdf#tomato"
 CONSENT = 'hub:consent [ hub:consentScope hub:scope-public-listing ; dcterms:date "2026-01-01"^^xsd:date ] ;'
 # One valid record per kind: the conforming example of every constraint of its shapes. One statement a
 # line, so that a case can drop, replace or add a line.
@@ -73,6 +74,8 @@ BASES: dict[str, list[str]] = {
     "recommendation": ["a hub:Recommendation ;", "hub:recommends <https://health.example/dr> ;",
                        "hub:recommender <https://health.example/nurse> ;",
                        'hub:recommenderProfession "Infirmière"@fr ;', 'schema:dateCreated "2026-01-01"^^xsd:date ;'],
+    "product": ["a hub:Product ;", 'schema:name "Tomates cerises"@fr ;', "hub:suppliedBy <https://org.example/o> ;",
+                f"schema:category <{DFC_TOMATO}> ;"],
 }
 
 Mutation = Callable[[list[str]], list[str]]
@@ -258,6 +261,13 @@ CASES: list[Case] = [
     Case("RecommendationShape-notFuture", "SPARQL", "recommendation", replace('"2026-01-01"', '"2999-01-01"')),
     Case("RecommendationShape-notSelf", "SPARQL", "recommendation",
          replace("<https://health.example/nurse>", "<https://health.example/dr>")),
+    # products
+    Case("ProductShape-name", "MinCount", "product", drop("schema:name")),
+    Case("ProductShape-nameLanguage", "Datatype", "product", replace('"Tomates cerises"@fr', '"Tomates cerises"')),
+    Case("ProductShape-suppliedBy", "MinCount", "product", drop("hub:suppliedBy")),
+    Case("ProductShape-suppliedBy", "NodeKind", "product", replace("<https://org.example/o>", '"la ferme"')),
+    Case("ProductShape-category", "NodeKind", "product", replace(f"<{DFC_TOMATO}>", '"tomate"')),
+    Case("ProductShape-categoryGiven", "MinCount", "product", drop("schema:category")),
 ]
 
 

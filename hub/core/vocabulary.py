@@ -34,7 +34,15 @@ RECORD_KINDS: dict[str, tuple[str, ...]] = {
     "funding": (SCHEMA + "Grant",),
     "person": (SCHEMA + "Person",),
     "recommendation": (HUB + "Recommendation",),
+    # An enterprise's catalogue items: DFC supplied products reach hub:Product through vocab/hub.ttl.
+    "product": (HUB + "Product",),
 }
+
+# Properties that make their subject part of the record they point to. A Data Food Consortium catalogue item
+# references the product it sells (its offers and prices hang from it): it is copied into that product's record
+# only, and the enterprise that manages it keeps a reference, not a copy of its whole catalogue
+# (hub/pipeline/split.py).
+PART_OF_PROPERTIES = frozenset({DFC + "references", DFC_POD + "references"})
 
 # The classes whose instances are persons, any subclass included (hub:HealthPractitioner…): their data needs a
 # consent (hub/charter/consent.py), and the quarantine and the history never name them without one.

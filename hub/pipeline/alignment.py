@@ -11,13 +11,21 @@ Applied at harvest and in `mutualisons validate` (both go through hub/pipeline/l
   become `xsd:decimal`, so the charter compares numbers, not lexical forms;
 - an untagged `schema:name` is tagged with the source's `language` when it declares one (and a warning
   says so); without one it stays untagged and the charter warns;
-- Data Food Consortium enterprises, persons and addresses, ESSGLOBAL initiatives, vCard and FOAF land
-  in the hub's model: the hub's schema.org triples are ADDED next to the original ones. The originals
+- Data Food Consortium enterprises, persons, addresses and supplied products, ESSGLOBAL initiatives, vCard
+  and FOAF land in the hub's model: the hub's schema.org triples are ADDED next to the original ones. The originals
   are kept because they are what the publisher said (provenance shows the exact statement), queries
   written against DFC or vCard keep working on the hub, and the mapping loses detail the hub's model
   has no place for (a DFC address's own IRI, vCard's typed e-mails);
 - a verification status or recommendation count a feed claims is stripped: the hub computes them
-  (hub/charter/verification.py) and no feed can claim them.
+  (hub/charter/verification.py) and no feed can claim them;
+- a DFC catalogue lands in the hub's product model (docs/api.md, `/api/products`): a supplied product's type and
+  certifications become `schema:category` and `schema:hasCertification` (DFC's taxonomy concept IRIs kept as they
+  are), and the enterprise that supplies it becomes its `hub:suppliedBy`, whether the enterprise says it
+  (`dfc-b:supplies`), the product does (`dfc-b:suppliedBy`), or a catalogue item that references the product is
+  managed by it (`dfc-b:manages`, `dfc-b:managedBy`, in the same document); a DFC person without a name gets one
+  from their first and family names (the charter needs one); a DFC enterprise whose address (in the same
+  document) gives coordinates gets them as its `schema:geo`, so that the map, the service area and bounding
+  boxes see them.
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from pyoxigraph import Literal, NamedNode, Quad
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
 from hub.core.namespaces import DFC, DFC_POD, FOAF, HUB, RDF, SCHEMA, SCHEMA_HTTP, VCARD, XSD
 
@@ -45,6 +53,8 @@ CLASS_MAP: dict[str, str] = {
     DFC_POD + "Enterprise": SCHEMA + "Organization",
     DFC_POD + "Person": SCHEMA + "Person",
     DFC_POD + "Address": SCHEMA + "PostalAddress",
+    DFC + "SuppliedProduct": SCHEMA + "Product",
+    DFC_POD + "SuppliedProduct": SCHEMA + "Product",
     VCARD + "Individual": SCHEMA + "Person",
     VCARD + "Organization": SCHEMA + "Organization",
     VCARD + "Address": SCHEMA + "PostalAddress",
@@ -73,6 +83,10 @@ PROPERTY_MAP: dict[str, str] = {
         ("hasAddress", "address"), ("street", "streetAddress"), ("postcode", "postalCode"),
         ("city", "addressLocality"), ("country", "addressCountry"), ("latitude", "latitude"),
         ("longitude", "longitude"), ("email", "email"), ("websitePage", "url"))},
+    # A supplied product's type and certifications: DFC taxonomy concepts, their IRIs kept as they are.
+    **{ns + name: target for ns in (DFC, DFC_POD) for name, target in (
+        ("hasType", SCHEMA + "category"), ("hasCertification", SCHEMA + "hasCertification"),
+        ("image", SCHEMA + "image"), ("suppliedBy", HUB + "suppliedBy"))},
     VCARD + "fn": SCHEMA + "name",
     VCARD + "organization-name": SCHEMA + "name",
     VCARD + "given-name": SCHEMA + "givenName",
@@ -93,6 +107,8 @@ PROPERTY_MAP: dict[str, str] = {
     W3C_GEO + "long": SCHEMA + "longitude",
     **{ns + "hasAddress": SCHEMA + "address" for ns in ESSGLOBAL_NAMESPACES},
 }
+# Original property -> the hub property it states the other way round (object -> subject).
+INVERSE_MAP: dict[str, str] = {DFC + "supplies": HUB + "suppliedBy", DFC_POD + "supplies": HUB + "suppliedBy"}
 COORDINATES = frozenset({SCHEMA + "latitude", SCHEMA + "longitude"})
 _NUMERIC_TYPES = frozenset(XSD + t for t in ("double", "float", "decimal", "integer", "string", "int", "long"))
 _NUMBER = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$")
@@ -261,6 +277,9 @@ def align(quads: Iterable[Quad], language: str | None = None) -> tuple[list[Quad
             emit(Quad(subject, predicate, NamedNode(CLASS_MAP[obj.value]), quad.graph_name))
             vocabulary = _vocabulary_of(obj.value)
             report.mapped[vocabulary] = report.mapped.get(vocabulary, 0) + 1
+        elif predicate.value in INVERSE_MAP and isinstance(obj, NamedNode | BlankNode):
+            emit(Quad(obj, NamedNode(INVERSE_MAP[predicate.value]), subject, quad.graph_name))
+            report.mapped["DFC"] = report.mapped.get("DFC", 0) + 1
         elif predicate.value in PROPERTY_MAP:
             target = PROPERTY_MAP[predicate.value]
             mapped_obj = obj
@@ -272,4 +291,88 @@ def align(quads: Iterable[Quad], language: str | None = None) -> tuple[list[Quad
             emit(Quad(subject, NamedNode(target), mapped_obj, quad.graph_name))
             vocabulary = _vocabulary_of(predicate.value)
             report.mapped[vocabulary] = report.mapped.get(vocabulary, 0) + 1
+    if any(q.predicate.value.startswith((DFC, DFC_POD)) for q in aligned):
+        for quad in _dfc_statements(aligned):
+            emit(quad)
+            report.mapped["DFC"] = report.mapped.get("DFC", 0) + 1
     return aligned, report
+
+
+def _dfc_statements(quads: list[Quad]) -> list[Quad]:
+    """What a DFC document says across several of its statements, in the hub's model (the module's docstring):
+    products' suppliers through catalogue items, persons' names, enterprises' coordinates."""
+    managed_by: dict[object, list[object]] = {}  # catalogue item -> enterprises
+    references: dict[object, list[object]] = {}  # catalogue item -> products
+    first: dict[object, str] = {}
+    family: dict[object, str] = {}
+    named: set[object] = set()
+    enterprises: set[object] = set()
+    addresses: dict[object, list[object]] = {}  # subject -> its addresses, in document order
+    latitude: dict[object, Literal] = {}
+    longitude: dict[object, Literal] = {}
+    located: set[object] = set()
+    graph_of: dict[object, object] = {}
+    for quad in quads:
+        subject, local, obj = quad.subject, _dfc_local(quad.predicate.value), quad.object
+        graph_of.setdefault(subject, quad.graph_name)
+        if quad.predicate.value in (SCHEMA + "name", DFC + "name", DFC_POD + "name"):
+            named.add(subject)
+        elif quad.predicate.value in (SCHEMA + "geo", SCHEMA + "latitude"):
+            located.add(subject)
+        elif quad.predicate.value == RDF_TYPE and obj in _ENTERPRISES:
+            enterprises.add(subject)
+        if local is None:
+            continue
+        if local == "manages":
+            managed_by.setdefault(obj, []).append(subject)
+        elif local == "managedBy":
+            managed_by.setdefault(subject, []).append(obj)
+        elif local == "references":
+            references.setdefault(subject, []).append(obj)
+        elif local == "firstName" and isinstance(obj, Literal):
+            first.setdefault(subject, obj.value.strip())
+        elif local == "familyName" and isinstance(obj, Literal):
+            family.setdefault(subject, obj.value.strip())
+        elif local == "hasAddress":
+            addresses.setdefault(subject, []).append(obj)
+        elif local == "latitude" and isinstance(obj, Literal):
+            latitude.setdefault(subject, obj)
+        elif local == "longitude" and isinstance(obj, Literal):
+            longitude.setdefault(subject, obj)
+    added: list[Quad] = []
+    supplied_by = NamedNode(HUB + "suppliedBy")
+    for item, products in references.items():
+        for product in products:
+            for enterprise in managed_by.get(item, []):
+                if isinstance(product, NamedNode | BlankNode) and isinstance(enterprise, NamedNode | BlankNode):
+                    added.append(Quad(product, supplied_by, enterprise, graph_of.get(item)))
+    for person in sorted(set(first) | set(family), key=str):
+        if person in named:
+            continue
+        name = " ".join(part for part in (first.get(person), family.get(person)) if part)
+        if name and isinstance(person, NamedNode | BlankNode):
+            added.append(Quad(person, NamedNode(SCHEMA + "name"), Literal(name), graph_of.get(person)))
+    for enterprise in sorted(enterprises - located, key=str):
+        for address in addresses.get(enterprise, []):
+            lat, lon = latitude.get(address), longitude.get(address)
+            lat_decimal, lon_decimal = (_decimal(lat), _decimal(lon)) if lat and lon else (None, None)
+            if lat_decimal is None or lon_decimal is None or not isinstance(enterprise, NamedNode | BlankNode):
+                continue
+            geo, graph = BlankNode(), graph_of.get(enterprise)
+            added += [Quad(enterprise, NamedNode(SCHEMA + "geo"), geo, graph),
+                      Quad(geo, NamedNode(RDF_TYPE), NamedNode(SCHEMA + "GeoCoordinates"), graph),
+                      Quad(geo, NamedNode(SCHEMA + "latitude"), lat_decimal, graph),
+                      Quad(geo, NamedNode(SCHEMA + "longitude"), lon_decimal, graph)]
+            break
+    return added
+
+
+_ENTERPRISES = frozenset({NamedNode(DFC + "Enterprise"), NamedNode(DFC_POD + "Enterprise")})
+
+
+def _dfc_local(iri: str) -> str | None:
+    """The local name of a DFC term (either namespace), or None for any other term."""
+    for namespace in (DFC, DFC_POD):
+        if iri.startswith(namespace):
+            return iri[len(namespace):]
+    return None

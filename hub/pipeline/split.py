@@ -2,7 +2,9 @@
 
 A record is a subject of a record class plus everything reachable from it through blank nodes and
 through IRI nodes that are not records themselves (address, geo, opening hours…). A non-record
-node shared by several records is copied into each; references to other records stay IRIs.
+node shared by several records is copied into each; references to other records stay IRIs. A node
+that declares itself part of a record (hub/core/vocabulary.py, `PART_OF_PROPERTIES`: a DFC catalogue item
+references its product) belongs to that record alone: other records that reach it keep a reference.
 A blank-node record subject gets an IRI minted from the source and a stable key. A blank-node person
 that another node refers to (a founder, an organizer) stays inside that record, where hub/charter/consent.py
 judges it, instead of becoming a record of its own.
@@ -29,7 +31,7 @@ from hub.core.iris import Minter, short_hash
 from hub.core.namespaces import SCHEMA
 from hub.core.ntriples import RDF_TYPE_TOKEN, split_line, to_lines
 from hub.core.records import Record
-from hub.core.vocabulary import ClassHierarchy
+from hub.core.vocabulary import PART_OF_PROPERTIES, ClassHierarchy
 from hub.pipeline.canonical import LimitExceeded, canonical_hash, check_shape
 from hub.pipeline.literals import MARK as TYPED
 from hub.pipeline.literals import normal_rest
@@ -39,6 +41,7 @@ _STABLE_KEY_PROPERTIES = tuple(f"<{SCHEMA}{name}>" for name in ("identifier", "u
 _NAME = f"<{SCHEMA}name>"
 _ADDRESS = f"<{SCHEMA}address>"
 _POSTAL_CODE = f"<{SCHEMA}postalCode>"
+_PART_OF = frozenset(f"<{iri}>" for iri in PART_OF_PROPERTIES)
 # Kinds whose blank nodes stay inside the record that refers to them (a founder, an organizer): a
 # person is a record of its own only when named by an IRI or when nothing in the document refers to it.
 NESTED_KINDS = frozenset({"person"})
@@ -105,12 +108,15 @@ def split_records(
     children: dict[str, list[str]] = defaultdict(list)
     blank_links: dict[str, list[tuple[str, str]]] = defaultdict(list)  # subject -> (predicate, blank object)
     referenced: set[str] = set()
+    part_links: list[tuple[str, str]] = []  # (node, record it says it is part of)
     for subject, rest in links:
         predicate, obj = rest[:-2].split(" ", 1)
         if predicate == RDF_TYPE_TOKEN and obj[0] == "<":
             types[subject].append(obj[1:-1])
         elif obj in by_subject:
             children[subject].append(obj)
+            if predicate in _PART_OF:
+                part_links.append((subject, obj))
         if obj[0] == "_":
             referenced.add(obj)
             blank_links[subject].append((predicate, obj))
@@ -120,12 +126,13 @@ def split_records(
 
     kinds = {subject: kind for subject, t in types.items() if (kind := kind_of(tuple(sorted(set(t))))) is not None
              and not (kind in NESTED_KINDS and subject[0] == "_" and subject in referenced)}
+    owners = _owners(part_links, kinds, children)
     warnings: list[str] = []
     # Blank-node record subjects get minted IRIs; references to them are rewritten everywhere.
     renamed: dict[str, str] = {}
     for subject, kind in kinds.items():
         if subject[0] == "_":
-            stable, fell_back = _stable_key(subject, by_subject, children, kinds)
+            stable, fell_back = _stable_key(subject, by_subject, children, kinds, owners)
             minted = minter.entity(kind, f"{source_id}-{short_hash(stable)}")
             renamed[subject] = f"<{minted.value}>"
             if fell_back:
@@ -137,7 +144,7 @@ def split_records(
     records: list[Record] = []
     reached: set[str] = set()
     for subject, kind in kinds.items():
-        nodes, depth = _closure_and_depth(subject, children, kinds)
+        nodes, depth = _closure_and_depth(subject, children, kinds, owners)
         reached.update(nodes)
         upstream_graphs: set[str] = set()
         if upstream:
@@ -194,20 +201,38 @@ def _without_graphs(lines: list[str], upstream: dict[str, set[str]]) -> list[str
     return triples
 
 
-def _closure(root: str, children: dict[str, list[str]], kinds: dict[str, str]) -> list[str]:
+def _owners(part_links: list[tuple[str, str]], kinds: dict[str, str],
+            children: dict[str, list[str]]) -> dict[str, str]:
+    """The nodes that are part of a record (a statement of PART_OF_PROPERTIES names it), each with that record's
+    subject (the first in order, when a node names several); each record gets its parts as children."""
+    claimed: dict[str, set[str]] = defaultdict(set)
+    for part, record in part_links:
+        if record in kinds and part not in kinds:
+            claimed[part].add(record)
+    owners = {part: min(records) for part, records in claimed.items()}
+    for part, owner in sorted(owners.items()):
+        children[owner].append(part)
+    return owners
+
+
+def _closure(root: str, children: dict[str, list[str]], kinds: dict[str, str],
+             owners: dict[str, str] | None = None) -> list[str]:
     """The record's nodes: the root and the non-record nodes it reaches."""
-    return _closure_and_depth(root, children, kinds)[0]
+    return _closure_and_depth(root, children, kinds, owners)[0]
 
 
-def _closure_and_depth(root: str, children: dict[str, list[str]], kinds: dict[str, str]) -> tuple[list[str], int]:
-    """The record's nodes, breadth first, and how many levels of nodes lie below the root."""
+def _closure_and_depth(root: str, children: dict[str, list[str]], kinds: dict[str, str],
+                       owners: dict[str, str] | None = None) -> tuple[list[str], int]:
+    """The record's nodes, breadth first, and how many levels of nodes lie below the root. A node that is part
+    of another record (`owners`) is left to that record."""
+    owners = owners or {}
     nodes = [root]
     visited = {root}
     index = 0
     level_end, depth = 1, 0  # nodes[:level_end] are the levels counted so far
     while index < len(nodes):
         for child in children.get(nodes[index], ()):
-            if child not in visited and child not in kinds:
+            if child not in visited and child not in kinds and owners.get(child, root) == root:
                 visited.add(child)
                 nodes.append(child)
         index += 1
@@ -385,7 +410,7 @@ def _digest_of_text(text: str) -> str:
 
 
 def _stable_key(subject: str, by_subject: dict[str, list[str]], children: dict[str, list[str]],
-                kinds: dict[str, str]) -> tuple[str, bool]:
+                kinds: dict[str, str], owners: dict[str, str]) -> tuple[str, bool]:
     """identifier, url, sameAs, or name + postal code; else the canonical hash (and a warning)."""
     own = _statements(by_subject[subject])
     for prop in _STABLE_KEY_PROPERTIES:
@@ -396,7 +421,7 @@ def _stable_key(subject: str, by_subject: dict[str, list[str]], children: dict[s
     postal = _postal_code(own, by_subject)
     if names and postal:
         return f"name={names[0]}|postalCode={postal}", False
-    nodes = _closure(subject, children, kinds)
+    nodes = _closure(subject, children, kinds, owners)
     lines = [f"{node} {rest}" for node in nodes for rest in by_subject[node]]
     try:
         return canonical_hash(lines), True
