@@ -29,7 +29,7 @@ from tests.conftest import BASE, ROOT, quiet
 from tests.loopback import Answer, Canary, Request, serve
 
 PLUGIN = Path(__file__).resolve().parent / "format_plugin"
-BUILT_IN = ["csv", "geojson", "html", "ical", "jsonld", "nquads", "ntriples", "rdfxml", "trig", "turtle"]
+BUILT_IN = ["csv", "dfc", "geojson", "html", "ical", "jsonld", "nquads", "ntriples", "rdfxml", "trig", "turtle"]
 POINTS = "Potager des Marolles;50.8376;4.3470\nRepair Café Ixelles;50.8275;4.3719\n"
 SOURCE = ('[[source]]\nid = "points"\nname = "Points"\nurl = "{url}"\nformat = "pointlines"\nlanguage = "fr"\n'
           'license = "https://creativecommons.org/licenses/by/4.0/"\npublisher = "Points"\n'
@@ -113,7 +113,8 @@ def test_the_facts_of_the_built_in_formats() -> None:
         "ntriples": (False, "none", True, False, False, False), "nquads": (True, "none", True, False, False, False),
         "rdfxml": (False, "none", False, False, False, False), "jsonld": (True, "none", False, True, False, False),
         "html": (True, "none", False, False, False, False), "geojson": (False, "required", False, True, True, False),
-        "csv": (False, "required", False, False, True, False), "ical": (False, "optional", False, False, True, False)}
+        "csv": (False, "required", False, False, True, False), "ical": (False, "optional", False, False, True, False),
+        "dfc": (True, "none", False, True, False, True)}
     assert table.by_media_type("application/geo+json; charset=utf-8").name == "geojson"  # type: ignore[union-attr]
     assert table.by_extension("https://a.example/agenda.ICS?x=1").name == "ical"  # type: ignore[union-attr]
 
@@ -126,8 +127,8 @@ def test_the_docs_say_what_the_table_says() -> None:
     assert sorted(documented) == BUILT_IN and len(rows) == len(BUILT_IN)
     for fmt in formats.table():
         _, _, media, extensions, graphs, mapping, line_based, _ = documented[fmt.name]
-        assert [m.strip("` ") for m in media.split(",")] == list(fmt.media_types), fmt.name
-        assert [e.strip("` ") for e in extensions.split(",")] == list(fmt.extensions), fmt.name
+        assert [m.strip("` ") for m in media.split(",") if m.strip() != "none"] == list(fmt.media_types), fmt.name
+        assert [e.strip("` ") for e in extensions.split(",") if e.strip() != "none"] == list(fmt.extensions), fmt.name
         assert (graphs, mapping.split()[0], line_based.split()[0]) == (
             "yes" if fmt.graphs else "no", fmt.mapping, "yes" if fmt.line_based else "no"), fmt.name
     sources = next(line for line in (ROOT / "docs" / "sources.md").read_text().splitlines()

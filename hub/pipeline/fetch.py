@@ -14,6 +14,9 @@ server, so every request:
   that a compression bomb stops at the cap instead of filling memory;
 - follows at most 5 redirects, checking each new address again, and never to a `file:` IRI;
 - retries 408, 425, 429 and 5xx with exponential back-off, honouring Retry-After up to a cap.
+
+A `file:` URL naming a folder is answered, like a Solid server answers for one, with an LDP container listing
+its documents and folders (Turtle): formats that walk containers walk folders alike.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urljoin, urlparse
+from urllib.parse import quote, unquote, urljoin, urlparse
 
 import httpcore
 import httpx
@@ -162,6 +165,8 @@ def fetch_context(url: str, policy: FetchPolicy) -> bytes:
 
 def _fetch_file(url: str, policy: FetchPolicy) -> Fetched:
     path = file_path(url, policy)
+    if path.is_dir():
+        return _folder_listing(url if url.endswith("/") else url + "/", path)
     try:
         size = path.stat().st_size
         if size > policy.max_bytes:
@@ -170,6 +175,19 @@ def _fetch_file(url: str, policy: FetchPolicy) -> Fetched:
     except OSError as error:
         raise FetchError(url, f"cannot read: {error.strerror}") from error
     return Fetched(url=url, body=body, content_type=None, fetched_at=now_iso())
+
+
+def _folder_listing(url: str, path: Path) -> Fetched:
+    """A folder as a Solid server shows one: an LDP container listing its documents and folders (hidden ones
+    left out), in Turtle, so that a format that walks containers (harvesters/dfc.py) walks a folder alike."""
+    try:
+        children = sorted((child.name, child.is_dir()) for child in path.iterdir() if not child.name.startswith("."))
+    except OSError as error:
+        raise FetchError(url, f"cannot list this folder: {error.strerror}") from error
+    members = ", ".join(f"<{url}{quote(name)}{'/' if folder else ''}>" for name, folder in children)
+    body = (f"@prefix ldp: <http://www.w3.org/ns/ldp#> .\n<{url}> a ldp:BasicContainer, ldp:Container"
+            + (f" ;\n    ldp:contains {members}" if members else "") + " .\n")
+    return Fetched(url=url, body=body.encode("utf-8"), content_type="text/turtle", fetched_at=now_iso())
 
 
 # --- addresses -------------------------------------------------------------------------------------

@@ -499,10 +499,10 @@ class Pipeline:
                    new_state: SourceState, charter_unchanged: bool) -> tuple[_Fetches, list[Quad]]:
         fetches = _Fetches()
         payload_quads: list[Quad] = []
-        documents, failed_urls = self._documents(source, policy, facts)
+        walker = table().get(source.format) if source.format else None
+        documents, failed_urls = self._documents(source, policy, facts, walker)
         fetches.failed |= failed_urls
         now = dt.datetime.now(dt.UTC)
-        walker = table().get(source.format) if source.format else None
         for document in documents:
             if walker is not None and walker.documents is not None:
                 payload_quads += self._walk(source, walker, document, policy, facts, state, new_state,
@@ -647,12 +647,14 @@ class Pipeline:
             bodies.append(Fetched(url=document, body=body, content_type=None, fetched_at=now_iso()))
         return bodies
 
-    def _documents(self, source: Source, policy: FetchPolicy, facts: RunFacts) -> tuple[list[str], set[str]]:
-        """The documents to fetch, and the configured URLs that could not even be listed."""
+    def _documents(self, source: Source, policy: FetchPolicy, facts: RunFacts,
+                   walker: Format | None = None) -> tuple[list[str], set[str]]:
+        """The documents to fetch, and the configured URLs that could not even be listed. A format with a
+        document source gets a `file:` folder as it is: fetched, a folder is a container listing."""
         documents: list[str] = []
         failed: set[str] = set()
         for url in source.urls:
-            if url.startswith("file:"):
+            if url.startswith("file:") and (walker is None or walker.documents is None):
                 try:
                     documents += expand_file_url(url, policy)
                 except FetchError as error:
