@@ -2,9 +2,9 @@
 
 `inline_contexts` replaces every `@context` that is a URL (alone or in a list, at any depth, and in
 the contexts it loads) with the `@context` of the document `resolve(url)` returns. Resolving is the
-caller's business: `shipped_resolver` serves only the contexts shipped in `vocab/` (schema.org's, the Data
-Food Consortium's, the hub's: vocab/contexts/README.md) and refuses anything else; the guarded HTTP fetcher can be plugged in instead. This module
-never touches the network.
+caller's business: `shipped_resolver` serves only the contexts shipped in `vocab/` (schema.org's, the
+Data Food Consortium's, the hub's: vocab/contexts/README.md) and refuses anything else; the guarded HTTP
+fetcher can be plugged in instead. This module never touches the network.
 """
 
 from __future__ import annotations

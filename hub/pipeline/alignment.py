@@ -35,7 +35,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from pyoxigraph import BlankNode, Literal, NamedNode, Quad
+from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad
 
 from hub.core.namespaces import DFC, DFC_POD, FOAF, HUB, RDF, SCHEMA, SCHEMA_HTTP, VCARD, XSD
 
@@ -118,6 +118,8 @@ _TIME = re.compile(r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$")
 _SCHEMA_TEMPORAL = frozenset({SCHEMA + "Date", SCHEMA + "DateTime", SCHEMA + "Time"})
 # Facts only the hub may state.
 HUB_COMPUTED = frozenset({HUB + "verificationStatus", HUB + "recommendationCount"})
+Node = NamedNode | BlankNode
+Graph = NamedNode | BlankNode | DefaultGraph
 
 def needs_alignment(nquads: bytes) -> bool:
     """Whether `align` would change anything in a document's N-Quads, found without term objects:
@@ -301,19 +303,21 @@ def align(quads: Iterable[Quad], language: str | None = None) -> tuple[list[Quad
 def _dfc_statements(quads: list[Quad]) -> list[Quad]:
     """What a DFC document says across several of its statements, in the hub's model (the module's docstring):
     products' suppliers through catalogue items, persons' names, enterprises' coordinates."""
-    managed_by: dict[object, list[object]] = {}  # catalogue item -> enterprises
-    references: dict[object, list[object]] = {}  # catalogue item -> products
-    first: dict[object, str] = {}
-    family: dict[object, str] = {}
-    named: set[object] = set()
-    enterprises: set[object] = set()
-    addresses: dict[object, list[object]] = {}  # subject -> its addresses, in document order
-    latitude: dict[object, Literal] = {}
-    longitude: dict[object, Literal] = {}
-    located: set[object] = set()
-    graph_of: dict[object, object] = {}
+    managed_by: dict[Node, list[Node]] = {}  # catalogue item -> enterprises
+    references: dict[Node, list[Node]] = {}  # catalogue item -> products
+    first: dict[Node, str] = {}
+    family: dict[Node, str] = {}
+    named: set[Node] = set()
+    enterprises: set[Node] = set()
+    addresses: dict[Node, list[Node]] = {}  # subject -> its addresses, in document order
+    latitude: dict[Node, Literal] = {}
+    longitude: dict[Node, Literal] = {}
+    located: set[Node] = set()
+    graph_of: dict[Node, Graph] = {}
     for quad in quads:
         subject, local, obj = quad.subject, _dfc_local(quad.predicate.value), quad.object
+        if not isinstance(subject, NamedNode | BlankNode):
+            continue
         graph_of.setdefault(subject, quad.graph_name)
         if quad.predicate.value in (SCHEMA + "name", DFC + "name", DFC_POD + "name"):
             named.add(subject)
@@ -323,17 +327,17 @@ def _dfc_statements(quads: list[Quad]) -> list[Quad]:
             enterprises.add(subject)
         if local is None:
             continue
-        if local == "manages":
+        if local == "manages" and isinstance(obj, NamedNode | BlankNode):
             managed_by.setdefault(obj, []).append(subject)
-        elif local == "managedBy":
+        elif local == "managedBy" and isinstance(obj, NamedNode | BlankNode):
             managed_by.setdefault(subject, []).append(obj)
-        elif local == "references":
+        elif local == "references" and isinstance(obj, NamedNode | BlankNode):
             references.setdefault(subject, []).append(obj)
         elif local == "firstName" and isinstance(obj, Literal):
             first.setdefault(subject, obj.value.strip())
         elif local == "familyName" and isinstance(obj, Literal):
             family.setdefault(subject, obj.value.strip())
-        elif local == "hasAddress":
+        elif local == "hasAddress" and isinstance(obj, NamedNode | BlankNode):
             addresses.setdefault(subject, []).append(obj)
         elif local == "latitude" and isinstance(obj, Literal):
             latitude.setdefault(subject, obj)
@@ -344,19 +348,18 @@ def _dfc_statements(quads: list[Quad]) -> list[Quad]:
     for item, products in references.items():
         for product in products:
             for enterprise in managed_by.get(item, []):
-                if isinstance(product, NamedNode | BlankNode) and isinstance(enterprise, NamedNode | BlankNode):
-                    added.append(Quad(product, supplied_by, enterprise, graph_of.get(item)))
+                added.append(Quad(product, supplied_by, enterprise, graph_of.get(item)))
     for person in sorted(set(first) | set(family), key=str):
         if person in named:
             continue
         name = " ".join(part for part in (first.get(person), family.get(person)) if part)
-        if name and isinstance(person, NamedNode | BlankNode):
+        if name:
             added.append(Quad(person, NamedNode(SCHEMA + "name"), Literal(name), graph_of.get(person)))
     for enterprise in sorted(enterprises - located, key=str):
         for address in addresses.get(enterprise, []):
             lat, lon = latitude.get(address), longitude.get(address)
             lat_decimal, lon_decimal = (_decimal(lat), _decimal(lon)) if lat and lon else (None, None)
-            if lat_decimal is None or lon_decimal is None or not isinstance(enterprise, NamedNode | BlankNode):
+            if lat_decimal is None or lon_decimal is None:
                 continue
             geo, graph = BlankNode(), graph_of.get(enterprise)
             added += [Quad(enterprise, NamedNode(SCHEMA + "geo"), geo, graph),
