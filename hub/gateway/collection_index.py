@@ -30,6 +30,7 @@ from hub.core.iris import Minter
 from hub.core.namespaces import HUB, RDF, SCHEMA
 from hub.core.vocabulary import ClassHierarchy, default_vocabulary
 from hub.gateway.ics_export import parse_when
+from hub.gateway.product_facts import ProductFacts, concept_words, read_product
 from hub.gateway.spatial import PointGrid
 from hub.gateway.textsearch import fold, matches, words
 from hub.sparql import queries
@@ -73,6 +74,7 @@ class Item:
     status: str | None = None  # schema:eventStatus
     records: list[RecordRef] = field(default_factory=list)
     text: str = ""
+    product: ProductFacts | None = None  # a product's suppliers, categories, quantity and offers
 
     @property
     def changed(self) -> str:
@@ -127,6 +129,8 @@ class Filters:
     updated_since: dt.datetime | None = None
     start: dt.datetime | None = None
     end: dt.datetime | None = None
+    enterprises: tuple[str, ...] = ()  # products supplied by any of these (IRIs)
+    categories: tuple[str, ...] = ()  # products of any of these categories (concept IRIs or labels)
 
 
 @dataclass
@@ -165,15 +169,13 @@ def read_parts(store: ReadOnlyStore, minter: Minter) -> IndexParts:
                                  and isinstance(q.object, NamedNode))
         if kind is not None:
             item.kinds.add(kind)
-        _read_record(item, ref, quads)
+        _read_record(item, ref, quads, product=kind == "product")
     # The hub computes verification itself (two recommendations…), possibly in a graph of its own.
     for row in store.select(queries.load("verification-status")):
         if row["s"].value in by_iri and isinstance(row["status"], NamedNode | Literal):
             by_iri[row["s"].value].verification = row["status"].value
     items = sorted(by_iri.values(), key=lambda item: item.iri)
-    for item in items:
-        item.text = fold(" ".join([v for _, v in item.names] + [v for _, v in item.descriptions]
-                                  + sorted(item.keywords) + list(item.address.values())))
+    _locate_products(items, by_iri)
     sources: dict[str, dict[str, str]] = {}
     for row in store.select(queries.load("source-attribution")):
         sources.setdefault(row["source"].value, {
@@ -189,7 +191,26 @@ def read_parts(store: ReadOnlyStore, minter: Minter) -> IndexParts:
             narrower[row["broader"].value].add(row["narrower"].value)
         else:
             labels[row["concept"].value].add(fold(row["label"].value))
+    for item in items:
+        # A product is found by its categories' names too ("tomate" finds the products typed as tomatoes).
+        concepts = sorted(item.product.categories | item.product.certifications) if item.product else []
+        item.text = fold(" ".join([v for _, v in item.names] + [v for _, v in item.descriptions]
+                                  + sorted(item.keywords) + list(item.address.values())
+                                  + [concept_words(c) for c in concepts]
+                                  + [label for c in concepts for label in sorted(labels.get(c, ()))]))
     return IndexParts(items, sources, dict(narrower), dict(labels))
+
+
+def _locate_products(items: list[Item], by_iri: dict[str, Item]) -> None:
+    """A product lies where its supplier does: `bbox` and `near` find products through their enterprise's
+    coordinates (a product record has none of its own)."""
+    for item in items:
+        if item.product is None or item.points:
+            continue
+        for supplier in sorted(item.product.suppliers):
+            enterprise = by_iri.get(supplier)
+            if enterprise is not None:
+                item.points += enterprise.points
 
 
 def read_generation_parts(path: str, base_iri: str) -> bytes:
@@ -216,10 +237,14 @@ class CollectionIndex:
         self._narrower: dict[str, set[str]] = defaultdict(set, parts.narrower)
         self._labels: dict[str, set[str]] = defaultdict(set, parts.labels)
         self._by_kind: dict[str, list[int]] = defaultdict(list)
+        # Products' concepts by the words of their local names, for `category=` given as a label.
+        self._concepts_by_words: dict[str, set[str]] = defaultdict(set)
         self.grid = PointGrid()
         for position, item in enumerate(self.items):
             for kind in item.kinds:
                 self._by_kind[kind].append(position)
+            for concept in (item.product.categories | item.product.certifications) if item.product else ():
+                self._concepts_by_words[concept_words(concept)].add(concept)
             point = item.point
             if point is not None:
                 self.grid.add(point[0], point[1], position)
@@ -232,6 +257,21 @@ class CollectionIndex:
         for iri in iris:
             labels |= self._labels.get(iri, set())
         return iris, labels
+
+    def category_concepts(self, category: str) -> set[str]:
+        """The concepts a `category=` value means, each with its narrower concepts: a concept IRI, or a label
+        (a SKOS label the hub holds, or a concept's local name as words: "round tomato", "organic ab")."""
+        if category.startswith(("http://", "https://")):
+            named = {category}
+        else:
+            wanted = " ".join(words(category))
+            named = set(self._concepts_by_words.get(wanted, set()))
+            named |= {concept for concept, labels in self._labels.items()
+                      if fold(category) in labels or wanted in {" ".join(words(label)) for label in labels}}
+        found: set[str] = set()
+        for concept in named:
+            found |= transitive_closure(concept, lambda c: self._narrower.get(c, ()))
+        return found
 
     # -- querying ---------------------------------------------------------------------------------
     def query(self, filters: Filters, sort: str, after: tuple[str, str] | None, limit: int) -> Page:
@@ -312,12 +352,19 @@ class CollectionIndex:
         if filters.start is not None or filters.end is not None:
             start, end = filters.start, filters.end
             tests.append(lambda item: _happens_between(item, start, end))
+        if filters.enterprises:
+            enterprises = set(filters.enterprises)
+            tests.append(lambda item: item.product is not None and bool(item.product.suppliers & enterprises))
+        if filters.categories:
+            concepts = {c for category in filters.categories for c in self.category_concepts(category)}
+            tests.append(lambda item: item.product is not None
+                         and bool((item.product.categories | item.product.certifications) & concepts))
         if not tests:
             return None
         return lambda item: all(test(item) for test in tests)
 
 
-def _read_record(item: Item, ref: RecordRef, quads: list[Quad]) -> None:
+def _read_record(item: Item, ref: RecordRef, quads: list[Quad], product: bool = False) -> None:
     """Reads the fields the gateway shows from one record graph's quads."""
     by_subject: dict[Any, list[Quad]] = defaultdict(list)
     for quad in quads:
@@ -326,6 +373,12 @@ def _read_record(item: Item, ref: RecordRef, quads: list[Quad]) -> None:
 
     def objects(node: Any, predicate: str) -> list[Any]:
         return [q.object for q in by_subject.get(node, ()) if q.predicate.value == predicate]
+
+    if product:
+        def subjects(predicate: str, node: Any) -> list[Any]:
+            return [q.subject for q in quads if q.predicate.value == predicate and q.object == node]
+
+        _merge_product(item, read_product(subject, objects, subjects))
 
     for quad in by_subject.get(subject, ()):
         predicate, obj = quad.predicate.value, quad.object
@@ -377,6 +430,19 @@ def _read_record(item: Item, ref: RecordRef, quads: list[Quad]) -> None:
                         item.address[key] = found[0].value
             elif isinstance(address, Literal) and "street" not in item.address:
                 item.address["street"] = address.value
+
+
+def _merge_product(item: Item, facts: ProductFacts) -> None:
+    """One product described by several records (sources): their facts together."""
+    if item.product is None:
+        item.product = facts
+        return
+    item.product.suppliers |= facts.suppliers
+    item.product.categories |= facts.categories
+    item.product.certifications |= facts.certifications
+    item.product.offers += facts.offers
+    if item.product.quantity is None:
+        item.product.quantity, item.product.quantity_unit = facts.quantity, facts.quantity_unit
 
 
 def _value(term: Any) -> str | None:

@@ -40,6 +40,7 @@ COLLECTIONS: dict[str, tuple[str, ...]] = {
     "publications": ("publication",),
     "funding": ("funding",),
     "people": ("person",),
+    "products": ("product",),
 }
 # `theme:food` is the hub scheme's hub:theme-food (vocab/schemes.ttl), as in mappings (harvesters/mapping.py).
 THEMES = "https://w3id.org/mutualisons/ns#theme-"
@@ -51,6 +52,7 @@ SUMMARIES = {
     "publications": "Publications: research, analyses, studies",
     "funding": "The funding catalogue",
     "people": "The contact book (only people who consented to be listed)",
+    "products": "Products: the catalogues of food enterprises (Data Food Consortium), for purchasing groups",
 }
 
 
@@ -62,7 +64,7 @@ def _parameter(name: str, description: str, example: str | None = None) -> dict[
     return spec
 
 
-def openapi_parameters(events: bool) -> list[dict[str, Any]]:
+def openapi_parameters(events: bool, products: bool = False) -> list[dict[str, Any]]:
     parameters = [
         _parameter("bbox", "minLon,minLat,maxLon,maxLat (WGS84 degrees); edges included", "4.33,50.83,4.37,50.86"),
         _parameter("near", "lon,lat: only items within `radius` metres of this point", "4.3517,50.8466"),
@@ -85,6 +87,13 @@ def openapi_parameters(events: bool) -> list[dict[str, Any]]:
     if events:
         parameters += [_parameter("from", "events (or occurrences) starting at or after this date", "2027-03-01"),
                        _parameter("to", "events (or occurrences) starting before this date", "2027-04-01")]
+    if products:
+        parameters += [
+            _parameter("enterprise", "products supplied by this enterprise (its IRI; several separated by commas "
+                       "match any)", "https://shop.example/api/dfc/enterprises/1"),
+            _parameter("category", "a product type or certification: a concept IRI (DFC's taxonomies) or its label; "
+                       "a concept also matches its narrower concepts; several separated by commas match any",
+                       "tomato")]
     return parameters
 
 
@@ -107,7 +116,7 @@ async def serve_collection(request: Request, name: str, forced_format: str | Non
     params = request.query_params
     try:
         wanted = parse(params, request.headers.get("accept", ""), request.headers.get("accept-language", ""),
-                       kinds, events, default_format=forced_format or "jsonld")
+                       kinds, events, default_format=forced_format or "jsonld", products=name == "products")
     except BadParameter as bad:
         return problem(400, "Bad parameter", f"{bad.parameter} {bad.expects}", parameter=bad.parameter)
     if forced_format is not None:
@@ -133,7 +142,7 @@ async def serve_collection(request: Request, name: str, forced_format: str | Non
         cursor = encode_cursor(index.generation, wanted.sort, page.next_key)
         next_url = f"{path_url}?{urlencode([*kept, ('cursor', cursor)])}"
     view = formats.PageView(index, page.items, page.total, base, str(request.url), first_url, next_url,
-                            wanted.languages)
+                            wanted.languages, products=name == "products")
     render: Callable[[formats.PageView], bytes] = {
         "jsonld": formats.jsonld_bytes, "geojson": formats.geojson, "csv": formats.csv_bytes,
         "ttl": formats.turtle_bytes, "ics": formats.ics_bytes}[wanted.format]
@@ -160,5 +169,6 @@ for _name in COLLECTIONS:
         f"/api/{_name}", _endpoint(_name), methods=["GET"], summary=SUMMARIES[_name],
         description="Filtered, sorted and paged (cursor in `Link: rel=\"next\"` and the Hydra view). Formats by "
                     "Accept or `format=`; every item names its sources, licences and record graphs.",
-        responses=_responses(), openapi_extra={"parameters": openapi_parameters(_name == "events")},
+        responses=_responses(),
+        openapi_extra={"parameters": openapi_parameters(_name == "events", _name == "products")},
         response_class=Response)

@@ -17,6 +17,7 @@ from hub.core.namespaces import HUB
 from hub.gateway.collection_index import CollectionIndex, Item
 from hub.gateway.context import context
 from hub.gateway.ics_export import events_from_rows, to_ical
+from hub.gateway.product_facts import ProductFacts
 from hub.sparql import queries
 
 COMPACTED_CACHE = 50_000  # compacted items kept per generation
@@ -34,6 +35,7 @@ class PageView:
     first_url: str
     next_url: str | None
     languages: tuple[str, ...]
+    products: bool = False  # the products collection: its CSV has the products' columns
 
 
 def provenance_link(base: str, iri: str) -> str:
@@ -91,7 +93,20 @@ def _feature(view: PageView, item: Item) -> dict[str, Any]:
             "provenance": provenance_link(view.base, item.iri),
             "alternatives": [{"coordinates": [lon, lat], "graph": graph, "source": by_graph.get(graph)}
                              for lon, lat, graph in item.alternatives()],
+            **(_product_properties(item.product) if item.product is not None else {}),
         },
+    }
+
+
+def _product_properties(product: ProductFacts) -> dict[str, Any]:
+    """A product's facts as plain JSON (GeoJSON properties): the geometry is its supplier's."""
+    return {
+        "suppliedBy": sorted(product.suppliers),
+        "categories": sorted(product.categories),
+        "certifications": sorted(product.certifications),
+        "quantity": None if product.quantity is None else {"value": product.quantity, "unit": product.quantity_unit},
+        "offers": [{"price": o.price, "currency": o.currency, "unit": o.unit, "vatRate": o.vat_rate,
+                    "stock": o.stock, "sku": o.sku} for o in product.offers],
     }
 
 
@@ -181,6 +196,34 @@ def _node(item: Item, base: str) -> dict[str, Any]:
             node["subEvent"] = [{"@type": "Event", "startDate": start} for start in sorted(item.occurrences)]
     if item.status:
         node["eventStatus"] = {"@id": item.status}
+    if item.product is not None:
+        node.update(_product_node(item.product))
+    return node
+
+
+def _product_node(product: ProductFacts) -> dict[str, Any]:
+    """A product's facts in schema.org terms (the hub's `suppliedBy`): offers with their price and currency,
+    the quantity sold as `size`, the stock as `inventoryLevel`."""
+    node: dict[str, Any] = {"suppliedBy": sorted(product.suppliers), "category": sorted(product.categories)}
+    if product.certifications:
+        node["hasCertification"] = sorted(product.certifications)
+    if product.quantity is not None:
+        node["size"] = {"@type": "QuantitativeValue", "value": product.quantity,
+                        **({"unitCode": {"@id": product.quantity_unit}} if product.quantity_unit else {})}
+    offers = []
+    for offer in product.offers:
+        described: dict[str, Any] = {"@type": "Offer"}
+        if offer.price is not None:
+            described["price"] = offer.price
+        if offer.currency:
+            described["priceCurrency"] = offer.currency
+        if offer.sku:
+            described["sku"] = offer.sku
+        if offer.stock is not None:
+            described["inventoryLevel"] = {"@type": "QuantitativeValue", "value": offer.stock}
+        offers.append(described)
+    if offers:
+        node["offers"] = offers
     return node
 
 
@@ -229,12 +272,16 @@ def jsonld_bytes(view: PageView) -> bytes:
 # -- CSV ----------------------------------------------------------------------------------------------
 CSV_COLUMNS = ["id", "name", "types", "longitude", "latitude", "street", "postal_code", "locality", "url",
                "keywords", "themes", "start", "end", "updated", "sources", "licenses", "provenance"]
+# The products collection adds what a purchasing group orders by; several offers are separated by "; ", in
+# the same order in each column.
+PRODUCT_COLUMNS = ["supplied_by", "categories", "certifications", "quantity", "quantity_unit", "price", "currency",
+                   "vat_rate", "stock", "sku"]
 
 
 def csv_bytes(view: PageView) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(CSV_COLUMNS + (PRODUCT_COLUMNS if view.products else []))
     for item in view.items:
         point = item.point
         writer.writerow([
@@ -246,8 +293,22 @@ def csv_bytes(view: PageView) -> bytes:
             " ".join(sorted({r.source for r in item.records})),
             " ".join(sorted({r.license for r in item.records if r.license})),
             provenance_link(view.base, item.iri),
-        ])
+        ] + (_product_cells(item.product) if view.products else []))
     return out.getvalue().encode("utf-8")
+
+
+def _product_cells(product: ProductFacts | None) -> list[str]:
+    if product is None:
+        return [""] * len(PRODUCT_COLUMNS)
+
+    def cell(value: object) -> str:
+        return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+
+    offers = product.offers
+    return [" ".join(sorted(product.suppliers)), " ".join(sorted(product.categories)),
+            " ".join(sorted(product.certifications)), cell(product.quantity), cell(product.quantity_unit),
+            *("; ".join(cell(getattr(o, name)) for o in offers)
+              for name in ("price", "currency", "vat_rate", "stock", "sku"))]
 
 
 # -- Turtle -------------------------------------------------------------------------------------------

@@ -50,9 +50,21 @@ class Request:
 
 
 def parse(params: QueryParams, accept: str, accept_language: str, kinds: tuple[str, ...], events: bool,
-          default_format: str = "jsonld") -> Request:
+          default_format: str = "jsonld", products: bool = False) -> Request:
     wanted_format = _format(params.get("format"), accept, events, default_format)
     filters = Filters(kinds=kinds)
+    for name in ("enterprise", "category"):
+        if name in params and not products:
+            raise BadParameter(name, "only applies to the products collection (/api/products)")
+    if "enterprise" in params:
+        filters.enterprises = _list("enterprise", params["enterprise"], "an enterprise's IRI (several separated by "
+                                    "commas), e.g. enterprise=https://shop.example/enterprises/1")
+        if not all(value.startswith(("http://", "https://")) for value in filters.enterprises):
+            raise BadParameter("enterprise", "expects an enterprise's IRI (http:// or https://), as its products "
+                                             "name it in suppliedBy")
+    if "category" in params:
+        filters.categories = _list("category", params["category"], "a concept IRI or its label (several separated "
+                                   "by commas), e.g. category=tomato")
     if "bbox" in params:
         filters.bbox = _bbox(params["bbox"])
     if "near" in params or "radius" in params:

@@ -106,8 +106,10 @@ def _language_rank(tag: str | None, lang: str) -> int:
 def render_entity_page(entity_jsonld: dict[str, Any], provenance: list[dict[str, Any]], lang: str, *,
                        sources: list[dict[str, Any]] | None = None,
                        nested: dict[str, list[tuple[str, str]]] | None = None,
-                       labels: dict[str, dict[str, str]] | None = None) -> str:
-    """The body of an entity page (the caller wraps it in the site's frame)."""
+                       labels: dict[str, dict[str, str]] | None = None,
+                       products: dict[str, Any] | None = None) -> str:
+    """The body of an entity page (the caller wraps it in the site's frame). `products` is the first page of
+    `/api/products?enterprise=` (JSON-LD) for an enterprise that has a catalogue."""
     iri = str(entity_jsonld.get("@id", ""))
     by_iri = {source["iri"]: source for source in sources or []}
     nested = nested or {}
@@ -135,8 +137,45 @@ def render_entity_page(entity_jsonld: dict[str, Any], provenance: list[dict[str,
 <p class="muted"><code>{e(iri)}</code></p>
 {_verification(entity_jsonld, lang)}
 <dl class="fields">{''.join(rows)}</dl>
+{_products(iri, products, lang)}
 {_provenance_table(provenance, by_iri, lang)}
 {_report(provenance, by_iri, lang, iri)}"""
+
+
+def _products(iri: str, page: dict[str, Any] | None, lang: str) -> str:
+    """The enterprise's products, each linking its page, and its whole catalogue in the formats a purchasing group
+    tool reads (`/api/products?enterprise=`: JSON-LD, CSV, GeoJSON)."""
+    members = (page or {}).get("member") or []
+    if not members:
+        return ""
+    items = []
+    for member in members:
+        product = str(member.get("@id", ""))
+        names = member.get("name") or []
+        name = pick(_names_of(names if isinstance(names, list) else [names]), lang) or _local(product)
+        prices = [f"{offer['price']:g} {offer.get('priceCurrency', '')}".strip() for offer in member.get("offers", [])
+                  if isinstance(offer.get("price"), int | float)]
+        shown = f" — {e(', '.join(prices))}" if prices else ""
+        items.append(f'<li><a href="/id?{e(urlencode({"iri": product, "lang": lang}))}">{e(name)}</a>{shown}</li>')
+    total = page.get("totalItems", len(members)) if page else len(members)
+    more = f"<p>{e(t(lang, 'products_more', n=total - len(members)))}</p>" if total > len(members) else ""
+    catalogue = {fmt: "/api/products?" + urlencode({"enterprise": iri, **({"format": fmt} if fmt else {})})
+                 for fmt in ("", "csv", "geojson")}
+    links = " · ".join(f'<a href="{e(href)}">{label}</a>' for href, label in (
+        (catalogue[""], "JSON-LD"), (catalogue["csv"], "CSV"), (catalogue["geojson"], "GeoJSON")))
+    return f"""<section aria-labelledby="products-title"><h2 id="products-title">{e(t(lang, "products"))}</h2>
+<p>{e(t(lang, "products_help"))}</p><ul class="values">{''.join(items)}</ul>{more}
+<p>{e(t(lang, "products_all"))} — {links}</p></section>"""
+
+
+def _names_of(names: list[Any]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for name in names:
+        if isinstance(name, dict):
+            found.setdefault(str(name.get("@language", "und")), str(name.get("@value", "")))
+        else:
+            found.setdefault("und", str(name))
+    return found
 
 
 def _provenance_table(provenance: list[dict[str, Any]], sources: dict[str, dict[str, Any]], lang: str) -> str:

@@ -79,6 +79,13 @@ _STRINGS: dict[str, tuple[str, str, str]] = {
     "not_found_help": ("Aucune donnée publiée sur ce sujet.", "Geen gepubliceerde gegevens over dit onderwerp.",
                        "No published data about this subject."),
     "other_fields": ("Autres champs", "Andere velden", "Other fields"),
+    "products": ("Produits", "Producten", "Products"),
+    "products_help": ("Le catalogue que cette entreprise publie (Data Food Consortium), pour les groupements "
+                      "d'achat :", "De catalogus die deze onderneming publiceert (Data Food Consortium), voor "
+                      "aankoopgroepen:", "The catalogue this enterprise publishes (Data Food Consortium), for "
+                      "purchasing groups:"),
+    "products_more": ("… et {n} autres.", "… en {n} andere.", "… and {n} more."),
+    "products_all": ("Tout le catalogue", "De hele catalogus", "The whole catalogue"),
     # agenda
     "upcoming": ("Événements à venir", "Komende evenementen", "Upcoming events"),
     "week_of": ("Semaine du {d}", "Week van {d}", "Week of {d}"),

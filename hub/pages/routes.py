@@ -19,6 +19,7 @@ from hub.pages.layout import e, error_box, page
 from hub.pages.options import PageOptions
 
 router = APIRouter(tags=["Pages"], include_in_schema=False)
+PRODUCTS = 20  # products an enterprise's page lists; its whole catalogue is one link away
 NESTED_ORDER = ("streetAddress", "postalCode", "addressLocality", "addressCountry", "latitude", "longitude")
 
 
@@ -123,10 +124,22 @@ async def entity_html(request: Request, iri: str) -> Response:
         if statement["predicate"] == f"{HUB}verificationStatus":
             entity["verificationStatus"] = statement["object"]["value"]
     body = render_entity_page(entity, statements, lang, sources=sources, nested=await _nested(request, iri),
-                              labels=await _labels(request, iri))
+                              labels=await _labels(request, iri), products=await _products(request, iri))
     title = body.split("<h1>", 1)[1].split("</h1>", 1)[0] if "<h1>" in body else iri
     document = page(request, lang, html.unescape(title), body, alternate=twin)
     return HTMLResponse(document, status_code=200 if statements else 404)
+
+
+async def _products(request: Request, iri: str) -> dict[str, Any] | None:
+    """The first products an enterprise supplies (`/api/products?enterprise=`), for the page's products section."""
+    if not iri.startswith(("http://", "https://")):
+        return None
+    try:
+        answer: dict[str, Any] = await get_json(request, "/api/products", {"enterprise": iri, "limit": str(PRODUCTS)},
+                                                accept="application/ld+json")
+    except ApiError:
+        return None
+    return answer
 
 
 async def _labels(request: Request, iri: str) -> dict[str, dict[str, str]]:
