@@ -145,9 +145,14 @@ def lift_ical(body: bytes, mapping: Mapping | None, context: LiftContext, now: d
         except RowError as error:
             lifted.row_errors.append(f"{where}: {error}")
         except Exception as error:  # recurrence expansion of hostile rules raises many types
-            lifted.row_errors.append(f"{where}: cannot expand its recurrence: " + because(
-                error, "its RRULE, RDATE or EXDATE cannot be read with its DTSTART; check that they are dates or "
-                       "date-times as RFC 5545 says (section 3.8.5)"))
+            if any(event.get(p) is not None for p in ("RRULE", "RDATE", "EXDATE")):
+                lifted.row_errors.append(f"{where}: cannot expand its recurrence: " + because(
+                    error, "its RRULE, RDATE or EXDATE cannot be read with its DTSTART; check that they are dates "
+                           "or date-times as RFC 5545 says (section 3.8.5)"))
+            else:
+                lifted.row_errors.append(f"{where}: cannot be read: " + because(
+                    error, "its DTSTART, DTEND or DURATION is not a date, a date-time or a duration as RFC 5545 "
+                           "says (section 3.3)"))
     lifted.warnings += report.warnings()
     return lifted
 
@@ -169,10 +174,11 @@ def _event(event: Component, overrides: list[Component], timezones: list[Any], t
             raise RowError("no DTSTART (RFC 5545 requires it)")
         event.add("DTSTART", first)
         warnings.append(f"{where}: no DTSTART; the first RDATE ({first}) is used as the start")
+    for name in ("DTSTART", "DTEND"):  # icalendar cannot even decode them (it fails inside itself)
+        if str(getattr(event.get(name), "params", {}).get("VALUE", "")).upper() == "TIME":
+            raise RowError(f"{name} is a time of day without a date (VALUE=TIME), which RFC 5545 does not allow: "
+                           "give a DATE or a DATE-TIME")
     start_value = event.decoded("DTSTART")
-    if not isinstance(start_value, dt.date):  # VALUE=TIME: a time of day without a day
-        raise RowError("DTSTART is a time of day without a date (VALUE=TIME), which RFC 5545 does not allow: give a "
-                       "DATE or a DATE-TIME")
     quads.append(Quad(subject, NamedNode(SCHEMA + "startDate"), _when(start_value, zone)))
     end_value = _end(event, start_value)
     if end_value is not None:

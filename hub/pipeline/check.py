@@ -78,6 +78,9 @@ class CheckReport:
             "verification": {p: {"verified": s.verified, "recommendations": s.counted, "label": s.label}
                              for p, s in self.verification.items()},
             "errors": self.row_errors + [notice.line() for notice in self.no_record],  # as a harvest records them
+            # Why the document gave no record, in each language (the last of `errors`, coded).
+            "no_record": [{"code": notice.code, "message": {lang: notice.text(lang) for lang in ("fr", "nl", "en")}}
+                          for notice in self.no_record],
             "warnings": self.warnings,
         }
 
