@@ -122,9 +122,12 @@ def lift_ical(body: bytes, mapping: Mapping | None, context: LiftContext, now: d
             continue
         if uid in masters:
             kept, dropped = _newer(masters[uid][1], event)
-            lifted.warnings.append(f"{where}: UID seen twice; SEQUENCE {_sequence(kept)} replaces "
-                                   f"SEQUENCE {_sequence(dropped)}")
-            masters[uid] = (masters[uid][0], kept)
+            # RFC 5545: the highest SEQUENCE (then the latest LAST-MODIFIED or DTSTAMP) is the event's version.
+            first = masters[uid][0]
+            lifted.warnings.append(f"{where}: UID seen twice (VEVENT #{first} has it too); VEVENT "
+                                   f"#{number if kept is event else first} is kept: its SEQUENCE {_sequence(kept)} "
+                                   f"(then its time stamp) replaces SEQUENCE {_sequence(dropped)}")
+            masters[uid] = (first, kept)
         else:
             masters[uid] = (number, event)
     for uid, events in overrides.items():
