@@ -17,6 +17,8 @@ from hub.core.config import Settings
 from hub.pipeline.harvest import HarvestSummary, RunSummary, harvest
 from hub.store.reader import PublishedReader
 from tests.conftest import BASE, SHARED_FEEDS, quiet
+from tests.loopback import Answer, Request, serve
+from tests.test_format_table import SOURCE, plugin  # noqa: F401 - the plugin format's fixture, used by name
 
 PREFIXES = "@prefix schema: <https://schema.org/> .\n@prefix foaf: <http://xmlns.com/foaf/0.1/> .\n"
 
@@ -58,7 +60,7 @@ def test_a_document_with_no_record_fails_its_run_with_the_types_it_holds(tmp_pat
     settings = source(tmp_path, "file:charter.ttl", 'format = "turtle"\n')
     run = run_of(harvest(settings, progress=quiet))
     assert run.status == "failed" and run.counts["accepted"] == 0
-    expected = ("file:charter.ttl: no record: the document describes 12 node(s) typed schema:Thing, foaf:Document; "
+    expected = ("file:charter.ttl: no record: the document describes 12 node(s) typed foaf:Document, schema:Thing; "
                 "records are organisations and places, events, resources (tools, templates), knowledge, "
                 "publications, funding, persons (with their consent), recommendations (docs/charter.md): give each "
                 "item the type of its class [document.no-record-class]")
@@ -69,7 +71,7 @@ def test_a_document_with_no_record_fails_its_run_with_the_types_it_holds(tmp_pat
     # validate says it too, in the reader's language, and exits 1.
     code, out, _ = validate(capsys, str(feed), "--lang", "nl")
     assert code == 1
-    assert "geen fiche: het document beschrijft 12 knoop/knopen van het type schema:Thing, foaf:Document" in out
+    assert "geen fiche: het document beschrijft 12 knoop/knopen van het type foaf:Document, schema:Thing" in out
     # Its warnings (untagged names, nodes no record reaches) are counted as the harvest counted them.
     assert f"a harvest of it would end failed: accepted 0, rejected 0, warned {run.counts['warned']}" in out
     code, out, _ = validate(capsys, str(feed), "--json")
@@ -314,3 +316,26 @@ def test_the_validate_page_and_api_say_why_a_document_gave_no_record(tmp_path: P
         assert page.status_code == 200
         assert "aucune fiche : le document décrit 1 nœud(s) typé(s) foaf:Document" in page.text
         assert "Une moisson de ce document finirait « failed » : 0 acceptée(s)" in page.text
+
+
+@pytest.mark.usefixtures("plugin")
+def test_an_empty_last_page_of_a_walked_feed_is_no_error_but_empty_pages_alone_fail(tmp_path: Path) -> None:
+    pages = {"/p1": "Potager des Marolles;50.8376;4.3470\n# next: /p2\n", "/p2": "# the end\n"}
+
+    def route(request: Request) -> Answer:
+        return (200, {"Content-Type": "text/plain"}, pages[request.path].encode()) if request.path in pages \
+            else (404, {}, b"")
+
+    for server in serve(route):
+        (tmp_path / "sources.toml").write_text(SOURCE.format(url=server.url("/p1")) +
+                                               f'trusted_hosts = ["{server.hostport}"]\n')
+        settings = Settings(tmp_path / "sources.toml", tmp_path / "data", BASE)
+        run = run_of(harvest(settings, progress=quiet))
+        assert (run.status, run.counts["accepted"], run.counts["documents"], run.errors) == ("succeeded", 1, 2, [])
+        # Every page empty: nothing to publish, and said (after the valve's line: a record was published).
+        pages["/p1"] = "# next: /p2\n"
+        emptied = run_of(harvest(settings, progress=quiet))
+        assert emptied.status == "failed" and emptied.errors[0].startswith("held: this run would remove all 1")
+        assert emptied.errors[1:] == [
+            f"{server.url(page)}: no record: the document holds no statement. Check that it is the right document "
+            "(and, for a mapped format, that its mapping reads its rows) [document.empty]" for page in ("/p1", "/p2")]

@@ -67,6 +67,7 @@ from hub.store import dump, generations
 from hub.store.embedded import WorkingStore
 
 Progress = Callable[[str], None]
+SHOWN_WARNINGS = 20  # of a run's warnings, those its progress lines say
 log = logging.getLogger(__name__)
 
 
@@ -195,6 +196,7 @@ class _Fetches:
     row_errors: set[str] = field(default_factory=set)
     lifted: set[str] = field(default_factory=set)  # documents read without error
     silent: set[str] = field(default_factory=set)  # of those, the ones that gave no record (hub/pipeline/outcome.py)
+    walked: set[str] = field(default_factory=set)  # the documents a format's document source gave (pages…)
     # Each document read without error: when it was fetched, its payload, how it was aligned (its fetch node).
     read: dict[str, tuple[str, NamedNode | None, list[str]]] = field(default_factory=dict)
 
@@ -504,6 +506,13 @@ class Pipeline:
         self.progress(f"[{source.id}] {facts.status} ({what}, {time.perf_counter() - clock:.1f} s): {counts}")
         for message in facts.errors:
             self.progress(f"[{source.id}] error: {message}")
+        # The warnings go to whoever runs the harvest (the terminal, or data/harvest.log), never into the store:
+        # they may quote the feed's values (a key two rows share). The first few: a feed may warn per record.
+        for message in warnings[:SHOWN_WARNINGS]:
+            self.progress(f"[{source.id}] warning: {message}")
+        if len(warnings) > SHOWN_WARNINGS:
+            self.progress(f"[{source.id}] … and {len(warnings) - SHOWN_WARNINGS} more warning(s) "
+                          f"(`mutualisons validate` lists them all for one document)")
         return RunSummary(source.id, facts.run.value, facts.status, facts.counts, facts.errors, warnings)
 
     def _fetch_all(self, source: Source, policy: FetchPolicy, facts: RunFacts, state: SourceState,
@@ -583,6 +592,7 @@ class Pipeline:
         try:
             for fetched in walk(fmt, url, policy):
                 fetches.attempted += 1
+                fetches.walked.add(fetched.url)
                 previous = state.documents.get(fetched.url, DocumentState())
                 payload_quads += self._take(source, fetched.url, fetched, previous, facts, new_state,
                                             charter_unchanged, fetches)
@@ -640,9 +650,12 @@ class Pipeline:
         self.store.open()  # the split runs in this process alone
         split = split_lifted(parts, minter=self.minter, source_id=source.id, known=known)
         warnings += split.warnings
-        # A document that gave no record is said, with why: the run is partial, or failed if none gave any.
-        facts.errors += [notice.line() for notice in split.no_record]
-        fetches.silent |= {str(notice.params["document"]) for notice in split.no_record}
+        # A document that gave no record is said, with why: the run is partial, or failed if none gave any. An
+        # empty page of a walk is how some APIs end their paging: no error while other pages gave records.
+        said = [notice for notice in split.no_record if not (split.records and notice.code == "document.empty"
+                                                             and notice.params["document"] in fetches.walked)]
+        facts.errors += [notice.line() for notice in said]
+        fetches.silent |= {str(notice.params["document"]) for notice in said}
         fetches.upstream += split.upstream_descriptions
         return {record.subject.value: record for record in split.records}
 

@@ -50,7 +50,9 @@ def no_record(profile: DocumentProfile) -> Notice:
     kinds = kinds_in_words(list(RECORD_KINDS))
     if not profile.types:
         return Notice("document.untyped", {"document": document, "nodes": profile.nodes, "kinds": kinds})
-    shown = [_curie(iri) for iri, _ in profile.types.most_common(MAX_TYPES_SHOWN)]
+    # The most used first, ties by name: the same words on every run (a set's order varies between processes).
+    ranked = sorted(profile.types.items(), key=lambda item: (-item[1], _curie(item[0])))
+    shown = [_curie(iri) for iri, _ in ranked[:MAX_TYPES_SHOWN]]
     more = len(profile.types) - len(shown)
     types = ", ".join(shown) + (f" (+{more})" if more > 0 else "")
     return Notice("document.no-record-class", {"document": document, "nodes": profile.nodes, "types": types,
