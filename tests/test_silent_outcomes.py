@@ -17,7 +17,7 @@ from hub.core.config import Settings
 from hub.pipeline.harvest import HarvestSummary, RunSummary, harvest
 from hub.store.reader import PublishedReader
 from tests.conftest import BASE, SHARED_FEEDS, quiet
-from tests.loopback import Answer, Request, serve
+from tests.loopback import Answer, Canary, Request, serve
 from tests.test_format_table import SOURCE, plugin  # noqa: F401 - the plugin format's fixture, used by name
 
 PREFIXES = "@prefix schema: <https://schema.org/> .\n@prefix foaf: <http://xmlns.com/foaf/0.1/> .\n"
@@ -339,3 +339,19 @@ def test_an_empty_last_page_of_a_walked_feed_is_no_error_but_empty_pages_alone_f
         assert emptied.errors[1:] == [
             f"{server.url(page)}: no record: the document holds no statement. Check that it is the right document "
             "(and, for a mapped format, that its mapping reads its rows) [document.empty]" for page in ("/p1", "/p2")]
+
+
+def test_validate_loads_remote_contexts_as_a_harvest_does_through_the_guarded_fetcher(
+        tmp_path: Path, canary: Canary, capsys: pytest.CaptureFixture[str]) -> None:
+    """Once `validate` knew only the shipped contexts while a harvest fetched the others: a document with a
+    remote @context failed one and passed the other. Both now go through the guarded fetcher, which refuses
+    this loopback address for both (the canary sees nothing)."""
+    feed = tmp_path / "remote.jsonld"
+    feed.write_text(json.dumps({"@context": f"http://127.0.0.1:{canary.port}/ctx.jsonld", "@type": "Organization",
+                                "name": "x"}), encoding="utf-8")
+    code, _, err = validate(capsys, str(feed))
+    run = run_of(harvest(source(tmp_path, "file:remote.jsonld", 'format = "jsonld"\n'), progress=quiet))
+    assert code == 2 and run.status == "failed" and canary.connections() == 0
+    reason = f"its @context could not be loaded: http://127.0.0.1:{canary.port}/ctx.jsonld: 127.0.0.1 resolves to " \
+             "non-public address 127.0.0.1"
+    assert reason in err and reason in run.errors[0]

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harvesters.jsonld import Resolver, shipped_resolver
+from harvesters.jsonld import Resolver, cached, shipped_resolver, shipped_then
 from hub.charter.messages import Notice
 from hub.charter.validation import Charter
 from hub.charter.verification import VerificationStatus, compute, from_records
@@ -22,7 +22,7 @@ from hub.core.config import DEFAULT_MAX_BYTES
 from hub.core.iris import Minter
 from hub.core.records import Verdict
 from hub.pipeline import outcome
-from hub.pipeline.fetch import Fetched, FetchPolicy, fetch
+from hub.pipeline.fetch import Fetched, FetchPolicy, fetch, fetch_context
 from hub.pipeline.lifting import LiftOptions, lift_lines, split_lifted
 
 CHECK_SOURCE_ID = "validate"
@@ -88,10 +88,12 @@ class CheckReport:
 def check_file(path: Path, format_name: str | None, minter: Minter, charter: Charter | None = None,
                mapping_path: Path | None = None, language: str | None = None,
                max_bytes: int = DEFAULT_MAX_BYTES) -> CheckReport:
-    """Read through the guarded fetcher, as a source's `file:` document is (the same size cap). Raises FetchError
-    when the file cannot be read and LiftError when it cannot be parsed."""
+    """Read through the guarded fetcher, as a source's `file:` document is (the same size cap), with its remote
+    JSON-LD contexts as a harvest gets them (the shipped copies, else the guarded fetcher: public addresses only).
+    Raises FetchError when the file cannot be read and LiftError when it cannot be parsed."""
     fetched = fetch(path.resolve().as_uri(), FetchPolicy(file_root=path.resolve().parent, max_bytes=max_bytes))
-    return check_fetched(fetched, format_name, minter, charter, mapping_path, language)
+    contexts = shipped_then(cached(lambda url: fetch_context(url, FetchPolicy(max_bytes=max_bytes))))
+    return check_fetched(fetched, format_name, minter, charter, mapping_path, language, contexts)
 
 
 def check_fetched(fetched: Fetched, format_name: str | None, minter: Minter, charter: Charter | None = None,
