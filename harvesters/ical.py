@@ -125,8 +125,9 @@ def lift_ical(body: bytes, mapping: Mapping | None, context: LiftContext, now: d
             # RFC 5545: the highest SEQUENCE (then the latest LAST-MODIFIED or DTSTAMP) is the event's version.
             first = masters[uid][0]
             lifted.warnings.append(f"{where}: UID seen twice (VEVENT #{first} has it too); VEVENT "
-                                   f"#{number if kept is event else first} is kept: its SEQUENCE {_sequence(kept)} "
-                                   f"(then its time stamp) replaces SEQUENCE {_sequence(dropped)}")
+                                   f"#{number if kept is event else first} is kept: SEQUENCE {_sequence(kept)} "
+                                   f"replaces SEQUENCE {_sequence(dropped)} (the highest SEQUENCE, then the latest "
+                                   "time stamp, wins)")
             masters[uid] = (first, kept)
         else:
             masters[uid] = (number, event)

@@ -355,3 +355,17 @@ def test_validate_loads_remote_contexts_as_a_harvest_does_through_the_guarded_fe
     reason = f"its @context could not be loaded: http://127.0.0.1:{canary.port}/ctx.jsonld: 127.0.0.1 resolves to " \
              "non-public address 127.0.0.1"
     assert reason in err and reason in run.errors[0]
+
+
+def test_icalendar_events_sharing_a_uid_name_both_and_the_one_kept() -> None:
+    from harvesters.ical import lift_ical
+    from tests.mapped_helpers import context
+
+    body = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
+            b"BEGIN:VEVENT\r\nUID:s\r\nSEQUENCE:2\r\nSUMMARY:New\r\nDTSTART:20270101T150000Z\r\nEND:VEVENT\r\n"
+            b"BEGIN:VEVENT\r\nUID:s\r\nSEQUENCE:1\r\nSUMMARY:Old\r\nDTSTART:20270101T100000Z\r\nEND:VEVENT\r\n"
+            b"END:VCALENDAR\r\n")
+    lifted = lift_ical(body, None, context("file:agenda.ics"))
+    assert lifted.warnings == ["file:agenda.ics: VEVENT #2 (UID s): UID seen twice (VEVENT #1 has it too); VEVENT #1 "
+                               "is kept: SEQUENCE 2 replaces SEQUENCE 1 (the highest SEQUENCE, then the latest time "
+                               "stamp, wins)"]
