@@ -369,3 +369,17 @@ def test_icalendar_events_sharing_a_uid_name_both_and_the_one_kept() -> None:
     assert lifted.warnings == ["file:agenda.ics: VEVENT #2 (UID s): UID seen twice (VEVENT #1 has it too); VEVENT #1 "
                                "is kept: SEQUENCE 2 replaces SEQUENCE 1 (the highest SEQUENCE, then the latest time "
                                "stamp, wins)"]
+
+
+def test_a_library_message_is_kept_up_to_where_python_speaks() -> None:
+    from harvesters.wording import because, readable, reason
+
+    assert readable("Content line could not be parsed into parts: 'X;;Y': '' is not a valid parameter string: "
+                    "not enough values to unpack (expected 2, got 1)") == \
+        "Content line could not be parsed into parts: 'X;;Y': '' is not a valid parameter string"
+    assert reason(TypeError("'<' not supported between instances of 'datetime.datetime' and 'datetime.time'")) is None
+    assert reason(KeyError("geometry")) is None  # a KeyError's text is the key, not a reason
+    assert reason(OSError(111, "Connection refused")) == "Connection refused"
+    assert because(ValueError("'NoneType' object has no attribute 'x'"), "the page cannot be read") == \
+        "the page cannot be read"
+    assert because(ValueError("Invalid IRI code point ' '"), "x") == "Invalid IRI code point ' '"
