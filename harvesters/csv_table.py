@@ -21,8 +21,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from harvesters.formats import DocumentContext, Format, LiftError, LiftResult, looks_like_json
-from harvesters.mapping import LiftContext, Lifted, Mapping, RowError, RowReport
+from harvesters.mapping import LiftContext, Lifted, Mapping, RowError, RowReport, RowSet, term_refused
 from harvesters.suggest import suggest_from_rows
+from harvesters.wording import because
 
 DELIMITERS = (";", ",", "\t")
 SNIFFED_LINES = 50
@@ -125,7 +126,8 @@ def _records(text: str, delimiter: str, width: int | None, errors: list[tuple[in
         try:
             cells = next(csv.reader(io.StringIO("".join(lines[i:j + 1]), newline=""), delimiter=delimiter), [])
         except csv.Error as error:
-            errors.append((i + 1, f"unreadable row ({error}); row skipped"))
+            errors.append((i + 1, f"unreadable row ({because(error, 'its quotes do not close its cells')}); "
+                                  "row skipped"))
             i += 1
             continue
         if width is None:
@@ -195,17 +197,21 @@ def lift_csv(body: bytes, mapping: Mapping, context: LiftContext) -> Lifted:
     lifted = Lifted(warnings=read.warnings)
     errors = list(read.errors)
     report = RowReport(document, known_fields=sorted(table.rules))
+    rows = RowSet(table, document, "line")
     for line, cells in read.rows:
         if len(cells) != len(header):
             errors.append((line, f"{len(cells)} cell(s) where the header has {len(header)}; row skipped"))
             continue
         row = dict(zip(header, cells, strict=True))
         try:
-            lifted.quads += table.lift_row(row, context, report)
-        except (RowError, ValueError) as error:  # ValueError: a term pyoxigraph refuses
+            rows.add(str(line), row, table.lift_row(row, context, report))
+        except RowError as error:
             errors.append((line, str(error)))
+        except ValueError as error:  # a term pyoxigraph refuses (an IRI with a space…)
+            errors.append((line, term_refused(error)))
+    lifted.quads = rows.quads()
     lifted.row_errors = [f"{document}: line {line}: {reason}" for line, reason in sorted(errors)]
-    lifted.warnings += report.warnings()
+    lifted.warnings += rows.warnings + report.warnings()
     return lifted
 
 

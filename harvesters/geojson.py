@@ -13,7 +13,7 @@ from typing import Any
 
 from harvesters.formats import DocumentContext, Format, LiftError, LiftResult, looks_like_json, names_jsonld_keywords
 from harvesters.limits import TooDeep, check_json_depth
-from harvesters.mapping import LiftContext, Lifted, Mapping, RowError, RowReport
+from harvesters.mapping import LiftContext, Lifted, Mapping, RowError, RowReport, RowSet, term_refused
 from harvesters.suggest import suggest_from_rows
 
 _WGS84 = ("crs84", "epsg::4326", "epsg:4326", "wgs84")
@@ -50,6 +50,7 @@ def lift_geojson(body: bytes, mapping: Mapping, context: LiftContext) -> Lifted:
         raise LiftError(document, "geojson", f"no table of the mapping {mapping.path} matches this document's name")
     lifted = Lifted()
     report = RowReport(document, known_fields=sorted(table.rules))
+    rows = RowSet(table, document, "feature")
     for number, feature in enumerate(features, start=1):
         where = f"{document}: feature #{number}"
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
@@ -67,11 +68,13 @@ def lift_geojson(body: bytes, mapping: Mapping, context: LiftContext) -> Lifted:
             lifted.row_errors.append(f"{where}: 'geometry' must be an object or null")
             continue
         try:
-            lifted.quads += table.lift_row(row, context, report, geometry=geometry)
+            rows.add(f"#{number}", row, table.lift_row(row, context, report, geometry=geometry))
         except (RowError, ValueError) as error:  # ValueError: a term pyoxigraph refuses
             name = row.get(table.key) if table.key else None
-            lifted.row_errors.append(f"{where}" + (f" ({table.key}={name})" if name else "") + f": {error}")
-    lifted.warnings += report.warnings()
+            reason = str(error) if isinstance(error, RowError) else term_refused(error)
+            lifted.row_errors.append(f"{where}" + (f" ({table.key}={name})" if name else "") + f": {reason}")
+    lifted.quads = rows.quads()
+    lifted.warnings += rows.warnings + report.warnings()
     return lifted
 
 

@@ -20,6 +20,8 @@ from typing import Any
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
+from harvesters.wording import because
+
 SCHEMA = "https://schema.org/"
 GEO = "http://www.opengis.net/ont/geosparql#"
 XSD_DECIMAL = NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
@@ -78,7 +80,8 @@ def geometry_quads(subject: NamedNode | BlankNode, geometry: dict[str, Any], are
     try:
         shaped = shape(geometry)
     except Exception as error:  # shapely raises several types for malformed input
-        raise GeoError(f"a {kind} geometry that cannot be read: {error}") from error
+        raise GeoError(f"a {kind} geometry that cannot be read: " + because(
+            error, "its coordinates do not make that shape (RFC 7946 section 3.1)")) from error
     if shaped.is_empty:
         raise GeoError(f"an empty {kind} geometry")
     point = shaped.representative_point()

@@ -28,6 +28,7 @@ from w3lib.encoding import html_body_declared_encoding, resolve_encoding
 from harvesters.formats import SURE, DocumentContext, Format, LiftError, LiftResult, PrepareJsonLd, opening
 from harvesters.limits import TooDeep, check_json_depth
 from harvesters.rdf import TOKEN_TOO_LONG, syntax_reason
+from harvesters.wording import because
 
 FORMAT = "html"
 RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -52,7 +53,8 @@ def lift_html(body: bytes, base_iri: str | None, document: str,
     try:
         tree = parse_xmldom_html(body, encoding=encoding)
     except (lxml.etree.ParserError, ValueError) as error:
-        raise LiftError(document, FORMAT, f"not an HTML page: {error}") from error
+        raise LiftError(document, FORMAT, "not an HTML page: " + because(
+            error, "the markup cannot be parsed")) from error
     base = _page_base(tree, base_iri or "")
     quads = list(_jsonld_quads(tree, base, document, prepare_jsonld))
     quads += _rdfa_quads(tree, base, document)
@@ -114,7 +116,9 @@ def _rdfa_quads(tree: Any, base: str, document: str) -> list[Quad]:
     try:
         nodes = RDFaExtractor().extract_items(tree, base_url=base, expanded=True)
     except Exception as error:  # noqa: BLE001 - pyRdfa/rdflib raise anything on hostile markup; one clear error
-        raise LiftError(document, FORMAT, f"RDFa could not be read: {type(error).__name__}: {error}") from error
+        raise LiftError(document, FORMAT, "RDFa could not be read: " + because(
+            error, "its attributes (about, property, typeof, vocab, prefix) do not make RDFa the reader takes; "
+                   "check them with an RDFa validator, or publish the data as JSON-LD")) from error
     # Processing notes, not data: which vocabulary the page declared.
     nodes = [{k: v for k, v in node.items() if k != RDFA_USES_VOCABULARY} for node in nodes]
     nodes = [node for node in nodes if set(node) - {"@id"}]
@@ -157,7 +161,9 @@ def _microdata_quads(tree: Any, base: str, document: str) -> list[Quad]:
     try:
         items = _microdata_extractor()(strict=True).extract_items(tree, base_url=base)
     except Exception as error:  # noqa: BLE001 - as for RDFa: a hostile page fails with one clear error
-        raise LiftError(document, FORMAT, f"microdata could not be read: {type(error).__name__}: {error}") from error
+        raise LiftError(document, FORMAT, "microdata could not be read: " + because(
+            error, "its itemscope, itemtype, itemprop and itemref attributes do not make microdata the reader "
+                   "takes; check them with a microdata validator, or publish the data as JSON-LD")) from error
     quads: list[Quad] = []
     for item in items:
         _item_quads(item, None, base, quads)

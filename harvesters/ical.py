@@ -12,7 +12,10 @@ Parsing is the icalendar library's, recurrence expansion recurring-ical-events'.
 - LOCATION and GEO become an untyped schema:location node (so an agenda never adds places to the map),
   ORGANIZER an untyped schema:organizer node with its name and e-mail;
 - every other property (CATEGORIES, X-…) goes through the mapping like a CSV column: CATEGORIES become
-  themes with a mapping, keywords without one. A VEVENT the library flags as broken fails alone.
+  themes with a mapping, keywords without one. A VEVENT the library flags as broken fails alone;
+- RDATE and EXDATE are read as RFC 5545 says (3.8.5.1, 3.8.5.2): a value that is a time of day alone
+  (VALUE=TIME, which neither property allows) is left out with a warning instead of failing the series, and the
+  EXDATEs of an all-day series (DTSTART a DATE) exclude their days even when written as date-times.
 
 Expansion is bounded before it runs: dateutil walks every instant of a rule from DTSTART, so a rule
 that would walk more than MAX_RULE_STEPS instants up to the end of the window (`FREQ=SECONDLY` with no
@@ -41,6 +44,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 from harvesters.formats import SURE, DocumentContext, Format, LiftError, LiftResult, opening
 from harvesters.geometry import geo_quads
 from harvesters.mapping import LiftContext, Lifted, Mapping, RowError, RowReport, parse_mapping
+from harvesters.wording import because, readable
 
 if TYPE_CHECKING:
     import icalendar
@@ -87,7 +91,8 @@ def lift_ical(body: bytes, mapping: Mapping | None, context: LiftContext, now: d
         try:
             calendar = icalendar.Calendar.from_ical(body.decode("utf-8-sig", errors="replace"))
         except (ValueError, IndexError, KeyError) as error:
-            raise LiftError(document, "ical", f"not a readable iCalendar file: {_short(error)}") from error
+            raise LiftError(document, "ical", "not a readable iCalendar file: " + because(
+                error, "its lines are not BEGIN:VCALENDAR … END:VCALENDAR content lines (RFC 5545)")) from error
     if isinstance(calendar, icalendar.Event):
         # A bare VEVENT (what some exports and the RFC's own examples publish): read it as a calendar.
         wrapper = icalendar.Calendar()
@@ -106,7 +111,8 @@ def lift_ical(body: bytes, mapping: Mapping | None, context: LiftContext, now: d
         where = f"{document}: VEVENT #{number}" + (f" (UID {uid})" if uid else "")
         if event.errors:
             lifted.row_errors.append(f"{where}: " + "; ".join(
-                f"{name or 'a content line'}: {reason}" for name, reason in event.errors))
+                f"{name or 'a content line'}: {readable(str(reason)) or 'its value cannot be read'}"
+                for name, reason in event.errors))
             continue
         if not uid:
             lifted.row_errors.append(f"{where}: no UID, so the event cannot be followed across harvests")
@@ -116,9 +122,13 @@ def lift_ical(body: bytes, mapping: Mapping | None, context: LiftContext, now: d
             continue
         if uid in masters:
             kept, dropped = _newer(masters[uid][1], event)
-            lifted.warnings.append(f"{where}: UID seen twice; SEQUENCE {_sequence(kept)} replaces "
-                                   f"SEQUENCE {_sequence(dropped)}")
-            masters[uid] = (masters[uid][0], kept)
+            # RFC 5545: the highest SEQUENCE (then the latest LAST-MODIFIED or DTSTAMP) is the event's version.
+            first = masters[uid][0]
+            lifted.warnings.append(f"{where}: UID seen twice (VEVENT #{first} has it too); VEVENT "
+                                   f"#{number if kept is event else first} is kept: SEQUENCE {_sequence(kept)} "
+                                   f"replaces SEQUENCE {_sequence(dropped)} (the highest SEQUENCE, then the latest "
+                                   "time stamp, wins)")
+            masters[uid] = (first, kept)
         else:
             masters[uid] = (number, event)
     for uid, events in overrides.items():
@@ -139,7 +149,14 @@ def lift_ical(body: bytes, mapping: Mapping | None, context: LiftContext, now: d
         except RowError as error:
             lifted.row_errors.append(f"{where}: {error}")
         except Exception as error:  # recurrence expansion of hostile rules raises many types
-            lifted.row_errors.append(f"{where}: cannot expand its recurrence: {_short(error)}")
+            if any(event.get(p) is not None for p in ("RRULE", "RDATE", "EXDATE")):
+                lifted.row_errors.append(f"{where}: cannot expand its recurrence: " + because(
+                    error, "its RRULE, RDATE or EXDATE cannot be read with its DTSTART; check that they are dates "
+                           "or date-times as RFC 5545 says (section 3.8.5)"))
+            else:
+                lifted.row_errors.append(f"{where}: cannot be read: " + because(
+                    error, "its DTSTART, DTEND or DURATION is not a date, a date-time or a duration as RFC 5545 "
+                           "says (section 3.3)"))
     lifted.warnings += report.warnings()
     return lifted
 
@@ -161,6 +178,10 @@ def _event(event: Component, overrides: list[Component], timezones: list[Any], t
             raise RowError("no DTSTART (RFC 5545 requires it)")
         event.add("DTSTART", first)
         warnings.append(f"{where}: no DTSTART; the first RDATE ({first}) is used as the start")
+    for name in ("DTSTART", "DTEND"):  # icalendar cannot even decode them (it fails inside itself)
+        if str(getattr(event.get(name), "params", {}).get("VALUE", "")).upper() == "TIME":
+            raise RowError(f"{name} is a time of day without a date (VALUE=TIME), which RFC 5545 does not allow: "
+                           "give a DATE or a DATE-TIME")
     start_value = event.decoded("DTSTART")
     quads.append(Quad(subject, NamedNode(SCHEMA + "startDate"), _when(start_value, zone)))
     end_value = _end(event, start_value)
@@ -194,6 +215,7 @@ def _occurrences(subject: NamedNode, event: Component, overrides: list[Component
     import icalendar
     import recurring_ical_events
 
+    event = _rfc5545_dates(event, warnings, where)
     single = icalendar.Calendar()
     for timezone in timezones:
         single.add_component(timezone)
@@ -303,8 +325,8 @@ def _cut(event: Component, rule: Any, window: tuple[dt.datetime, dt.datetime]) -
             if listed > MAX_OCCURRENCES:
                 return _aware(instant, window[1]) + dt.timedelta(seconds=1)
     except (ValueError, TypeError) as error:
-        raise RowError(f"its recurrence ({rule.to_ical().decode(errors='replace')}) cannot be expanded: "
-                       f"{_short(error)}") from error
+        raise RowError(f"its recurrence ({rule.to_ical().decode(errors='replace')}) cannot be expanded: " + because(
+            error, "its parts do not make a rule RFC 5545 allows")) from error
     return window[1]
 
 
@@ -385,7 +407,7 @@ def _when(value: Any, zone: dt.tzinfo) -> Literal:
         return Literal(value.isoformat(), datatype=NamedNode(XSD + "dateTime"))
     if isinstance(value, dt.date):
         return Literal(value.isoformat(), datatype=NamedNode(XSD + "date"))
-    raise RowError(f"{value!r} is not a date or a date-time")
+    raise RowError(f"{value} is not a date or a date-time")
 
 
 def _end(event: Any, start: Any) -> Any:
@@ -396,6 +418,46 @@ def _end(event: Any, start: Any) -> Any:
     return None
 
 
+def _rfc5545_dates(event: Component, warnings: list[str], where: str) -> Component:
+    """The event with its RDATE and EXDATE values as RFC 5545 allows them with its DTSTART (3.8.5.1, 3.8.5.2):
+    a time of day alone (VALUE=TIME) is no date of an occurrence, and is left out with a warning (the recurrence
+    library would compare it with date-times and fail); the EXDATEs of an all-day series are days."""
+    import icalendar
+
+    start = event.decoded("DTSTART")
+    changed = False
+    kept: dict[str, list[Any]] = {}
+    for name in ("RDATE", "EXDATE"):
+        values = event.get(name)
+        groups = values if isinstance(values, list) else [] if values is None else [values]
+        for group in groups:
+            dts = [item.dt for item in getattr(group, "dts", [])]
+            times = [value for value in dts if isinstance(value, dt.time)]
+            if times:
+                changed = True
+                shown = ", ".join(value.isoformat() for value in times)
+                warnings.append(f"{where}: {name} {shown} is a time of day without a date (VALUE=TIME), which RFC "
+                                f"5545 does not allow in {name} (DATE-TIME, DATE{' or PERIOD' * (name == 'RDATE')}): "
+                                "left out; write the date of each occurrence")
+                continue
+            if name == "EXDATE" and not isinstance(start, dt.datetime) \
+                    and any(isinstance(value, dt.datetime) for value in dts):
+                changed = True  # an all-day series excludes days
+                group = icalendar.vDDDLists([value.date() if isinstance(value, dt.datetime) else value
+                                             for value in dts])
+                group.params["VALUE"] = "DATE"
+            kept.setdefault(name, []).append(group)
+    if not changed:
+        return event
+    normal = icalendar.Event.from_ical(event.to_ical())
+    for name in ("RDATE", "EXDATE"):
+        if name in normal:
+            del normal[name]
+        if kept.get(name):
+            normal[name] = kept[name] if len(kept[name]) > 1 else kept[name][0]
+    return normal
+
+
 def _first_rdate(event: Component) -> Any:
     values = event.get("RDATE")
     candidates = []
@@ -403,7 +465,8 @@ def _first_rdate(event: Component) -> Any:
         for item in getattr(group, "dts", []):
             value = item.dt
             value = value[0] if isinstance(value, tuple) else value
-            candidates.append(value)
+            if isinstance(value, dt.date):  # not a time of day alone (see _rfc5545_dates)
+                candidates.append(value)
     if not candidates:
         return None
     return min(candidates, key=lambda v: v.isoformat() if isinstance(v, dt.datetime) else f"{v.isoformat()}T")
@@ -466,11 +529,6 @@ def _window_bound(value: Any, now: dt.datetime, document: str) -> dt.datetime:
     except ValueError as error:
         raise LiftError(document, "ical", f"window bound {text!r} is neither a date nor a duration "
                                           "such as -P31D") from error
-
-
-def _short(error: BaseException) -> str:
-    text = str(error)
-    return text if len(text) < 200 else text[:200] + "…"
 
 
 def _sniff(head: bytes) -> int:

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from harvesters.limits import TooDeep, check_json_depth
+from harvesters.wording import because
 
 VOCAB_DIR = Path(__file__).resolve().parent.parent / "vocab"
 SCHEMA_ORG_CONTEXT = VOCAB_DIR / "contexts" / "schemaorg.jsonld"
@@ -153,7 +154,7 @@ class _State:
         except TooDeep as error:
             raise ContextError(f"JSON-LD context {url}: {error}") from error
         except ValueError as error:
-            raise ContextError(f"JSON-LD context {url}: not JSON ({error})") from error
+            raise ContextError(f"JSON-LD context {url}: not JSON ({because(error, 'its syntax is broken')})") from error
         if not isinstance(loaded, dict) or "@context" not in loaded:
             raise ContextError(f"JSON-LD context {url}: the document has no @context")
         self.resolved += 1

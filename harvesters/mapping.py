@@ -6,6 +6,11 @@ names, per field: the property (a path such as `schema:address/schema:postalCode
 tables (`ref = "organizations.id"`). It also says which field is the stable key, what type a row
 becomes, and constants for the whole source. The lifters (geojson, csv_table, ical) turn each row into a
 dict of field -> value and call `TableMapping.lift_row`; every field that no rule maps is reported.
+
+One row is one record. Rows of one document that share a key (the mapping's `key`, or for a table without one the
+stable key the hub mints an IRI from: identifier, url, sameAs, then name and postal code) would otherwise fold into
+one record; a `RowSet` keeps the later row, the way a spreadsheet's later line corrects an earlier one, and says
+which rows shared what (docs/mappings.md, "Rows that share a key").
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
 from harvesters.geometry import Area, GeoError, SwappedAxes, check_axes, geo_quads, geometry_quads
 from harvesters.tomlfile import read_toml
+from harvesters.wording import because
 
 SCHEMA = "https://schema.org/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -255,6 +261,79 @@ class TableMapping:
             quads.append(Quad(target, rule.inverse, subject))
             quads += [Quad(target, RDF_TYPE, t) for t in table.types]
         return quads
+
+
+def term_refused(error: ValueError) -> str:
+    """A row's value that pyoxigraph would not make a term of (an IRI with a space, a bad language tag), in words."""
+    return "a value cannot be written as RDF: " + because(
+        error, "it is not a valid IRI, literal or language tag") + "; correct it in the row"
+
+
+class RowSet:
+    """The lifted rows of one table in one document, one per key: a later row with the key of an earlier one
+    replaces it, and `warnings` names the rows that shared a key and the one kept. The key is the mapping's `key`
+    field, or for a table without one what hub/pipeline/split.py mints the row's IRI from (`_stable_key`: the
+    first identifier, url or sameAs, else the first name with the postal code); a row with none of those keeps
+    its own blank node, and the split hashes its content."""
+
+    def __init__(self, table: TableMapping, document: str, noun: str = "row") -> None:
+        self.table = table
+        self.document = document
+        self.noun = noun  # what the locations name: "line", "feature"
+        self._rows: list[list[Quad] | None] = []
+        self._index: dict[str, int] = {}  # key -> the position of the row kept
+        self._where: dict[str, tuple[str, list[str]]] = {}  # key -> (what it is, where each row with it was)
+
+    def add(self, location: str, row: dict[str, Any], quads: list[Quad]) -> None:
+        """One row (its fields, and its quads: the first types its subject, as `lift_row` writes them) and where
+        it was."""
+        found = self._key(row, quads)
+        if found is None:
+            self._rows.append(quads)
+            return
+        key, what = found
+        earlier = self._index.get(key)
+        if earlier is not None:
+            self._rows[earlier] = None
+        self._index[key] = len(self._rows)
+        self._rows.append(quads)
+        self._where.setdefault(key, (what, []))[1].append(location)
+
+    def quads(self) -> list[Quad]:
+        return [quad for row in self._rows if row is not None for quad in row]
+
+    @property
+    def warnings(self) -> list[str]:
+        out = []
+        for what, locations in self._where.values():
+            if len(locations) > 1:
+                listed = ", ".join(locations[:-1]) + f" and {locations[-1]}"
+                out.append(f"{self.document}: {self.noun}s {listed} share {what}: only the last, {locations[-1]}, is "
+                           f"lifted (a later {self.noun} replaces an earlier one with the same key); give each "
+                           f"{self.noun} its own key if they are different things")
+        return out
+
+    def _key(self, row: dict[str, Any], quads: list[Quad]) -> tuple[str, str] | None:
+        """(key, what it is in words) of a row, or None."""
+        if not quads:
+            return None
+        subject = quads[0].subject
+        if self.table.key:  # the mapping's key made the subject
+            return str(subject), f"the key {self.table.key}={_text(row.get(self.table.key))!r}"
+        own = [quad for quad in quads if quad.subject == subject]
+        for local in ("identifier", "url", "sameAs"):
+            values = sorted(str(q.object) for q in own if q.predicate.value == SCHEMA + local)
+            if values:
+                return f"{local}={values[0]}", f"the {local} {values[0]}"
+        names = sorted(str(q.object) for q in own if q.predicate.value == SCHEMA + "name")
+        postal = next((str(q.object) for q in own if q.predicate.value == SCHEMA + "postalCode"), None)
+        if postal is None:
+            addresses = {q.object for q in own if q.predicate.value == SCHEMA + "address"}
+            postal = next((str(q.object) for q in quads if q.subject in addresses
+                           and q.predicate.value == SCHEMA + "postalCode"), None)
+        if names and postal:
+            return f"name={names[0]}|postalCode={postal}", f"the name {names[0]} and the postal code {postal}"
+        return None
 
 
 @dataclass
@@ -640,8 +719,8 @@ def _date(value: str, name: str) -> tuple[str, NamedNode]:
                 continue
         if re.match(r"^\d{4}$", text):
             return text, NamedNode(XSD + "gYear")
-    except ValueError as error:
-        raise RowError(f"field {name!r}: {value!r} is not a date: {error}") from error
+    except ValueError as error:  # "month must be in 1..12": Python's words, but about the value
+        raise RowError(f"field {name!r}: {value!r} is not a date: {because(error, 'no such day')}") from error
     raise RowError(f"field {name!r}: {value!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)")
 
 
@@ -709,5 +788,5 @@ def _at_path(subject: NamedNode | BlankNode, path: list[NamedNode], term: Litera
     return quads
 
 
-__all__ = ["GeoError", "Lifted", "LiftContext", "Mapping", "MappingError", "RowError", "RowReport",
+__all__ = ["GeoError", "Lifted", "LiftContext", "Mapping", "MappingError", "RowError", "RowReport", "RowSet",
            "TableMapping", "date_kind", "load_mapping", "parse_mapping", "shipped_mapping"]

@@ -28,6 +28,7 @@ from harvesters.formats import (
     opening,
 )
 from harvesters.limits import TooDeep, check_json_depth, check_xml_depth
+from harvesters.wording import because, readable
 
 __all__ = ["JSONLD", "NQUADS", "NTRIPLES", "RDFXML", "TOKEN_TOO_LONG", "TRIG", "TURTLE", "LiftError",
            "syntax_reason"]
@@ -58,7 +59,7 @@ def lift_syntax(body: bytes, format_name: str, rdf_format: RdfFormat, base_iri: 
             raise _located_xml_error(body, document, error) from error
         raise LiftError(document, format_name, syntax_reason(error), error.lineno, error.offset) from error
     except (ValueError, OSError) as error:
-        raise LiftError(document, format_name, str(error)) from error
+        raise LiftError(document, format_name, because(error, f"the bytes cannot be read as {format_name}")) from error
     except MemoryError as error:  # pyoxigraph's "Reached the buffer maximal size": one token of 16 MiB
         raise LiftError(document, format_name, TOKEN_TOO_LONG) from error
 
@@ -73,7 +74,8 @@ def syntax_reason(error: SyntaxError) -> str:
     if "LoadDocumentCallback" in message:
         return "names a remote @context that was not loaded (the hub loads contexts only through its fetcher)"
     # pyoxigraph prefixes "Parser error between line L column C and …: reason"; keep the reason.
-    return message.split(": ", 1)[1] if message.startswith("Parser error") and ": " in message else message
+    reason = message.split(": ", 1)[1] if message.startswith("Parser error") and ": " in message else message
+    return readable(reason) or "a syntax error"
 
 
 _EXTERNAL_ENTITY = re.compile(rb"<!ENTITY\s+%?\s*[\w.:-]+\s+(?:SYSTEM|PUBLIC)\b")

@@ -262,6 +262,7 @@ def _validate(settings: Settings, args: argparse.Namespace) -> int:
     from hub.charter.area import ServiceArea
     from hub.charter.validation import Charter
     from hub.pipeline.check import check_file, format_report
+    from hub.pipeline.fetch import FetchError
 
     for name in args.profile:
         problem = unknown_profile(name)
@@ -272,8 +273,8 @@ def _validate(settings: Settings, args: argparse.Namespace) -> int:
     try:
         report = check_file(Path(args.file), args.format, Minter(settings.base_iri), charter,
                             mapping_path=Path(args.mapping) if args.mapping else None, language=args.language)
-    except OSError as error:
-        return _error(f"cannot read {args.file}: {error.strerror}", EXIT_USAGE)
+    except FetchError as error:  # missing, unreadable, or over the size a source's document may have
+        return _error(f"{args.file}: {error.reason}", EXIT_USAGE)
     except LiftError as error:
         return _error(f"unreadable document: {error}", EXIT_USAGE)
     if args.json:

@@ -625,11 +625,14 @@ def test_an_empty_body_is_held_and_the_same_bytes_fail_again(tmp_path: Path, fee
     held = harvest(settings, progress=quiet)
     [run] = held.runs
     assert held.failed and run.status == "failed" and counts(held)["removed"] == 0
+    # The valve's line first, then why the document gave no record (issue 19: no silent outcomes).
     assert run.errors == [
         "held: this run would remove all 20 published records of this source (its documents gave no record at "
         "all), which needs a confirmation; nothing of the source was changed. If the feed really dropped them, "
         "confirm with `mutualisons confirm-removal net` or POST /api/sources/net/confirm-removal (admin) and "
-        "the next harvest removes them; otherwise they stay until the feed gives them back"]
+        "the next harvest removes them; otherwise they stay until the feed gives them back",
+        f"{feed.server.url('/feed.ttl')}: no record: the document holds no statement. Check that it is the right "
+        "document (and, for a mapped format, that its mapping reads its rows) [document.empty]"]
     assert published_names(settings) == 20 and held.generation == 2
     again = harvest(settings, progress=quiet)  # a conditional GET: 304, the very bytes that were held
     assert again.runs[0].status == "failed" and again.runs[0].errors == run.errors

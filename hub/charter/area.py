@@ -36,6 +36,7 @@ from shapely.geometry import box, shape
 from shapely.geometry.base import BaseGeometry
 
 from harvesters.mapping import COUNTRIES
+from harvesters.wording import because
 from hub.core.namespaces import HUB
 from hub.core.profile import Area, HubProfile, ProfileError, load_profile
 
@@ -243,7 +244,8 @@ def read_boundary(area: Area, profile_path: Path) -> BaseGeometry:
         try:
             geometries.append(shape(geometry))
         except Exception as error:  # shapely raises several types for malformed coordinates
-            raise ProfileError(f"{where} has coordinates that are not a polygon: {error}") from error
+            why = because(error, "its rings are not closed lists of [longitude, latitude] pairs (RFC 7946 3.1.6)")
+            raise ProfileError(f"{where} has coordinates that are not a polygon: {why}") from error
     if not geometries:
         raise ProfileError(f"{where} holds no polygon")
     united = shapely.union_all(geometries) if len(geometries) > 1 else geometries[0]

@@ -9,11 +9,18 @@ A later issue moves every message to gettext catalogs; until then this table is 
 Consent warnings (`consent.*`) name places (the record, the property, a node label) and the rule that
 applied, never a person's name or any other value: the person did not consent to be named. A run's
 warnings are text today, so `warning` writes the English sentence followed by its code in brackets.
+
+What a run's documents gave (`document.*`: a document that gave no record, and why) and records that collided
+(`split.*`) are coded the same way. A `document.*` message becomes a run error, which the run's public
+description shows: its parameters are the document's address, counts and the types the document used, never a
+value of the data. A `split.*` warning may name the value the records shared (their url, their identifier): a
+run's warnings are counted in public, their text is for the publisher and the admin only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 LANGUAGES = ("fr", "nl", "en")
 MESSAGES: dict[str, dict[str, str]] = {
@@ -72,7 +79,70 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "{record}: verwijzing verwijderd naar een persoonsfiche zonder toestemming voor publicatie, bij {via}",
         "en": "{record}: removed a reference to a person record without consent for public listing at {via}",
     },
+    "document.empty": {
+        "fr": "{document} : aucune fiche : le document ne contient aucune déclaration. Vérifiez que c'est "
+              "le bon document (et, pour un format avec correspondance, que la correspondance lit ses lignes)",
+        "nl": "{document}: geen fiche: het document bevat geen enkele uitspraak. Controleer of het het juiste "
+              "document is (en, voor een formaat met mapping, of de mapping de rijen leest)",
+        "en": "{document}: no record: the document holds no statement. Check that it is the right document "
+              "(and, for a mapped format, that its mapping reads its rows)",
+    },
+    "document.rows-failed": {
+        "fr": "{document} : aucune fiche : chacune de ses {count} lignes, entités ou événements a échoué (voir les "
+              "erreurs qui les situent) ; corrigez-les",
+        "nl": "{document}: geen fiche: elk van de {count} rijen, features of evenementen is mislukt (zie de fouten "
+              "die ze situeren); verbeter ze",
+        "en": "{document}: no record: every one of its {count} rows, features or events failed (see the errors "
+              "that locate them); correct them",
+    },
+    "document.untyped": {
+        "fr": "{document} : aucune fiche : le document décrit {nodes} nœud(s), dont aucun n'a de type (rdf:type, "
+              "@type) ; les fiches sont des {kinds} (docs/charter.md) : donnez à chaque élément le type de sa "
+              "classe",
+        "nl": "{document}: geen fiche: het document beschrijft {nodes} knoop/knopen, zonder enig type (rdf:type, "
+              "@type); fiches zijn {kinds} (docs/charter.md): geef elk item het type van zijn klasse",
+        "en": "{document}: no record: the document describes {nodes} node(s), none of them typed (rdf:type, @type); "
+              "records are {kinds} (docs/charter.md): give each item the type of its class",
+    },
+    "document.no-record-class": {
+        "fr": "{document} : aucune fiche : le document décrit {nodes} nœud(s) typé(s) {types} ; les fiches sont des "
+              "{kinds} (docs/charter.md) : donnez à chaque élément le type de sa classe",
+        "nl": "{document}: geen fiche: het document beschrijft {nodes} knoop/knopen van het type {types}; fiches "
+              "zijn {kinds} (docs/charter.md): geef elk item het type van zijn klasse",
+        "en": "{document}: no record: the document describes {nodes} node(s) typed {types}; records are {kinds} "
+              "(docs/charter.md): give each item the type of its class",
+    },
+    "split.merged": {
+        "fr": "{document} : {count} fiches ({kind}) sans IRI partagent {key} ; elles sont fusionnées en une seule, "
+              "{record}. Donnez à chacune sa propre IRI (@id) ou son propre identifiant (schema:identifier) pour "
+              "les séparer",
+        "nl": "{document}: {count} fiches ({kind}) zonder IRI delen {key}; ze zijn samengevoegd tot één fiche, "
+              "{record}. Geef elk een eigen IRI (@id) of identificatie (schema:identifier) om ze te scheiden",
+        "en": "{document}: {count} records ({kind}) without an IRI share {key}; they are merged into one record, "
+              "{record}. Give each its own IRI (@id) or identifier (schema:identifier) to keep them apart",
+    },
 }
+
+# The kinds of record (hub/core/vocabulary.py, RECORD_KINDS) in words, for the messages that list them; a kind
+# not named here (a later kind of record) is shown as its name.
+KIND_WORDS: dict[str, dict[str, str]] = {
+    "organization": {"fr": "organisations et lieux", "nl": "organisaties en plaatsen",
+                     "en": "organisations and places"},
+    "event": {"fr": "événements", "nl": "evenementen", "en": "events"},
+    "resource": {"fr": "ressources (outils, modèles)", "nl": "hulpmiddelen (tools, sjablonen)",
+                 "en": "resources (tools, templates)"},
+    "knowledge": {"fr": "savoirs", "nl": "kennis", "en": "knowledge"},
+    "publication": {"fr": "publications", "nl": "publicaties", "en": "publications"},
+    "funding": {"fr": "financements", "nl": "financieringen", "en": "funding"},
+    "person": {"fr": "personnes (avec leur consentement)", "nl": "personen (met hun toestemming)",
+               "en": "persons (with their consent)"},
+    "recommendation": {"fr": "recommandations", "nl": "aanbevelingen", "en": "recommendations"},
+}
+
+
+def kinds_in_words(kinds: list[str]) -> dict[str, str]:
+    """The kinds of record as a list in each language, for a `{kinds}` parameter."""
+    return {lang: ", ".join(KIND_WORDS.get(kind, {}).get(lang, kind) for kind in kinds) for lang in LANGUAGES}
 
 
 def render(code: str, params: Mapping[str, object]) -> dict[str, str]:
@@ -88,3 +158,19 @@ def render(code: str, params: Mapping[str, object]) -> dict[str, str]:
 def warning(code: str, **params: object) -> str:
     """A run warning: the English sentence and its code."""
     return f"{render(code, params)['en']} [{code}]"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A coded message kept with its parameters, so that each reader gets it in their language: a run records
+    `line()`, `mutualisons validate --lang nl` prints `text("nl")`."""
+
+    code: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def text(self, lang: str = "en") -> str:
+        return render(self.code, self.params)[lang if lang in LANGUAGES else "en"]
+
+    def line(self) -> str:
+        """What a run's errors and warnings hold: the English sentence and its code."""
+        return f"{self.text('en')} [{self.code}]"

@@ -250,5 +250,22 @@ def _report_html(report: dict[str, Any], lang: str) -> str:
     for practitioner, status in report["verification"].items():
         parts.append(f"<p>{escape(practitioner)}: {escape(status['label'][lang])} "
                      f"({status['recommendations']})</p>")
+    # What a harvest of the document would record: its errors (failed rows, no record: why) and warnings.
+    said = report["no_record"]
+    rows = report["errors"][:len(report["errors"]) - len(said)]  # the failed rows, then the no-record lines
+    parts += [f"<p class=rejected>✗ {escape(error)}</p>" for error in rows]
+    parts += [f"<p class=rejected>✗ {escape(notice['message'][lang])}</p>" for notice in said]
     parts += [f"<p>⚠ {escape(w)}</p>" for w in report["warnings"]]
+    counts = report["counts"]
+    parts.append(f"<p>{escape(_HARVEST_WOULD[lang].format(status=report['status'], **counts))}</p>")
     return "".join(parts)
+
+
+_HARVEST_WOULD = {
+    "fr": "Une moisson de ce document finirait « {status} » : {accepted} acceptée(s), {rejected} refusée(s), "
+          "{warned} avertissement(s).",
+    "nl": "Een oogst van dit document zou eindigen als '{status}': {accepted} aanvaard, {rejected} geweigerd, "
+          "{warned} waarschuwing(en).",
+    "en": "A harvest of this document would end '{status}': {accepted} accepted, {rejected} rejected, "
+          "{warned} warning(s).",
+}

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, parse
 
+from harvesters.wording import because
 from hub.archive.datadir import DataDir
 from hub.core.config import Settings
 from hub.core.durations import now_iso
@@ -70,8 +71,8 @@ def load_file(settings: Settings, path: Path, graph_iri: str, *, who: str | None
         raise LoadError(f"cannot read {path.name}: {error.strerror}") from None
     try:
         parsed = list(parse(data, format=fmt))
-    except SyntaxError as error:
-        raise LoadError(f"{path.name}: {error}") from None
+    except SyntaxError as error:  # pyoxigraph's parser: "Parser error at line L column C: reason"
+        raise LoadError(f"{path.name}: {because(error, 'a syntax error')}") from None
     named = next((q for q in parsed if not isinstance(q.graph_name, DefaultGraph)), None)
     if named is not None:
         # Writing the file's own graphs would put quads in graphs nobody described.

@@ -1,6 +1,12 @@
-"""Check a document against the charter without harvesting it: the same lifting, the same verdicts.
+"""Check a document against the charter without harvesting it: the same reading, the same verdicts.
 
-Used by `mutualisons validate` (and by the publishers' validation endpoint of later issues).
+Used by `mutualisons validate` and by `POST /api/validate` (hub/pipeline/check_worker.py). A check reads the
+document as a harvest of it would, with the same functions in the same order: the guarded fetcher's size cap for a
+file (hub/pipeline/fetch.py), `lift_lines` (format, mapping, language, area, alignment), `split_lifted` (records,
+collisions, consent, documents with no record), the charter with the source's profiles, then what
+hub/pipeline/outcome.py says of it (status, counts, warnings). So `validate FILE` and a harvest of FILE give the
+same verdict and the same accepted, rejected and warned counts (tests/test_same_verdict.py shows it on every
+example and test feed).
 """
 
 from __future__ import annotations
@@ -8,14 +14,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harvesters.jsonld import Resolver, shipped_resolver
+from harvesters.jsonld import Resolver, cached, shipped_resolver, shipped_then
+from hub.charter.messages import Notice
 from hub.charter.validation import Charter
 from hub.charter.verification import VerificationStatus, compute, from_records
-from hub.core.durations import now_iso
+from hub.core.config import DEFAULT_MAX_BYTES
 from hub.core.iris import Minter
 from hub.core.records import Verdict
-from hub.pipeline.fetch import Fetched
-from hub.pipeline.lifting import LiftOptions, lift_document
+from hub.pipeline import outcome
+from hub.pipeline.fetch import Fetched, FetchPolicy, fetch, fetch_context
+from hub.pipeline.lifting import LiftOptions, lift_lines, split_lifted
 
 CHECK_SOURCE_ID = "validate"
 
@@ -25,15 +33,30 @@ class CheckReport:
     document: str
     format: str
     verdicts: list[Verdict]
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # the run's warnings: the documents' and the records'
     row_errors: list[str] = field(default_factory=list)  # rows or features of a mapped feed that failed
     # Practitioner IRI -> status, from the document's own accepted recommendations (hub/charter/verification.py).
     verification: dict[str, VerificationStatus] = field(default_factory=dict)
+    no_record: list[Notice] = field(default_factory=list)  # the document gave no record: why
+
+    @property
+    def status(self) -> str:
+        """What a harvest of the document would end as (hub/pipeline/outcome.py): succeeded, partial or failed."""
+        rejected = any(not verdict.accepted for verdict in self.verdicts)
+        return outcome.status(1, 0, bool(self.verdicts), bool(self.no_record or self.row_errors or rejected))
 
     @property
     def conforms(self) -> bool:
         """At least one record, none rejected and no failed row: a document with no record publishes nothing."""
-        return bool(self.verdicts) and all(verdict.accepted for verdict in self.verdicts) and not self.row_errors
+        return self.status == "succeeded"
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return outcome.counts(self.verdicts, self.warnings)
+
+    def errors(self, language: str = "en") -> list[str]:
+        """The run's errors, as a harvest of the document would record them (in `language`)."""
+        return self.row_errors + [notice.text(language) for notice in self.no_record]
 
     def as_dict(self) -> dict[str, object]:
         """The verdict as JSON: what `mutualisons validate --json` prints and POST /api/validate answers.
@@ -42,6 +65,8 @@ class CheckReport:
             "document": self.document,
             "format": self.format,
             "conforms": self.conforms,
+            "status": self.status,
+            "counts": self.counts,
             "records": [{
                 "subject": v.record.subject.value,
                 "kind": v.record.kind,
@@ -52,16 +77,23 @@ class CheckReport:
             } for v in self.verdicts],
             "verification": {p: {"verified": s.verified, "recommendations": s.counted, "label": s.label}
                              for p, s in self.verification.items()},
+            "errors": self.row_errors + [notice.line() for notice in self.no_record],  # as a harvest records them
+            # Why the document gave no record, in each language (the last of `errors`, coded).
+            "no_record": [{"code": notice.code, "message": {lang: notice.text(lang) for lang in ("fr", "nl", "en")}}
+                          for notice in self.no_record],
             "warnings": self.warnings,
         }
 
 
 def check_file(path: Path, format_name: str | None, minter: Minter, charter: Charter | None = None,
-               mapping_path: Path | None = None, language: str | None = None) -> CheckReport:
-    """Raises OSError when the file cannot be read and LiftError when it cannot be parsed."""
-    body = path.read_bytes()
-    fetched = Fetched(url=path.resolve().as_uri(), body=body, content_type=None, fetched_at=now_iso())
-    return check_fetched(fetched, format_name, minter, charter, mapping_path, language)
+               mapping_path: Path | None = None, language: str | None = None,
+               max_bytes: int = DEFAULT_MAX_BYTES) -> CheckReport:
+    """Read through the guarded fetcher, as a source's `file:` document is (the same size cap), with its remote
+    JSON-LD contexts as a harvest gets them (the shipped copies, else the guarded fetcher: public addresses only).
+    Raises FetchError when the file cannot be read and LiftError when it cannot be parsed."""
+    fetched = fetch(path.resolve().as_uri(), FetchPolicy(file_root=path.resolve().parent, max_bytes=max_bytes))
+    contexts = shipped_then(cached(lambda url: fetch_context(url, FetchPolicy(max_bytes=max_bytes))))
+    return check_fetched(fetched, format_name, minter, charter, mapping_path, language, contexts)
 
 
 def check_fetched(fetched: Fetched, format_name: str | None, minter: Minter, charter: Charter | None = None,
@@ -70,14 +102,19 @@ def check_fetched(fetched: Fetched, format_name: str | None, minter: Minter, cha
     """The check itself, with the bounds of a harvest (hub/pipeline/canonical.py, harvesters/limits.py); the
     server runs it in a worker process (hub/pipeline/check_worker.py). Raises LiftError."""
     charter = charter or Charter()
-    lifted = lift_document(fetched, LiftOptions(
-        minter=minter, source_id=CHECK_SOURCE_ID, base_iri=f"{minter.base}source/{CHECK_SOURCE_ID}/",
-        configured_format=format_name, mapping_path=mapping_path, language=language,
-        resolve_context=resolve_context, area=charter.area))
-    verdicts = charter.validate(lifted.records)
+    options = LiftOptions(minter=minter, source_id=CHECK_SOURCE_ID, base_iri=f"{minter.base}source/{CHECK_SOURCE_ID}/",
+                          configured_format=format_name, mapping_path=mapping_path, language=language,
+                          resolve_context=resolve_context, area=charter.area)
+    # As Pipeline._lift_all, then _run: each document lifted, the documents split together, the records judged.
+    part = lift_lines(fetched, options)
+    document, format_used, warnings, row_errors = part.document, part.format, list(part.warnings), part.row_errors
+    split = split_lifted([part], minter=minter, source_id=CHECK_SOURCE_ID)
+    warnings += split.warnings
+    verdicts = charter.validate(split.records)
+    warnings += outcome.verdict_warnings(verdicts)
     practitioners, recommendations = from_records(v.record for v in verdicts if v.accepted)
-    return CheckReport(lifted.document, lifted.format, verdicts, lifted.warnings, lifted.row_errors,
-                       compute(practitioners, recommendations))
+    return CheckReport(document, format_used, verdicts, warnings, row_errors,
+                       compute(practitioners, recommendations), split.no_record)
 
 
 def format_report(report: CheckReport, language: str = "en") -> str:
@@ -94,16 +131,17 @@ def format_report(report: CheckReport, language: str = "en") -> str:
             lines.append(f"      shape {result.shape}" + (f" ({result.component})" if result.component else ""))
     for practitioner, status in report.verification.items():
         lines.append(f"practitioner {practitioner}: {status.explain(language)}")
-    for error in report.row_errors:
+    for error in report.errors(language):
         lines.append(f"error: {error}")
     for warning in report.warnings:
         lines.append(f"warning: {warning}")
-    rejected = sum(1 for v in report.verdicts if not v.accepted)
+    counts = report.counts
+    lines.append(f"a harvest of it would end {report.status}: accepted {counts['accepted']}, rejected "
+                 f"{counts['rejected']}, warned {counts['warned']}")
     if not report.verdicts:
-        lines.append("does not conform: no record found (no subject of a record class: organisation, place, "
-                     "event, document, knowledge, publication, funding, person, recommendation); nothing would "
-                     "be published")
+        lines.append("does not conform: no record found; nothing would be published")
     else:
         failed = f", {len(report.row_errors)} row(s) failed" if report.row_errors else ""
-        lines.append("conforms" if report.conforms else f"does not conform: {rejected} record(s) rejected{failed}")
+        lines.append("conforms" if report.conforms
+                     else f"does not conform: {counts['rejected']} record(s) rejected{failed}")
     return "\n".join(lines)

@@ -105,8 +105,11 @@ async def check_in_worker(request: CheckRequest, resolve_context: Resolver,
                 # Through the guarded fetcher (public addresses only, capped), in a thread of the server's.
                 request.contexts[url] = await asyncio.to_thread(resolve_context, url)
             except Exception as error:  # noqa: BLE001 - ContextError, FetchError: the document's problem
+                from hub.pipeline.fetch import FetchError
+
+                why = str(error) if isinstance(error, ContextError | FetchError) else "the hub could not load it"
                 raise CheckRefused(422, "Unreadable document",
-                                   f"its JSON-LD @context {url} could not be loaded: {error}") from error
+                                   f"its JSON-LD @context {url} could not be loaded: {why}") from error
     raise CheckRefused(422, "Unreadable document", f"its JSON-LD @contexts need more than {limits.context_rounds} "
                        "rounds of loading (contexts importing contexts); inline some of them")
 

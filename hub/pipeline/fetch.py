@@ -40,9 +40,13 @@ from urllib.parse import quote, unquote, urljoin, urlparse
 import httpcore
 import httpx
 
+from harvesters.wording import because
 from hub.core.durations import now_iso
 
 MAX_REDIRECTS = 5
+# httpx's timeouts, in words ("timed out (connecting; …)").
+_TIMEOUTS = {"ConnectTimeout": "connecting", "ReadTimeout": "waiting for the server", "WriteTimeout": "sending",
+             "PoolTimeout": "waiting for a connection"}
 USER_AGENT = "Mutualisons-hub/0.1 (+https://w3id.org/mutualisons)"
 FEED_ACCEPT = ("text/turtle, application/ld+json, application/trig, application/n-quads, "
                "application/n-triples, application/rdf+xml;q=0.9, text/html;q=0.5, */*;q=0.1")
@@ -243,7 +247,7 @@ def resolve_checked(url: str, policy: FetchPolicy) -> tuple[str, int, list[str]]
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL as error:
-        raise FetchError(url, f"invalid URL: {error}") from error
+        raise FetchError(url, "invalid URL: " + because(error, "it cannot be parsed as a URL")) from error
     host = parsed.raw_host.decode("ascii").lower()  # IDNA-encoded, as httpcore will name it
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
     if not host:
@@ -401,10 +405,12 @@ def _fetch_http(url: str, policy: FetchPolicy, accept: str, etag: str | None,
                 if time.monotonic() >= deadline:
                     raise FetchError(current, f"no complete answer within max_seconds={policy.max_seconds:g} "
                                               f"(connecting, headers and body together)") from error
-                raise FetchError(current, f"timed out ({type(error).__name__}; connect "
+                raise FetchError(current, f"timed out ({_TIMEOUTS.get(type(error).__name__, 'waiting')}; connect "
                                           f"{policy.connect_timeout:g} s, read {policy.read_timeout:g} s)") from error
             except httpx.HTTPError as error:
-                raise FetchError(current, f"HTTP error: {error}") from error
+                raise FetchError(current, "the request failed: " + because(
+                    error, "the server's answer is not HTTP the hub can read") + "; check the URL, or ask the "
+                    "feed's publisher whether their server is up") from error
 
 
 def _fetched(url: str, response: httpx.Response, body: bytes, etag: str | None,
@@ -498,7 +504,8 @@ class _Inflater:
                 if not self.gzip and not self.started:
                     self.decoder, self.started = self._decoder(raw=True), True
                     continue
-                raise FetchError(self.url, f"corrupt compressed body: {error}") from error
+                raise FetchError(self.url, "corrupt compressed body: " + because(
+                    error, "it does not decompress") + " (Content-Encoding says it is compressed)") from error
             self.started = True
             self.produced += len(piece)
             if self.produced > self.limit:

@@ -28,6 +28,7 @@ from pyoxigraph import NamedNode, Quad
 
 from harvesters.formats import Format, LiftError, table
 from harvesters.jsonld import cached, shipped_then
+from harvesters.wording import because
 from hub import __version__
 from hub.archive import history, payloads, quarantine, unpublished
 from hub.archive import state as harvest_state
@@ -57,6 +58,8 @@ from hub.pipeline.fetch import (
 )
 from hub.pipeline.hubgraphs import write_hub_graphs
 from hub.pipeline.lifting import LiftedLines, LiftOptions, lift_lines, read_in_two_processes, split_lifted
+from hub.pipeline.outcome import status as run_status
+from hub.pipeline.outcome import verdict_warnings
 from hub.pipeline.provenance import META_TITLE, FetchFacts, GraphFacts, PayloadFacts, ProvenanceWriter, RunFacts
 from hub.pipeline.record_writer import RecordWriter
 from hub.sparql import queries
@@ -64,6 +67,7 @@ from hub.store import dump, generations
 from hub.store.embedded import WorkingStore
 
 Progress = Callable[[str], None]
+SHOWN_WARNINGS = 20  # of a run's warnings, those its progress lines say
 log = logging.getLogger(__name__)
 
 
@@ -150,7 +154,8 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
                 try:
                     compacting.result()
                 except OSError as error:  # the data is whole either way: only its reads stay slower
-                    progress(f"warning: compacting the store failed ({error}); it is published as it is")
+                    why = error.strerror or because(error, "a file error")
+                    progress(f"warning: compacting the store failed ({why}); it is published as it is")
         generation = backend.publish()
         data.provenance_model.write_text(f"{PROVENANCE_MODEL}\n", encoding="utf-8")
         pipeline.journal.published()
@@ -190,6 +195,8 @@ class _Fetches:
     # none of their records is removed this run (a malformed row fails that row, it does not delete it).
     row_errors: set[str] = field(default_factory=set)
     lifted: set[str] = field(default_factory=set)  # documents read without error
+    silent: set[str] = field(default_factory=set)  # of those, the ones that gave no record (hub/pipeline/outcome.py)
+    walked: set[str] = field(default_factory=set)  # the documents a format's document source gave (pages…)
     # Each document read without error: when it was fetched, its payload, how it was aligned (its fetch node).
     read: dict[str, tuple[str, NamedNode | None, list[str]]] = field(default_factory=dict)
 
@@ -339,6 +346,12 @@ class Pipeline:
         elif not confirmed:
             # The safety valve, before anything is written: the records that left the feed.
             self._hold_mass_removal(source, existing, set(graph_of.values()), fetches, records)
+        # Something to commit: records, or removals that were said (a confirmed removal, a feed gone past its
+        # gone_grace). No document gave a record and nothing else: nothing to publish, nothing of the source
+        # changes, and the errors say why (the valve above held a run that would empty a published source).
+        committing = bool(records) or bool(fetches.gone) or (confirmed and bool(existing))
+        if not committing:
+            facts.status = "failed"
         # The run ends as it commits: its prov:endedAtTime is when the records it writes last changed.
         facts.ended_at = now_iso()
         written: dict[str, tuple[list[str], list[str]]] = {}
@@ -367,10 +380,10 @@ class Pipeline:
         rejected = [v for v in verdicts if not v.accepted]
         self.progress(f"[{source.id}] {len(to_validate)} record(s) validated and written, {len(rejected)} "
                       f"rejected ({time.perf_counter() - clock:.1f} s)")
-        for verdict in accepted:
-            warnings += [f"{verdict.record.subject.value}: {w.message['en']}" for w in verdict.warnings]
-        if facts.status != "failed" and (fetches.failed or fetches.gone or rejected or facts.row_errors):
-            facts.status = "partial"
+        warnings += verdict_warnings(accepted)
+        if facts.status != "failed":
+            facts.status = run_status(fetches.attempted, len(fetches.failed), committing, bool(
+                fetches.gone or rejected or facts.row_errors or fetches.silent))
         if facts.status == "failed":
             counts = {"added": 0, "updated": 0, "unchanged": 0, "removed": 0, "accepted": 0, "rejected": 0}
         else:
@@ -493,6 +506,13 @@ class Pipeline:
         self.progress(f"[{source.id}] {facts.status} ({what}, {time.perf_counter() - clock:.1f} s): {counts}")
         for message in facts.errors:
             self.progress(f"[{source.id}] error: {message}")
+        # The warnings go to whoever runs the harvest (the terminal, or data/harvest.log), never into the store:
+        # they may quote the feed's values (a key two rows share). The first few: a feed may warn per record.
+        for message in warnings[:SHOWN_WARNINGS]:
+            self.progress(f"[{source.id}] warning: {message}")
+        if len(warnings) > SHOWN_WARNINGS:
+            self.progress(f"[{source.id}] … and {len(warnings) - SHOWN_WARNINGS} more warning(s) "
+                          f"(`mutualisons validate` lists them all for one document)")
         return RunSummary(source.id, facts.run.value, facts.status, facts.counts, facts.errors, warnings)
 
     def _fetch_all(self, source: Source, policy: FetchPolicy, facts: RunFacts, state: SourceState,
@@ -572,6 +592,7 @@ class Pipeline:
         try:
             for fetched in walk(fmt, url, policy):
                 fetches.attempted += 1
+                fetches.walked.add(fetched.url)
                 previous = state.documents.get(fetched.url, DocumentState())
                 payload_quads += self._take(source, fetched.url, fetched, previous, facts, new_state,
                                             charter_unchanged, fetches)
@@ -629,6 +650,12 @@ class Pipeline:
         self.store.open()  # the split runs in this process alone
         split = split_lifted(parts, minter=self.minter, source_id=source.id, known=known)
         warnings += split.warnings
+        # A document that gave no record is said, with why: the run is partial, or failed if none gave any. An
+        # empty page of a walk is how some APIs end their paging: no error while other pages gave records.
+        said = [notice for notice in split.no_record if not (split.records and notice.code == "document.empty"
+                                                             and notice.params["document"] in fetches.walked)]
+        facts.errors += [notice.line() for notice in said]
+        fetches.silent |= {str(notice.params["document"]) for notice in said}
         fetches.upstream += split.upstream_descriptions
         return {record.subject.value: record for record in split.records}
 

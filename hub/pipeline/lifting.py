@@ -1,11 +1,13 @@
 """Lift one fetched document to records: detect the format, parse, align, split, apply consent.
 
 Shared by the harvest and by `mutualisons validate`, so a publisher's check judges exactly what a
-harvest would.
+harvest would: both lift each document with `lift_lines` and split them with `split_lifted`, which also says
+which documents gave no record and why (hub/pipeline/outcome.py).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,14 +21,16 @@ from harvesters.mapping import Mapping as DeclarativeMapping
 from harvesters.mapping import MappingError, load_mapping
 from hub.charter.area import ServiceArea
 from hub.charter.consent import mentions_persons
+from hub.charter.messages import Notice
 from hub.core.iris import Minter, document_iri
 from hub.core.ntriples import RDF_TYPE_TOKEN, lines_of, to_lines, to_quads
 from hub.core.vocabulary import Vocabulary, default_vocabulary
 from hub.pipeline.alignment import AlignmentReport, align, needs_alignment
 from hub.pipeline.fetch import Fetched, FetchError
 from hub.pipeline.halves import lift_in_halves, worth_halves
+from hub.pipeline.outcome import DocumentProfile, no_record
 from hub.pipeline.persons import remove_references_to_unconsented, remove_unconsented_persons
-from hub.pipeline.split import Record, split_records
+from hub.pipeline.split import Record, SplitResult, split_records
 
 
 @dataclass
@@ -39,6 +43,7 @@ class LiftedDocument:
     # Rows or features that failed alone, each with its location: the run reports them and is partial.
     row_errors: list[str] = field(default_factory=list)
     upstream_descriptions: list[str] = field(default_factory=list)  # see SplitResult
+    no_record: list[Notice] = field(default_factory=list)  # see SplitOutcome
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,8 @@ class SplitOutcome:
     records: list[Record]
     warnings: list[str]
     upstream_descriptions: list[str]
+    # The documents read without error that gave no record, nor any node a record reached, and why.
+    no_record: list[Notice] = field(default_factory=list)
 
 
 def lift_lines(fetched: Fetched, options: LiftOptions) -> LiftedLines:
@@ -157,10 +164,22 @@ def split_lifted(parts: list[LiftedLines], *, minter: Minter, source_id: str, vo
         return SplitOutcome([], [], [])
     document_of: dict[str, str] = {}
     notes_of: dict[str, list[str]] = {part.document: part.notes for part in parts}
+    profiles = {part.document: DocumentProfile(part.document, len(part.lines), len(part.row_errors))
+                for part in parts}
+    # Several documents: which subjects each describes, to tell one that gave nothing from one whose nodes
+    # (phones.csv of an HSDS folder) went into the records of another.
+    subjects_of: dict[str, set[str]] = {}
     for part in parts if len(parts) > 1 else ():  # one document: every record is its own
+        profile, subjects = profiles[part.document], subjects_of.setdefault(part.document, set())
         for line in part.lines:
+            subject = line.split(" ", 1)[0]
+            subjects.add(subject)
             if RDF_TYPE_TOKEN in line:
-                document_of.setdefault(line.split(" ", 1)[0], part.document)
+                document_of.setdefault(subject, part.document)
+                tokens = line.split(" ", 3)
+                if tokens[1] == RDF_TYPE_TOKEN and tokens[2][0] == "<":
+                    profile.types[tokens[2][1:-1]] += 1
+        profile.nodes = len(subjects)
     lines = [line for part in parts for line in part.lines]
     for part in parts:
         part.lines = []  # split_records consumes the lines: none of them is kept twice
@@ -180,7 +199,25 @@ def split_lifted(parts: list[LiftedLines], *, minter: Minter, source_id: str, vo
         where = parts[0].document if len(parts) == 1 else f"{len(parts)} documents"
         warnings.append(f"{where}: {split.orphan_subjects} subjects belong to no record "
                         f"(no record class reaches them) and are not published")
-    return SplitOutcome(split.records, warnings, split.upstream_descriptions)
+    return SplitOutcome(split.records, warnings, split.upstream_descriptions,
+                        _without_records(parts, profiles, subjects_of, split))
+
+
+def _without_records(parts: list[LiftedLines], profiles: dict[str, DocumentProfile],
+                     subjects_of: dict[str, set[str]], split: SplitResult) -> list[Notice]:
+    """The documents that gave no record (nor any node that a record reached), each with why."""
+    gave = {record.document for record in split.records}
+    silent = []
+    for part in parts:
+        if part.document in gave:
+            continue
+        profile = profiles[part.document]
+        if len(parts) == 1:
+            profile.nodes, profile.types = split.subjects, Counter(split.types_seen)
+        elif not subjects_of[part.document].isdisjoint(split.reached):
+            continue
+        silent.append(no_record(profile))
+    return silent
 
 
 def lift_document(fetched: Fetched, options: LiftOptions, today: date | None = None) -> LiftedDocument:
@@ -191,7 +228,7 @@ def lift_document(fetched: Fetched, options: LiftOptions, today: date | None = N
     split = split_lifted([part], minter=options.minter, source_id=options.source_id, vocabulary=options.vocabulary,
                          today=today)
     return LiftedDocument(fetched.url, part.format, split.records, part.warnings + split.warnings,
-                          quad_count, part.row_errors, split.upstream_descriptions)
+                          quad_count, part.row_errors, split.upstream_descriptions, split.no_record)
 
 
 def _with_inline_contexts(document: str, body: bytes, resolve_context: Resolver) -> bytes:

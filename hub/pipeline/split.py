@@ -9,6 +9,11 @@ A blank-node record subject gets an IRI minted from the source and a stable key.
 that another node refers to (a founder, an organizer) stays inside that record, where hub/charter/consent.py
 judges it, instead of becoming a record of its own.
 
+Records that collide merge: statements about one IRI are one resource's (RDF's own rule), and blank-node records
+whose stable key mints the same IRI (five nodes with one url and no identifier) become that IRI's one record, with
+the statements of all of them and a warning (`split.merged`) that names what they shared. Rows of a mapped table
+that share a key never get here: the table keeps the later row (harvesters/mapping.py, RowSet).
+
 Records (hub/core/records.py) are kept as N-Triples lines (hub/core/ntriples.py): splitting and hashing a
 100k-record feed then costs string operations, not millions of Python term objects.
 
@@ -20,13 +25,14 @@ lines (as the feed labelled them) but no hash, and the charter rejects it alone 
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 
 from pyoxigraph import NamedNode, Quad
 
+from hub.charter.messages import warning as coded
 from hub.core.iris import Minter, short_hash
 from hub.core.namespaces import SCHEMA
 from hub.core.ntriples import RDF_TYPE_TOKEN, split_line, to_lines
@@ -55,6 +61,11 @@ class SplitResult:
     # What the feed says about its own named graphs (a hub harvesting another hub: the upstream
     # provenance of each graph), kept so the chain of provenance is not broken.
     upstream_descriptions: list[str] = field(default_factory=list)
+    subjects: int = 0  # nodes with statements of their own
+    # When no record came out: how many nodes each type had (type IRI -> nodes), to say why.
+    types_seen: Counter[str] = field(default_factory=Counter)
+    # The nodes (as the lines name them) that some record reached: what the documents split together gave.
+    reached: set[str] = field(default_factory=set)
 
 
 def split_records(
@@ -130,27 +141,42 @@ def split_records(
     warnings: list[str] = []
     # Blank-node record subjects get minted IRIs; references to them are rewritten everywhere.
     renamed: dict[str, str] = {}
+    keys: dict[str, str] = {}
+    # The record subjects of each final subject token: more than one when blank nodes mint the same IRI.
+    groups: dict[str, list[str]] = {}
     for subject, kind in kinds.items():
         if subject[0] == "_":
             stable, fell_back = _stable_key(subject, by_subject, children, kinds, owners)
             minted = minter.entity(kind, f"{source_id}-{short_hash(stable)}")
             renamed[subject] = f"<{minted.value}>"
-            if fell_back:
+            keys[subject] = stable
+            if fell_back and renamed[subject] not in groups:
                 warnings.append(
                     f"{document}: a {kind} without identifier, url, sameAs or name and postal code got "
                     f"the IRI {minted.value} from its content; it cannot be followed across edits"
                 )
+        groups.setdefault(renamed.get(subject, subject), []).append(subject)
+    for token, members in groups.items():
+        if len(members) > 1:
+            where = (document_of or {}).get(members[0], document)
+            warnings.append(coded("split.merged", document=where, count=len(members), kind=kinds[members[0]],
+                                  key=_shared_key(keys.get(members[-1], "")), record=token[1:-1]))
 
     records: list[Record] = []
     reached: set[str] = set()
-    for subject, kind in kinds.items():
+    for token, members in groups.items():
+        subject, kind = members[0], kinds[members[0]]
         nodes, depth = _closure_and_depth(subject, children, kinds, owners)
+        for other in members[1:]:  # blank nodes minted to one IRI: one record, with all their statements
+            more, deeper = _closure_and_depth(other, children, kinds, owners)
+            nodes = list(dict.fromkeys(nodes + more))
+            depth = max(depth, deeper)
         reached.update(nodes)
         upstream_graphs: set[str] = set()
         if upstream:
             for node in nodes:
                 upstream_graphs |= upstream.get(node, set())
-        subject_token = renamed.get(subject, subject)
+        subject_token = token
         graph_key = minter.graph_key_for_subject(subject_token[1:-1])
         refusal = None
         try:
@@ -163,7 +189,7 @@ def split_records(
         record = Record(
             subject=NamedNode(subject_token[1:-1]),
             kind=kind,
-            types=sorted(set(types[subject])),
+            types=sorted({t for member in members for t in types[member]}),
             triples=triples or [],
             document=(document_of or {}).get(subject, document),
             graph_key=graph_key,
@@ -178,8 +204,34 @@ def split_records(
     graph_names = {f"<{name}>" for names in upstream.values() for name in names}
     descriptions = [f"{subject} {rest}" for subject in graph_names - reached for rest in by_subject.get(subject, ())]
     orphans = sum(1 for subject in by_subject if subject not in reached and subject not in graph_names)
+    # Why nothing came out, when nothing did: the types the nodes had (counted only then: it costs a pass).
+    seen = Counter(t for found in types.values() for t in set(found)) if not records else Counter()
     return SplitResult(records=records, orphan_subjects=orphans, warnings=warnings,
-                       upstream_descriptions=descriptions)
+                       upstream_descriptions=descriptions, subjects=len(by_subject), types_seen=seen, reached=reached)
+
+
+# What blank-node records that merged shared, by the stable key's property (see _stable_key), in words.
+_SHARED = {
+    "identifier": {"fr": "l'identifiant {value}", "nl": "de identificatie {value}", "en": "the identifier {value}"},
+    "url": {"fr": "l'adresse web {value}", "nl": "het webadres {value}", "en": "the web address {value}"},
+    "sameAs": {"fr": "le sameAs {value}", "nl": "de sameAs {value}", "en": "the sameAs {value}"},
+    "name": {"fr": "le nom et le code postal {value}", "nl": "naam en postcode {value}",
+             "en": "the name and postal code {value}"},
+    "content": {"fr": "un contenu identique", "nl": "dezelfde inhoud", "en": "the same content"},
+}
+
+
+def _shared_key(stable: str) -> dict[str, str]:
+    """What the stable key of merged records says, in each language (its value is the publisher's own data:
+    it goes into a warning, which only the publisher and the admin read)."""
+    prop, sep, value = stable.partition("=")
+    if not sep:
+        return dict(_SHARED["content"])
+    name = "name" if prop == "name" else prop.rsplit("/", 1)[-1].rstrip(">")
+    if name == "name":
+        value = value.replace("|postalCode=", ", ")
+    words = _SHARED.get(name, _SHARED["content"])
+    return {lang: text.format(value=value) for lang, text in words.items()}
 
 
 def _shuffled(lines: list[str], sample: int = 2000) -> bool:

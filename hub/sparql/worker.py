@@ -29,6 +29,7 @@ from typing import IO, Any, cast
 
 from pyoxigraph import DefaultGraph, NamedNode, Quad, QueryBoolean, QuerySolutions, RdfFormat, serialize
 
+from harvesters.wording import because
 from hub.archive.datadir import DataDir
 from hub.core import sandbox
 from hub.core.namespaces import PREFIXES
@@ -125,7 +126,8 @@ def answer(store: ReadOnlyStore, job: Job, conn: Connection) -> None:
         conn.send(("error", 400, "Query refused", "the query tried to reach the network, which query workers "
                                                  "cannot: this hub never fetches anything on a query's behalf"))
     except (ValueError, OSError, RuntimeError, TypeError) as error:
-        conn.send(("error", 400, "Query failed", str(error)))
+        conn.send(("error", 400, "Query failed", "the engine could not evaluate the query: " + because(
+            error, "it applies an operation to values it does not take; check its functions and their arguments")))
 
 
 def _not_acceptable(conn: Connection, kind: str, offers: str) -> None:
