@@ -46,14 +46,15 @@ class Failure:
 
 class RecordEntry(NamedTuple):
     """One published record graph of a source, in the source's record index. A tuple, so the state file
-    keeps it as it always did: a JSON list `[content hash, document, subject, run, shape digest]` (older
-    states have fewer; the missing ones read as "")."""
+    keeps it as it always did: a JSON list `[content hash, document, subject, run, shape digest, provenance
+    digest]` (older states have fewer; the missing ones read as "")."""
 
     content_hash: str
     document: str  # the URL of the document it was lifted from
     subject: str
     written_by: str = ""  # the timestamp of the run whose history file holds its current version, or ""
     shape: str = ""  # its shape digest (hub/pipeline/split.py), or ""
+    provenance: str = ""  # the digest of its own licence and upstream sources (Record.provenance), or ""
 
 
 @dataclass

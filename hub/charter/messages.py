@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from harvesters.formats import LiftError
+
 LANGUAGES = ("fr", "nl", "en")
 MESSAGES: dict[str, dict[str, str]] = {
     "area.outside": {
@@ -72,6 +74,23 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "{record}: verwijzing verwijderd naar een persoonsfiche zonder toestemming voor publicatie, bij {via}",
         "en": "{record}: removed a reference to a person record without consent for public listing at {via}",
     },
+    # A document that gives no record says why (harvesters/json_mapping.py and the platform formats).
+    "lift.records-empty": {
+        "fr": "aucune fiche à {records} : le document contient {found} ; indiquez où sont ses fiches avec le "
+              "`records` de la correspondance (un chemin pointé ; \"\" pour le document lui-même)",
+        "nl": "geen fiche op {records}: het document bevat {found}; geef met `records` van de mapping aan waar de "
+              "fiches staan (een pad met punten; \"\" voor het document zelf)",
+        "en": "no record at {records}: the document holds {found}; say where its records are with the mapping's "
+              "`records` (a dotted path; \"\" for the document itself)",
+    },
+    "lift.no-record-class": {
+        "fr": "aucun des {count} élément(s) à {records} n'est d'une classe de fiche (types vus : {types}) ; "
+              "donnez-leur un type que le hub publie (schema:Organization, schema:Place, schema:Event…)",
+        "nl": "geen van de {count} element(en) op {records} is van een ficheklasse (geziene types: {types}); geef ze "
+              "een type dat de hub publiceert (schema:Organization, schema:Place, schema:Event…)",
+        "en": "none of the {count} item(s) at {records} is of a record class (types seen: {types}); give them a type "
+              "the hub publishes (schema:Organization, schema:Place, schema:Event…)",
+    },
 }
 
 
@@ -88,3 +107,12 @@ def render(code: str, params: Mapping[str, object]) -> dict[str, str]:
 def warning(code: str, **params: object) -> str:
     """A run warning: the English sentence and its code."""
     return f"{render(code, params)['en']} [{code}]"
+
+
+def lift_error(error: LiftError) -> str:
+    """A document that could not be lifted, as a run's error says it: from this table when its format gave a
+    code (the English sentence and the code in brackets), else as the format said it."""
+    if error.code is None or error.code not in MESSAGES:
+        return str(error)
+    where = f" line {error.line}" + (f" column {error.column}" if error.column else "") if error.line else ""
+    return f"{error.document}: {error.format_name}{where}: {warning(error.code, **error.params)}"
