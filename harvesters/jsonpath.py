@@ -3,7 +3,8 @@
 A path is the field names from the outside in, separated by dots: `address.postalCode`, `geo.latitude`,
 `openHours.Mo`. An array is entered with `[*]` (every item), `[0]` (one item) or `[key=value]` (the items
 whose `key` is `value`: `links[rel=next].href`); an array reached without a step of its own gives its items,
-so `categories` and `categories[*]` read the same values. The empty path (or `$`) is the document itself.
+so `categories` and `categories[*]` read the same values, and `[*]` on a single value reads that value (platforms
+give one where they may give several). The empty path (or `$`) is the document itself.
 
 Reading never fails: a path that leads nowhere gives no value. Paths are parsed once (`parse_path`, cached),
 and a path that cannot be parsed raises PathError, which the mapping and sources.toml readers report with
@@ -102,6 +103,8 @@ def _walk(value: Any, steps: tuple[Step, ...]) -> Iterator[Any]:
                 yield from _walk(item, steps)
         return
     if not isinstance(value, list):
+        if step.every and value is not None:  # `[*]` on one value: a platform that gives one where it may give many
+            yield from _walk(value, rest)
         return
     if step.every:
         for item in value:

@@ -62,7 +62,8 @@ _RULE_KEYS = {"property", "transforms", "split", "lang", "datatype", "concepts",
               "themes"}
 FLATTEN = ("pairs", "values", "keys", "json")
 # No `language`: untagged text takes the source's `language` (sources.toml) or a rule's `lang`.
-_TABLE_KEYS = {"type", "key", "fields", "ignore", "constants", "files", "columns", "key_prefix", "nodes", "records"}
+_TABLE_KEYS = {"type", "key", "fields", "ignore", "constants", "files", "columns", "key_prefix", "nodes", "records",
+               "withheld"}
 _TOP_KEYS = _TABLE_KEYS | {"prefixes", "tables", "calendar", "mapping"}
 # "Belgique", "belgië", "BE", "Belgium" are one country: ISO 3166-1 alpha-2 for the countries feeds name.
 COUNTRIES = {
@@ -169,6 +170,8 @@ class TableMapping:
     # Path step -> the types of the node it creates (NODE_TYPES, with the mapping's `nodes` over them).
     node_types: dict[str, list[NamedNode]] = field(default_factory=dict)
     records: list[str] | None = None  # a JSON document: the paths of its records (None: found as suggest finds them)
+    # Values a platform puts where it withholds one ("hidden", "private"): never published as values.
+    withheld: set[str] = field(default_factory=set)
 
     def matches(self, document: str) -> bool:
         name = Path(unquote(urlparse(document).path)).name
@@ -222,6 +225,7 @@ class RowReport:
     misses: Counter[tuple[str, str]] = field(default_factory=Counter)  # (field, value) with no concept
     notes: list[str] = field(default_factory=list)
     invalid: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
+    withheld: Counter[str] = field(default_factory=Counter)  # field -> values the platform withheld
     known_fields: list[str] = field(default_factory=list)
 
     def note_geometry_over_fields(self, point: tuple[Decimal, Decimal], rule: FieldRule,
@@ -261,6 +265,9 @@ class RowReport:
         for (name, reason), values in sorted(self.invalid.items()):
             shown = ", ".join(repr(v) for v in values[:5]) + (" …" if len(values) > 5 else "")
             out.append(f"{self.document}: field {name!r}: {len(values)} value(s) {reason}, not lifted: {shown}")
+        for name, count in sorted(self.withheld.items()):
+            out.append(f"{self.document}: field {name!r}: {count} value(s) withheld by the platform (`withheld`), "
+                       "not published")
         for note, count in Counter(self.notes).items():
             out.append(f"{self.document}: {note} ({count} feature(s))")
         return out
@@ -380,7 +387,8 @@ def _table(name: str, raw: dict[str, Any], prefixes: dict[str, str], where: str,
                 raise MappingError(f"{where}: [{label}] records: {error}") from error
     return TableMapping(name, [str(f) for f in files], types, key, rules, set(_as_list(raw.get("ignore", []))),
                         constants, [str(c) for c in columns] if columns else None, str(key_prefix),
-                        node_types=node_types, records=records)
+                        node_types=node_types, records=records,
+                        withheld={_normal(str(v)) for v in _as_list(raw.get("withheld", []))})
 
 
 def check_paths(table: TableMapping) -> None:
@@ -792,6 +800,9 @@ def _lift_fields(table: TableMapping, subject: NamedNode | BlankNode, row: dict[
             quads += _nested(table, subject, rule, raw, context, report, nodes, where)
             continue
         for value in _values(raw, rule, report, where):
+            if table.withheld and _normal(value) in table.withheld:
+                report.withheld[where + name] += 1
+                continue
             if rule.ref:
                 quads += table._link(subject, rule, value, context)
                 continue

@@ -229,8 +229,8 @@ def _source_from_table(path: Path, locator: _KeyLocator, index: int, table: dict
             paging = Paging.of(table["paging"])
         except PagingError as error:
             line = locator.subtable_line(index, "paging", error.key)
-            raise ConfigError(f"{path}:{line}: [[source]] #{index + 1}: [source.paging]"
-                              f"{' ' + repr(error.key) if error.key else ''}: {error}") from error
+            where = "" if str(error).startswith("[source.paging]") else "[source.paging]: "
+            raise ConfigError(f"{path}:{line}: [[source]] #{index + 1}: {where}{error}") from error
     themes = optional_text("themes")
     if themes is not None:
         themes_file = Path(themes) if Path(themes).is_absolute() else path.parent.resolve() / themes

@@ -554,10 +554,9 @@ class Pipeline:
             for url, known in unreached.items():
                 new_state.documents.setdefault(url, known)
             fetches.spared |= incomplete | set(unreached)
-        # Only "same bytes everywhere" skips lifting: a record may merge statements of several documents.
-        if len(fetches.unchanged) < fetches.attempted:
-            fetches.unchanged = []
-        else:
+        # Only "same bytes everywhere" skips lifting: a record may merge statements of several documents. Otherwise
+        # every document is lifted, those answered 304 from the payload kept last time (_with_unchanged_bodies).
+        if len(fetches.unchanged) >= fetches.attempted:
             fetches.fetched = []
         fetches.bytes = sum(len(f.body) for f in fetches.fetched)
         return fetches, payload_quads
