@@ -101,7 +101,8 @@ def test_a_page_failing_on_page_3_of_5_fails_alone_and_keeps_its_records(api: tu
     first = run(settings)
     assert (first.status, first.counts["added"], first.counts["documents"]) == ("succeeded", 10, 5)
     # Each page is its own document, with its own fetch node.
-    documents = published(settings.data_dir, "SELECT DISTINCT ?v WHERE { GRAPH ?m { ?f a hub:Fetch ; hub:document ?v } }")
+    documents = published(settings.data_dir,
+                          "SELECT DISTINCT ?v WHERE { GRAPH ?m { ?f a hub:Fetch ; hub:document ?v } }")
     assert documents == sorted(server.url(f"/api/elements.json?page={n}&limit=2") for n in range(1, 6))
     # Page 3 now answers 500 (after the retries, Retry-After: 0 keeps them quick); its two entries changed meanwhile.
     emulated.failures[3] = (500, {"Retry-After": "0"}, 4)
