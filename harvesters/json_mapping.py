@@ -15,8 +15,13 @@ nowhere or to nothing (`lift.records-empty`, with what the document holds), or i
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
+import unicodedata
 from typing import Any
+
+from pyoxigraph import NamedNode, Quad
 
 from harvesters.formats import DocumentContext, Format, LiftError, LiftResult, looks_like_json, names_jsonld_keywords
 from harvesters.jsonpath import PathError, describe, find_records, leaves, plain_path, value_at, values_at
@@ -31,6 +36,7 @@ from harvesters.mapping import (
     TableMapping,
     check_paths,
 )
+from harvesters.platform import derived_from, describe_upstream, license_iri, record_license
 from harvesters.suggest import suggest_from_rows
 
 FORMAT = "json"
@@ -96,8 +102,7 @@ def row_of(item: dict[str, Any], table: TableMapping) -> dict[str, Any]:
 def covered_paths(table: TableMapping) -> set[str]:
     """The plain paths a table maps or ignores: a record's leaves under none of them are reported as unmapped."""
     covered = {plain_path(name) for name in table.ignore}
-    if table.key:
-        covered.add(plain_path(table.key))
+    covered.update(plain_path(path) for path in (table.key, table.license, table.upstream) if path)
 
     def add(rules: dict[str, FieldRule], prefix: str) -> None:
         for name, rule in rules.items():
@@ -154,11 +159,43 @@ def lift_json(body: bytes, context: DocumentContext, format_name: str = FORMAT) 
             _unmapped(item, covered, report)
             try:
                 lifted.quads += table.lift_row(row, rows, report)
+                lifted.quads += _provenance(item, table, rows, report)
             except (RowError, ValueError, PathError) as error:  # ValueError: a term pyoxigraph refuses
                 key = row.get(table.key) if table.key else None
                 lifted.row_errors.append(place + (f" ({table.key}={key})" if key is not None else "") + f": {error}")
         lifted.warnings += report.warnings()
     return lifted
+
+
+def _provenance(item: dict[str, Any], table: TableMapping, context: LiftContext, report: RowReport) -> list[Quad]:
+    """A record's own licence and upstream source, where the mapping names the fields that give them
+    (`license`, `upstream`): said on its record graph's description, not in its data (harvesters/platform.py)."""
+    subject = table.keyed_subject(row_of(item, table), context) if table.license or table.upstream else None
+    if subject is None:
+        return []
+    quads: list[Quad] = []
+    if table.license:
+        name = value_at(item, table.license)
+        iri = license_iri(str(name)) if isinstance(name, str | int | float) else None
+        if iri is not None:
+            quads.append(record_license(subject, iri))
+        elif name not in (None, ""):
+            report.invalid[(table.license, "not a licence the hub knows (an SPDX name such as CC0-1.0, or an "
+                                           "IRI): the source's licence applies")].append(str(name)[:40])
+    if table.upstream:
+        name = value_at(item, table.upstream)
+        if isinstance(name, str) and name.strip():
+            upstream = NamedNode(name.strip()) if name.strip().startswith(("http://", "https://")) else \
+                context.mint("upstream", f"{context.source_id}-{slug(name)}")
+            quads.append(derived_from(subject, upstream))
+            quads += describe_upstream(upstream, name.strip())
+    return quads
+
+
+def slug(text: str) -> str:
+    """A name as an IRI's last segment: "Open Street Map" -> "open-street-map"."""
+    return re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+                  .lower()).strip("-") or hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def _sniff(head: bytes) -> int:
@@ -201,4 +238,4 @@ def _suggest(body: bytes, document: str, name: str) -> str:
     return suggest_from_rows(name, FORMAT, "records", flat_rows(items), has_geometry=False, records=where)
 
 
-JSON = Format(FORMAT, _lift, mapping="required", json=True, sniff=_sniff, suggest=_suggest)
+JSON = Format(FORMAT, _lift, mapping="required", json=True, sniff=_sniff, suggest=_suggest, provenance=True)

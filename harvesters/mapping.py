@@ -63,7 +63,7 @@ _RULE_KEYS = {"property", "transforms", "split", "lang", "datatype", "concepts",
 FLATTEN = ("pairs", "values", "keys", "json")
 # No `language`: untagged text takes the source's `language` (sources.toml) or a rule's `lang`.
 _TABLE_KEYS = {"type", "key", "fields", "ignore", "constants", "files", "columns", "key_prefix", "nodes", "records",
-               "withheld"}
+               "withheld", "license", "upstream"}
 _TOP_KEYS = _TABLE_KEYS | {"prefixes", "tables", "calendar", "mapping"}
 # "Belgique", "belgië", "BE", "Belgium" are one country: ISO 3166-1 alpha-2 for the countries feeds name.
 COUNTRIES = {
@@ -172,6 +172,9 @@ class TableMapping:
     records: list[str] | None = None  # a JSON document: the paths of its records (None: found as suggest finds them)
     # Values a platform puts where it withholds one ("hidden", "private"): never published as values.
     withheld: set[str] = field(default_factory=set)
+    # A JSON record's own licence and its upstream source (harvesters/platform.py): the paths that give them.
+    license: str | None = None
+    upstream: str | None = None
 
     def matches(self, document: str) -> bool:
         name = Path(unquote(urlparse(document).path)).name
@@ -180,6 +183,11 @@ class TableMapping:
     def subject(self, key_value: str, context: LiftContext) -> NamedNode:
         kind = context.kind_of([t.value for t in self.types]) or _local_name(self.types[0].value).lower()
         return context.mint(kind, f"{context.source_id}-{self.key_prefix}{key_value}")
+
+    def keyed_subject(self, row: dict[str, Any], context: LiftContext) -> NamedNode | None:
+        """The IRI a row's key gives its subject (None without a key, or a value in it)."""
+        key_value = _text(row.get(self.key)) if self.key else ""
+        return self.subject(key_value, context) if key_value else None
 
     def lift_row(self, row: dict[str, Any], context: LiftContext, report: RowReport,
                  geometry: dict[str, Any] | None = None) -> list[Quad]:
@@ -376,6 +384,9 @@ def _table(name: str, raw: dict[str, Any], prefixes: dict[str, str], where: str,
     for step, node_type in nodes_raw.items():
         node_types[_iri(step, prefixes, f"{where}: [{label}.nodes]").value] = [
             _iri(t, prefixes, f"{where}: [{label}.nodes] {step}") for t in _as_list(node_type)]
+    if (raw.get("license") is not None or raw.get("upstream") is not None) and key is None:
+        raise MappingError(f"{where}: [{label}] a record's own `license` or `upstream` needs the table's `key`: they "
+                           "name the record by the IRI its key gives")
     columns = raw.get("columns")
     records = raw.get("records")
     if records is not None:
@@ -388,7 +399,22 @@ def _table(name: str, raw: dict[str, Any], prefixes: dict[str, str], where: str,
     return TableMapping(name, [str(f) for f in files], types, key, rules, set(_as_list(raw.get("ignore", []))),
                         constants, [str(c) for c in columns] if columns else None, str(key_prefix),
                         node_types=node_types, records=records,
-                        withheld={_normal(str(v)) for v in _as_list(raw.get("withheld", []))})
+                        withheld={_normal(str(v)) for v in _as_list(raw.get("withheld", []))},
+                        license=_optional_path(raw, "license", f"{where}: [{label}]"),
+                        upstream=_optional_path(raw, "upstream", f"{where}: [{label}]"))
+
+
+def _optional_path(raw: dict[str, Any], key: str, where: str) -> str | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise MappingError(f"{where} {key}: the path of a record's field, e.g. {key} = \"{key}\"")
+    try:
+        parse_path(value)
+    except PathError as error:
+        raise MappingError(f"{where} {key}: {error}") from error
+    return value.strip()
 
 
 def check_paths(table: TableMapping) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
 from harvesters.formats import DocumentContext, LiftError, table
@@ -23,6 +24,7 @@ from hub.charter.messages import lift_error
 from hub.core.config import Settings
 from hub.core.iris import Minter
 from hub.core.vocabulary import default_vocabulary
+from hub.gateway.app import create_app
 from hub.pipeline.harvest import harvest
 from tests.conftest import BASE, quiet
 from tests.test_format_table import published
@@ -276,3 +278,46 @@ def test_a_json_source_harvests_end_to_end_with_its_themes_and_no_record_is_neve
                             "members 'data', 'ontology'; say where its records are with the mapping's `records` (a "
                             "dotted path; \"\" for the document itself) [lift.records-empty]"]
     assert len(published(settings.data_dir, "SELECT ?v WHERE { ?o a schema:Organization ; schema:name ?v }")) == 2
+
+
+def test_a_record_s_own_licence_and_upstream_source_reach_its_provenance(tmp_path: Path) -> None:
+    """Licence per record (a platform that gives one per entry) and the upstream chain (a platform that aggregates):
+    on the record graph's description, the upstream source described, shown by /api/provenance."""
+    entries = [{"id": "k1", "name": "Repair Café", "license": "CC0-1.0", "sourceKey": "OpenStreetMap",
+                "geo": {"latitude": 50.84, "longitude": 4.35}},
+               {"id": "k2", "name": "Fablab", "license": "ODbL-1.0", "geo": {"latitude": 50.85, "longitude": 4.36}}]
+    (tmp_path / "entries.json").write_text(json.dumps(entries), encoding="utf-8")
+    (tmp_path / "m.toml").write_text(f'records = ""\nlicense = "license"\nupstream = "sourceKey"\n{PLAIN}'
+                                     'fields."geo.latitude" = "schema:geo/schema:latitude"\n'
+                                     'fields."geo.longitude" = "schema:geo/schema:longitude"\n', encoding="utf-8")
+    (tmp_path / "sources.toml").write_text(
+        '[[source]]\nid = "kvm"\nname = "Karte"\nurl = "file:entries.json"\nformat = "json"\nmapping = "m.toml"\n'
+        'language = "de"\nlicense = "https://opendatacommons.org/licenses/odbl/1-0/"\npublisher = "Karte"\n'
+        'contact = "mailto:k@karte.example"\n')
+    settings = Settings(tmp_path / "sources.toml", tmp_path / "data", BASE)
+    first = harvest(settings, progress=quiet).runs[0]
+    assert (first.status, first.counts["added"]) == ("succeeded", 2), first.errors
+    graph = f"{BASE}graph/kvm/"
+    own = published(settings.data_dir, "SELECT ?v WHERE { GRAPH ?m { ?g a hub:RecordGraph ; hub:recordSubject ?s ; "
+                                       "dcterms:license ?l } BIND(CONCAT(STR(?s), ' ', STR(?l)) AS ?v) }")
+    # Only the entry whose licence differs from its source's says one of its own.
+    assert own == [f"{BASE}id/organization/kvm-k1 https://creativecommons.org/publicdomain/zero/1.0/"]
+    upstream = f"{BASE}id/upstream/kvm-openstreetmap"
+    assert published(settings.data_dir, "SELECT ?v WHERE { GRAPH ?m { ?g a hub:RecordGraph ; prov:wasDerivedFrom ?v } }"
+                     ) == [upstream]
+    assert published(settings.data_dir, f"SELECT ?v WHERE {{ GRAPH <{graph}upstream> {{ <{upstream}> "
+                                        "dcterms:title ?v } }") == ["OpenStreetMap"]
+    with TestClient(create_app(settings)) as client:
+        statements = client.get("/api/provenance", params={"subject": f"{BASE}id/organization/kvm-k1",
+                                                           "predicate": SCHEMA + "name"}).json()["statements"]
+    assert [(s["license"], s["upstream"]) for s in statements] == [
+        ("https://creativecommons.org/publicdomain/zero/1.0/", [{"iri": upstream, "title": "OpenStreetMap"}])]
+    # A changed licence alone rewrites its record (its description says it); nothing else is written.
+    entries[1]["license"] = "CC-BY-4.0"
+    (tmp_path / "entries.json").write_text(json.dumps(entries), encoding="utf-8")
+    second = harvest(settings, progress=quiet).runs[0]
+    assert (second.counts["updated"], second.counts["unchanged"]) == (1, 1)
+    assert len(published(settings.data_dir, "SELECT ?v WHERE { GRAPH ?m { ?v a hub:RecordGraph ; "
+                                             "dcterms:license ?l } }")) == 2
+    third = harvest(settings, progress=quiet).runs[0]
+    assert (third.counts["updated"], third.counts["unchanged"]) == (0, 2)
