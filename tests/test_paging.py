@@ -268,3 +268,12 @@ def test_a_paging_table_that_cannot_be_used_is_refused_with_its_line(tmp_path: P
     assert int(str(error.value).split(":")[1]) >= 10  # the line of the table, or of its key
     with pytest.raises(PagingError):
         Paging.of(dict(line.split(" = ") for line in ["page = x", "offset = y"]))
+
+
+def test_a_delay_between_requests_keeps_to_an_api_s_rate_limit(api: tuple[Api, LoopbackServer], tmp_path: Path) -> None:
+    _, server = api
+    settings = source(tmp_path, server, PAGES + "\ndelay = 0.4")
+    started = time.monotonic()
+    paced = run(settings)
+    assert (paced.status, paced.counts["added"]) == ("succeeded", 10)
+    assert time.monotonic() - started >= 4 * 0.4  # five pages, four waits

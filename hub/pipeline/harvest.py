@@ -832,7 +832,8 @@ class Pipeline:
                 # A version published before shape digests existed gets its own.
                 index[graph_of[subject]] = published._replace(shape=record.shape)
         new_state.records = index
-        self._write_upstream(source, facts, fetches.upstream)
+        # A run that did not read every document keeps what the others said of their upstream (their records stay).
+        self._write_upstream(source, facts, fetches.upstream, keep=bool(fetches.failed or fetches.spared))
         versions = [(graph, *written[graph]) for graph in (graph_of[r.subject.value] for r in changed)]
         # Written before the generation is published: the journal lets the next harvest remove them
         # should this one be killed first; a failure of this run removes them at once.
@@ -853,11 +854,17 @@ class Pipeline:
             self.progress(f"[{source.id}] {len(rejected)} rejected record(s) kept in {path}")
         return counts
 
-    def _write_upstream(self, source: Source, facts: RunFacts, descriptions: list[str]) -> None:
-        """A feed that names its graphs (another hub's dump) describes them upstream: that description
-        is kept in a graph of the source's own, so the chain of provenance reaches the first source."""
+    def _write_upstream(self, source: Source, facts: RunFacts, descriptions: list[str], keep: bool = False) -> None:
+        """A feed that names its graphs (another hub's dump) describes them upstream, and so does a platform of
+        the sources it took its records from: that description is kept in a graph of the source's own, so the
+        chain of provenance reaches the first source. With `keep` (documents not read this time, whose records
+        stay), what the graph said before stays too."""
         graph = self.minter.graph(source.id, "upstream")
-        self.store.drop_graph(graph)
+        if keep:
+            if not descriptions:
+                return
+        else:
+            self.store.drop_graph(graph)
         self.store.remove_descriptions([graph], self.meta)
         if not descriptions:
             return
