@@ -234,6 +234,7 @@ class RowReport:
     notes: list[str] = field(default_factory=list)
     invalid: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
     withheld: Counter[str] = field(default_factory=Counter)  # field -> values the platform withheld
+    themed: set[str] = field(default_factory=set)  # fields read through the theme table (`themes = true`)
     known_fields: list[str] = field(default_factory=list)
 
     def note_geometry_over_fields(self, point: tuple[Decimal, Decimal], rule: FieldRule,
@@ -268,8 +269,9 @@ class RowReport:
             by_field.setdefault(name, []).append(value)
         for name, values in sorted(by_field.items()):
             shown = ", ".join(repr(v) for v in values[:8]) + (" …" if len(values) > 8 else "")
-            out.append(f"{self.document}: field {name!r}: {len(values)} value(s) with no concept in the mapping: "
-                       f"{shown}")
+            where = "no theme in the theme table nor concept in the mapping" if name in self.themed else \
+                "no concept in the mapping"
+            out.append(f"{self.document}: field {name!r}: {len(values)} value(s) with {where}: {shown}")
         for (name, reason), values in sorted(self.invalid.items()):
             shown = ", ".join(repr(v) for v in values[:5]) + (" …" if len(values) > 5 else "")
             out.append(f"{self.document}: field {name!r}: {len(values)} value(s) {reason}, not lifted: {shown}")
@@ -672,6 +674,8 @@ def _terms(value: str, rule: FieldRule, report: RowReport,
         if aligned is not None:
             return [(rule.path, NamedNode(theme)) for theme in aligned]  # [] where the table says "no theme"
         report.misses[(rule.name, value)] += 1
+        if rule.themes:
+            report.themed.add(rule.name)
         return [(rule.fallback, Literal(value, language=rule.lang) if rule.lang else Literal(value))] \
             if rule.fallback else []
     if as_iri:
