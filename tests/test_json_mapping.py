@@ -262,8 +262,8 @@ def test_a_json_source_harvests_end_to_end_with_its_themes_and_no_record_is_neve
     (tmp_path / "themes.toml").write_text('[themes]\nAlimentation = "theme:food"\nVrac = []\nJardin = '
                                           '"theme:gardens-compost"\n', encoding="utf-8")
     (tmp_path / "sources.toml").write_text(
-        '[[source]]\nid = "carte"\nname = "Carte"\nurl = "file:elements.json"\nmapping = "carte.toml"\n'
-        'themes = "themes.toml"\nlanguage = "fr"\nlicense = "https://opendatacommons.org/licenses/odbl/1-0/"\n'
+        '[[source]]\nid = "carte"\nname = "Carte"\nurl = "file:elements.json"\nformat = "json"\n'
+        'mapping = "carte.toml"\nthemes = "themes.toml"\nlanguage = "fr"\nlicense = "https://opendatacommons.org/licenses/odbl/1-0/"\n'
         'publisher = "Carte"\ncontact = "mailto:carte@carte.example"\n')
     settings = Settings(tmp_path / "sources.toml", tmp_path / "data", BASE)
     run = harvest(settings, progress=quiet).runs[0]
