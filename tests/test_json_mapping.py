@@ -27,6 +27,7 @@ from hub.core.vocabulary import default_vocabulary
 from hub.gateway.app import create_app
 from hub.pipeline.harvest import harvest
 from tests.conftest import BASE, quiet
+from tests.test_bounds import run_bounded
 from tests.test_format_table import published
 
 SCHEMA = "https://schema.org/"
@@ -321,3 +322,40 @@ def test_a_record_s_own_licence_and_upstream_source_reach_its_provenance(tmp_pat
                                              "dcterms:license ?l } }")) == 2
     third = harvest(settings, progress=quiet).runs[0]
     assert (third.counts["updated"], third.counts["unchanged"]) == (0, 2)
+
+
+def test_hostile_json_fails_alone_fast_in_a_bounded_child() -> None:
+    """100,000 levels of nesting, as a mapped document and as a page the walk counts, and a record whose paths
+    reach a million values: each fails or is read within its bounds (the work runs under RLIMIT_AS)."""
+    answer = run_bounded("""
+        import json, time, tomllib
+        from harvesters.formats import DocumentContext, LiftError, table
+        from harvesters.mapping import parse_mapping
+        from harvesters.paging import parse
+        out = {}
+        mapping = parse_mapping(tomllib.loads('records = "data"\\ntype = "schema:Organization"\\nkey = "id"\\n'
+                                              'fields."tags[*]" = "schema:keywords"\\n'), "m")
+        context = DocumentContext("http://feed.example/deep", None, "s", lambda kind, key: None,
+                                  lambda types: "organization", mapping=mapping)
+        deep = ('{"data": ' + '[' * 100000 + ']' * 100000 + '}').encode()
+        started = time.monotonic()
+        try:
+            table().get("json").lift(deep, context)
+            out["deep"] = ["lifted", time.monotonic() - started]
+        except LiftError as error:
+            out["deep"] = [str(error), time.monotonic() - started]
+        started = time.monotonic()
+        out["page"] = [parse(deep) is None, time.monotonic() - started]
+        from pyoxigraph import NamedNode
+        context = DocumentContext("http://feed.example/wide", None, "s", lambda kind, key: NamedNode("http://x/" + key),
+                                  lambda types: "organization", mapping=mapping)
+        wide = json.dumps({"data": [{"id": "1", "tags": ["t"] * 200000}]}).encode()
+        started = time.monotonic()
+        result = table().get("json").lift(wide, context)
+        out["wide"] = [len(result.nquads) > 0, time.monotonic() - started]
+        print(json.dumps(out))
+        """)
+    assert answer["deep"][0].startswith("http://feed.example/deep: json line 1 column 137: JSON arrays and objects "
+                                        "nest more than 128 levels deep")
+    assert answer["page"][0] is True and answer["wide"][0] is True
+    assert all(seconds < 20 for _, seconds in answer.values()), answer
