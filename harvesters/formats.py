@@ -28,9 +28,16 @@ from urllib.parse import urlsplit
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, parse, serialize
 
+# What a walk of documents meets, defined beside the paged-API walk that uses them and known here by name.
+from harvesters.paging import DocumentFetchError as DocumentFetchError
+from harvesters.paging import Failed as Failed
+from harvesters.paging import Fetch
+from harvesters.paging import WalkStopped as WalkStopped
+
 if TYPE_CHECKING:  # the type only: the mapping machinery is the mapped formats' business, not the table's
     from harvesters.geometry import Area
     from harvesters.mapping import Mapping
+    from harvesters.themes import ThemeTable
 
 GROUP = "mutualisons.formats"
 PROJECT = "mutualisons"  # the distribution whose pyproject.toml registers the built-in formats
@@ -53,10 +60,13 @@ _JSONLD_KEYWORD = re.compile(rb'"@(?:context|graph|id|type)"\s*:')  # a JSON-LD 
 
 
 class LiftError(Exception):
-    """A document that could not be lifted: names the format, the place and the reason."""
+    """A document that could not be lifted: names the format, the place and the reason. A reason the hub's
+    table of coded messages holds (hub/charter/messages.py) also carries its `code` and `params`: the hub says
+    it in French, Dutch and English from there, and `reason` is the English fallback for tools without it."""
 
     def __init__(self, document: str, format_name: str, reason: str, line: int | None = None,
-                 column: int | None = None) -> None:
+                 column: int | None = None, code: str | None = None,
+                 params: dict[str, object] | None = None) -> None:
         where = f" line {line}" + (f" column {column}" if column else "") if line else ""
         super().__init__(f"{document}: {format_name}{where}: {reason}")
         self.document = document
@@ -64,6 +74,8 @@ class LiftError(Exception):
         self.reason = reason
         self.line = line
         self.column = column
+        self.code = code
+        self.params = dict(params or {})
 
 
 class FormatTableError(Exception):
@@ -84,6 +96,7 @@ class DocumentContext:
     mapping: Mapping | None = None  # the source's mapping, for the formats that use one
     prepare_jsonld: PrepareJsonLd | None = None
     area: Area | None = None  # the hub's service area: mapped points in [lat, lon] order are caught against it
+    themes: ThemeTable | None = None  # the format's theme table with the source's laid over it (harvesters/themes.py)
 
     @classmethod
     def standalone(cls, document: str, format_name: str, base_iri: str | None = None,
@@ -133,6 +146,9 @@ class Document(Protocol):
     @property
     def content_type(self) -> str | None: ...
 
+    @property
+    def headers(self) -> dict[str, str]: ...  # the HTTP answer's headers (lower-case names); {} for a file
+
 
 D = TypeVar("D", bound=Document)
 
@@ -140,10 +156,11 @@ D = TypeVar("D", bound=Document)
 class DocumentSource(Protocol):
     """The documents of one configured URL, for a format that fetches more than it (pages, profiles,
     containers, streams). `fetch` is the hub's guarded fetcher with the source's rules; the source yields
-    documents that `fetch` returned, each then lifted by the format. A FetchError or LiftError ends the walk:
-    the documents yielded so far are kept, and the run reports the error."""
+    documents that `fetch` returned, each then lifted by the format, or `Failed` for one that failed alone (it
+    caught the DocumentFetchError). Any other DocumentFetchError, or a LiftError, ends the walk: the documents
+    yielded so far are kept, and the run reports the error."""
 
-    def __call__(self, url: str, fetch: Callable[[str], D], /) -> Iterator[D]: ...
+    def __call__(self, url: str, fetch: Fetch[D], /) -> Iterator[D | Failed]: ...
 
 
 @dataclass(frozen=True)
@@ -162,6 +179,10 @@ class Format:
     reads: tuple[str, ...] = ()  # formats whose documents are documents of this one too (Turtle reads N-Triples)
     documents: DocumentSource | None = None
     suggest: Suggest | None = None
+    themes: str | None = None  # the theme table it ships (harvesters/themes/NAME.toml), a source may lay its own over
+    # Its lift may say a record's own licence and upstream sources (harvesters/platform.py); any other format's
+    # statements in that reserved graph are dropped, so a feed cannot forge them.
+    provenance: bool = False
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import fnmatch
+import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -30,6 +31,8 @@ from urllib.parse import unquote, urlparse
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
 from harvesters.geometry import Area, GeoError, SwappedAxes, check_axes, geo_quads, geometry_quads
+from harvesters.jsonpath import PathError, parse_path
+from harvesters.themes import ThemeTable
 from harvesters.tomlfile import read_toml
 from harvesters.wording import because
 
@@ -55,14 +58,18 @@ NODE_TYPES = {
     SCHEMA + "geo": SCHEMA + "GeoCoordinates",
     SCHEMA + "contactPoint": SCHEMA + "ContactPoint",
     "https://w3id.org/mutualisons/ns#consent": "https://w3id.org/mutualisons/ns#Consent",
+    SCHEMA + "identifier": SCHEMA + "PropertyValue",  # a platform's id: propertyID and value
 }
 TRANSFORMS = ("trim", "lower", "upper", "number", "integer", "date", "datetime", "boolean", "iri", "country",
               "collapse")
 SHIPPED = Path(__file__).resolve().parent / "mappings"
 _RULE_KEYS = {"property", "transforms", "split", "lang", "datatype", "concepts", "values", "fallback", "ref",
-              "inverse", "point", "also", "default_concept", "requires"}
+              "inverse", "point", "also", "default_concept", "requires", "fields", "node", "key", "ignore", "flatten",
+              "themes"}
+FLATTEN = ("pairs", "values", "keys", "json")
 # No `language`: untagged text takes the source's `language` (sources.toml) or a rule's `lang`.
-_TABLE_KEYS = {"type", "key", "fields", "ignore", "constants", "files", "columns", "key_prefix", "nodes"}
+_TABLE_KEYS = {"type", "key", "fields", "ignore", "constants", "files", "columns", "key_prefix", "nodes", "records",
+               "withheld", "license", "upstream"}
 _TOP_KEYS = _TABLE_KEYS | {"prefixes", "tables", "calendar", "mapping"}
 # "Belgique", "belgië", "BE", "Belgium" are one country: ISO 3166-1 alpha-2 for the countries feeds name.
 COUNTRIES = {
@@ -117,6 +124,7 @@ class LiftContext:
     kind_of: KindOf  # types -> record kind, or None for a node that is no record
     language: str | None = None
     area: Area | None = None  # the hub's service area: points in [lat, lon] order are caught against it
+    themes: ThemeTable | None = None  # the source's theme table, for rules with `themes = true`
 
 
 @dataclass
@@ -144,6 +152,13 @@ class FieldRule:
     point: str | None = None  # "lonlat" or "latlon": a pair of coordinates in one field
     also: list[str] = field(default_factory=list)  # other spellings of the header (typos, languages)
     requires: list[str] = field(default_factory=list)  # lifted only in rows where these fields have a value
+    # A nested object (JSON): its own fields, mapped onto a node of its own (one per object of an array).
+    fields: dict[str, FieldRule] = field(default_factory=dict)
+    node: list[NamedNode] = field(default_factory=list)  # that node's types (else those of its property's step)
+    key: str | None = None  # the nested object's key field: its node gets an IRI minted from it
+    ignore: set[str] = field(default_factory=set)  # the nested object's fields deliberately not lifted
+    flatten: str | None = None  # an object's members as values: "pairs", "values", "keys" or "json"
+    themes: bool = False  # values through the source's theme table (a platform's categories -> the hub's themes)
 
 
 @dataclass
@@ -160,6 +175,12 @@ class TableMapping:
     mapping: Mapping | None = None
     # Path step -> the types of the node it creates (NODE_TYPES, with the mapping's `nodes` over them).
     node_types: dict[str, list[NamedNode]] = field(default_factory=dict)
+    records: list[str] | None = None  # a JSON document: the paths of its records (None: found as suggest finds them)
+    # Values a platform puts where it withholds one ("hidden", "private"): never published as values.
+    withheld: set[str] = field(default_factory=set)
+    # A JSON record's own licence and its upstream source (harvesters/platform.py): the paths that give them.
+    license: str | None = None
+    upstream: str | None = None
 
     def matches(self, document: str) -> bool:
         name = Path(unquote(urlparse(document).path)).name
@@ -168,6 +189,11 @@ class TableMapping:
     def subject(self, key_value: str, context: LiftContext) -> NamedNode:
         kind = context.kind_of([t.value for t in self.types]) or _local_name(self.types[0].value).lower()
         return context.mint(kind, f"{context.source_id}-{self.key_prefix}{key_value}")
+
+    def keyed_subject(self, row: dict[str, Any], context: LiftContext) -> NamedNode | None:
+        """The IRI a row's key gives its subject (None without a key, or a value in it)."""
+        key_value = _text(row.get(self.key)) if self.key else ""
+        return self.subject(key_value, context) if key_value else None
 
     def lift_row(self, row: dict[str, Any], context: LiftContext, report: RowReport,
                  geometry: dict[str, Any] | None = None) -> list[Quad]:
@@ -182,70 +208,10 @@ class TableMapping:
             subject = BlankNode()
         quads = [Quad(subject, RDF_TYPE, t) for t in self.types]
         nodes = _RowNodes(self.node_types)
-        geo_fields: dict[str, Decimal] = {}
-        point: tuple[Decimal, Decimal] | None = None
-        point_field: tuple[FieldRule, Any] | None = None
-        for name, raw in row.items():
-            rule = self.rules.get(name)
-            if rule is None:
-                if name != self.key and name not in self.ignore and not _empty(raw):
-                    report.unmapped[name] += 1
-                    report.samples.setdefault(name, _text(raw)[:40])
-                continue
-            if rule.requires and not self._has_values(row, rule.requires):
-                continue
-            if rule.point:
-                if not _empty(raw):
-                    point_field = (rule, raw)
-                continue
-            for value in _values(raw, rule):
-                if rule.ref:
-                    quads += self._link(subject, rule, value, context)
-                    continue
-                terms = _terms(value, rule, report)
-                if rule.path and rule.path[0].value == SCHEMA + "geo" and len(rule.path) == 2:
-                    leaf = _local_name(rule.path[1].value)
-                    if leaf in ("latitude", "longitude"):
-                        geo_fields[leaf] = _decimal(value, name)
-                        continue
-                for path, term in terms:
-                    quads += _at_path(subject, path, term, nodes)
-        if geometry is not None:
-            try:
-                shape_quads = geometry_quads(subject, geometry, context.area)
-            except GeoError as error:
-                raise RowError(str(error)) from error
-            if point_field:
-                report.note_geometry_over_fields(_pair(*point_field, check=False), point_field[0], shape_quads)
-            elif "latitude" in geo_fields and "longitude" in geo_fields:
-                report.note_geometry_over_fields((geo_fields["longitude"], geo_fields["latitude"]),
-                                                 FieldRule("latitude/longitude", point="lonlat"), shape_quads)
-            quads += shape_quads
-        else:
-            if point_field:
-                point = _pair(*point_field, area=context.area)
-            if "latitude" in geo_fields and "longitude" in geo_fields:
-                point = (geo_fields["longitude"], geo_fields["latitude"])
-                try:
-                    check_axes(point[0], point[1], "the latitude and longitude fields", context.area)
-                except SwappedAxes as error:
-                    raise RowError(str(error)) from error
-            elif geo_fields:
-                raise RowError(f"only the {next(iter(geo_fields))} of a point is given")
-            if point:
-                quads += geo_quads(subject, point[0], point[1])
+        quads += _lift_fields(self, subject, row, self.rules, context, report, nodes, geometry, self.key)
         for path, term in self.constants:
             quads += _at_path(subject, path, term, nodes)
         return quads
-
-    def _has_values(self, row: dict[str, Any], fields: list[str]) -> bool:
-        """Whether the row has a value in each of these fields (under any spelling its rule accepts)."""
-        for name in fields:
-            rule = self.rules.get(name)
-            spellings = [rule.name, *rule.also] if rule else [name]
-            if all(_empty(row.get(spelling)) for spelling in spellings):
-                return False
-        return True
 
     def _link(self, subject: NamedNode | BlankNode, rule: FieldRule, value: str,
               context: LiftContext) -> list[Quad]:
@@ -346,6 +312,8 @@ class RowReport:
     misses: Counter[tuple[str, str]] = field(default_factory=Counter)  # (field, value) with no concept
     notes: list[str] = field(default_factory=list)
     invalid: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
+    withheld: Counter[str] = field(default_factory=Counter)  # field -> values the platform withheld
+    themed: set[str] = field(default_factory=set)  # fields read through the theme table (`themes = true`)
     known_fields: list[str] = field(default_factory=list)
 
     def note_geometry_over_fields(self, point: tuple[Decimal, Decimal], rule: FieldRule,
@@ -380,11 +348,15 @@ class RowReport:
             by_field.setdefault(name, []).append(value)
         for name, values in sorted(by_field.items()):
             shown = ", ".join(repr(v) for v in values[:8]) + (" …" if len(values) > 8 else "")
-            out.append(f"{self.document}: field {name!r}: {len(values)} value(s) with no concept in the mapping: "
-                       f"{shown}")
+            where = "no theme in the theme table nor concept in the mapping" if name in self.themed else \
+                "no concept in the mapping"
+            out.append(f"{self.document}: field {name!r}: {len(values)} value(s) with {where}: {shown}")
         for (name, reason), values in sorted(self.invalid.items()):
             shown = ", ".join(repr(v) for v in values[:5]) + (" …" if len(values) > 5 else "")
             out.append(f"{self.document}: field {name!r}: {len(values)} value(s) {reason}, not lifted: {shown}")
+        for name, count in sorted(self.withheld.items()):
+            out.append(f"{self.document}: field {name!r}: {count} value(s) withheld by the platform (`withheld`), "
+                       "not published")
         for note, count in Counter(self.notes).items():
             out.append(f"{self.document}: {note} ({count} feature(s))")
         return out
@@ -460,7 +432,9 @@ def _table(name: str, raw: dict[str, Any], prefixes: dict[str, str], where: str,
     if types_raw is None:
         raise MappingError(f"{where}: [{label}] needs a `type`, e.g. type = \"schema:Organization\"")
     types = [_iri(t, prefixes, f"{where}: [{label}] type") for t in _as_list(types_raw)]
-    files = _as_list(raw.get("files", [f"{name}.csv", f"*_{name}.csv"]))
+    # A JSON table (it says where its records are) reads every document unless it names some; a CSV table reads
+    # the files named like it.
+    files = _as_list(raw.get("files", ["*"] if "records" in raw else [f"{name}.csv", f"*_{name}.csv"]))
     key = raw.get("key")
     if key is not None and not isinstance(key, str):
         raise MappingError(f"{where}: [{label}] key names one field")
@@ -491,10 +465,58 @@ def _table(name: str, raw: dict[str, Any], prefixes: dict[str, str], where: str,
     for step, node_type in nodes_raw.items():
         node_types[_iri(step, prefixes, f"{where}: [{label}.nodes]").value] = [
             _iri(t, prefixes, f"{where}: [{label}.nodes] {step}") for t in _as_list(node_type)]
+    if (raw.get("license") is not None or raw.get("upstream") is not None) and key is None:
+        raise MappingError(f"{where}: [{label}] a record's own `license` or `upstream` needs the table's `key`: they "
+                           "name the record by the IRI its key gives")
     columns = raw.get("columns")
+    records = raw.get("records")
+    if records is not None:
+        records = [str(r) for r in _as_list(records)]
+        for path in records:
+            try:
+                parse_path(path)
+            except PathError as error:
+                raise MappingError(f"{where}: [{label}] records: {error}") from error
     return TableMapping(name, [str(f) for f in files], types, key, rules, set(_as_list(raw.get("ignore", []))),
                         constants, [str(c) for c in columns] if columns else None, str(key_prefix),
-                        node_types=node_types)
+                        node_types=node_types, records=records,
+                        withheld={_normal(str(v)) for v in _as_list(raw.get("withheld", []))},
+                        license=_optional_path(raw, "license", f"{where}: [{label}]"),
+                        upstream=_optional_path(raw, "upstream", f"{where}: [{label}]"))
+
+
+def _optional_path(raw: dict[str, Any], key: str, where: str) -> str | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise MappingError(f"{where} {key}: the path of a record's field, e.g. {key} = \"{key}\"")
+    try:
+        parse_path(value)
+    except PathError as error:
+        raise MappingError(f"{where} {key}: {error}") from error
+    return value.strip()
+
+
+def check_paths(table: TableMapping) -> None:
+    """For a JSON document: every field name of the table is a path into a record (`address.postalCode`);
+    raises MappingError naming the first that cannot be read. (A CSV header is a name, never read as a path.)"""
+    def check(rule: FieldRule, where: str) -> None:
+        for name in [rule.name, *rule.also, *([rule.key] if rule.key else [])]:
+            try:
+                parse_path(name)
+            except PathError as error:
+                raise MappingError(f"{where}: {error}") from error
+        for sub in rule.fields.values():
+            check(sub, f"{where}.fields.{sub.name}")
+
+    for name in [table.key] if table.key else []:
+        try:
+            parse_path(name)
+        except PathError as error:
+            raise MappingError(f"[{_label(table)}] key: {error}") from error
+    for rule in {id(r): r for r in table.rules.values()}.values():
+        check(rule, f"[{_label(table)}.fields.{rule.name}]")
 
 
 def _rule(name: str, spec: Any, prefixes: dict[str, str], where: str) -> FieldRule:
@@ -534,6 +556,37 @@ def _rule(name: str, spec: Any, prefixes: dict[str, str], where: str) -> FieldRu
         rule.point = spec["point"]
     rule.also = [str(a) for a in _as_list(spec.get("also", []))]
     rule.requires = [str(r) for r in _as_list(spec.get("requires", []))]
+    if "flatten" in spec:
+        if spec["flatten"] not in FLATTEN:
+            raise MappingError(f"{where}: flatten is one of {', '.join(repr(f) for f in FLATTEN)}"
+                               f"{_hint(str(spec['flatten']), FLATTEN)}")
+        rule.flatten = str(spec["flatten"])
+    if "themes" in spec:
+        if not isinstance(spec["themes"], bool):
+            raise MappingError(f"{where}: themes is true (values through the source's theme table) or false")
+        rule.themes = spec["themes"]
+    if "fields" in spec:
+        nested = spec["fields"]
+        if not isinstance(nested, dict) or not nested:
+            raise MappingError(f"{where}: fields maps the nested object's fields to rules, e.g. "
+                               f"fields.number = \"schema:telephone\"")
+        if not (rule.path or rule.inverse):
+            raise MappingError(f"{where}: a nested object needs a property (or an inverse) that links its node")
+        for sub_name, sub_spec in nested.items():
+            sub = _rule(sub_name, sub_spec, prefixes, f"{where}.fields.{sub_name}")
+            for spelling in [sub_name, *sub.also]:
+                rule.fields[spelling] = sub
+        rule.node = [_iri(t, prefixes, f"{where} node") for t in _as_list(spec.get("node", []))]
+        rule.key = str(spec["key"]) if "key" in spec else None
+        rule.ignore = {str(i) for i in _as_list(spec.get("ignore", []))}
+        for required in (r for sub in rule.fields.values() for r in sub.requires):
+            if required not in rule.fields and required != rule.key:
+                raise MappingError(f"{where}: requires {required!r}, which is not a field of the nested object"
+                                   f"{_hint(required, rule.fields)}")
+        return rule
+    stray = [k for k in ("node", "key", "ignore") if k in spec]
+    if stray:
+        raise MappingError(f"{where}: {stray[0]!r} belongs to a nested object's rule (one with `fields`)")
     if not (rule.path or rule.ref or rule.point):
         raise MappingError(f"{where}: say where the field goes: property, ref or point")
     if rule.ref and not (rule.path or rule.inverse):
@@ -608,27 +661,63 @@ def _empty(raw: Any) -> bool:
 def _text(raw: Any) -> str:
     if raw is None:
         return ""
+    if isinstance(raw, bool):  # JSON's true and false, as XSD writes them
+        return "true" if raw else "false"
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
     return str(raw).strip()
 
 
-def _values(raw: Any, rule: FieldRule) -> list[str]:
+def _values(raw: Any, rule: FieldRule, report: RowReport | None = None, where: str = "") -> list[str]:
+    """A field's values as text. An object (JSON, GeoJSON properties) is a value only as its rule's `flatten`
+    says; otherwise it is reported and dropped (never stored as a Python repr, nor as JSON text by chance)."""
     if _empty(raw):
         return []
     items = raw if isinstance(raw, list) else [raw]
     values: list[str] = []
     for item in items:
         if isinstance(item, dict | list):
-            values.append(str(item))
+            if rule.flatten is None:
+                if report is not None and not _empty(item):
+                    report.invalid[(where + rule.name, "an object or array, not a value: map its fields "
+                                                       f"(\"{rule.name}.FIELD\"), give the rule `fields` for a "
+                                                       "node of its own, or `flatten` it")].append(
+                        json.dumps(item, ensure_ascii=False, sort_keys=True)[:40])
+                continue
+            values += flattened(item, rule.flatten)
             continue
         text = _text(item) if not isinstance(item, str) else item
         values += text.split(rule.split) if rule.split else [text]
     return [v for v in values if v.strip()] if rule.split else [v for v in values if v != ""]
 
 
-def _terms(value: str, rule: FieldRule, report: RowReport) -> list[tuple[list[NamedNode], Literal | NamedNode]]:
-    """A field value -> (path, term) pairs, after transforms, values and concepts."""
+def flattened(item: dict[str, Any] | list[Any], how: str) -> list[str]:
+    """An object's members as values (`flatten`): "pairs" gives `key value` (opening hours `{"Mo": "09:00-12:00"}`
+    -> `Mo 09:00-12:00`), "values" its values, "keys" the keys whose value is set (true, a text, a number), "json"
+    the object as canonical JSON text."""
+    if how == "json":
+        return [json.dumps(item, ensure_ascii=False, sort_keys=True, separators=(",", ":"))]
+    members = list(item.items()) if isinstance(item, dict) else [(None, value) for value in item]
+    out: list[str] = []
+    for key, value in members:
+        if _empty(value) or value is False:
+            continue
+        if isinstance(value, dict | list):
+            text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        else:
+            text = "true" if value is True else _text(value)
+        if how == "keys":
+            out += [str(key)] if key is not None else [text]
+        elif how == "values" or key is None:
+            out.append(text)
+        else:
+            out.append(f"{key} {text}")
+    return out
+
+
+def _terms(value: str, rule: FieldRule, report: RowReport,
+           themes: ThemeTable | None = None) -> list[tuple[list[NamedNode], Literal | NamedNode]]:
+    """A field value -> (path, term) pairs, after transforms, values and concepts (or the source's theme table)."""
     datatype = rule.datatype
     as_iri = False
     for transform in rule.transforms:
@@ -656,11 +745,16 @@ def _terms(value: str, rule: FieldRule, report: RowReport) -> list[tuple[list[Na
         value = rule.values.get(_normal(value), value)
     if not value:
         return []
-    if rule.concepts:
+    if rule.concepts or rule.themes:
         concept = rule.concepts.get(_normal(value))
         if concept is not None:
             return [(rule.path, concept)]
+        aligned = themes.lookup(value) if rule.themes and themes is not None else None
+        if aligned is not None:
+            return [(rule.path, NamedNode(theme)) for theme in aligned]  # [] where the table says "no theme"
         report.misses[(rule.name, value)] += 1
+        if rule.themes:
+            report.themed.add(rule.name)
         return [(rule.fallback, Literal(value, language=rule.lang) if rule.lang else Literal(value))] \
             if rule.fallback else []
     if as_iri:
@@ -771,7 +865,7 @@ class _RowNodes(dict[tuple[str, ...], BlankNode]):
         self.types = types
 
 
-def _at_path(subject: NamedNode | BlankNode, path: list[NamedNode], term: Literal | NamedNode,
+def _at_path(subject: NamedNode | BlankNode, path: list[NamedNode], term: Literal | NamedNode | BlankNode,
              nodes: _RowNodes) -> list[Quad]:
     """`schema:address/schema:postalCode` -> one address node per row, shared by its fields."""
     quads = []
@@ -786,6 +880,114 @@ def _at_path(subject: NamedNode | BlankNode, path: list[NamedNode], term: Litera
         current = node
     quads.append(Quad(current, path[-1], term))
     return quads
+
+
+def _lift_fields(table: TableMapping, subject: NamedNode | BlankNode, row: dict[str, Any],
+                 rules: dict[str, FieldRule], context: LiftContext, report: RowReport, nodes: _RowNodes,
+                 geometry: dict[str, Any] | None = None, key: str | None = None, ignore: set[str] | None = None,
+                 where: str = "") -> list[Quad]:
+    """The quads of a row's (or a nested object's) fields on `subject`: values, points, nested nodes, links."""
+    ignore = table.ignore if ignore is None else ignore
+    quads: list[Quad] = []
+    geo_fields: dict[str, Decimal] = {}
+    point: tuple[Decimal, Decimal] | None = None
+    point_field: tuple[FieldRule, Any] | None = None
+    for name, raw in row.items():
+        rule = rules.get(name)
+        if rule is None:
+            if name != key and name not in ignore and not _empty(raw):
+                report.unmapped[where + name] += 1
+                report.samples.setdefault(where + name, _text(raw)[:40])
+            continue
+        if rule.requires and not _has_values(rules, row, rule.requires):
+            continue
+        if rule.point:
+            if not _empty(raw):
+                point_field = (rule, raw)
+            continue
+        if rule.fields:
+            quads += _nested(table, subject, rule, raw, context, report, nodes, where)
+            continue
+        for value in _values(raw, rule, report, where):
+            if table.withheld and _normal(value) in table.withheld:
+                report.withheld[where + name] += 1
+                continue
+            if rule.ref:
+                quads += table._link(subject, rule, value, context)
+                continue
+            terms = _terms(value, rule, report, context.themes)
+            if rule.path and rule.path[0].value == SCHEMA + "geo" and len(rule.path) == 2:
+                leaf = _local_name(rule.path[1].value)
+                if leaf in ("latitude", "longitude"):
+                    geo_fields[leaf] = _decimal(value, name)
+                    continue
+            for path, term in terms:
+                quads += _at_path(subject, path, term, nodes)
+    if geometry is not None:
+        try:
+            shape_quads = geometry_quads(subject, geometry, context.area)
+        except GeoError as error:
+            raise RowError(str(error)) from error
+        if point_field:
+            report.note_geometry_over_fields(_pair(*point_field, check=False), point_field[0], shape_quads)
+        elif "latitude" in geo_fields and "longitude" in geo_fields:
+            report.note_geometry_over_fields((geo_fields["longitude"], geo_fields["latitude"]),
+                                             FieldRule("latitude/longitude", point="lonlat"), shape_quads)
+        quads += shape_quads
+    else:
+        if point_field:
+            point = _pair(*point_field, area=context.area)
+        if "latitude" in geo_fields and "longitude" in geo_fields:
+            point = (geo_fields["longitude"], geo_fields["latitude"])
+            try:
+                check_axes(point[0], point[1], "the latitude and longitude fields", context.area)
+            except SwappedAxes as error:
+                raise RowError(str(error)) from error
+        elif geo_fields:
+            raise RowError(f"only the {next(iter(geo_fields))} of a point is given")
+        if point:
+            quads += geo_quads(subject, point[0], point[1])
+    return quads
+
+
+def _nested(table: TableMapping, subject: NamedNode | BlankNode, rule: FieldRule, raw: Any, context: LiftContext,
+            report: RowReport, nodes: _RowNodes, where: str) -> list[Quad]:
+    """A nested object (or each of an array of them) as a node of its own, its fields mapped onto it."""
+    from harvesters.jsonpath import value_at  # the nested fields are paths into the object
+
+    quads: list[Quad] = []
+    for item in raw if isinstance(raw, list) else [raw]:
+        if not isinstance(item, dict):
+            if not _empty(item):
+                report.invalid[(where + rule.name, "not an object, so not a node of its own")].append(_text(item)[:40])
+            continue
+        node: NamedNode | BlankNode = BlankNode()
+        types = rule.node or (nodes.types.get(rule.path[-1].value, []) if rule.path else [])
+        if rule.key:
+            key_value = _text(value_at(item, rule.key))
+            if key_value:
+                kind = context.kind_of([t.value for t in types]) or (
+                    _local_name(types[0].value).lower() if types else "node")
+                node = context.mint(kind, f"{context.source_id}-{table.key_prefix}{_local_name(rule.name)}-{key_value}")
+        if rule.path:
+            quads += _at_path(subject, rule.path, node, nodes)
+        if rule.inverse:
+            quads.append(Quad(node, rule.inverse, subject))
+        quads += [Quad(node, RDF_TYPE, t) for t in types]
+        sub_row = {name: value_at(item, name) for name in rule.fields}
+        quads += _lift_fields(table, node, sub_row, rule.fields, context, report, _RowNodes(nodes.types),
+                              key=rule.key, ignore=rule.ignore, where=f"{where}{rule.name}.")
+    return quads
+
+
+def _has_values(rules: dict[str, FieldRule], row: dict[str, Any], fields: list[str]) -> bool:
+    """Whether the row has a value in each of these fields (under any spelling its rule accepts)."""
+    for name in fields:
+        rule = rules.get(name)
+        spellings = [rule.name, *rule.also] if rule else [name]
+        if all(_empty(row.get(spelling)) for spelling in spellings):
+            return False
+    return True
 
 
 __all__ = ["GeoError", "Lifted", "LiftContext", "Mapping", "MappingError", "RowError", "RowReport", "RowSet",

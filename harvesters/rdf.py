@@ -212,6 +212,6 @@ NQUADS = Format("nquads", _lifter("nquads", RdfFormat.N_QUADS), media_types=("ap
                 extensions=(".nq",), graphs=True, line_based=True, sniff=_sniff_text("nquads", 90))
 RDFXML = Format("rdfxml", _lifter("rdfxml", RdfFormat.RDF_XML), media_types=("application/rdf+xml",),
                 extensions=(".rdf", ".owl"), sniff=_sniff_rdfxml)
-# `application/json` and `.json` decide only when no JSON kind recognises the content (docs/formats.md).
-JSONLD = Format("jsonld", _lifter("jsonld", RdfFormat.JSON_LD), media_types=("application/ld+json", "application/json"),
-                extensions=(".jsonld", ".json"), graphs=True, json=True, sniff=_sniff_jsonld)
+# `application/json` and `.json` are no format's: they say nothing of which JSON (docs/formats.md, "Detection").
+JSONLD = Format("jsonld", _lifter("jsonld", RdfFormat.JSON_LD), media_types=("application/ld+json",),
+                extensions=(".jsonld",), graphs=True, json=True, sniff=_sniff_jsonld)

@@ -14,6 +14,7 @@ from typing import Any
 
 from harvesters.formats import FormatTableError, LiftError, table
 from hub.archive.datadir import BaseIriMismatch, DataDir
+from hub.charter import messages
 from hub.core.config import ConfigError, Settings, load_sources, unknown_profile
 from hub.core.iris import Minter
 from hub.core.lock import HarvestRunning
@@ -276,7 +277,7 @@ def _validate(settings: Settings, args: argparse.Namespace) -> int:
     except FetchError as error:  # missing, unreadable, or over the size a source's document may have
         return _error(f"{args.file}: {error.reason}", EXIT_USAGE)
     except LiftError as error:
-        return _error(f"unreadable document: {error}", EXIT_USAGE)
+        return _error(f"unreadable document: {messages.lift_error(error)}", EXIT_USAGE)
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -295,7 +296,7 @@ def _mapping(settings: Settings, args: argparse.Namespace) -> int:
     except OSError as error:
         return _error(f"cannot read {args.file}: {error.strerror}", EXIT_USAGE)
     except LiftError as error:
-        return _error(f"unreadable document: {error}", EXIT_USAGE)
+        return _error(f"unreadable document: {messages.lift_error(error)}", EXIT_USAGE)
     return EXIT_OK
 
 

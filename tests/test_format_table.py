@@ -29,7 +29,8 @@ from tests.conftest import BASE, ROOT, quiet
 from tests.loopback import Answer, Canary, Request, serve
 
 PLUGIN = Path(__file__).resolve().parent / "format_plugin"
-BUILT_IN = ["csv", "dfc", "geojson", "html", "ical", "jsonld", "nquads", "ntriples", "rdfxml", "trig", "turtle"]
+BUILT_IN = ["csv", "dfc", "geojson", "gogocarto", "html", "ical", "json", "jsonld", "nquads", "ntriples", "rdfxml",
+            "trig", "turtle"]
 POINTS = "Potager des Marolles;50.8376;4.3470\nRepair Café Ixelles;50.8275;4.3719\n"
 SOURCE = ('[[source]]\nid = "points"\nname = "Points"\nurl = "{url}"\nformat = "pointlines"\nlanguage = "fr"\n'
           'license = "https://creativecommons.org/licenses/by/4.0/"\npublisher = "Points"\n'
@@ -68,7 +69,7 @@ def test_the_built_in_formats_are_the_entry_points_of_pyproject_by_name(
     assert "cannot read" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["mapping", "suggest", str(tmp_path / "page.html"), "--format", "html"])
-    assert "invalid choice: 'html' (choose from 'csv', 'geojson', 'ical')" in capsys.readouterr().err
+    assert "invalid choice: 'html' (choose from 'csv', 'geojson', 'ical', 'json')" in capsys.readouterr().err
 
 
 def _table_in_a_child(path: list[Path], cwd: Path) -> list[str]:
@@ -114,7 +115,9 @@ def test_the_facts_of_the_built_in_formats() -> None:
         "rdfxml": (False, "none", False, False, False, False), "jsonld": (True, "none", False, True, False, False),
         "html": (True, "none", False, False, False, False), "geojson": (False, "required", False, True, True, False),
         "csv": (False, "required", False, False, True, False), "ical": (False, "optional", False, False, True, False),
-        "dfc": (True, "none", False, True, False, True)}
+        "dfc": (True, "none", False, True, False, True),
+        "json": (False, "required", False, True, True, False),
+        "gogocarto": (False, "optional", False, True, False, True)}
     assert table.by_media_type("application/geo+json; charset=utf-8").name == "geojson"  # type: ignore[union-attr]
     assert table.by_extension("https://a.example/agenda.ICS?x=1").name == "ical"  # type: ignore[union-attr]
 
@@ -143,10 +146,14 @@ def test_the_docs_say_what_the_table_says() -> None:
     (b'{"@context": "https://schema.org", "@type": "Place", "name": "x"}', "https://a.example/x.geojson", None,
      "jsonld"),
     (b'{"features": [], "type": "FeatureCollection", "@context": {}}', "https://a.example/x", None, "jsonld"),
-    # JSON that names no kind: the media type, then the extension, then JSON-LD as before.
+    # JSON that names no kind: the media type, then the extension, then its content: JSON that is neither JSON-LD
+    # nor GeoJSON is a platform's or an export's (`json`, read through a mapping), whatever `.json` or
+    # `application/json` say (issue "Real networks plug in": it was read as JSON-LD, and gave nothing).
     (b'{"name": "x"}', "https://a.example/x", "application/geo+json", "geojson"),
     (b'{"name": "x"}', "https://a.example/x.geojson", None, "geojson"),
-    (b'{"name": "x"}', "https://a.example/x", None, "jsonld"),
+    (b'{"name": "x"}', "https://a.example/x", None, "json"),
+    (b'{"data": [{"name": "x"}]}', "https://a.example/api/elements.json", "application/json", "json"),
+    (b'{"@context": "https://schema.org", "name": "x"}', "https://a.example/x.json", "application/json", "jsonld"),
     # A calendar is recognised by its first line, a table only by its name or media type.
     (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n", "https://a.example/agenda", None, "ical"),
     (b"id;name\n1;x\n", "https://a.example/t", None, "turtle"),

@@ -55,11 +55,13 @@ def suggest_mapping(path: Path, format_name: str | None = None) -> str:
 
 
 def suggest_from_rows(name: str, format_name: str, unit: str, rows: list[dict[str, Any]], has_geometry: bool,
-                      headerless: str | None = None) -> str:
+                      headerless: str | None = None, records: str | None = None) -> str:
     """A mapping for a document's rows (or features: `unit`), each a dict of field -> value. `headerless`: why
-    the table is taken to have no header line (its fields are then `column_1`…)."""
+    the table is taken to have no header line (its fields are then `column_1`…). `records`: for a JSON document,
+    the path of its records ("" for the document itself), written in the mapping."""
     plan = plan_mapping(name, format_name, unit, read_columns(rows), len(rows), has_geometry,
                         headerless=headerless is not None)
+    plan.records = records
     if headerless is not None:
         plan.header_notes.append(f"No header line: {headerless}. The columns are named in `columns`, in order "
                                  "(column_1, column_2…): rename them there and in the [fields] sections if you like.")

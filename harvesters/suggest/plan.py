@@ -67,6 +67,7 @@ class Plan:
     persons: Persons | None = None
     people: bool = False  # every row is a person (the file's name says so)
     has_geometry: bool = False
+    records: str | None = None  # a JSON document: the path of its records ("" for the document itself)
 
     @property
     def person_path(self) -> str:

@@ -19,7 +19,12 @@ def render(plan: Plan) -> str:
         "# every harvest until you map them or list them in `ignore`. See docs/mappings.md.",
     ]
     lines += [f"# {note}" for note in plan.header_notes + _person_notes(plan)]
-    lines += ["", f"type = {_toml(plan.type)}  # {plan.type_note}"]
+    lines += [""]
+    if plan.records is not None:
+        where = f"the {plan.total} {plan.unit} are " + (f"the array at {plan.records!r}" if plan.records else
+                                                       "the document itself (an array)")
+        lines.append(f"records = {_toml(plan.records)}  # {where}; fields are paths into each one (a.b)")
+    lines += [f"type = {_toml(plan.type)}  # {plan.type_note}"]
     if plan.key:
         lines.append(f"key = {_toml(plan.key)}  # {plan.key_note}")
     else:

@@ -65,7 +65,9 @@ def self_check(fmt: Format, body: bytes, document: str, text: str) -> SelfCheck:
     def mint(kind: str, key: str) -> NamedNode:
         return NamedNode(f"urn:mutualisons:suggest:{quote(kind)}:{quote(key, safe='')}")
 
-    context = DocumentContext(document, None, "suggest", mint, lambda found: None, mapping=mapping)
+    # The self-check knows no class hierarchy: the mapping's types are its record classes.
+    context = DocumentContext(document, None, "suggest", mint,
+                              lambda found: "record" if types.intersection(found) else None, mapping=mapping)
     try:
         lifted = fmt.lift(body, context)
     except LiftError as error:

@@ -46,14 +46,15 @@ class Failure:
 
 class RecordEntry(NamedTuple):
     """One published record graph of a source, in the source's record index. A tuple, so the state file
-    keeps it as it always did: a JSON list `[content hash, document, subject, run, shape digest]` (older
-    states have fewer; the missing ones read as "")."""
+    keeps it as it always did: a JSON list `[content hash, document, subject, run, shape digest, provenance
+    digest]` (older states have fewer; the missing ones read as "")."""
 
     content_hash: str
     document: str  # the URL of the document it was lifted from
     subject: str
     written_by: str = ""  # the timestamp of the run whose history file holds its current version, or ""
     shape: str = ""  # its shape digest (hub/pipeline/split.py), or ""
+    provenance: str = ""  # the digest of its own licence and upstream sources (Record.provenance), or ""
 
 
 @dataclass
@@ -110,11 +111,19 @@ def save(data: DataDir, source_id: str, state: SourceState) -> None:
     raw = {"charter": state.charter, "last_run_end": state.last_run_end,
            "documents": {url: asdict(document) for url, document in state.documents.items()},
            "last_status": state.last_status, "last_rejected": state.last_rejected,
-           "generation": state.generation, "records": state.records, "last_errors": state.last_errors,
+           "generation": state.generation, "records": _records(state.records), "last_errors": state.last_errors,
            "failure": asdict(state.failure) if state.failure else None,
            "removal_confirmed": state.removal_confirmed}
     tmp.write_text(json.dumps(raw, separators=(",", ":")), encoding="utf-8")
     os.replace(tmp, path)
+
+
+def _records(records: dict[str, RecordEntry] | None) -> dict[str, tuple[str, ...]] | None:
+    """The record index as saved: a record with no provenance digest of its own (most) is saved as before, with
+    five items (some 20 ms for 100k records)."""
+    if records is None:
+        return None
+    return {graph: entry if entry.provenance else entry[:5] for graph, entry in records.items()}
 
 
 class NothingHeld(Exception):

@@ -22,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from harvesters.formats import LiftError
+
 LANGUAGES = ("fr", "nl", "en")
 MESSAGES: dict[str, dict[str, str]] = {
     "area.outside": {
@@ -121,6 +123,23 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{document}: {count} records ({kind}) without an IRI share {key}; they are merged into one record, "
               "{record}. Give each its own IRI (@id) or identifier (schema:identifier) to keep them apart",
     },
+    # A document that gives no record says why (harvesters/json_mapping.py and the platform formats).
+    "lift.records-empty": {
+        "fr": "aucune fiche à {records} : le document contient {found} ; indiquez où sont ses fiches avec le "
+              "`records` de la correspondance (un chemin pointé ; \"\" pour le document lui-même)",
+        "nl": "geen fiche op {records}: het document bevat {found}; geef met `records` van de mapping aan waar de "
+              "fiches staan (een pad met punten; \"\" voor het document zelf)",
+        "en": "no record at {records}: the document holds {found}; say where its records are with the mapping's "
+              "`records` (a dotted path; \"\" for the document itself)",
+    },
+    "lift.no-record-class": {
+        "fr": "aucun des {count} élément(s) à {records} n'est d'une classe de fiche (types vus : {types}) ; "
+              "donnez-leur un type que le hub publie (schema:Organization, schema:Place, schema:Event…)",
+        "nl": "geen van de {count} element(en) op {records} is van een ficheklasse (geziene types: {types}); geef ze "
+              "een type dat de hub publiceert (schema:Organization, schema:Place, schema:Event…)",
+        "en": "none of the {count} item(s) at {records} is of a record class (types seen: {types}); give them a type "
+              "the hub publishes (schema:Organization, schema:Place, schema:Event…)",
+    },
 }
 
 # The kinds of record (hub/core/vocabulary.py, RECORD_KINDS) in words, for the messages that list them; a kind
@@ -174,3 +193,10 @@ class Notice:
     def line(self) -> str:
         """What a run's errors and warnings hold: the English sentence and its code."""
         return f"{self.text('en')} [{self.code}]"
+def lift_error(error: LiftError) -> str:
+    """A document that could not be lifted, as a run's error says it: from this table when its format gave a
+    code (the English sentence and the code in brackets), else as the format said it."""
+    if error.code is None or error.code not in MESSAGES:
+        return str(error)
+    where = f" line {error.line}" + (f" column {error.column}" if error.column else "") if error.line else ""
+    return f"{error.document}: {error.format_name}{where}: {warning(error.code, **error.params)}"

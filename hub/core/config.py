@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harvesters import formats as feed_formats
+from harvesters.paging import Paging, PagingError
+from harvesters.themes import ThemeTableError, load_themes
 from harvesters.tomlfile import read_toml
 from hub.core.vocabulary import PROFILES_DIR
 
@@ -26,7 +28,7 @@ DEFAULT_MAX_SECONDS = 600.0  # the whole fetch of one document: connect, headers
 REQUIRED_KEYS = ("id", "name", "url", "license", "publisher", "contact")
 OPTIONAL_KEYS = (
     "format", "language", "base", "trusted_hosts", "max_bytes", "period", "gone_grace", "mapping",
-    "profiles", "keep_runs", "max_removal", "max_seconds",
+    "profiles", "keep_runs", "max_removal", "max_seconds", "paging", "themes",
 )
 _ID = re.compile(r"^[a-z0-9-]+$")
 _DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$")
@@ -78,6 +80,15 @@ class Source:
     keep_runs: int = DEFAULT_KEEP_RUNS
     max_removal: float = DEFAULT_MAX_REMOVAL
     max_seconds: float = DEFAULT_MAX_SECONDS
+    paging: Paging | None = None  # [source.paging]: how to read a paged API (harvesters/paging.py)
+    themes: str | None = None  # a theme table laid over the format's (harvesters/themes.py), relative to the file
+
+    def themes_path(self) -> Path | None:
+        """The source's own theme table: relative to sources.toml, or absolute."""
+        if self.themes is None:
+            return None
+        path = Path(self.themes)
+        return path if path.is_absolute() else self.toml_dir / path
 
     def base_iri(self, hub_base: str) -> str:
         """Base IRI for relative IRIs in `file:` feeds: never a machine path."""
@@ -212,6 +223,21 @@ def _source_from_table(path: Path, locator: _KeyLocator, index: int, table: dict
         problem = unknown_profile(name)
         if problem is not None:
             raise fail("profiles", problem)
+    paging = None
+    if "paging" in table:
+        try:
+            paging = Paging.of(table["paging"])
+        except PagingError as error:
+            line = locator.subtable_line(index, "paging", error.key)
+            where = "" if str(error).startswith("[source.paging]") else "[source.paging]: "
+            raise ConfigError(f"{path}:{line}: [[source]] #{index + 1}: {where}{error}") from error
+    themes = optional_text("themes")
+    if themes is not None:
+        themes_file = Path(themes) if Path(themes).is_absolute() else path.parent.resolve() / themes
+        try:
+            load_themes(themes_file)
+        except ThemeTableError as error:
+            raise fail("themes", f"theme table: {error}") from error
     trusted = text_list("trusted_hosts")
     for host in trusted:
         if not re.match(r"^[^\s:/]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$", host):
@@ -236,6 +262,8 @@ def _source_from_table(path: Path, locator: _KeyLocator, index: int, table: dict
         keep_runs=keep_runs,
         max_removal=max_removal,
         max_seconds=float(max_seconds),
+        paging=paging,
+        themes=themes,
     )
 
 
@@ -273,6 +301,22 @@ class _KeyLocator:
             if key and pattern.match(self.lines[number]):
                 return number + 1
         return start + 1
+
+    def subtable_line(self, index: int, name: str, key: str | None) -> int:
+        """The line of `key` in the n-th table's `[source.NAME]` sub-table (or of its header), else the table's."""
+        if index >= len(self.table_starts):
+            return 1
+        start = self.table_starts[index]
+        end = self.table_starts[index + 1] if index + 1 < len(self.table_starts) else len(self.lines)
+        header = re.compile(rf"^\s*\[\s*source\s*\.\s*{re.escape(name)}\s*\]")
+        pattern = re.compile(rf"^\s*[\"']?{re.escape(key or '')}[\"']?\s*=")
+        found = start + 1
+        for number in range(start, end):
+            if header.match(self.lines[number]):
+                found = number + 1
+            elif key and found != start + 1 and pattern.match(self.lines[number]):
+                return number + 1
+        return found
 
     def top_level_line(self, key: str) -> int:
         pattern = re.compile(rf"^\s*\[*\s*[\"']?{re.escape(key)}\b")

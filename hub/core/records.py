@@ -8,6 +8,7 @@ verdicts, the quarantine (hub/archive/quarantine.py) keeps the rejected ones.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from pyoxigraph import NamedNode, Quad
@@ -38,6 +39,19 @@ class Record:
     reused: bool = False
     # Beyond a limit of hub/pipeline/canonical.py: why, by language ("" hash; the charter rejects it alone).
     refused: dict[str, str] = field(default_factory=dict)
+    # What its platform said of it beyond its data (harvesters/platform.py): its own licence and its upstream
+    # sources, said on its record graph's description, not in its statements.
+    license: str | None = None
+    derived_from: list[str] = field(default_factory=list)
+
+    @property
+    def provenance(self) -> str:
+        """A digest of its own licence and upstream sources ("" for none): a record whose data is unchanged but
+        whose provenance changed is written again (its description says them)."""
+        if self.license is None and not self.derived_from:
+            return ""
+        text = "\n".join([self.license or "", *sorted(self.derived_from)])
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
     @property
     def quads(self) -> list[Quad]:

@@ -53,6 +53,7 @@ async def provenance(
     text = queries.render("quad-provenance", meta=hub.minter.meta_graph()).replace(
         "#VALUES", " ".join(values)) + f" LIMIT {MAX_STATEMENTS + 1}"
     rows = await run_in_threadpool(published.store.select, text)
+    upstream = await run_in_threadpool(_upstreams, published.store, hub, {row["g"] for row in rows[:MAX_STATEMENTS]})
     statements = []
     for row in rows[:MAX_STATEMENTS]:
         statements.append({
@@ -67,6 +68,7 @@ async def provenance(
             "changed": _value(row.get("changed")),
             "license": _value(row.get("license")),
             "payload": _value(row.get("payload")),
+            "upstream": upstream.get(row["g"].value, []),
         })
         if subject is not None:
             del statements[-1]["subject"]
@@ -75,6 +77,23 @@ async def provenance(
                               "truncated": len(rows) > MAX_STATEMENTS}
     return answer(request, json.dumps(document, ensure_ascii=False).encode("utf-8"), "application/json",
                   published.generation.number)
+
+
+def _upstreams(store: Any, hub: PublishedReader, graphs: set[Any]) -> dict[str, list[dict[str, str | None]]]:
+    """Record graph -> the upstream sources it was derived from, with their titles (sparql/record-upstreams.rq)."""
+    if not graphs:
+        return {}
+    values = "VALUES ?g { " + " ".join(str(graph) for graph in sorted(graphs, key=str)) + " }"
+    text = queries.render("record-upstreams", meta=hub.minter.meta_graph()).replace("#VALUES", values)
+    found: dict[str, dict[str, str | None]] = {}
+    for row in store.select(text):
+        entry = found.setdefault(f"{row['g'].value} {row['upstream'].value}",
+                                 {"graph": row["g"].value, "iri": row["upstream"].value, "title": None})
+        entry["title"] = entry["title"] or _value(row.get("title"))
+    upstream: dict[str, list[dict[str, str | None]]] = {}
+    for entry in found.values():
+        upstream.setdefault(str(entry.pop("graph")), []).append(entry)
+    return upstream
 
 
 def _ntriples_term(text: str) -> Any:

@@ -169,6 +169,7 @@ def _sandbox(memory: int, seconds: int) -> None:
 
 def _work(request: CheckRequest) -> dict[str, Any]:
     from harvesters.formats import LiftError
+    from hub.charter import messages
     from hub.charter.area import ServiceArea
     from hub.charter.validation import Charter
     from hub.core.durations import now_iso
@@ -198,7 +199,7 @@ def _work(request: CheckRequest) -> dict[str, Any]:
     except LiftError as error:
         if missing:
             return {"contexts_needed": missing}
-        return {"lift_error": {"message": str(error), "line": error.line, "column": error.column}}
+        return {"lift_error": {"message": messages.lift_error(error), "line": error.line, "column": error.column}}
     return {"report": report.as_dict()}
 
 

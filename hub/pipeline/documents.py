@@ -1,47 +1,114 @@
-"""The documents of a format that fetches more than its configured URL (pages, profiles, containers, streams).
+"""The documents of a source that fetches more than its configured URL: a paged API, a platform's pages and
+profiles, containers, streams.
 
-Such a format has a document source in the table of formats (harvesters/formats.py): given the configured
-URL and a fetch function, it yields the documents to lift. The function it gets is the guarded fetcher with
-the source's rules (hub/pipeline/fetch.py), and only documents that function returned are taken: a format
-cannot fetch around the guard. Beyond the configured URL, `file:` URLs are refused unless the configured URL
-is one itself (a remote page must not make the hub read its disk). A walk is bounded: at most MAX_DOCUMENTS
-fetches, and the source's `max_bytes` for all of them together (each document also has it on its own).
+Such a source has a document source: its format's (harvesters/formats.py), or, for a source with a
+`[source.paging]` table and a format that has none, the paged-API walk of harvesters/paging.py. Given the
+configured URL and a fetch function, it yields the documents to lift, and `Failed` for a document that failed
+alone. The function it gets is the guarded fetcher with the source's rules (hub/pipeline/fetch.py), and only
+documents that function returned are taken: a format cannot fetch around the guard. Beyond the configured URL,
+`file:` URLs are refused unless the configured URL is one itself (a remote page must not make the hub read its
+disk).
+
+The fetch function asks conditionally, page by page: a URL fetched before is asked with its ETag and
+Last-Modified (the source's state), and a 304 comes back with the body kept last time, so that the source can
+still read that page's links. It waits `delay` seconds between requests when the paging says so. A walk is
+bounded: at most MAX_DOCUMENTS fetches, and the source's `max_bytes` for all the bytes it transfers together
+(each document also has it on its own); passing a bound stops the walk (WalkLimit), whatever the source does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
-from harvesters.formats import Format
+from harvesters.formats import Failed, Format, WalkStopped
+from harvesters.paging import Paging, pages
 from hub.pipeline.fetch import Fetched, FetchError, FetchPolicy, fetch
 
 MAX_DOCUMENTS = 1000  # fetches of one walk: a platform's pages of 100 entries make 100,000 records
 
+# What the hub knew of a URL from its last run: (ETag, Last-Modified, a function that reads the body kept then).
+Previous = Callable[[str], tuple[str | None, str | None, Callable[[], bytes | None]] | None]
 
-def walk(fmt: Format, url: str, policy: FetchPolicy) -> Iterator[Fetched]:
-    """The documents `fmt`'s document source reads from `url`. Raises FetchError (a fetch that failed or a
-    bound passed) or LiftError (a document the source could not read): the documents yielded so far stand."""
-    assert fmt.documents is not None
-    rules = policy if url.startswith("file:") else replace(policy, file_root=None)
-    fetched: dict[int, Fetched] = {}  # by identity: what the source yields must be what the fetcher gave
-    total = 0
 
-    def guarded(target: str) -> Fetched:
-        nonlocal total
-        if len(fetched) >= MAX_DOCUMENTS:
-            raise FetchError(target, f"the {fmt.name} documents of {url} need more than {MAX_DOCUMENTS} fetches: "
-                                     "the walk stops here")
-        document = fetch(target, rules)
-        total += len(document.body)
-        if total > policy.max_bytes:
-            raise FetchError(target, f"the {fmt.name} documents of {url} exceed max_bytes={policy.max_bytes} "
-                                     "together: the walk stops here")
-        fetched[id(document)] = document
+class WalkLimit(FetchError, WalkStopped):
+    """A bound of the whole walk (fetches, bytes): it ends there, whatever the document source would do."""
+
+
+class Fetcher:
+    """The fetch function a document source gets (harvesters.formats.Fetch): guarded, bounded, conditional."""
+
+    def __init__(self, name: str, url: str, policy: FetchPolicy, paging: Paging | None = None,
+                 previous: Previous | None = None) -> None:
+        self.name = name
+        self.url = url
+        self.rules = policy if url.startswith("file:") else replace(policy, file_root=None)
+        self.max_bytes = policy.max_bytes
+        self._paging = paging
+        self.previous = previous
+        self.fetched: dict[int, Fetched] = {}  # by identity: what the source yields must be what the fetcher gave
+        self.count = 0
+        self.total = 0
+        self._last: float | None = None
+
+    @property
+    def paging(self) -> Paging | None:
+        return self._paging
+
+    def __call__(self, target: str) -> Fetched:
+        if self.count >= MAX_DOCUMENTS:
+            raise WalkLimit(target, f"the {self.name} documents of {self.url} need more than {MAX_DOCUMENTS} "
+                                    "fetches: the walk stops here")
+        self.count += 1
+        self._wait()
+        known = self.previous(target) if self.previous is not None else None
+        if known is not None:
+            etag, last_modified, body_of = known
+            document = fetch(target, self.rules, etag=etag, last_modified=last_modified)
+            if document.not_modified:
+                body = body_of()
+                # The body kept last time, so the source can read the page again; without it, asked afresh.
+                document = replace(document, body=body) if body is not None else fetch(target, self.rules)
+        else:
+            document = fetch(target, self.rules)
+        if not document.not_modified:
+            self.total += len(document.body)
+            if self.total > self.max_bytes:
+                raise WalkLimit(target, f"the {self.name} documents of {self.url} exceed max_bytes={self.max_bytes} "
+                                        "together: the walk stops here")
+        self.fetched[id(document)] = document
         return document
 
-    for document in fmt.documents(url, guarded):
-        if fetched.get(id(document)) is not document:
-            raise FetchError(url, f"the {fmt.name} format gave a document its fetch function did not fetch: "
+    def _wait(self) -> None:
+        delay = self._paging.delay if self._paging is not None else 0.0
+        if delay and self._last is not None:
+            time.sleep(max(0.0, self._last + delay - time.monotonic()))
+        self._last = time.monotonic()
+
+
+def walk(fmt: Format | None, url: str, policy: FetchPolicy, paging: Paging | None = None,
+         previous: Previous | None = None) -> Iterator[Fetched | Failed]:
+    """The documents `fmt`'s document source (or, without one, the paged-API walk) reads from `url`, and `Failed`
+    for those that failed alone. Raises FetchError or harvesters' DocumentFetchError (a fetch that failed and ended
+    the walk, or a bound passed) or LiftError (a document the source could not read): the documents yielded so far
+    stand."""
+    name = fmt.name if fmt is not None else "paged"
+    fetcher = Fetcher(name, url, policy, paging, previous)
+    if fmt is not None and fmt.documents is not None:
+        documents: Iterator[Fetched | Failed] = fmt.documents(url, fetcher)
+    else:
+        documents = pages(url, fetcher, paging)
+    for document in documents:
+        if isinstance(document, Failed):
+            yield document
+            continue
+        if fetcher.fetched.get(id(document)) is not document:
+            raise FetchError(url, f"the {name} format gave a document its fetch function did not fetch: "
                                   "refused (a format fetches only through the hub's guarded fetcher)")
         yield document
+
+
+def walks(fmt: Format | None, paging: Paging | None) -> bool:
+    """Whether a source's URLs are walked (its format has a document source, or it pages) rather than fetched."""
+    return (fmt is not None and fmt.documents is not None) or paging is not None

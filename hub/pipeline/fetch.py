@@ -40,6 +40,7 @@ from urllib.parse import quote, unquote, urljoin, urlparse
 import httpcore
 import httpx
 
+from harvesters.formats import DocumentFetchError
 from harvesters.wording import because
 from hub.core.durations import now_iso
 
@@ -67,13 +68,12 @@ _SIIT = ipaddress.ip_network("::ffff:0:0:0/96")  # `::ffff:0:a.b.c.d`, IPv4-tran
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-class FetchError(Exception):
-    """A fetch that failed: the message names the URL and the reason."""
+class FetchError(DocumentFetchError):
+    """A fetch that failed: the message names the URL and the reason. A document source (harvesters/formats.py)
+    knows it as a DocumentFetchError."""
 
     def __init__(self, url: str, reason: str, status: int | None = None) -> None:
-        super().__init__(f"{url}: {reason}")
-        self.url = url
-        self.reason = reason
+        super().__init__(url, reason)
         self.status = status  # the last HTTP status, when a server answered
 
 

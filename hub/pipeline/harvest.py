@@ -26,7 +26,7 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, Quad
 
-from harvesters.formats import Format, LiftError, table
+from harvesters.formats import DocumentFetchError, Failed, Format, LiftError, table
 from harvesters.jsonld import cached, shipped_then
 from harvesters.wording import because
 from hub import __version__
@@ -34,6 +34,7 @@ from hub.archive import history, payloads, quarantine, unpublished
 from hub.archive import state as harvest_state
 from hub.archive.datadir import DataDir
 from hub.archive.state import DocumentState, RecordEntry, SourceState
+from hub.charter import messages
 from hub.charter.area import ServiceArea
 from hub.charter.validation import Charter
 from hub.core.config import DEFAULT_KEEP_RUNS, Settings, Source, load_sources
@@ -45,7 +46,7 @@ from hub.core.profile import profile_path
 from hub.core.records import PROVENANCE_MODEL, Record, Verdict
 from hub.core.vocabulary import default_vocabulary
 from hub.pipeline import migration, redaction
-from hub.pipeline.documents import walk
+from hub.pipeline.documents import walk, walks
 from hub.pipeline.fetch import (
     FeedGone,
     Fetched,
@@ -197,6 +198,9 @@ class _Fetches:
     lifted: set[str] = field(default_factory=set)  # documents read without error
     silent: set[str] = field(default_factory=set)  # of those, the ones that gave no record (hub/pipeline/outcome.py)
     walked: set[str] = field(default_factory=set)  # the documents a format's document source gave (pages…)
+    # Documents of a walk that did not read every page (a page failed, a bound stopped it): a record missing from
+    # them may be on a page not read, so none of their records is removed this run (they go once a walk is whole).
+    spared: set[str] = field(default_factory=set)
     # Each document read without error: when it was fetched, its payload, how it was aligned (its fetch node).
     read: dict[str, tuple[str, NamedNode | None, list[str]]] = field(default_factory=dict)
 
@@ -336,7 +340,8 @@ class Pipeline:
         # A record whose hash is the one already published, under the same charter, was accepted then.
         def published_as_is(record: Record) -> bool:
             entry = existing.get(graph_of[record.subject.value])
-            return charter_unchanged and entry is not None and entry.content_hash == record.content_hash
+            return charter_unchanged and entry is not None and entry.content_hash == record.content_hash \
+                and entry.provenance == record.provenance
 
         to_validate = [record for record in records.values() if not published_as_is(record)]
         if any(record.reused for record in to_validate):  # its lines were never built: it cannot be judged
@@ -411,7 +416,7 @@ class Pipeline:
         failed; nor do those of a feed gone (410) past its gone_grace: their removal was said."""
         if not existing:
             return
-        failed = {document_iri(url) for url in fetches.failed}
+        failed = {document_iri(url) for url in fetches.failed} | {document_iri(url) for url in fetches.spared}
         with_row_errors = {document_iri(url) for url in fetches.row_errors}
         gone = {document_iri(url) for url in fetches.gone}
         silent = {document_iri(url) for url in fetches.lifted} - {document_iri(r.document) for r in records.values()}
@@ -523,10 +528,12 @@ class Pipeline:
         documents, failed_urls = self._documents(source, policy, facts, walker)
         fetches.failed |= failed_urls
         now = dt.datetime.now(dt.UTC)
+        walked: set[str] = set()  # the documents the walks met (fetched, unchanged or failed)
+        incomplete: set[str] = set()  # those met by a walk that did not read every page
         for document in documents:
-            if walker is not None and walker.documents is not None:
+            if walks(walker, source.paging):
                 payload_quads += self._walk(source, walker, document, policy, facts, state, new_state,
-                                            charter_unchanged, fetches)
+                                            charter_unchanged, fetches, walked, incomplete)
                 continue
             fetches.attempted += 1
             previous = state.documents.get(document, DocumentState())
@@ -560,10 +567,16 @@ class Pipeline:
                 continue
             payload_quads += self._take(source, document, fetched, previous, facts, new_state, charter_unchanged,
                                         fetches)
-        # Only "same bytes everywhere" skips lifting: a record may merge statements of several documents.
-        if len(fetches.unchanged) < fetches.attempted:
-            fetches.unchanged = []
-        else:
+        if incomplete:
+            # What the walks did not reach this time keeps its records and what the hub knew of it.
+            unreached = {url: known for url, known in state.documents.items()
+                         if url not in walked and url not in documents}
+            for url, known in unreached.items():
+                new_state.documents.setdefault(url, known)
+            fetches.spared |= incomplete | set(unreached)
+        # Only "same bytes everywhere" skips lifting: a record may merge statements of several documents. Otherwise
+        # every document is lifted, those answered 304 from the payload kept last time (_with_unchanged_bodies).
+        if len(fetches.unchanged) >= fetches.attempted:
             fetches.fetched = []
         fetches.bytes = sum(len(f.body) for f in fetches.fetched)
         return fetches, payload_quads
@@ -584,22 +597,57 @@ class Pipeline:
             fetched.status if fetched.headers else None, fetched.etag,
         ))
 
-    def _walk(self, source: Source, fmt: Format, url: str, policy: FetchPolicy, facts: RunFacts,
-              state: SourceState, new_state: SourceState, charter_unchanged: bool, fetches: _Fetches) -> list[Quad]:
-        """The documents of a format that fetches more than the configured URL, each kept like a fetched
-        one (hub/pipeline/documents.py). A failure ends the walk; the documents read before it stand."""
+    def _walk(self, source: Source, fmt: Format | None, url: str, policy: FetchPolicy, facts: RunFacts,
+              state: SourceState, new_state: SourceState, charter_unchanged: bool, fetches: _Fetches,
+              walked: set[str], incomplete: set[str]) -> list[Quad]:
+        """The documents of a source that fetches more than its configured URL (a paged API, a platform's pages),
+        each kept like a fetched one (hub/pipeline/documents.py), each asked conditionally. A page that failed
+        alone keeps its records and the walk goes on; a failure that ends the walk keeps the documents read
+        before it. Either way the walk is incomplete, and the records missing from its documents are kept."""
         payload_quads: list[Quad] = []
+        met: set[str] = set()
+        whole = True
+
+        def previous(target: str) -> tuple[str | None, str | None, Callable[[], bytes | None]] | None:
+            known = state.documents.get(target)
+            if not charter_unchanged or known is None or not known.sha256:
+                return None
+            sha = known.sha256
+            return known.etag, known.last_modified, lambda: payloads.read(self.data, sha)
+
         try:
-            for fetched in walk(fmt, url, policy):
+            for item in walk(fmt, url, policy, source.paging, previous):
                 fetches.attempted += 1
-                fetches.walked.add(fetched.url)
-                previous = state.documents.get(fetched.url, DocumentState())
-                payload_quads += self._take(source, fetched.url, fetched, previous, facts, new_state,
-                                            charter_unchanged, fetches)
-        except (FetchError, LiftError) as error:
+                known = state.documents.get(item.url, DocumentState())
+                met.add(item.url)
+                if isinstance(item, Failed):
+                    whole = False
+                    facts.errors.append(f"{item.url}: {item.reason}")
+                    fetches.failed.add(item.url)
+                    if known.sha256:
+                        new_state.documents[item.url] = known
+                    continue
+                if item.not_modified and known.sha256:
+                    new_state.documents[item.url] = DocumentState(item.etag or known.etag,
+                                                                  item.last_modified or known.last_modified,
+                                                                  known.sha256)
+                    fetches.shas[item.url] = known.sha256
+                    facts.payloads.append(self.minter.payload(known.sha256))
+                    fetches.unchanged.append(item.url)
+                    continue
+                payload_quads += self._take(source, item.url, item, known, facts, new_state, charter_unchanged,
+                                            fetches)
+        except (DocumentFetchError, LiftError) as error:
+            whole = False
             fetches.attempted += 1
-            facts.errors.append(str(error))
-            fetches.failed.add(error.url if isinstance(error, FetchError) else error.document)
+            facts.errors.append(messages.lift_error(error) if isinstance(error, LiftError) else str(error))
+            failed = error.url if isinstance(error, DocumentFetchError) else error.document
+            fetches.failed.add(failed)
+            met.add(failed)
+        walked |= met
+        fetches.walked |= met
+        if not whole:
+            incomplete |= met
         return payload_quads
 
     def _lift_all(self, source: Source, fetches: _Fetches, state: SourceState, facts: RunFacts,
@@ -613,7 +661,7 @@ class Pipeline:
         options = LiftOptions(minter=self.minter, source_id=source.id, base_iri=source.base_iri(self.minter.base),
                               configured_format=source.format, mapping_path=source.mapping_path(),
                               language=source.language, resolve_context=contexts, scratch=self.data.scratch,
-                              area=self.charter.area)
+                              area=self.charter.area, themes_path=source.themes_path())
         documents = self._with_unchanged_bodies(fetches, state)
         fetches.fetched = []  # each body is let go once lifted (the payloads are kept on disk)
         documents.reverse()
@@ -626,7 +674,7 @@ class Pipeline:
                 part = lift_lines(fetched, options)
             except LiftError as error:
                 # One unreadable document fails alone: the others are split without it.
-                facts.errors.append(str(error))
+                facts.errors.append(messages.lift_error(error))
                 fetches.failed.add(fetched.url)
                 continue
             except Exception as error:  # noqa: BLE001 - the hub's own failure on this document: it alone fails
@@ -738,7 +786,9 @@ class Pipeline:
             return [f"{line[:-2]} <{graph}> ." for line in record.triples], self.prov.record_graph_lines(GraphFacts(
                 graph=NamedNode(graph), subject=record.subject, source_id=source.id, run=facts.run,
                 fetch=fetch_of[record.document], content_hash=record.content_hash,
-                upstream_graphs=record.upstream_graphs,
+                # A licence of its own (a platform's, per entry) only where it is not its fetch's.
+                license=record.license if record.license != source.license else None,
+                upstream_graphs=sorted({*record.upstream_graphs, *record.derived_from}),
             ))
 
         return self.writer.write(source.id, changed, graph_of, set(existing), written_by, lines_of)
@@ -769,17 +819,25 @@ class Pipeline:
             self._hold_mass_removal(source, existing, kept, fetches, records, frozenset(rejected_graphs))
         failed = {document_iri(url) for url in fetches.failed}
         with_row_errors = {document_iri(url) for url in fetches.row_errors}
-        removed, spared = [], 0
+        unread = {document_iri(url) for url in fetches.spared}
+        removed, spared, unwalked = [], 0, 0
         for graph, entry in existing.items():
             if graph in kept or _under(document_iri(entry.document), failed):
                 continue
             if _under(document_iri(entry.document), with_row_errors) and graph not in rejected_graphs:
                 spared += 1
                 continue
+            if document_iri(entry.document) in unread and graph not in rejected_graphs:
+                unwalked += 1
+                continue
             removed.append((graph, entry.subject))
         if spared:
             warnings.append(f"{spared} published record(s) no longer in documents with rows that failed are "
                             f"kept as they were: a failed row may be theirs (they go once every row reads)")
+        if unwalked:
+            warnings.append(f"{unwalked} published record(s) no longer in the pages read are kept as they were: not "
+                            f"every page could be read, and they may be on one of those (they go once every page "
+                            f"reads)")
         counts["removed"] = len(removed)
         self.writer.drop(sorted(rejected_graphs | {graph for graph, _ in removed}))
         for graph, subject in removed:
@@ -795,14 +853,16 @@ class Pipeline:
             index.pop(graph, None)
         for record in changed:
             index[graph_of[record.subject.value]] = RecordEntry(record.content_hash, record.document,
-                                                                record.subject.value, stamp, record.shape)
+                                                                record.subject.value, stamp, record.shape,
+                                                                record.provenance)
         for subject, record in records.items():
             published = index.get(graph_of[subject])  # an unchanged record's
             if subject not in validated and published is not None and record.shape:
                 # A version published before shape digests existed gets its own.
                 index[graph_of[subject]] = published._replace(shape=record.shape)
         new_state.records = index
-        self._write_upstream(source, facts, fetches.upstream)
+        # A run that did not read every document keeps what the others said of their upstream (their records stay).
+        self._write_upstream(source, facts, fetches.upstream, keep=bool(fetches.failed or fetches.spared))
         versions = [(graph, *written[graph]) for graph in (graph_of[r.subject.value] for r in changed)]
         # Written before the generation is published: the journal lets the next harvest remove them
         # should this one be killed first; a failure of this run removes them at once.
@@ -823,11 +883,17 @@ class Pipeline:
             self.progress(f"[{source.id}] {len(rejected)} rejected record(s) kept in {path}")
         return counts
 
-    def _write_upstream(self, source: Source, facts: RunFacts, descriptions: list[str]) -> None:
-        """A feed that names its graphs (another hub's dump) describes them upstream: that description
-        is kept in a graph of the source's own, so the chain of provenance reaches the first source."""
+    def _write_upstream(self, source: Source, facts: RunFacts, descriptions: list[str], keep: bool = False) -> None:
+        """A feed that names its graphs (another hub's dump) describes them upstream, and so does a platform of
+        the sources it took its records from: that description is kept in a graph of the source's own, so the
+        chain of provenance reaches the first source. With `keep` (documents not read this time, whose records
+        stay), what the graph said before stays too."""
         graph = self.minter.graph(source.id, "upstream")
-        self.store.drop_graph(graph)
+        if keep:
+            if not descriptions:
+                return
+        else:
+            self.store.drop_graph(graph)
         self.store.remove_descriptions([graph], self.meta)
         if not descriptions:
             return

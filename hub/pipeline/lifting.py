@@ -19,11 +19,13 @@ from harvesters.jsonld import ContextError, Resolver, inline_contexts, shipped_r
 from harvesters.limits import MAX_LITERAL_CHARS, literal_too_long
 from harvesters.mapping import Mapping as DeclarativeMapping
 from harvesters.mapping import MappingError, load_mapping
+from harvesters.platform import DERIVED_FROM, LICENSE, PROVENANCE_GRAPH
+from harvesters.themes import ThemeTable, ThemeTableError, theme_table
 from hub.charter.area import ServiceArea
 from hub.charter.consent import mentions_persons
 from hub.charter.messages import Notice
 from hub.core.iris import Minter, document_iri
-from hub.core.ntriples import RDF_TYPE_TOKEN, lines_of, to_lines, to_quads
+from hub.core.ntriples import RDF_TYPE_TOKEN, lines_of, split_line, to_lines, to_quads
 from hub.core.vocabulary import Vocabulary, default_vocabulary
 from hub.pipeline.alignment import AlignmentReport, align, needs_alignment
 from hub.pipeline.fetch import Fetched, FetchError
@@ -31,6 +33,10 @@ from hub.pipeline.halves import lift_in_halves, worth_halves
 from hub.pipeline.outcome import DocumentProfile, no_record
 from hub.pipeline.persons import remove_references_to_unconsented, remove_unconsented_persons
 from hub.pipeline.split import Record, SplitResult, split_records
+
+_HINT_GRAPH = f"<{PROVENANCE_GRAPH.value}>"
+_LICENSE = f"<{LICENSE.value}>"
+_DERIVED_FROM = f"<{DERIVED_FROM.value}>"
 
 
 @dataclass
@@ -60,6 +66,7 @@ class LiftOptions:
     resolve_context: Resolver = shipped_resolver  # remote JSON-LD contexts
     scratch: Path | None = None  # a folder for temporary files (a harvest's own, emptied at its start)
     area: ServiceArea | None = None  # the hub's service area: mapped points in [lat, lon] order are caught
+    themes_path: Path | None = None  # the source's theme table, laid over its format's (harvesters/themes.py)
 
 
 @dataclass
@@ -74,6 +81,8 @@ class LiftedLines:
     notes: list[str] = field(default_factory=list)  # how it was aligned
     persons: bool = False  # whether it types any node as a person
     graphs: bool = True  # whether a line may name a graph (False for the syntaxes that have none)
+    # What its platform said of its records beyond their data (harvesters/platform.py), as "S P O ." lines.
+    hints: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -92,6 +101,7 @@ def lift_lines(fetched: Fetched, options: LiftOptions) -> LiftedLines:
     fmt = _format_of(fetched, options)
     row_errors: list[str] = []
     lift_warnings: list[str] = []
+    hints: list[str] = []
     halves = lift_in_halves(fetched.body, _line_based(fmt.name, fetched.body), scratch=options.scratch)
     if halves is not None:  # a big N-Triples or N-Quads document, read in two processes at once
         lines, persons, to_align = halves.lines, halves.persons, halves.needs_alignment
@@ -99,6 +109,12 @@ def lift_lines(fetched: Fetched, options: LiftOptions) -> LiftedLines:
         lifted = fmt.lift(fetched.body, _context(fetched, fmt, options, vocabulary))
         nquads, lift_warnings, row_errors = lifted.nquads, lifted.warnings, lifted.row_errors
         lines, persons, to_align = lines_of(nquads), mentions_persons(nquads), needs_alignment(nquads)
+        if _HINT_GRAPH.encode() in nquads:
+            lines, hints = _hints(lines)
+            if not fmt.provenance:  # only a platform's own lift may say them: a feed cannot forge them
+                lift_warnings.append(f"{fetched.url}: {len(hints)} statement(s) in the graph {_HINT_GRAPH}, which "
+                                     "only a platform format may use, were dropped")
+                hints = []
         del nquads, lifted
     too_long = literal_too_long(lines)
     if too_long is not None:  # before alignment, the split and the charter, which copy every literal
@@ -114,7 +130,45 @@ def lift_lines(fetched: Fetched, options: LiftOptions) -> LiftedLines:
         persons = persons or mentions_persons("\n".join(lines).encode("utf-8"))
     warnings = lift_warnings + report.warnings(fetched.url, options.language)
     return LiftedLines(fetched.url, fmt.name, lines, warnings, row_errors, report.notes(), persons,
-                       graphs=fmt.graphs)
+                       graphs=fmt.graphs, hints=hints)
+
+
+def _hints(lines: list[str]) -> tuple[list[str], list[str]]:
+    """The lines in the reserved graph (harvesters/platform.py) set apart, as "S P O ." lines."""
+    ending = f" {_HINT_GRAPH} ."
+    kept, hints = [], []
+    for line in lines:
+        if line.endswith(ending):
+            hints.append(line[:-len(ending)] + " .")
+        else:
+            kept.append(line)
+    return kept, hints
+
+
+def _apply_hints(records: list[Record], hints: list[str], warnings: list[str]) -> list[str]:
+    """A platform's word on its records (harvesters/platform.py): each record's own licence and upstream sources;
+    returns the statements describing the upstream sources, for the source's upstream graph."""
+    by_subject = {record.subject.value: record for record in records}
+    descriptions: list[str] = []
+    ignored = 0
+    for line in dict.fromkeys(hints):
+        subject, predicate, obj, _ = split_line(line)
+        record = by_subject.get(subject[1:-1]) if subject[0] == "<" else None
+        if record is not None and predicate == _LICENSE and obj[0] == "<":
+            record.license = obj[1:-1]
+        elif record is not None and predicate == _DERIVED_FROM and obj[0] == "<":
+            record.derived_from.append(obj[1:-1])
+        elif record is None and subject[0] == "<":
+            descriptions.append(line)
+        else:
+            ignored += 1
+    upstreams = {f"<{iri}>" for record in records for iri in record.derived_from}
+    kept = [line for line in descriptions if line.split(" ", 1)[0] in upstreams]
+    ignored += len(descriptions) - len(kept)
+    if ignored:
+        warnings.append(f"{ignored} provenance statement(s) of the platform named no record or upstream source "
+                        "it gave, and were ignored")
+    return kept
 
 
 def read_in_two_processes(fetched: Fetched, options: LiftOptions) -> bool:
@@ -139,7 +193,16 @@ def _context(fetched: Fetched, fmt: Format, options: LiftOptions, vocabulary: Vo
         mapping=_mapping(fetched, fmt, options.mapping_path),
         # JSON-LD, and JSON-LD blocks of HTML pages, get their remote @contexts inlined first.
         prepare_jsonld=lambda data: _with_inline_contexts(fetched.url, data, options.resolve_context),
-        area=Area(options.area.name["en"], options.area.contains) if options.area is not None else None)
+        area=Area(options.area.name["en"], options.area.contains) if options.area is not None else None,
+        themes=_themes(fetched, fmt, options.themes_path))
+
+
+def _themes(fetched: Fetched, fmt: Format, path: Path | None) -> ThemeTable | None:
+    """The format's shipped theme table with the source's own laid over it (harvesters/themes.py)."""
+    try:
+        return theme_table(fmt.themes, path)
+    except ThemeTableError as error:
+        raise LiftError(fetched.url, fmt.name, f"theme table: {error}") from error
 
 
 def _mapping(fetched: Fetched, fmt: Format, path: Path | None) -> DeclarativeMapping | None:
@@ -183,11 +246,15 @@ def split_lifted(parts: list[LiftedLines], *, minter: Minter, source_id: str, vo
     lines = [line for part in parts for line in part.lines]
     for part in parts:
         part.lines = []  # split_records consumes the lines: none of them is kept twice
+    hints = [line for part in parts for line in part.hints]
     split = split_records(lines=lines, hierarchy=vocabulary.hierarchy, minter=minter, source_id=source_id,
                           document=parts[0].document, document_of=document_of,
                           graphs=any(part.graphs for part in parts),
-                          known=None if any(part.persons for part in parts) else known)
+                          known=None if any(part.persons for part in parts) or hints else known)
     warnings = list(split.warnings)
+    upstream = list(split.upstream_descriptions)
+    if hints:
+        upstream += _apply_hints(split.records, hints, warnings)
     persons = any(part.persons for part in parts)
     for record in split.records:
         record.notes = list(notes_of.get(record.document, []))
@@ -199,7 +266,7 @@ def split_lifted(parts: list[LiftedLines], *, minter: Minter, source_id: str, vo
         where = parts[0].document if len(parts) == 1 else f"{len(parts)} documents"
         warnings.append(f"{where}: {split.orphan_subjects} subjects belong to no record "
                         f"(no record class reaches them) and are not published")
-    return SplitOutcome(split.records, warnings, split.upstream_descriptions,
+    return SplitOutcome(split.records, warnings, upstream,
                         _without_records(parts, profiles, subjects_of, split))
 
 

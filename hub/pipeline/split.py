@@ -32,6 +32,7 @@ from functools import cache
 
 from pyoxigraph import NamedNode, Quad
 
+from harvesters.platform import PROVENANCE_GRAPH
 from hub.charter.messages import warning as coded
 from hub.core.iris import Minter, short_hash
 from hub.core.namespaces import SCHEMA
@@ -48,6 +49,7 @@ _NAME = f"<{SCHEMA}name>"
 _ADDRESS = f"<{SCHEMA}address>"
 _POSTAL_CODE = f"<{SCHEMA}postalCode>"
 _PART_OF = frozenset(f"<{iri}>" for iri in PART_OF_PROPERTIES)
+_HINT_GRAPH = f"<{PROVENANCE_GRAPH.value}>"
 # Kinds whose blank nodes stay inside the record that refers to them (a founder, an organizer): a
 # person is a record of its own only when named by an IRI or when nothing in the document refers to it.
 NESTED_KINDS = frozenset({"person"})
@@ -243,10 +245,14 @@ def _shuffled(lines: list[str], sample: int = 2000) -> bool:
 
 
 def _without_graphs(lines: list[str], upstream: dict[str, set[str]]) -> list[str]:
-    """`S P O G .` lines as `S P O .`, remembering each subject's graphs (a feed's own named graphs)."""
+    """`S P O G .` lines as `S P O .`, remembering each subject's graphs (a feed's own named graphs). Lines in the
+    graph a platform's lift says provenance in (harvesters/platform.py) are never data: the lifting took those of
+    a platform format apart, and any other feed's are dropped here."""
     triples = []
     for line in lines:
         subject, predicate, obj, graph = split_line(line)
+        if graph == _HINT_GRAPH:
+            continue
         triples.append(f"{subject} {predicate} {obj} .")
         if graph is not None and graph[0] == "<":
             upstream[subject].add(graph[1:-1])
@@ -466,7 +472,10 @@ def _stable_key(subject: str, by_subject: dict[str, list[str]], children: dict[s
     """identifier, url, sameAs, or name + postal code; else the canonical hash (and a warning)."""
     own = _statements(by_subject[subject])
     for prop in _STABLE_KEY_PROPERTIES:
-        values = sorted(obj for predicate, obj in own if predicate == prop)
+        # An identifier given as a node (a platform's id: a schema:PropertyValue) is keyed by its value, not by
+        # the node's label, which changes at every parse.
+        values = sorted(_identifying(obj, by_subject) for predicate, obj in own if predicate == prop)
+        values = [value for value in values if value]
         if values:
             return f"{prop}={values[0]}", False
     names = sorted(obj for predicate, obj in own if predicate == _NAME)
@@ -481,6 +490,13 @@ def _stable_key(subject: str, by_subject: dict[str, list[str]], children: dict[s
         # Beyond the work bound (the record will be refused): a key that ignores blank-node labels.
         return _digest(sorted({" ".join("_:b" if token[0] == "_" else token for token in split_line(line)[:3])
                                for line in lines})), True
+
+
+def _identifying(obj: str, by_subject: dict[str, list[str]]) -> str:
+    """A stable key's value: the object itself, or for a blank node its own statements without blank nodes."""
+    if obj[0] != "_":
+        return obj
+    return "|".join(sorted(rest for rest in by_subject.get(obj, ()) if "_:" not in rest))
 
 
 def _statements(rests: list[str]) -> list[tuple[str, str]]:
