@@ -56,8 +56,8 @@ from hub.pipeline.fetch import (
     now_iso,
 )
 from hub.pipeline.hubgraphs import write_hub_graphs
-from hub.pipeline.linking.linker import Linker, decisions_pending
 from hub.pipeline.lifting import LiftedLines, LiftOptions, lift_lines, read_in_two_processes, split_lifted
+from hub.pipeline.linking.linker import Linker, decisions_pending
 from hub.pipeline.provenance import META_TITLE, FetchFacts, GraphFacts, PayloadFacts, ProvenanceWriter, RunFacts
 from hub.pipeline.record_writer import RecordWriter
 from hub.sparql import queries

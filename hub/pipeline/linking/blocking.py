@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Iterator, Sequence
+from typing import Any
 
 from hub.pipeline.linking.entities import Entity
 from hub.pipeline.linking.scoring import SHARED_BY
@@ -22,7 +23,7 @@ CONTACT_BLOCK = SHARED_BY  # a contact given by SHARED_BY entities is a director
 IDENTIFIER_BLOCK = 50
 NEIGHBOURS = [(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
 
-Key = tuple[str, ...] | tuple[str, int, int, str]
+Key = tuple[Any, ...]  # (kind, value…): ("g", x, y, word), ("p", postal code, word), ("m", e-mail)…
 
 
 def cell(point: tuple[float, float]) -> tuple[int, int]:
@@ -93,7 +94,7 @@ class Blocks:
             if key[0] == "g":
                 _, x, y, token = key
                 for dx, dy in NEIGHBOURS:
-                    found.update(self._members(("g", x + dx, y + dy, token)))  # type: ignore[arg-type]
+                    found.update(self._members(("g", x + dx, y + dy, token)))
             else:
                 found.update(self._members(key))
         found.discard(position)

@@ -129,9 +129,9 @@ def from_statements(subject: str, graph: str, source: str, statements: Iterable[
     facts.urls = [t for t in (_text(o) for o in values(root, "url")) if t]
     for scheme in ("identifier", "vatID", "taxID"):
         for token in values(root, scheme):
-            found = _text(token)
-            if found is not None and not token.startswith("_:"):
-                facts.ids.append(("" if scheme == "identifier" else scheme, found))
+            given = _text(token)
+            if given is not None and not token.startswith("_:"):
+                facts.ids.append(("" if scheme == "identifier" else scheme, given))
             elif token.startswith(("_:", "<")):  # a PropertyValue: its scheme and value
                 property_id = next((_text(o) for o in values(token, "propertyID")), None)
                 for value in values(token, "value"):

@@ -148,9 +148,8 @@ class Linker:
         outcome = LinkOutcome(len(entities), len(entities) if full else len(changed or ()), len(candidates),
                               full=full)
         new_written, added, deleted = self._patch(links, written)
-        graph = self.minter.links_graph()
         if stale:
-            store.drop_graph(graph)
+            store.drop_graph(self.minter.links_graph())
         if deleted and not stale:
             store.delete_nquads(deleted)
         if added:

@@ -90,7 +90,7 @@ class NameRules:
             raise NameListError(f"{path}: the name list is empty: it needs a header line (vocab/linking/README.md)")
         languages = header[2:]
         # Stop words first, whatever their line: the spellings of words are read without them.
-        for number, cells in entries:
+        for _, cells in entries:
             if cells[0].strip() == "stop":
                 for cell in cells[2:]:
                     self._stop |= {w for spelling in cell.split("|") for w in words(spelling)}
