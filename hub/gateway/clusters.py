@@ -10,7 +10,7 @@ by side, and `member_values` each member's values whole: nothing is silently pic
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pyoxigraph import NamedNode
 
@@ -19,9 +19,9 @@ from hub.gateway.spatial import distance_m
 from hub.sparql import queries
 from hub.store.embedded import ReadOnlyStore
 
-if TYPE_CHECKING:
-    from hub.gateway.collection_index import Item
-
+# Items are hub/gateway/collection_index.py's `Item`, which imports this module: typed `Any` here so the two never
+# import each other (tests/test_layout.py refuses circles).
+Item = Any
 SAME_POINT_METRES = 25.0  # two sources' pins closer than this say the same place
 
 
