@@ -65,6 +65,41 @@ class LinkOutcome:
     full: bool = False
 
 
+@dataclass
+class Scoring:
+    pairs: dict[str, Scored]
+    changed: int  # entities whose candidates were scored
+    candidates: int  # pairs scored
+
+
+def score_pairs(entities: dict[str, Entity], touched: set[str] | None, review_at: float) -> Scoring:
+    """The pairs worth keeping (at review_at or more, decided by an identifier, or vetoed) among the candidates of
+    the `touched` entities (every entity's when None)."""
+    order = sorted(entities)
+    listed = [entities[iri] for iri in order]
+    changed = None if touched is None else {position for position, iri in enumerate(order) if iri in touched}
+    frequent = frequent_keys(listed)
+    candidates = candidate_pairs(listed, changed)
+    pairs: dict[str, Scored] = {}
+    for first, second in candidates:
+        pair = score(listed[first], listed[second], frequent)
+        if pair.rule != "score" or pair.score >= review_at:
+            pairs[link_key(pair.first, pair.second)] = pair
+    return Scoring(pairs, len(listed) if changed is None else len(changed), len(candidates))
+
+
+def link_facts(facts: Iterable[Facts], linking: LinkingRules,
+               decisions: dict[str, archive.Decision] | None = None) -> tuple[dict[str, Entity], list[Link]]:
+    """Every record linked at once, in memory (the evaluation and the benchmark: bench/link_eval.py)."""
+    rules = Rules(linking)
+    by_subject: dict[str, list[Facts]] = defaultdict(list)
+    for one in facts:
+        by_subject[one.subject].append(one)
+    entities = {subject: rules.entity(subject, found) for subject, found in by_subject.items()}
+    scored = score_pairs(entities, None, linking.review_at)
+    return entities, decide(scored.pairs, decisions or {}, set(entities), linking.link_at, linking.review_at)
+
+
 def decisions_pending(data: DataDir) -> bool:
     """Whether someone decided on a pair since the links were last published: a harvest with no source due then
     publishes anyway, so the decision shows at the next publication."""
@@ -107,7 +142,10 @@ class Linker:
         rules = Rules(self.rules)
         touched: set[str] = set()
         if stale or not isinstance(state, LinkState):
-            found = self._read_store(store)
+            # Before any publication the store holds exactly what this harvest's runs noted; after one, the store
+            # is read (its records were linked by a harvest whose state is lost, or by none: an upgrade).
+            found = [one for one in self._changes.values() if one is not None] if published_generation is None \
+                else self._read_store(store)
             every_fact = {one.graph: one for one in found}
             entities: dict[str, Entity] = {}
             pairs: dict[str, Scored] = {}
@@ -135,18 +173,10 @@ class Linker:
             entities.pop(subject, None)
         for subject, found_facts in by_subject.items():
             entities[subject] = rules.entity(subject, found_facts)
-        order = sorted(entities)
-        listed = [entities[iri] for iri in order]
-        changed = None if full else {position for position, iri in enumerate(order) if iri in touched}
-        frequent = frequent_keys(listed)
-        candidates = candidate_pairs(listed, changed)
-        for first, second in candidates:
-            pair = score(listed[first], listed[second], frequent)
-            if pair.rule != "score" or pair.score >= self.rules.review_at:
-                pairs[link_key(pair.first, pair.second)] = pair
+        scored = score_pairs(entities, None if full else touched, self.rules.review_at)
+        pairs.update(scored.pairs)
         links = decide(pairs, decisions, set(entities), self.rules.link_at, self.rules.review_at)
-        outcome = LinkOutcome(len(entities), len(entities) if full else len(changed or ()), len(candidates),
-                              full=full)
+        outcome = LinkOutcome(len(entities), scored.changed, scored.candidates, full=full)
         new_written, added, deleted = self._patch(links, written)
         if stale:
             store.drop_graph(self.minter.links_graph())

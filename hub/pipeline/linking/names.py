@@ -210,14 +210,38 @@ def best_match(first: Sequence[NameKey], second: Sequence[NameKey]) -> NameMatch
     return best
 
 
+# A word of the name lists (a kind, a place) says what an alternative is or where, which many share; the other words
+# (its own name: "Kalo", "Färm") say which one it is: they weigh more.
+CONCEPT_WEIGHT = 0.4
+FUZZY = 80.0  # two words of at least 4 letters this alike (rapidfuzz ratio) are one word misspelt
+
+
+def _weight(token: str) -> float:
+    return CONCEPT_WEIGHT if token[0] in (WORD_MARK, PLACE_MARK) else 1.0
+
+
 def _compare(a: NameKey, b: NameKey) -> NameMatch:
     if a.text == b.text:
         return NameMatch(1.0, a, b, False, False)
-    common = len(a.tokens & b.tokens)
-    dice = 2 * common / (len(a.tokens) + len(b.tokens))
-    contained = common / min(len(a.tokens), len(b.tokens))
-    # Characters catch spelling (vracc, cafe/caffe); tokens catch a name that adds a word to the other.
-    similarity = max(fuzz.ratio(a.text, b.text) / 100, (dice + contained) / 2)
+    common = a.tokens & b.tokens
+    matched = sum(_weight(token) for token in common)
+    # The words left on each side may be one word misspelt: matched by likeness, best first, each once.
+    rest_a = sorted(t for t in a.tokens - common if t[0] not in (WORD_MARK, PLACE_MARK) and len(t) >= 4)
+    rest_b = sorted(t for t in b.tokens - common if t[0] not in (WORD_MARK, PLACE_MARK) and len(t) >= 4)
+    if rest_a and rest_b:
+        likeness = sorted(((fuzz.ratio(x, y), x, y) for x in rest_a for y in rest_b), reverse=True)
+        used: set[str] = set()
+        for ratio, x, y in likeness:
+            if ratio < FUZZY:
+                break
+            if x not in used and y not in used:
+                used |= {x, y}
+                matched += ratio / 100
+    weight_a = sum(_weight(token) for token in a.tokens)
+    weight_b = sum(_weight(token) for token in b.tokens)
+    dice = 2 * matched / (weight_a + weight_b)
+    contained = matched / min(weight_a, weight_b)
+    similarity = (dice + contained) / 2
     places_differ = bool(a.places and b.places and not a.places & b.places)
     numbers_differ = bool(a.numbers and b.numbers and a.numbers != b.numbers)
     if places_differ:

@@ -130,12 +130,13 @@ def score(a: Entity, b: Entity, frequent: Collection[str] = ()) -> Scored:
     if strong:
         found.rule = "identifier"
         evidence[:0] = strong
-        if not first.ids & second.ids and not any(s.startswith("a feed") for s in strong) and apart is not None \
-                and apart > BRANCH_METRES:
-            # Only the enterprise number says so, and the places lie apart: two branches of one legal entity?
+        elsewhere = (apart is not None and apart > BRANCH_METRES) or (match is not None and match.places_differ) \
+            or any(line.startswith("street addresses differ") for line in evidence)
+        if not first.ids & second.ids and not any(s.startswith("a feed") for s in strong) and elsewhere:
+            # Only the enterprise number says so, and the places differ: two branches of one legal entity?
             found.branch = True
-            evidence.append(f"one enterprise number, {apart:.0f} m apart: possibly two branches of one "
-                            f"organisation, for review")
+            evidence.append("one enterprise number at two places: possibly two branches of one organisation, "
+                            "for review")
         else:
             found.score = 1.0
     return found
