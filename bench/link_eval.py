@@ -96,9 +96,10 @@ class Alternative:
                 f'_:a{key} <https://schema.org/postalCode> "{self.postal}" .',
                 f'_:a{key} <https://schema.org/streetAddress> "{self.street}"@fr .']
         if self.point:
+            decimal = "<http://www.w3.org/2001/XMLSchema#decimal>"
             out += [f"{s} <https://schema.org/geo> _:g{key} .",
-                    f'_:g{key} <https://schema.org/latitude> "{self.point[0]:.5f}"^^<http://www.w3.org/2001/XMLSchema#decimal> .',
-                    f'_:g{key} <https://schema.org/longitude> "{self.point[1]:.5f}"^^<http://www.w3.org/2001/XMLSchema#decimal> .']
+                    f'_:g{key} <https://schema.org/latitude> "{self.point[0]:.5f}"^^{decimal} .',
+                    f'_:g{key} <https://schema.org/longitude> "{self.point[1]:.5f}"^^{decimal} .']
         if self.url:
             out.append(f"{s} <https://schema.org/url> <{self.url}> .")
         if self.email:
@@ -301,7 +302,8 @@ def generate(alternatives: int = 1000, seed: int = 7) -> Labelled:
 
 
 EXAMPLE_POSITIVES = {("http://hub.test/id/organization/jardins-partages-jp-06",
-                      "https://assiette-commune.example/id/jardin-collectif-du-parc"): "the Parc garden on two networks"}
+                      "https://assiette-commune.example/id/jardin-collectif-du-parc"):
+                     "the Parc garden on two networks"}
 EXAMPLE_NEGATIVES = {
     ("https://assiette-commune.example/id/fournil-solidaire",
      "https://quartiers-en-transition.example/id/fournil-solidaire-schaerbeek"): "a chain's two branches",

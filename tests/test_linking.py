@@ -141,7 +141,8 @@ def test_a_strong_identifier_decides_alone_and_a_conflicting_one_vetoes() -> Non
 
 def test_the_score_weighs_names_distance_and_contacts() -> None:
     here = (50.8360, 4.3080)
-    garden = entity("urn:a", names=[("Jardin collectif du Parc", "fr")], point=here, streets=["Rue des Vétérinaires 74"])
+    garden = entity("urn:a", names=[("Jardin collectif du Parc", "fr")], point=here,
+                    streets=["Rue des Vétérinaires 74"])
     twin = entity("urn:b", "b", names=[("Gemeenschapstuin van het Park", "nl")], point=(50.8362, 4.3083),
                   streets=["Rue des Vétérinaires 74"])
     linked = scored(garden, twin)
@@ -164,7 +165,8 @@ def test_persons_are_never_linked(tmp_path: Path) -> None:
     assert "person" not in LINKED_KINDS
     data = DataDir(tmp_path)
     linker = Linker(data, Minter(BASE), LINKING)
-    lines = ['<urn:p1> <https://schema.org/name> "Ana Lopes" .', '<urn:p1> <https://schema.org/email> "ana@x.example" .']
+    lines = ['<urn:p1> <https://schema.org/name> "Ana Lopes" .',
+             '<urn:p1> <https://schema.org/email> "ana@x.example" .']
     twin = [line.replace("urn:p1", "urn:p2") for line in lines]
     person = Record(NamedNode("urn:p1"), "person", ["https://schema.org/Person"], lines, "file:a", "p1")
     other = Record(NamedNode("urn:p2"), "person", ["https://schema.org/Person"], twin, "file:b", "p2")

@@ -10,7 +10,6 @@ from hub.pipeline.harvest import HarvestSummary
 from tests.conftest import BASE, ROOT
 from tests.test_pipeline import published_store
 
-
 # owl: is no prefix of the hub's queries, but the links graph speaks owl:sameAs.
 KNOWN = {**PREFIXES, "owl": "http://www.w3.org/2002/07/owl#"}
 

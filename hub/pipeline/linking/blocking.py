@@ -1,7 +1,8 @@
 """Candidate pairs without comparing every pair: two entities are compared only when they share a block.
 
 Blocks are a word of their names in the same or a neighbouring cell of a grid of about 500 m, a word and a postal
-code, or a contact or identifier (web page or site, e-mail, telephone, enterprise number, platform id, a `sameAs`).
+code, a street address, or a contact or identifier (web page or site, e-mail, telephone, enterprise number, platform
+id, a `sameAs`).
 A name word that a whole cell shares (`épicerie` in a dense street, or the benchmark's `initiative`) makes a block
 too big to say anything: such blocks are skipped, and the rarer words of the same names still meet. So 100k
 records give a few candidates each, not 100k.
@@ -14,6 +15,7 @@ from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
 from hub.pipeline.linking.entities import Entity
+from hub.pipeline.linking.names import PLACE_MARK, WORD_MARK
 from hub.pipeline.linking.scoring import SHARED_BY
 
 CELL_LATITUDE = 0.0045  # about 500 m
@@ -30,22 +32,35 @@ def cell(point: tuple[float, float]) -> tuple[int, int]:
     return math.floor(point[1] / CELL_LONGITUDE), math.floor(point[0] / CELL_LATITUDE)
 
 
-def _name_tokens(entity: Entity) -> set[str]:
-    return {token for name in entity.names for token in name.tokens}
+def _is_concept(token: str) -> bool:
+    return token[0] in (WORD_MARK, PLACE_MARK)
 
 
 def _keys(entity: Entity) -> Iterator[tuple[Key, int]]:
-    """(key, the block size past which it says nothing) of an entity's own blocks."""
-    tokens = _name_tokens(entity)
+    """(key, the block size past which it says nothing) of an entity's own blocks.
+
+    A name's own words (`Kalo`, `Färm`) are its keys, with their letters (a doubled or swapped letter keeps them);
+    the words of the name lists (`~grocery`, `@ixelles`) are keys only of a name that has no word of its own, and a
+    whole name is a key too: `épicerie` alone would put every grocery of a neighbourhood in one block."""
+    own: set[str] = set()
+    for name in entity.names:
+        plain = {token for token in name.tokens if not _is_concept(token)}
+        own |= plain or set(name.tokens)
+        own.add("=" + name.text)
+    letters = {"".join(sorted(set(token))) for token in own if len(token) >= 4 and token[0] not in "=~@"}
     if entity.point is not None:
         x, y = cell(entity.point)
-        for token in tokens:
+        for token in own:
             yield ("g", x, y, token), NAME_BLOCK
+        for token in letters:
+            yield ("l", x, y, token), NAME_BLOCK
     for code in entity.postal:
-        for token in tokens:
+        for token in own:
             yield ("p", code, token), NAME_BLOCK
+        for street in entity.streets:
+            yield ("a", code, street), NAME_BLOCK
     if entity.point is None and not entity.postal:
-        for token in tokens:
+        for token in own:
             yield ("n", token), NAME_BLOCK
     for kind, values in (("w", entity.pages), ("d", entity.sites), ("m", entity.emails), ("t", entity.phones)):
         for value in values:
@@ -91,10 +106,10 @@ class Blocks:
     def candidates(self, position: int) -> set[int]:
         found: set[int] = set()
         for key, _ in _keys(self.entities[position]):
-            if key[0] == "g":
-                _, x, y, token = key
+            if key[0] in ("g", "l"):
+                kind, x, y, token = key
                 for dx, dy in NEIGHBOURS:
-                    found.update(self._members(("g", x + dx, y + dy, token)))
+                    found.update(self._members((kind, x + dx, y + dy, token)))
             else:
                 found.update(self._members(key))
         found.discard(position)

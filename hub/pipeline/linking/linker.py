@@ -82,7 +82,7 @@ def score_pairs(entities: dict[str, Entity], touched: set[str] | None, review_at
     candidates = candidate_pairs(listed, changed)
     pairs: dict[str, Scored] = {}
     for first, second in candidates:
-        pair = score(listed[first], listed[second], frequent)
+        pair = score(listed[first], listed[second], frequent, review_at)
         if pair.rule != "score" or pair.score >= review_at:
             pairs[link_key(pair.first, pair.second)] = pair
     return Scoring(pairs, len(listed) if changed is None else len(changed), len(candidates))

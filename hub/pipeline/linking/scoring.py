@@ -71,8 +71,9 @@ def same_street(first: str, second: str) -> bool | None:
     return numbers_a == numbers_b and bool(shared_words)
 
 
-def score(a: Entity, b: Entity, frequent: Collection[str] = ()) -> Scored:
-    """The score of two entities (`frequent`: contact keys shared by SHARED_BY entities or more)."""
+def score(a: Entity, b: Entity, frequent: Collection[str] = (), floor: float = 0.0) -> Scored:
+    """The score of two entities (`frequent`: contact keys shared by SHARED_BY entities or more). With `floor`, a
+    pair whose names alone rule out reaching it is not weighed further (its score is then only a bound)."""
     first, second = (a, b) if a.iri < b.iri else (b, a)
     found = Scored(first.iri, second.iri, 0.0, "score")
     evidence = found.evidence
@@ -96,6 +97,10 @@ def score(a: Entity, b: Entity, frequent: Collection[str] = ()) -> Scored:
     if match is not None:
         weight = name_weight(match.similarity)
         total += weight
+        if not strong and floor > 0 and _cannot_reach(first, second, total, floor):
+            found.score = round(1 / (1 + math.exp(-(total + BEST_PLACE))), 3)
+            evidence.append(f"name {match.similarity:.2f} ({weight:+.1f}): too different to reach {floor}")
+            return found
         evidence.append(f"name {match.similarity:.2f} ({weight:+.1f}): {match.first.text!r} ~ {match.second.text!r}"
                         + ("; they name different places" if match.places_differ else "")
                         + ("; their numbers differ" if match.numbers_differ else ""))
@@ -140,6 +145,19 @@ def score(a: Entity, b: Entity, frequent: Collection[str] = ()) -> Scored:
         else:
             found.score = 1.0
     return found
+
+
+BEST_PLACE = DISTANCE_WEIGHTS[0][1] + SAME_STREET  # the most a place can add
+
+
+def _cannot_reach(first: Entity, second: Entity, total: float, floor: float) -> bool:
+    """Whether even the best place and every shared contact would leave the pair under `floor`."""
+    best = total + BEST_PLACE
+    for mine, theirs, weight in ((first.pages, second.pages, SAME_PAGE), (first.sites, second.sites, SAME_SITE),
+                                 (first.emails, second.emails, SAME_EMAIL), (first.phones, second.phones, SAME_PHONE)):
+        if mine & theirs:
+            best += weight
+    return best < math.log(floor / (1 - floor)) if floor < 1 else True
 
 
 def frequent_keys(entities: Collection[Entity]) -> set[str]:
