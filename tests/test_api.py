@@ -144,14 +144,15 @@ def test_organizations_as_geojson(client: TestClient) -> None:
     collection = response.json()
     assert collection["type"] == "FeatureCollection"
     features = collection["features"]
-    assert len(features) == 44  # every valid example place, the shared one once
+    assert len(features) == 45  # every valid example place, the shared one once, the linked pair once
     ids = {f["id"] for f in features}
     assert SHARED_ORG in ids and not ids & set(REJECTED.values())
     for feature in features:
         lon, lat = feature["geometry"]["coordinates"]
         assert BRUSSELS_LON[0] < lon < BRUSSELS_LON[1] and BRUSSELS_LAT[0] < lat < BRUSSELS_LAT[1]
         assert feature["properties"]["@id"] == feature["id"]
-        assert feature["properties"]["provenance"].endswith(quote(feature["id"], safe=""))
+        # A merged item's provenance covers its cluster (every member's statements): `&cluster=true`.
+        assert feature["properties"]["provenance"].removesuffix("&cluster=true").endswith(quote(feature["id"], safe=""))
         assert feature["properties"]["sources"]
     shared = next(f for f in features if f["id"] == SHARED_ORG)
     assert len(shared["properties"]["sources"]) == 2
@@ -166,7 +167,7 @@ def test_geojson_by_accept_header_and_jsonld_by_default(client: TestClient) -> N
     linked = client.get("/api/organizations")
     assert linked.headers["content-type"].startswith("application/ld+json")
     graph = linked.json()["member"]  # Hydra: the page's items are the collection's members
-    assert len(graph) == 44
+    assert len(graph) == 45
     shared = next(item for item in graph if item["@id"] == SHARED_ORG)
     assert {"@value": "Moestuin van de Marollen", "@language": "nl"} in shared["name"]
     assert client.get("/api/organizations", params={"format": "kml"}).status_code == 400

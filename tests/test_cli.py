@@ -36,7 +36,7 @@ def test_harvest_then_sources_table(tmp_path: Path) -> None:
     table = cli("sources", data=tmp_path)
     assert table.returncode == 0
     line = next(line for line in table.stdout.splitlines() if line.startswith("quartiers-en-transition"))
-    assert line.split()[1:4] == ["partial", "16", "1"]
+    assert line.split()[1:4] == ["partial", "17", "1"]  # 17 with the bakery's second branch (examples/README.md)
 
 
 def test_harvest_one_source_by_id(tmp_path: Path) -> None:

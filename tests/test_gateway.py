@@ -140,7 +140,7 @@ def test_geojson_is_valid_rfc7946_and_pages_follow_links(client: TestClient) -> 
     while url:
         response = client.get(url)
         document = response.json()
-        assert document["type"] == "FeatureCollection" and document["numberMatched"] == 44
+        assert document["type"] == "FeatureCollection" and document["numberMatched"] == 45
         for feature in document["features"]:
             assert feature["type"] == "Feature" and isinstance(feature["id"], str)
             geometry = feature["geometry"]
@@ -153,14 +153,14 @@ def test_geojson_is_valid_rfc7946_and_pages_follow_links(client: TestClient) -> 
         assert ("next" in links) == ('rel="next"' in response.headers["link"])
         url = links.get("next")
         pages += 1
-    assert pages == 7 and len(seen) == len(set(seen)) == 44 and seen == sorted(seen)
+    assert pages == 7 and len(seen) == len(set(seen)) == 45 and seen == sorted(seen)
 
 
 def test_jsonld_hydra_view_context_and_licences(client: TestClient) -> None:
     response = client.get("/api/organizations", params={"limit": 5, "sort": "name"})
     document = response.json()
     assert document["@context"] == "http://testserver/context.jsonld"
-    assert document["@type"] == "Collection" and document["totalItems"] == 44 and len(document["member"]) == 5
+    assert document["@type"] == "Collection" and document["totalItems"] == 45 and len(document["member"]) == 5
     view = document["view"]
     assert view["@type"] == "PartialCollectionView" and "cursor=" in view["next"]
     context = client.get("/context.jsonld").json()["@context"]
@@ -191,7 +191,7 @@ def test_language_by_parameter_and_header(client: TestClient) -> None:
 
 def test_csv_turtle_and_ics_formats(client: TestClient) -> None:
     table = list(csv.DictReader(io.StringIO(client.get("/api/organizations", params={"format": "csv"}).text)))
-    assert len(table) == 44 and all(row["sources"] and row["licenses"] for row in table)
+    assert len(table) == 45 and all(row["sources"] and row["licenses"] for row in table)
     turtle = client.get("/api/organizations", headers={"Accept": "text/turtle"})
     assert turtle.headers["content-type"].startswith("text/turtle")
     triples = list(parse(turtle.content, format=RdfFormat.TURTLE))
@@ -460,7 +460,7 @@ def test_every_sort_pages_without_gaps_or_repeats(client: TestClient, sort: str)
         page = client.get(url).json()
         seen += [(f["properties"]["updated"], f["id"]) for f in page["features"]]
         url = next((link["href"] for link in page["links"] if link["rel"] == "next"), None)
-    assert len(seen) == len({i for _, i in seen}) == 44
+    assert len(seen) == len({i for _, i in seen}) == 45
     if sort != "name":
         stamps = [stamp for stamp, _ in seen]
         assert stamps == sorted(stamps, reverse=sort.startswith("-"))

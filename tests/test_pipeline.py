@@ -45,7 +45,7 @@ def test_every_source_ran_partially_with_its_rejected_record(harvested: tuple[Se
         FOOD: "partial", TRANSITION: "partial", HEALTH: "partial", KNOWLEDGE: "succeeded", GARDENS: "partial",
         REPAIR: "partial", AGENDA: "succeeded"}
     assert {sid: run.counts["accepted"] for sid, run in runs.items()} == {
-        FOOD: 15, TRANSITION: 16, HEALTH: 21, KNOWLEDGE: 15, GARDENS: 4, REPAIR: 4, AGENDA: 3}
+        FOOD: 15, TRANSITION: 17, HEALTH: 21, KNOWLEDGE: 15, GARDENS: 5, REPAIR: 4, AGENDA: 3}
     assert {sid: run.counts["rejected"] for sid, run in runs.items()} == {
         FOOD: 1, TRANSITION: 1, HEALTH: 1, KNOWLEDGE: 0, GARDENS: 0, REPAIR: 0, AGENDA: 0}
     assert [e for e in runs[GARDENS].errors if "feature #5" in e and "[lat, lon]" in e]
@@ -55,11 +55,11 @@ def test_every_source_ran_partially_with_its_rejected_record(harvested: tuple[Se
 
 def test_published_counts_by_kind(harvested: tuple[Settings, HarvestSummary]) -> None:
     store = published_store(harvested[0])
-    # Valid organisations and places (one in two networks under the same IRI), the 4 gardens of the
-    # GeoJSON layer and the 4 repair cafés of the CSV table.
+    # Valid organisations and places (one in two networks under the same IRI; a bakery's second branch), the 5
+    # gardens of the GeoJSON layer (one of them also on the food network, under another IRI) and the 4 repair cafés.
     assert count(store, "?s a ?t . VALUES ?t { schema:Organization schema:NGO schema:LocalBusiness "
                         "schema:GroceryStore schema:Store schema:MedicalClinic schema:Place schema:CivicStructure "
-                        "hub:HealthStructure hub:AvailableSpace hub:GoodAddress }") == 44
+                        "hub:HealthStructure hub:AvailableSpace hub:GoodAddress }") == 46
     assert count(store, "?s a schema:Event") == 10  # 7 in Turtle/JSON-LD, 3 from the iCalendar feed
     assert count(store, "?s a schema:EducationEvent") == 1
     assert count(store, "?s a schema:DigitalDocument") == 4
@@ -68,7 +68,7 @@ def test_published_counts_by_kind(harvested: tuple[Settings, HarvestSummary]) ->
     kinds = {row["kind"].value: int(row["n"].value) for row in store.select(sparql_prefixes() + """
         SELECT ?kind (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?meta { ?g a hub:RecordGraph ; hub:recordSubject ?s }
           GRAPH ?g { ?s a ?type } GRAPH ?kinds { ?type hub:recordKind ?kind } } GROUP BY ?kind""")}
-    assert kinds == {"organization": 45, "event": 11, "resource": 6, "knowledge": 4, "publication": 2, "funding": 2,
+    assert kinds == {"organization": 47, "event": 11, "resource": 6, "knowledge": 4, "publication": 2, "funding": 2,
                      "person": 5, "recommendation": 3}
 
 

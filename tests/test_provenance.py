@@ -124,7 +124,7 @@ def test_an_auditor_recomputes_every_hash_of_the_examples(client: TestClient,
     store = published_store(harvested[0])
     total = int(store.select(sparql_prefixes() + "SELECT (COUNT(?g) AS ?n) WHERE { GRAPH ?m { ?g a hub:RecordGraph } }")
                 [0]["n"].value)
-    assert total == 78
+    assert total == 80
     assert_every_hash_recomputes(quads, total)
     # The feeds spell some of them otherwise ("4.3460"): the store serves, and the hub hashed, "4.346".
     assert '"4.3460"' in (ROOT / "examples/feeds/assiette-commune.ttl").read_text(encoding="utf-8")
@@ -134,7 +134,7 @@ def test_an_auditor_recomputes_every_hash_of_the_examples(client: TestClient,
 def test_a_record_graph_is_described_in_six_quads_and_its_fetch_says_the_rest(client: TestClient) -> None:
     quads = dump_quads(client)
     described = descriptions(quads)
-    assert len(described) == 78
+    assert len(described) == 80
     fetch = NamedNode(HUB + "fetch")
     for graph, facts in described.items():
         predicates = sorted(q.predicate.value for q in facts)
@@ -352,7 +352,7 @@ def test_a_data_folder_from_before_migrates_in_place(examples_copy: Path, tmp_pa
     old_store = published_store(settings)
     assert old_store.ask(sparql_prefixes() + "ASK { GRAPH ?m { ?g a hub:RecordGraph ; hub:document ?d } }")
     stored_before = graphs_as_stored(old_store)
-    assert len(stored_before) == 78
+    assert len(stored_before) == 80
     feed_before = changes.changes(data, old_store, Minter(BASE))
     old_hashes = {row["g"].value: row["h"].value for row in old_store.select(sparql_prefixes() + """
         SELECT ?g ?h WHERE { GRAPH ?m { ?g a hub:RecordGraph ; hub:contentHash ?h } }""")}
@@ -361,7 +361,7 @@ def test_a_data_folder_from_before_migrates_in_place(examples_copy: Path, tmp_pa
     # A scheduled harvest with no source due: it migrates all the same.
     lines: list[str] = []
     second = harvest(settings, progress=lines.append, due_only=True)
-    assert any(line.startswith("provenance migrated to model 2: 78 record graph(s)") for line in lines), lines
+    assert any(line.startswith("provenance migrated to model 2: 80 record graph(s)") for line in lines), lines
     assert second.runs == [] and second.generation is not None
     store = published_store(settings)
     assert graphs_as_stored(store) == stored_before  # no record graph rewritten

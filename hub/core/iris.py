@@ -16,7 +16,7 @@ _SAFE_KEY = re.compile(r"^[A-Za-z0-9._~-]+$")
 
 class Minter:
     """Mints `{base}source/{id}`, `{base}run/{source}/{ts}`, `{base}fetch/{source}/{ts}/{key}`,
-    `{base}graph/{source}/{key}`, …"""
+    `{base}graph/{source}/{key}`, `{base}link/{key}`, …"""
 
     def __init__(self, base: str) -> None:
         if not base.endswith("/"):
@@ -58,6 +58,14 @@ class Minter:
         """A migration of the data folder's provenance to the hub's current model (docs/provenance.md)."""
         return NamedNode(f"{self.base}migration/{timestamp}")
 
+    def links_graph(self) -> NamedNode:
+        """The graph the hub's linker computes: `owl:sameAs` between IRIs of one alternative (docs/provenance.md)."""
+        return self.hub_graph("links")
+
+    def link(self, first: str, second: str) -> NamedNode:
+        """The link resource of a pair of IRIs (its rule, score, evidence, status, decision), whichever way round."""
+        return NamedNode(f"{self.base}link/{link_key(first, second)}")
+
     def entity(self, kind: str, key: str) -> NamedNode:
         return NamedNode(f"{self.base}id/{_segment(kind)}/{_segment(key)}")
 
@@ -90,6 +98,16 @@ def document_iri(url: str) -> str:
     except ValueError:  # an authority no IRI can hold (a space in a host name…): every odd character escaped
         iri = quote(url, safe=":/?&=@!$'()*+,;~%")
     return iri
+
+
+def link_key(first: str, second: str) -> str:
+    """The key of a pair of IRIs, the same whichever comes first: 20 hex digits of the SHA-256 of both, sorted."""
+    return short_hash(" ".join(sorted((first, second))))
+
+
+def is_link_key(value: str) -> bool:
+    """Whether a text could be a key `link_key` made, e.g. a path segment of the API."""
+    return re.fullmatch(r"[0-9a-f]{20}", value) is not None
 
 
 def short_hash(text: str, length: int = 20) -> str:

@@ -1,4 +1,5 @@
-"""The hub's profile (`hub.toml` beside `sources.toml`): the service area the charter checks records against.
+"""The hub's profile (`hub.toml` beside `sources.toml`): the service area the charter checks records against, and
+how the linker joins records of the same alternative (`[linking]`).
 
 The area is configuration, never code (DESIGN.md, "A profile, not a city"): a boundary polygon (GeoJSON),
 the accepted countries (ISO 3166-1 alpha-2), postal codes per country, and what happens to a record that
@@ -11,6 +12,7 @@ the key, like hub/core/config.py's; hub/charter/area.py reads the polygon and ju
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -31,6 +33,9 @@ _AREA_KEYS = ("name", "boundary", "countries", "postal_codes", "unlocated", "wit
 _PART_KEYS = ("name", "boundary", "countries", "postal_codes")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _PART_ID = re.compile(r"^[a-z0-9-]+$")
+LINKING_DIR = VOCAB_DIR / "linking"
+_LINKING_KEYS = ("link_at", "review_at", "name_lists", "enterprise_numbers")
+_STDNUM_MODULE = re.compile(r"^[a-z]{2}\.[a-z_]+$")
 
 
 class ProfileError(ConfigError):
@@ -68,12 +73,33 @@ class Area:
 
 
 @dataclass(frozen=True)
+class LinkingRules:
+    """`[linking]`: the linker's thresholds and lists (docs/sources.md, "Linking"). Without the table: the default
+    thresholds, no name lists and no enterprise numbers."""
+
+    link_at: float = 0.9  # a pair scoring this or more is linked
+    review_at: float = 0.6  # a pair scoring this or more, and less than link_at, waits in the review queue
+    name_lists: tuple[Path, ...] = ()  # fr/nl words, place names, legal forms (vocab/linking/README.md)
+    enterprise_numbers: tuple[str, ...] = ()  # python-stdnum modules: "be.vat" (BCE/KBO), "fr.siren"…
+    phone_region: str | None = None  # the area's first country: telephone numbers without a country code
+
+    def fingerprint(self) -> str:
+        """Changes with any rule or list: every pair is scored anew then."""
+        digest = hashlib.sha256(repr((self.link_at, self.review_at, self.enterprise_numbers,
+                                      self.phone_region)).encode())
+        for path in self.name_lists:
+            digest.update(b"\0" + path.read_bytes())
+        return digest.hexdigest()
+
+
+@dataclass(frozen=True)
 class HubProfile:
     path: Path  # the hub.toml read, or the shipped default
     area: Area  # the service area: [area], or the part `within` names
     unlocated: str  # accept | warn | reject
     parts: tuple[Area, ...] = field(default_factory=tuple)
     whole: Area | None = None  # [area] when `within` narrowed the service area to a part
+    linking: LinkingRules = field(default_factory=LinkingRules)
 
     def fingerprint(self) -> str:
         """Changes with the profile file or a boundary file: records are then judged anew."""
@@ -95,8 +121,8 @@ def load_profile(path: Path) -> HubProfile:
     text, document = read_toml(path, ProfileError, " the hub's profile")
     locator = _Locator(text)
     for key in document:
-        if key != "area":
-            raise ProfileError(f"{path}:{locator.line('', key)}: unknown key {key!r}{_hint(key, ['area'])}")
+        if key not in ("area", "linking"):
+            raise ProfileError(f"{path}:{locator.line('', key)}: unknown key {key!r}{_hint(key, ['area', 'linking'])}")
     table = document.get("area")
     if not isinstance(table, dict):
         raise ProfileError(f"{path}:1: the profile needs an [area] table: its boundary, countries and postal codes "
@@ -118,9 +144,10 @@ def load_profile(path: Path) -> HubProfile:
         if not isinstance(part_table, dict):
             raise reader.fail(where, None, f"part {part_id!r} must be a table: write [area.parts.{part_id}]")
         parts.append(reader.area(part_id, where, part_table, _PART_KEYS, boundary_required=False, inherited=area))
+    linking = _linking(reader, document.get("linking", {}), area)
     within = table.get("within")
     if within is None:
-        return HubProfile(path.resolve(), area, str(unlocated), tuple(parts))
+        return HubProfile(path.resolve(), area, str(unlocated), tuple(parts), linking=linking)
     chosen = next((part for part in parts if part.id == within), None)
     if chosen is None:
         raise reader.fail("area", "within", f"'within' names no part: {within!r}"
@@ -128,7 +155,56 @@ def load_profile(path: Path) -> HubProfile:
     if chosen.boundary is None:
         raise reader.fail("area", "within", f"the part {within!r} has no boundary: give it one "
                           f"([area.parts.{within}] boundary = \"FILE.geojson\") before serving it alone")
-    return HubProfile(path.resolve(), chosen, str(unlocated), tuple(parts), whole=area)
+    return HubProfile(path.resolve(), chosen, str(unlocated), tuple(parts), whole=area, linking=linking)
+
+
+def _linking(reader: _AreaReader, table: object, area: Area) -> LinkingRules:
+    if not isinstance(table, dict):
+        raise reader.fail("linking", None, "'linking' must be a table: write [linking]")
+    for key in table:
+        if key not in _LINKING_KEYS:
+            raise reader.fail("linking", key, f"unknown key {key!r}{_hint(key, _LINKING_KEYS)}")
+    thresholds = {}
+    for key, default in (("link_at", LinkingRules.link_at), ("review_at", LinkingRules.review_at)):
+        value = table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+            raise reader.fail("linking", key, f"'{key}' must be a score between 0 and 1, e.g. {default}")
+        thresholds[key] = float(value)
+    if thresholds["review_at"] > thresholds["link_at"]:
+        raise reader.fail("linking", "review_at", f"'review_at' ({thresholds['review_at']}) must not be above "
+                                                  f"'link_at' ({thresholds['link_at']}): pairs between the two wait "
+                                                  f"for review")
+    lists = table.get("name_lists", [])
+    if not isinstance(lists, list) or not all(isinstance(item, str) and item.strip() for item in lists):
+        raise reader.fail("linking", "name_lists", "'name_lists' must be a list of name list files, e.g. "
+                                                   "[\"glossary-fr-nl\", \"brussels-communes\"]")
+    paths = []
+    for item in lists:
+        found = _list_path(item, reader.path)
+        if not found.is_file():
+            shipped = sorted(p.stem for p in LINKING_DIR.glob("*.tsv"))
+            raise reader.fail("linking", "name_lists", f"the name list {item!r} does not exist (paths are relative to "
+                                                       f"{reader.path.name}; shipped lists: {', '.join(shipped)})"
+                                                       f"{_hint(item, shipped)}")
+        paths.append(found)
+    schemes = table.get("enterprise_numbers", [])
+    if not isinstance(schemes, list) or not all(isinstance(item, str) for item in schemes):
+        raise reader.fail("linking", "enterprise_numbers", "'enterprise_numbers' must be a list of python-stdnum "
+                                                           "modules, e.g. [\"be.vat\"] (Belgian BCE/KBO numbers)")
+    for scheme in schemes:
+        if not _STDNUM_MODULE.match(scheme) or importlib.util.find_spec(f"stdnum.{scheme}") is None:
+            raise reader.fail("linking", "enterprise_numbers", f"{scheme!r} is not a python-stdnum module: name one "
+                                                               f"such as \"be.vat\" (BCE/KBO) or \"fr.siren\"")
+    return LinkingRules(thresholds["link_at"], thresholds["review_at"], tuple(paths), tuple(schemes),
+                        area.countries[0] if area.countries else None)
+
+
+def _list_path(value: str, profile: Path) -> Path:
+    """`glossary-fr-nl` -> the shipped vocab/linking/glossary-fr-nl.tsv; anything else is a path, relative to the
+    profile."""
+    if "/" not in value and "." not in value:
+        return LINKING_DIR / f"{value}.tsv"
+    return (Path(value) if Path(value).is_absolute() else profile.parent / value).resolve()
 
 
 class _AreaReader:

@@ -22,6 +22,7 @@ from hub.gateway import (
     entities,
     events,
     health,
+    links,
     provenance,
     query_page,
     runs,
@@ -115,7 +116,7 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None,
                        expose_headers=[TRUNCATED_HEADER, "Link", "ETag", "X-Total-Count"])
     app.state.validate_limiter = validate.RateLimiter()
     for module in (sparql, void, events, collections, context, provenance, sources, runs, health, changes,
-                   entities, vocab, validate):
+                   entities, vocab, validate, links):
         app.include_router(module.router)
     # The hub's own web pages (map, agenda, library, sources, entity pages, embed), after the API routes.
     app.include_router(pages.router)

@@ -29,6 +29,7 @@ from hub.core.cycles import without_cycle_collector
 from hub.core.iris import Minter
 from hub.core.namespaces import HUB, RDF, SCHEMA
 from hub.core.vocabulary import ClassHierarchy, default_vocabulary
+from hub.gateway import clusters
 from hub.gateway.ics_export import parse_when
 from hub.gateway.product_facts import ProductFacts, concept_words, read_product
 from hub.gateway.spatial import PointGrid
@@ -75,6 +76,10 @@ class Item:
     records: list[RecordRef] = field(default_factory=list)
     text: str = ""
     product: ProductFacts | None = None  # a product's suppliers, categories, quantity and offers
+    # A cluster of IRIs the links graph joins (hub/gateway/clusters.py): its member IRIs (this one first) and
+    # each member's own item, whose values the answers show side by side. Empty for an item of one IRI.
+    members: list[str] = field(default_factory=list)
+    parts: list[Item] = field(default_factory=list)
 
     @property
     def changed(self) -> str:
@@ -174,7 +179,9 @@ def read_parts(store: ReadOnlyStore, minter: Minter) -> IndexParts:
     for row in store.select(queries.load("verification-status")):
         if row["s"].value in by_iri and isinstance(row["status"], NamedNode | Literal):
             by_iri[row["s"].value].verification = row["status"].value
-    items = sorted(by_iri.values(), key=lambda item: item.iri)
+    # IRIs of one alternative the links graph joins are one item (its canonical IRI), their values kept per member.
+    merged = clusters.merge(list(by_iri.values()), clusters.same_as_pairs(store, minter.links_graph()), minter.base)
+    items = sorted(merged, key=lambda item: item.iri)
     _locate_products(items, by_iri)
     sources: dict[str, dict[str, str]] = {}
     for row in store.select(queries.load("source-attribution")):
@@ -240,14 +247,21 @@ class CollectionIndex:
         # Products' concepts by the words of their local names, for `category=` given as a label.
         self._concepts_by_words: dict[str, set[str]] = defaultdict(set)
         self.grid = PointGrid()
+        self.position_of: dict[str, int] = {}  # every IRI an item answers for (a cluster's members too)
         for position, item in enumerate(self.items):
             for kind in item.kinds:
                 self._by_kind[kind].append(position)
             for concept in (item.product.categories | item.product.certifications) if item.product else ():
                 self._concepts_by_words[concept_words(concept)].add(concept)
+            # A cluster is found by any of its members' points: a box around one source's pin finds it (the
+            # chosen point last: `near` measures from it).
             point = item.point
+            for lon, lat, _ in item.alternatives():
+                self.grid.add(lon, lat, position)
             if point is not None:
                 self.grid.add(point[0], point[1], position)
+            for iri in item.members or [item.iri]:
+                self.position_of[iri] = position
 
     # -- themes -----------------------------------------------------------------------------------
     def expand_theme(self, theme: str) -> tuple[set[str], set[str]]:

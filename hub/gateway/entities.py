@@ -1,6 +1,7 @@
 """Entity pages: every IRI the hub mints dereferences (`/id/…`, `/source/…`, `/run/…`, `/fetch/…`, `/graph/…`,
-`/payload/…`, `/migration/…`), and `/id?iri=` shows any IRI the store holds; HTML, TriG, Turtle, N-Quads or
-JSON-LD."""
+`/payload/…`, `/migration/…`, `/link/…`), and `/id?iri=` shows any IRI the store holds; HTML, TriG, Turtle, N-Quads
+or JSON-LD. A member of a cluster (IRIs of one alternative the links graph joins) answers 303 See Other to the
+cluster's canonical IRI, whose view holds every member's graphs."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from pyld import jsonld
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, serialize
 
@@ -61,12 +62,27 @@ async def show(request: Request, iri: str, format_parameter: str | None, entity_
     except ValueError as error:
         return problem(400, "Bad parameter", f"iri expects an absolute IRI: {error}", parameter="iri")
     meta = hub.minter.meta_graph()
-    view = await run_in_threadpool(entity_view.build, published.store, iri, meta)
+    view = await run_in_threadpool(entity_view.build, published.store, iri, meta, hub.minter.links_graph())
     if view.empty:
         return problem(404, "Not found", f"the published data says nothing about <{iri}>")
+    if view.same_as and view.canonical != iri:
+        # One alternative, several IRIs (the links graph): each member dereferences to the cluster's own.
+        return RedirectResponse(canonical_location(request, view.canonical, format_parameter), status_code=303)
     body = await run_in_threadpool(_render, view, wanted, str(request.base_url), meta.value)
     return answer(request, body, FORMATS[wanted], published.generation.number,
-                  {"Link": f'<{iri}>; rel="canonical"'})
+                  {"Link": f'<{view.canonical or iri}>; rel="canonical"'})
+
+
+def canonical_location(request: Request, canonical: str, format_parameter: str | None = None) -> str:
+    """Where a cluster's canonical IRI is served on this hub: its own path when the hub minted it, else `/id?iri=`."""
+    hub: PublishedReader = request.app.state.reader
+    base = str(request.base_url)
+    if canonical.startswith(hub.minter.base):
+        location = base + canonical[len(hub.minter.base):]
+        separator = "&" if "?" in location else "?"
+    else:
+        location, separator = f"{base}id?iri={quote(canonical, safe='')}", "&"
+    return location + (f"{separator}format={quote(format_parameter)}" if format_parameter else "")
 
 
 def _render(view: entity_view.EntityView, wanted: str, base: str, meta: str) -> bytes:
@@ -175,6 +191,7 @@ for _path, _summary in (
     ("/run/{source_id}/{timestamp:path}", "A harvest run"),
     ("/fetch/{source_id}/{timestamp}/{document}", "One document as one run fetched it: URL, time, payload, licence"),
     ("/migration/{timestamp}", "A migration of the data folder's provenance to the current model"),
+    ("/link/{key}", "A link between two IRIs of one alternative: its status, rule, score, evidence, decision"),
     ("/graph/{source_id}/{key:path}", "A record graph and its provenance"),
     ("/graph/{name}", "A graph the hub writes itself (meta, sources, …): its description"),
     ("/payload/{sha256}", "The description of fetched bytes (the bytes stay admin-only)"),

@@ -14,12 +14,14 @@ from pyld import jsonld
 from pyoxigraph import NamedNode, Quad, RdfFormat, serialize
 
 from hub.core.namespaces import HUB
+from hub.gateway import clusters
 from hub.gateway.collection_index import CollectionIndex, Item
 from hub.gateway.context import context
 from hub.gateway.ics_export import events_from_rows, to_ical
 from hub.gateway.product_facts import ProductFacts
 from hub.sparql import queries
 
+OWL_SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
 COMPACTED_CACHE = 50_000  # compacted items kept per generation
 RENDERED_CACHE = 100_000  # serialised GeoJSON features kept per generation
 
@@ -38,8 +40,16 @@ class PageView:
     products: bool = False  # the products collection: its CSV has the products' columns
 
 
-def provenance_link(base: str, iri: str) -> str:
-    return f"{base}api/provenance?subject={quote(iri, safe='')}"
+def provenance_link(base: str, iri: str, cluster: bool = False) -> str:
+    """`/api/provenance` of an item; of every member of a merged item (`cluster=true`)."""
+    return f"{base}api/provenance?subject={quote(iri, safe='')}" + ("&cluster=true" if cluster else "")
+
+
+def _cluster_properties(item: Item) -> dict[str, Any]:
+    """A merged item's members (each with its own values and sources) and the values its sources disagree on."""
+    if not item.parts:
+        return {}
+    return {"sameAs": item.members[1:], "members": clusters.member_values(item), "conflicts": clusters.conflicts(item)}
 
 
 def _record_refs(item: Item) -> list[dict[str, Any]]:
@@ -90,10 +100,11 @@ def _feature(view: PageView, item: Item) -> dict[str, Any]:
             "verificationStatus": item.verification,
             "updated": item.changed,
             "sources": _record_refs(item),
-            "provenance": provenance_link(view.base, item.iri),
+            "provenance": provenance_link(view.base, item.iri, bool(item.parts)),
             "alternatives": [{"coordinates": [lon, lat], "graph": graph, "source": by_graph.get(graph)}
                              for lon, lat, graph in item.alternatives()],
             **(_product_properties(item.product) if item.product is not None else {}),
+            **_cluster_properties(item),
         },
     }
 
@@ -147,6 +158,9 @@ def _names(item: Item) -> dict[str, str]:
 
 
 # -- JSON-LD ------------------------------------------------------------------------------------------
+ADDRESS_TERMS = {"street": "streetAddress", "postal": "postalCode", "locality": "addressLocality",
+                 "country": "addressCountry"}
+
 def _literal(language: str, value: str) -> Any:
     return {"@value": value, "@language": language} if language else value
 
@@ -165,9 +179,22 @@ def _node(item: Item, base: str) -> dict[str, Any]:
         "records": [{"@id": r.graph, "sources": [r.source], "license": [r.license] if r.license else [],
                      "generatedAtTime": r.changed, **({"wasGeneratedBy": r.run} if r.run else {})}
                     for r in sorted(item.records, key=lambda r: r.graph)],
-        "provenance": provenance_link(base, item.iri),
+        "provenance": provenance_link(base, item.iri, bool(item.parts)),
         "dateModified": item.changed,
     }
+    if item.parts:
+        node["sameAs"] = item.members[1:]
+        node["members"] = [{"@id": member["@id"], "sources": member["sources"], "records": member["records"],
+                            "name": [_literal(lang, value) for lang, value in member["names"]],
+                            **({"address": {"@type": "PostalAddress", **{ADDRESS_TERMS[k]: v for k, v in
+                                                                         member["address"].items()}}}
+                               if member["address"] else {}),
+                            **({"url": member["url"]} if member["url"] else {}),
+                            **({"geo": _geo(*member["point"])} if member["point"] else {})}
+                           for member in clusters.member_values(item)]
+        node["conflicts"] = [{"property": c["property"],
+                              "values": [{"text": v["text"], "sources": v["sources"]} for v in c["values"]]}
+                             for c in clusters.conflicts(item)]
     if item.descriptions:
         node["description"] = [_literal(lang, value) for lang, value in sorted(item.descriptions)]
     if item.keywords:
@@ -181,9 +208,7 @@ def _node(item: Item, base: str) -> dict[str, Any]:
         if alternatives:
             node["alternatives"] = [{**_geo(lon, lat), "records": [graph]} for lon, lat, graph in alternatives]
     if item.address:
-        names = {"street": "streetAddress", "postal": "postalCode", "locality": "addressLocality",
-                 "country": "addressCountry"}
-        node["address"] = {"@type": "PostalAddress", **{names[k]: v for k, v in item.address.items()}}
+        node["address"] = {"@type": "PostalAddress", **{ADDRESS_TERMS[k]: v for k, v in item.address.items()}}
     if item.url:
         node["url"] = item.url
     if item.verification:
@@ -271,7 +296,7 @@ def jsonld_bytes(view: PageView) -> bytes:
 
 # -- CSV ----------------------------------------------------------------------------------------------
 CSV_COLUMNS = ["id", "name", "types", "longitude", "latitude", "street", "postal_code", "locality", "url",
-               "keywords", "themes", "start", "end", "updated", "sources", "licenses", "provenance"]
+               "keywords", "themes", "start", "end", "updated", "sources", "licenses", "provenance", "same_as"]
 # The products collection adds what a purchasing group orders by; several offers are separated by "; ", in
 # the same order in each column.
 PRODUCT_COLUMNS = ["supplied_by", "categories", "certifications", "quantity", "quantity_unit", "price", "currency",
@@ -292,7 +317,7 @@ def csv_bytes(view: PageView) -> bytes:
             item.start or "", item.end or "", item.changed,
             " ".join(sorted({r.source for r in item.records})),
             " ".join(sorted({r.license for r in item.records if r.license})),
-            provenance_link(view.base, item.iri),
+            provenance_link(view.base, item.iri, bool(item.parts)), " ".join(item.members[1:]),
         ] + (_product_cells(item.product) if view.products else []))
     return out.getvalue().encode("utf-8")
 
@@ -330,6 +355,12 @@ def turtle_bytes(view: PageView) -> bytes:
                     fetches[q.object.value] = q.object
     for fetch in sorted(fetches):
         triples += [Quad(q.subject, q.predicate, q.object) for q in store.subject_quads(fetches[fetch], meta)]
+    # A merged item's links, as the links graph says them (each traces to its rule, score and evidence).
+    links = view.index.minter.links_graph()
+    for item in view.items:
+        for member in item.members:
+            triples += [Quad(q.subject, q.predicate, q.object) for q in store.subject_quads(NamedNode(member), links)
+                        if q.predicate.value == OWL_SAME_AS]
     prefixes = {"schema": "https://schema.org/", "hub": HUB, "dcterms": "http://purl.org/dc/terms/",
                 "prov": "http://www.w3.org/ns/prov#", "xsd": "http://www.w3.org/2001/XMLSchema#"}
     return serialize(triples, format=RdfFormat.TURTLE, prefixes=prefixes) or b""

@@ -1,4 +1,5 @@
-"""`/api/provenance?subject=&predicate=&object=`: every matching quad with where it came from."""
+"""`/api/provenance?subject=&predicate=&object=`: every matching quad with where it came from; an `owl:sameAs` the
+hub's linker wrote also with its link (rule, score, evidence, or the person's decision)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,17 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, parse
 
+from hub.core.iris import link_key
 from hub.gateway.deps import problem, reader
 from hub.gateway.http_cache import answer
+from hub.gateway.links import link_table
 from hub.sparql import queries
+from hub.store import entity_view
 from hub.store.reader import PublishedReader
 
 router = APIRouter(tags=["Provenance"])
 MAX_STATEMENTS = 1000
+OWL_SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
 IRI_SCHEMES = ("http://", "https://", "urn:", "mailto:", "file:")
 
 
@@ -28,6 +33,8 @@ async def provenance(
     predicate: str | None = Query(None, description="a property IRI", examples=["https://schema.org/name"]),
     object: str | None = Query(None, description="an N-Triples term: <IRI>, \"text\"@fr, \"4.35\"^^<…#decimal>",
                                examples=['"Potager des Marolles"@fr']),
+    cluster: bool = Query(False, description="with subject: the statements about every IRI of its cluster (the "
+                                             "IRIs the links graph joins to it)"),
     hub: PublishedReader = Depends(reader),
 ) -> Response:
     if subject is None and predicate is None and object is None:
@@ -43,6 +50,11 @@ async def provenance(
             values.append(f"VALUES ?{name[0]} {{ {NamedNode(value)} }}")
         except ValueError as error:
             return problem(400, "Bad parameter", f"{name} is not a valid IRI: {error}", parameter=name)
+    members = [subject] if subject is not None else []
+    if cluster and subject is not None:
+        _, members = await run_in_threadpool(entity_view.cluster_of, hub.published().store, subject,
+                                             hub.minter.meta_graph(), hub.minter.links_graph())
+        values[0] = f"VALUES ?s {{ {' '.join(str(NamedNode(member)) for member in members)} }}"
     if object is not None:
         term = _ntriples_term(object)
         if term is None:
@@ -55,6 +67,7 @@ async def provenance(
     rows = await run_in_threadpool(published.store.select, text)
     upstream = await run_in_threadpool(_upstreams, published.store, hub, {row["g"] for row in rows[:MAX_STATEMENTS]})
     statements = []
+    links_graph = hub.minter.links_graph().value
     for row in rows[:MAX_STATEMENTS]:
         statements.append({
             "subject": _term(row["s"]) if subject is None else None,
@@ -70,9 +83,13 @@ async def provenance(
             "payload": _value(row.get("payload")),
             "upstream": upstream.get(row["g"].value, []),
         })
-        if subject is not None:
+        if subject is not None and len(members) == 1:
             del statements[-1]["subject"]
+        if row["p"].value == OWL_SAME_AS and row["g"].value == links_graph and isinstance(row["o"], NamedNode):
+            # A link the hub computed: the rule, score and evidence that made it, or the person who decided.
+            statements[-1]["link"] = await _link(hub, row["s"].value, row["o"].value)
     document: dict[str, Any] = {"subject": subject, "predicate": predicate, "object": object,
+                                **({"members": members} if cluster and subject is not None else {}),
                               "generation": published.generation.number, "statements": statements,
                               "truncated": len(rows) > MAX_STATEMENTS}
     return answer(request, json.dumps(document, ensure_ascii=False).encode("utf-8"), "application/json",
@@ -94,6 +111,14 @@ def _upstreams(store: Any, hub: PublishedReader, graphs: set[Any]) -> dict[str, 
     for entry in found.values():
         upstream.setdefault(str(entry.pop("graph")), []).append(entry)
     return upstream
+
+async def _link(hub: PublishedReader, first: str, second: str) -> dict[str, Any] | None:
+    table = await run_in_threadpool(link_table, hub)
+    link = table.links.get(link_key(first, second))
+    if link is None:
+        return None
+    return {name: link.get(name) for name in ("iri", "status", "rule", "score", "evidence", "generatedAtTime",
+                                              "decision")}
 
 
 def _ntriples_term(text: str) -> Any:

@@ -14,6 +14,28 @@ class ApiError(Exception):
         self.status, self.detail = status, detail
 
 
+async def post_json(request: Request, path: str, body: dict[str, Any], token: str,
+                    params: dict[str, str] | None = None) -> Any:
+    """POST a JSON body to an API path of this application with an admin token (the pages' admin forms)."""
+    peer = (request.client.host, request.client.port) if request.client else ("127.0.0.1", 123)
+    transport = httpx.ASGITransport(app=request.app, client=peer)
+    async with httpx.AsyncClient(transport=transport, base_url=str(request.base_url)) as client:
+        answer = await client.post(path, json=body, params=params,
+                                   headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
+    return _checked(answer)
+
+
+def _checked(answer: httpx.Response) -> Any:
+    if answer.status_code >= 400:
+        detail = ""
+        try:
+            detail = str(answer.json().get("detail", ""))
+        except ValueError:
+            detail = answer.text[:200]
+        raise ApiError(answer.status_code, detail)
+    return answer.json()
+
+
 async def get_json(request: Request, path: str, params: dict[str, str] | None = None,
                    accept: str = "application/json") -> Any:
     """GET an API path on this very application (no socket); a problem answer becomes ApiError.
@@ -31,11 +53,4 @@ async def get_json(request: Request, path: str, params: dict[str, str] | None = 
     base = str(request.base_url)
     async with httpx.AsyncClient(transport=transport, base_url=base) as client:
         answer = await client.get(path, params={k: v for k, v in (params or {}).items() if v}, headers=headers)
-    if answer.status_code >= 400:
-        detail = ""
-        try:
-            detail = str(answer.json().get("detail", ""))
-        except ValueError:
-            detail = answer.text[:200]
-        raise ApiError(answer.status_code, detail)
-    return answer.json()
+    return _checked(answer)

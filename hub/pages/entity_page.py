@@ -107,9 +107,11 @@ def render_entity_page(entity_jsonld: dict[str, Any], provenance: list[dict[str,
                        sources: list[dict[str, Any]] | None = None,
                        nested: dict[str, list[tuple[str, str]]] | None = None,
                        labels: dict[str, dict[str, str]] | None = None,
-                       products: dict[str, Any] | None = None) -> str:
+                       products: dict[str, Any] | None = None,
+                       cluster: dict[str, Any] | None = None) -> str:
     """The body of an entity page (the caller wraps it in the site's frame). `products` is the first page of
-    `/api/products?enterprise=` (JSON-LD) for an enterprise that has a catalogue."""
+    `/api/products?enterprise=` (JSON-LD) for an enterprise that has a catalogue. `cluster`: `/api/clusters` of a
+    merged item, whose statements (every member's) `provenance` holds."""
     iri = str(entity_jsonld.get("@id", ""))
     by_iri = {source["iri"]: source for source in sources or []}
     nested = nested or {}
@@ -135,6 +137,7 @@ def render_entity_page(entity_jsonld: dict[str, Any], provenance: list[dict[str,
         rows.append(f'<dt>{e(label)}</dt><dd><ul class="values">{values}</ul></dd>')
     return f"""<h1>{e(_name(entity_jsonld, provenance, lang))}</h1>
 <p class="muted"><code>{e(iri)}</code></p>
+{_also_on(cluster, by_iri, lang)}
 {_verification(entity_jsonld, lang)}
 <dl class="fields">{''.join(rows)}</dl>
 {_products(iri, products, lang)}
@@ -176,6 +179,20 @@ def _names_of(names: list[Any]) -> dict[str, str]:
         else:
             found.setdefault("und", str(name))
     return found
+
+
+def _also_on(cluster: dict[str, Any] | None, sources: dict[str, dict[str, Any]], lang: str) -> str:
+    """"Also on: network A, network B", the cluster's member IRIs, and the links that join them (rule, score)."""
+    if not cluster:
+        return ""
+    networks = ", ".join(sorted(sources.get(s["iri"], {}).get("name") or s.get("title") or s["iri"]
+                                for s in cluster.get("sources", [])))
+    members = "".join(f'<li><code>{e(m["iri"])}</code></li>' for m in cluster.get("members", []))
+    links = "".join(f'<li><a href="/api/links/{e(link["key"])}">{e(t(lang, "linked_by"))}</a>: '
+                    f'{e(link.get("rule", ""))} {e(link.get("score") if link.get("score") is not None else "")} '
+                    f'{e((link.get("decision") or {}).get("by", ""))}</li>' for link in cluster.get("links", []))
+    return f"""<section class="also-on" aria-labelledby="also-title"><p id="also-title"><strong>{e(t(lang, "also_on"))}:
+</strong> {e(networks)}</p><p>{e(t(lang, "same_as_members"))}</p><ul>{members}</ul><ul>{links}</ul></section>"""
 
 
 def _provenance_table(provenance: list[dict[str, Any]], sources: dict[str, dict[str, Any]], lang: str) -> str:

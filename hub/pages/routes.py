@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import html
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, quote, urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pyoxigraph import NamedNode
 
-from hub.pages import agenda_page, library_page, map_page, sources_page, themes
-from hub.pages.api_client import ApiError, get_json
+from hub.pages import agenda_page, library_page, links_page, map_page, sources_page, themes
+from hub.pages.api_client import ApiError, get_json, post_json
 from hub.pages.entity_page import HUB, render_entity_page
 from hub.pages.i18n import negotiate, pick, t
 from hub.pages.layout import e, error_box, page
@@ -70,6 +70,37 @@ async def sources_view(request: Request) -> HTMLResponse:
 
 
 RUNS_SHOWN = 5
+FORM_BYTES = 4096
+
+
+@router.get("/links", response_class=HTMLResponse)
+async def links_view(request: Request, alert: str = "") -> HTMLResponse:
+    """The review queue (pending pairs), with a form per pair for an administrator."""
+    lang = negotiate(request)
+    try:
+        sources = await _sources(request)
+        answer = await get_json(request, "/api/links", {"status": "pending", "limit": "200"})
+    except ApiError as error:
+        return HTMLResponse(links_page.render_links(request, lang, [], [], error_box(lang, error.status, error.detail)))
+    return HTMLResponse(links_page.render_links(request, lang, answer.get("links", []), sources, alert))
+
+
+@router.post("/links/{key}", response_class=HTMLResponse)
+async def links_decide(request: Request, key: str) -> HTMLResponse:
+    """The review form: the decision goes to `POST /api/links/{key}/decision` with the token the form carries."""
+    lang = negotiate(request)
+    raw = b""
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > FORM_BYTES:
+            return HTMLResponse(error_box(lang, 400, "the form is too large"), status_code=413)
+    form = {name: values[0] for name, values in parse_qs(raw.decode("utf-8", "replace")).items()}
+    try:
+        await post_json(request, f"/api/links/{quote(key, safe='')}/decision",
+                        {"decision": form.get("decision", ""), "note": form.get("note", "")}, form.get("token", ""))
+    except ApiError as error:
+        return await links_view(request, error_box(lang, error.status, error.detail))
+    return await links_view(request, f'<p class="notice" role="status">{e(t(lang, "decision_recorded"))}</p>')
 
 
 @router.get("/agenda", response_class=HTMLResponse)
@@ -111,9 +142,18 @@ async def entity_html(request: Request, iri: str) -> Response:
     """The entity page of `/id/…` and `/id?iri=` when HTML is wanted: every field in the page's language,
     each value with its source badge. hub/gateway/entities.py negotiates and calls it."""
     lang = negotiate(request)
-    twin = f"/api/provenance?{urlencode({'subject': iri})}"
     try:
-        answer = await get_json(request, "/api/provenance", {"subject": iri})
+        cluster = await get_json(request, "/api/clusters", {"iri": iri})
+    except ApiError:
+        cluster = None  # not an item of the collections (a run, a vocabulary term…): the IRI alone
+    if cluster is not None and cluster["iri"] != iri:
+        # A member of a cluster: its page is the cluster's (every member dereferences to the canonical IRI).
+        return RedirectResponse(f"/id?{urlencode({'iri': cluster['iri'], 'lang': lang})}", status_code=303)
+    merged = cluster is not None and len(cluster["members"]) > 1
+    asked = {"subject": iri, **({"cluster": "true"} if merged else {})}
+    twin = f"/api/provenance?{urlencode(asked)}"
+    try:
+        answer = await get_json(request, "/api/provenance", asked)
         sources = await _sources(request)
     except ApiError as error:
         body = error_box(lang, error.status, error.detail)
@@ -124,7 +164,8 @@ async def entity_html(request: Request, iri: str) -> Response:
         if statement["predicate"] == f"{HUB}verificationStatus":
             entity["verificationStatus"] = statement["object"]["value"]
     body = render_entity_page(entity, statements, lang, sources=sources, nested=await _nested(request, iri),
-                              labels=await _labels(request, iri), products=await _products(request, iri))
+                              labels=await _labels(request, iri), products=await _products(request, iri),
+                              cluster=cluster if merged else None)
     title = body.split("<h1>", 1)[1].split("</h1>", 1)[0] if "<h1>" in body else iri
     document = page(request, lang, html.unescape(title), body, alternate=twin)
     return HTMLResponse(document, status_code=200 if statements else 404)

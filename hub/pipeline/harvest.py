@@ -59,6 +59,7 @@ from hub.pipeline.fetch import (
 )
 from hub.pipeline.hubgraphs import write_hub_graphs
 from hub.pipeline.lifting import LiftedLines, LiftOptions, lift_lines, read_in_two_processes, split_lifted
+from hub.pipeline.linking.linker import Linker, decisions_pending
 from hub.pipeline.outcome import status as run_status
 from hub.pipeline.outcome import verdict_warnings
 from hub.pipeline.provenance import META_TITLE, FetchFacts, GraphFacts, PayloadFacts, ProvenanceWriter, RunFacts
@@ -113,7 +114,7 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
     with WriterLock(data.lock_file), without_cycle_collector():
         if due_only:
             selected = [source for source in selected if is_due(data, source)]
-            if not selected and not migration.pending(data):
+            if not selected and not migration.pending(data) and not decisions_pending(data):
                 progress("no source is due")
                 current = generations.current(data)
                 return HarvestSummary([], current.number if current else None)
@@ -149,6 +150,7 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
                 progress(f"compacting the store after {store.bulk_written} statements written in bulk")
                 compacting = compactor.submit(store.compact)
             runs += pipeline.retire_removed_sources(known)
+            pipeline.linker.run(store, pipeline.published_generation)  # after every source: docs/architecture.md
             pipeline.describe_hub_graphs(sources)
             keep = pipeline.recent_payloads(sources)
             if compacting is not None:
@@ -165,6 +167,7 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
         dump.remove_stale(data, generation)
         data.dirty_marker.unlink()
         pipeline.save_states(generation, [source.id for source in sources])
+        pipeline.linker.save(generation)
         payloads.prune(data, keep)
         pipeline.apply_retention(sources)
     progress(f"published generation {generation}")
@@ -218,6 +221,8 @@ class _Attempt:
     shas: dict[str, str] = field(default_factory=dict)  # see _Fetches.shas
     index: dict[str, RecordEntry] | None = None  # the source's record index before the run
     attempted: int = 0  # documents
+    # What the run committed, for the linker once it succeeded: (record, graph) written, graphs removed.
+    linked: tuple[list[tuple[Record, str]], list[str]] = field(default_factory=lambda: ([], []))
 
 
 class RemovalHeld(Exception):
@@ -246,6 +251,7 @@ class Pipeline:
         # while their documents are lifted; each run waits for its own before it ends.
         self._payload_writer = ThreadPoolExecutor(1, thread_name_prefix="payloads")
         self._keeping: list[Future[None]] = []
+        self.linker = Linker(data, minter, charter.area.profile.linking, progress)
 
     def close(self) -> None:
         self._payload_writer.shutdown(wait=True)
@@ -280,6 +286,7 @@ class Pipeline:
         else:
             if attempt.checkpoint is not None:  # its hard links would keep replaced files on disk
                 shutil.rmtree(attempt.checkpoint, ignore_errors=True)
+            self.linker.note(source.id, *attempt.linked)  # only a run that stands is linked
             return summary
         # Undone outside the except clause: the failure's frames (and what they hold of the store) are gone.
         return self._fail(source, facts, state, attempt, clock, held, trace, message)
@@ -839,6 +846,7 @@ class Pipeline:
                             f"every page could be read, and they may be on one of those (they go once every page "
                             f"reads)")
         counts["removed"] = len(removed)
+        attempt.linked = ([(record, graph_of[record.subject.value]) for record in changed], [g for g, _ in removed])
         self.writer.drop(sorted(rejected_graphs | {graph for graph, _ in removed}))
         for graph, subject in removed:
             reason = "rejected by the charter" if graph in rejected_graphs else "left the feed"
@@ -925,6 +933,7 @@ class Pipeline:
             facts = RunFacts(source_id, self.minter.run(source_id, run_timestamp(started)), started)
             persons = self._persons(existing)
             self.store.drop_source(self.minter.source(source_id), self.meta)
+            self.linker.note(source_id, [], list(existing))
             for graph_iri, entry in existing.items():
                 self.store.add_quads(self.prov.tombstone(NamedNode(graph_iri), NamedNode(entry.subject), source_id,
                                                          facts.run, started, "source removed from sources.toml",

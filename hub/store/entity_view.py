@@ -2,8 +2,10 @@
 plus their descriptions from the meta graph and those of their fetch nodes, so every value travels with where
 it came from.
 
-An entity named by several sources under different IRIs, linked by owl:sameAs or schema:sameAs, is merged:
-every graph that describes any of those IRIs is part of its view.
+An entity named by several sources under different IRIs, joined by the `owl:sameAs` links of the links graph the
+hub computes (hub/pipeline/linking/), is merged: every graph that describes any of those IRIs is part of its view,
+which names the cluster's canonical IRI (hub/core/clusters.py). A feed's own `sameAs` is evidence for the linker,
+not a link: it joins nothing until the linker (or a person) decides, so a vetoed pair or a person stays apart.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from dataclasses import dataclass, field
 from pyoxigraph import BlankNode, NamedNode, Quad
 
 from hub.core.closure import transitive_closure
-from hub.core.namespaces import HUB, RDF, SCHEMA
+from hub.core.clusters import canonical_iri
+from hub.core.namespaces import HUB, RDF
 from hub.store.embedded import ReadOnlyStore
 
-SAME_AS = (NamedNode("http://www.w3.org/2002/07/owl#sameAs"), NamedNode(SCHEMA + "sameAs"))
+OWL_SAME_AS = NamedNode("http://www.w3.org/2002/07/owl#sameAs")
 FETCH = NamedNode(HUB + "fetch")
 MAX_GRAPH_QUADS = 20_000  # a graph shown whole (a record, an admin-loaded vocabulary); the meta graph never is
 
@@ -26,6 +29,7 @@ MAX_GRAPH_QUADS = 20_000  # a graph shown whole (a record, an admin-loaded vocab
 class EntityView:
     iri: str
     same_as: list[str]
+    canonical: str = ""  # the IRI its cluster is served under (itself when it is in none)
     graphs: dict[str, list[Quad]] = field(default_factory=dict)  # graph IRI -> its quads in the view
     descriptions: list[Quad] = field(default_factory=list)  # from the meta graph, about those graphs
 
@@ -37,10 +41,13 @@ class EntityView:
         return [q for quads in self.graphs.values() for q in quads] + self.descriptions
 
 
-def build(store: ReadOnlyStore, iri: str, meta: NamedNode) -> EntityView:
+def build(store: ReadOnlyStore, iri: str, meta: NamedNode, links: NamedNode | None = None) -> EntityView:
+    """`links`: the links graph whose `owl:sameAs` join the entity's cluster (none: the IRI alone)."""
     subject = NamedNode(iri)
-    names = _same_as_closure(store, subject)
-    view = EntityView(iri, sorted(n.value for n in names if n != subject))
+    names = _same_as_closure(store, subject, links) if links is not None else {subject}
+    base = meta.value.removesuffix("graph/meta")
+    view = EntityView(iri, sorted(n.value for n in names if n != subject),
+                      canonical_iri((n.value for n in names), base))
     by_graph: dict[NamedNode, list[Quad]] = defaultdict(list)
     for name in names:
         for quad in store.subject_quads(name):
@@ -71,13 +78,20 @@ def build(store: ReadOnlyStore, iri: str, meta: NamedNode) -> EntityView:
     return view
 
 
-def _same_as_closure(store: ReadOnlyStore, start: NamedNode) -> set[NamedNode]:
+def cluster_of(store: ReadOnlyStore, iri: str, meta: NamedNode, links: NamedNode) -> tuple[str, list[str]]:
+    """(canonical IRI, members) of the cluster an IRI is in; (the IRI, [the IRI]) when it is in none."""
+    names = _same_as_closure(store, NamedNode(iri), links)
+    members = sorted(n.value for n in names)
+    return canonical_iri(members, meta.value.removesuffix("graph/meta")), members
+
+
+def _same_as_closure(store: ReadOnlyStore, start: NamedNode, links: NamedNode) -> set[NamedNode]:
     def linked(current: NamedNode) -> list[NamedNode]:
-        others = [q.object for q in store.subject_quads(current) if q.predicate in SAME_AS]
-        others += [q.subject for predicate in SAME_AS for q in store.object_quads(current, predicate)]
+        others = [q.object for q in store.subject_quads(current, links) if q.predicate == OWL_SAME_AS]
+        others += [q.subject for q in store.object_quads(current, OWL_SAME_AS) if q.graph_name == links]
         return [other for other in others if isinstance(other, NamedNode)]
 
-    return transitive_closure(start, linked, limit=50)
+    return transitive_closure(start, linked, limit=500)
 
 
 def _is_whole(store: ReadOnlyStore, graph: NamedNode, meta: NamedNode) -> bool:
