@@ -62,8 +62,8 @@ def test_a_document_with_no_record_fails_its_run_with_the_types_it_holds(tmp_pat
     assert run.status == "failed" and run.counts["accepted"] == 0
     expected = ("file:charter.ttl: no record: the document describes 12 node(s) typed foaf:Document, schema:Thing; "
                 "records are organisations and places, events, resources (tools, templates), knowledge, "
-                "publications, funding, persons (with their consent), recommendations (docs/charter.md): give each "
-                "item the type of its class [document.no-record-class]")
+                "publications, funding, persons (with their consent), recommendations, products (DFC catalogues) "
+                "(docs/charter.md): give each item the type of its class [document.no-record-class]")
     assert run.errors == [expected]
     # The same bytes fail again, with the same words (harvest_state's failure), without being read again.
     again = run_of(harvest(settings, progress=quiet))

@@ -156,6 +156,7 @@ KIND_WORDS: dict[str, dict[str, str]] = {
     "person": {"fr": "personnes (avec leur consentement)", "nl": "personen (met hun toestemming)",
                "en": "persons (with their consent)"},
     "recommendation": {"fr": "recommandations", "nl": "aanbevelingen", "en": "recommendations"},
+    "product": {"fr": "produits (catalogues DFC)", "nl": "producten (DFC-catalogi)", "en": "products (DFC catalogues)"},
 }
 
 
