@@ -25,7 +25,6 @@ Written from OpenFairDB's public API description (openapi.yaml) and source code,
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import json
 import re
@@ -41,13 +40,13 @@ from harvesters.formats import (
     Format,
     LiftError,
     LiftResult,
-    WalkStopped,
     looks_like_json,
 )
 from harvesters.json_mapping import lift_json, read_json
 from harvesters.jsonpath import values_at
 from harvesters.mapping import Mapping, load_mapping, shipped_mapping
-from harvesters.paging import Fetch, P, Paging, PagingError, pages, parse, with_params
+from harvesters.paging import Fetch, P, Paging, PagingError, fetch_alone, pages, parse, with_params
+from harvesters.platform import unix_time
 
 FORMAT = "openfairdb"
 # Karte von Morgen's fixed category ids (openapi.yaml, `/search`'s `categories`): what kind an entry is.
@@ -104,23 +103,14 @@ def documents(url: str, fetch: Fetch[P]) -> Iterator[P | Failed]:
             ids.update(_ids(parse(page.body)))
     ordered = sorted(ids)
     for start in range(0, len(ordered), IDS_PER_REQUEST):
-        yield from _fetch_alone(fetch, f"{root}/entries/{','.join(ordered[start:start + IDS_PER_REQUEST])}")
+        yield from fetch_alone(fetch, f"{root}/entries/{','.join(ordered[start:start + IDS_PER_REQUEST])}")
     if paging.bbox is not None:
         box = paging.bbox_format.format(**dict(zip(("south", "west", "north", "east"), map(_degrees, paging.bbox),
                                                    strict=True)))
-        for events in _fetch_alone(fetch, with_params(f"{root}/events", {paging.bbox_param: box})):
+        for events in fetch_alone(fetch, with_params(f"{root}/events", {paging.bbox_param: box})):
             # No event in the box is no document (as an empty page is not): nothing to lift, nothing wrong.
             if isinstance(events, Failed) or parse(events.body) != []:
                 yield events
-
-
-def _fetch_alone(fetch: Fetch[P], url: str) -> Iterator[P | Failed]:
-    try:
-        yield fetch(url)
-    except WalkStopped:
-        raise
-    except DocumentFetchError as error:
-        yield Failed(error.url, error.reason)
 
 
 def _ids(data: Any) -> set[str]:
@@ -161,19 +151,8 @@ def _is_events(data: Any) -> bool:
 def _event_times(events: list[Any]) -> list[Any]:
     """Events with `start` and `end` as ISO date-times: OpenFairDB gives Unix seconds meant as the event's own
     wall-clock time (openapi.yaml, EventTime), so they are written without a time zone."""
-    out = []
-    for event in events:
-        if isinstance(event, dict):
-            event = dict(event)
-            for member in ("start", "end"):
-                value = event.get(member)
-                if isinstance(value, int) and not isinstance(value, bool):
-                    try:
-                        event[member] = dt.datetime.fromtimestamp(value, dt.UTC).replace(tzinfo=None).isoformat()
-                    except (OverflowError, OSError, ValueError):
-                        event[member] = str(value)  # the mapping's date transform reports it, with its record
-        out.append(event)
-    return out
+    return [{**event, **{member: unix_time(event[member]) for member in ("start", "end") if member in event}}
+            if isinstance(event, dict) else event for event in events]
 
 
 @functools.cache

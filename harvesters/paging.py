@@ -228,6 +228,17 @@ def pages(url: str, fetch: Fetch[P], paging: Paging | None = None) -> Iterator[P
         yield from walk.by_number()
 
 
+def fetch_alone(fetch: Fetch[P], url: str) -> Iterator[P | Failed]:
+    """One document a document source asks for beyond the pages (a batch of entries, a profile): the page, or
+    `Failed` when its fetch failed alone; a bound of the walk (WalkStopped) still ends the walk."""
+    try:
+        yield fetch(url)
+    except WalkStopped:
+        raise
+    except DocumentFetchError as error:
+        yield Failed(error.url, error.reason)
+
+
 class _Walk:
     def __init__(self, url: str, fetch: Fetch[Any], paging: Paging) -> None:
         self.url = url
