@@ -8,7 +8,9 @@ organizations_schema-v1.0.0&country=BE"`). Its document source reads, each throu
 2. each node's profile, from wherever its node keeps it: every profile host is checked like any feed (trusted
    hosts, sizes, time), and a profile that fails fails alone (its record is kept). A node whose status is
    `deleted` is not asked for its profile (it is gone): once a walk reads every page, its record leaves the feed
-   (a tombstone). Profiles are asked conditionally (ETag, Last-Modified), so an unchanged one costs nothing.
+   (a tombstone). `last_updated` drives incremental runs: a node whose `last_updated` is the one the same index
+   page gave at the last run is taken as the profile kept then, with no request; any other is asked
+   conditionally (ETag, Last-Modified).
 
 An index page lifts to nothing itself (it is kept as a document of the run: what the hub saw). A profile is
 checked against the schema it declares (`linked_schemas`: SCHEMAS lists the ones the hub reads, and what each
@@ -37,7 +39,7 @@ from harvesters.formats import DocumentContext, Failed, Format, LiftError, LiftR
 from harvesters.json_mapping import lift_json, read_json
 from harvesters.jsonpath import values_at
 from harvesters.mapping import Mapping, load_mapping, shipped_mapping
-from harvesters.paging import Fetch, P, Paging, fetch_alone, pages, parse
+from harvesters.paging import Fetch, P, Page, Paging, fetch_alone, pages, parse
 from harvesters.platform import unix_time
 
 FORMAT = "murmurations"
@@ -78,6 +80,7 @@ def documents(url: str, fetch: Fetch[P]) -> Iterator[P | Failed]:
         yield page
         if isinstance(page, Failed):
             continue
+        before = _last_updated(fetch.kept(page.url))  # what this page said at the last run
         for node in values_at(parse(page.body), "data"):
             target = node.get("profile_url") if isinstance(node, dict) else None
             if not isinstance(target, str) or urlsplit(target).scheme not in ("http", "https") or target in asked:
@@ -85,7 +88,21 @@ def documents(url: str, fetch: Fetch[P]) -> Iterator[P | Failed]:
             if str(node.get("status", "posted")).lower() == "deleted":
                 continue  # gone: not asked, so its record leaves once the walk is whole
             asked.add(target)
+            if node.get("last_updated") is not None and before.get(target) == node["last_updated"]:
+                # The index says the profile has not changed since the last run: the one kept then, no request.
+                unchanged = fetch.kept(target)
+                if unchanged is not None:
+                    yield unchanged
+                    continue
             yield from fetch_alone(fetch, target)
+
+
+def _last_updated(page: Page | None) -> dict[str, Any]:
+    """profile_url -> last_updated, as an index page gives them."""
+    if page is None:
+        return {}
+    return {node["profile_url"]: node.get("last_updated") for node in values_at(parse(page.body), "data")
+            if isinstance(node, dict) and isinstance(node.get("profile_url"), str)}
 
 
 # --- lifting ---------------------------------------------------------------------------------------------------

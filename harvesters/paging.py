@@ -93,6 +93,12 @@ class Fetch(Protocol[P_co]):
 
     def __call__(self, url: str, /) -> P_co: ...
 
+    def kept(self, url: str, /) -> P_co | None:
+        """The document as the hub kept it from its last run, given back without a request (`status` 304), for a
+        source whose index already says it has not changed (Murmurations' `last_updated`); None when the hub kept
+        none."""
+        ...
+
 
 class PagingError(ValueError):
     """An invalid `[source.paging]` table: names the key and the reason."""

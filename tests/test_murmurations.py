@@ -191,15 +191,21 @@ def test_a_second_harvest_writes_nothing_a_changed_profile_one_record_and_a_dele
     emulated, server = network
     settings = settings_for(tmp_path, server)
     assert run(settings).counts["added"] == 3
-    served = len(emulated.served)
+    served, asked = len(emulated.served), len(server.requests)
     again = run(settings)
     assert (again.status, again.counts["added"], again.counts["updated"], again.counts["removed"],
             again.counts["unchanged"]) == ("succeeded", 0, 0, 0, 3)
-    assert [path for path in emulated.served[served:] if path.startswith("/profiles/")] == []  # each answered 304
+    # last_updated drives the run: the index says no profile changed, so none is even asked.
+    assert [r.path for r in server.requests[asked:]] == [f"/v2/nodes?schema={ORGS}&page={n}&page_size=2"
+                                                         for n in (1, 2)]
+    # A profile changes and the index says so: that profile alone is asked again, and its record rewritten.
     emulated.profiles["/profiles/repair.json"]["name"] = "Repair Together asbl"
+    emulated.nodes[1]["last_updated"] += 60
+    asked = len(server.requests)
     changed = run(settings)
     assert (changed.counts["added"], changed.counts["updated"], changed.counts["removed"],
             changed.counts["unchanged"]) == (0, 1, 0, 2)
+    assert [r.path for r in server.requests[asked:] if r.path.startswith("/profiles/")] == ["/profiles/repair.json"]
     # The index says the garden's node is deleted: its profile is not asked, its record leaves (a tombstone).
     emulated.nodes[2]["status"] = "deleted"
     del emulated.profiles["/profiles/garden.json"]
@@ -221,6 +227,8 @@ def test_each_profile_fails_alone_its_host_checked_like_any_feed(network: tuple[
     # its profile on another host, which the source does not trust (a private address, here the loopback).
     emulated.failing.add("/profiles/foodcoop.json")
     emulated.profiles["/profiles/repair.json"].pop("name")
+    for changed in emulated.nodes[:2]:
+        changed["last_updated"] += 60  # the index says both changed
     for other in serve(lambda request: (200, {"Content-Type": "application/json"}, b"{}")):
         stranger = node(server, "/profiles/stranger.json", PROFILES["/profiles/garden.json"], host=other.url("/"))
         emulated.nodes.append(stranger)
