@@ -17,7 +17,10 @@ an API that answers a bare array, or one organisation or service, is read the sa
 as three lists (`organizations`, `services` with their `organization_id`, `locations` each once with theirs), then
 lifted with the shipped mapping (harvesters/mappings/hsds-json.toml, or the source's own), in the vocabulary and
 with the IRIs of the HSDS CSV mapping (harvesters/mappings/hsds.toml): the same directory published as CSV tables
-or through its API gives the same records. HSDS `contacts` are persons with no consent: never lifted.
+or through its API gives the same records. The taxonomy terms of organisations and services
+(`attributes[*].taxonomy_term.name`) reach the hub's themes through the theme table (harvesters/themes/
+hsds-json.toml, the source's `themes` over it): a health organisation lands in the health directory. HSDS
+`contacts` are persons with no consent: never lifted.
 
 Written from the HSDS 3.0 API specification (openapi.json and its schemas), with no directory's data.
 """
@@ -133,4 +136,4 @@ def _sniff(head: bytes) -> int:
     return 80 if looks_like_json(head) and _PAGE_MARK.search(head) and _CONTENTS.search(head) else 0
 
 
-HSDS_JSON = Format(FORMAT, lift, mapping="optional", json=True, sniff=_sniff, documents=documents)
+HSDS_JSON = Format(FORMAT, lift, mapping="optional", json=True, sniff=_sniff, documents=documents, themes=FORMAT)

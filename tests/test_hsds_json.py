@@ -49,6 +49,13 @@ def service(number: int, name: str, lat: float, lon: float, **extra: Any) -> dic
             **extra}
 
 
+def term(identifier: str, name: str) -> dict[str, Any]:
+    """An HSDS attribute: a taxonomy term attached to an organisation or a service."""
+    return {"id": f"a-{identifier}", "link_type": "organization", "link_entity": "organization", "value": None,
+            "taxonomy_term": {"id": identifier, "code": identifier.upper(), "name": name, "description": name,
+                              "parent_id": None, "taxonomy": "Open Eligibility", "language": "en", "term_uri": None}}
+
+
 def organisation(number: int, name: str, offered: dict[str, Any], **extra: Any) -> dict[str, Any]:
     """A fully nested organisation (`/organizations?full=true&full_service=true`): its services and locations."""
     return {"id": f"org-{number}", "name": name, "alternate_name": None, "description": f"{name}, à Bruxelles",
@@ -59,11 +66,15 @@ def organisation(number: int, name: str, offered: dict[str, Any], **extra: Any) 
 
 
 ORGANISATIONS = [
-    organisation(1, "Maison médicale des Marolles", service(1, "Médecine générale", 50.8366, 4.3468)),
-    organisation(2, "Centre de planning familial", service(2, "Consultations de planning", 50.8450, 4.3560)),
+    organisation(1, "Maison médicale des Marolles", service(1, "Médecine générale", 50.8366, 4.3468,
+                                                            attributes=[term("t-2", "Primary Care")]),
+                 attributes=[term("t-1", "Health")]),
+    organisation(2, "Centre de planning familial", service(2, "Consultations de planning", 50.8450, 4.3560),
+                 attributes=[term("t-9", "Planning familial")]),
     organisation(3, "Service de santé mentale Le Méridien", service(3, "Accueil psychologique", 50.8310, 4.3720),
                  contacts=[{"id": "c-1", "name": "Dr Anne Contact", "title": "Psychologue",
-                            "email": "anne@private.example", "phones": []}]),
+                            "email": "anne@private.example", "phones": []}],
+                 attributes=[term("t-3", "Mental Health")]),
 ]
 
 
@@ -155,6 +166,15 @@ def test_an_hsds_api_harvests_end_to_end_page_by_page(directory: tuple[HsdsApi, 
     org = f"{BASE}id/organization/sante-organizations-org-1"
     with TestClient(create_app(settings)) as client:
         features = client.get("/api/organizations", params={"format": "geojson"}).json()["features"]
+        health = client.get("/api/organizations", params={"format": "geojson", "theme": "theme:health"}).json()
+    # Taxonomy terms through the theme table: the health organisations land in the health directory; a term the
+    # table does not know stays a keyword.
+    assert {_name(f["properties"]["name"]) for f in health["features"]} == {
+        "Maison médicale des Marolles", "Service de santé mentale Le Méridien"}
+    assert values(settings, f"{BASE}id/organization/sante-organizations-org-2", "schema:keywords") == [
+        "Planning familial"]
+    assert values(settings, f"{BASE}id/service/sante-services-svc-1", "hub:theme") == [
+        "https://w3id.org/mutualisons/ns#theme-health"]
     located = {_name(f["properties"]["name"]): f["geometry"]["coordinates"] for f in features if f["geometry"]}
     assert located == {"Site 1": pytest.approx([4.3468, 50.8366]), "Site 2": pytest.approx([4.356, 50.845]),
                        "Site 3": pytest.approx([4.372, 50.831])}
