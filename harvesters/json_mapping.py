@@ -139,13 +139,15 @@ def lift_json(body: bytes, context: DocumentContext, format_name: str = FORMAT) 
     rows = LiftContext(document, context.source_id, context.mint, context.kind_of, context.language, context.area,
                        context.themes)
     lifted = Lifted()
+    # A table of nodes (HSDS services) may read a document beside a table of records (the locations in it).
+    records = any(context.kind_of([t.value for t in table.types]) is not None for table in tables)
     for table in tables:
         try:
             check_paths(table)
         except MappingError as error:
             raise LiftError(document, format_name, f"mapping {mapping.path}: {error}") from error
         where, items = records_of(data, table.records, document, format_name)
-        if context.kind_of([t.value for t in table.types]) is None:
+        if not records:
             raise no_record_class(document, format_name, len(items), where, [t.value for t in table.types])
         report = RowReport(document, known_fields=sorted(table.rules))
         covered = covered_paths(table)

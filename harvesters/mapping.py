@@ -409,7 +409,8 @@ def parse_mapping(document: dict[str, Any], where: str) -> Mapping:
         for name, table in tables.items():
             if not isinstance(table, dict):
                 raise MappingError(f"{where}: [tables.{name}] must be a table")
-            mapping.tables[name] = _table(name, table, prefixes, where, key_prefix=f"{name}-")
+            mapping.tables[name] = _table(name, table, prefixes, where,
+                                          key_prefix=str(table.get("key_prefix", f"{name}-")))
     for table in mapping.tables.values():
         table.mapping = mapping
         for rule in table.rules.values():

@@ -93,6 +93,12 @@ class Fetch(Protocol[P_co]):
 
     def __call__(self, url: str, /) -> P_co: ...
 
+    def kept(self, url: str, /) -> P_co | None:
+        """The document as the hub kept it from its last run, given back without a request (`status` 304), for a
+        source whose index already says it has not changed (Murmurations' `last_updated`); None when the hub kept
+        none."""
+        ...
+
 
 class PagingError(ValueError):
     """An invalid `[source.paging]` table: names the key and the reason."""
@@ -226,6 +232,17 @@ def pages(url: str, fetch: Fetch[P], paging: Paging | None = None) -> Iterator[P
         yield from walk.by_tiles()
     else:
         yield from walk.by_number()
+
+
+def fetch_alone(fetch: Fetch[P], url: str) -> Iterator[P | Failed]:
+    """One document a document source asks for beyond the pages (a batch of entries, a profile): the page, or
+    `Failed` when its fetch failed alone; a bound of the walk (WalkStopped) still ends the walk."""
+    try:
+        yield fetch(url)
+    except WalkStopped:
+        raise
+    except DocumentFetchError as error:
+        yield Failed(error.url, error.reason)
 
 
 class _Walk:

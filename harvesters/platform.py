@@ -17,6 +17,8 @@ name they could use. The platform id, on the other hand, is data: `schema:identi
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
 HUB = "https://w3id.org/mutualisons/ns#"
@@ -85,3 +87,16 @@ def platform_identifier(subject: NamedNode | BlankNode, platform: str, value: st
             Quad(node, RDF_TYPE, NamedNode(SCHEMA + "PropertyValue")),
             Quad(node, NamedNode(SCHEMA + "propertyID"), Literal(platform)),
             Quad(node, NamedNode(SCHEMA + "value"), Literal(value))]
+
+
+def unix_time(value: object, date_only: bool = False) -> object:
+    """A platform's Unix time (seconds, as Karte von Morgen's events and Murmurations' profiles give them) as an
+    ISO date-time without a time zone (or a date), for the mapping's date transforms; any other value as it is
+    (the transform then reports it, with its record)."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return value
+    try:
+        moment = dt.datetime.fromtimestamp(value, dt.UTC).replace(tzinfo=None)
+    except (OverflowError, OSError, ValueError):
+        return str(value)
+    return moment.date().isoformat() if date_only else moment.isoformat()

@@ -11,7 +11,9 @@ disk).
 
 The fetch function asks conditionally, page by page: a URL fetched before is asked with its ETag and
 Last-Modified (the source's state), and a 304 comes back with the body kept last time, so that the source can
-still read that page's links. It waits `delay` seconds between requests when the paging says so. A walk is
+still read that page's links. A source whose index already says a document has not changed (Murmurations'
+`last_updated`) may take it as kept, with no request at all (`kept`). It waits `delay` seconds between requests
+when the paging says so. A walk is
 bounded: at most MAX_DOCUMENTS fetches, and the source's `max_bytes` for all the bytes it transfers together
 (each document also has it on its own); passing a bound stops the walk (WalkLimit), whatever the source does.
 """
@@ -24,6 +26,7 @@ from dataclasses import replace
 
 from harvesters.formats import Failed, Format, WalkStopped
 from harvesters.paging import Paging, pages
+from hub.core.durations import now_iso
 from hub.pipeline.fetch import Fetched, FetchError, FetchPolicy, fetch
 
 MAX_DOCUMENTS = 1000  # fetches of one walk: a platform's pages of 100 entries make 100,000 records
@@ -77,6 +80,18 @@ class Fetcher:
             if self.total > self.max_bytes:
                 raise WalkLimit(target, f"the {self.name} documents of {self.url} exceed max_bytes={self.max_bytes} "
                                         "together: the walk stops here")
+        self.fetched[id(document)] = document
+        return document
+
+    def kept(self, target: str) -> Fetched | None:
+        """The document kept from the last run, without a request: a 304 with the body kept then (None when the hub
+        kept none, or the charter changed since). Only for a document the source already knows to be unchanged."""
+        known = self.previous(target) if self.previous is not None else None
+        body = known[2]() if known is not None else None
+        if known is None or body is None:
+            return None
+        document = Fetched(url=target, body=body, content_type=None, fetched_at=now_iso(), status=304,
+                           etag=known[0], last_modified=known[1])
         self.fetched[id(document)] = document
         return document
 
