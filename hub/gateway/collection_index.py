@@ -33,7 +33,7 @@ from hub.gateway import clusters
 from hub.gateway.ics_export import parse_when
 from hub.gateway.product_facts import ProductFacts, concept_words, read_product
 from hub.gateway.spatial import PointGrid
-from hub.gateway.textsearch import fold, matches, words
+from hub.gateway.textsearch import TextIndex, fold, words
 from hub.sparql import queries
 from hub.store.embedded import ReadOnlyStore
 from hub.store.reader import Published
@@ -43,7 +43,8 @@ KEEP_INDEXES = 3
 # takes half a minute of Python, which in a thread of the server would hold the GIL against every
 # request (SPARQL answers slowed five-fold while it ran). Below it, a child costs more than it saves.
 CHILD_READ_BYTES = 64 << 20
-SORTS = ("id", "name", "updated", "-updated")
+# "relevance" orders by how well an item matches `q=` (the default when `q` is given without a sort).
+SORTS = ("id", "name", "updated", "-updated", "relevance")
 
 
 @dataclass
@@ -262,6 +263,9 @@ class CollectionIndex:
                 self.grid.add(point[0], point[1], position)
             for iri in item.members or [item.iri]:
                 self.position_of[iri] = position
+        # Substring search over names and the rest (the text already holds the names: a name counts in both).
+        self._texts = [item.text for item in self.items]  # by position, for words too short for trigrams
+        self.text = TextIndex((p, " ".join(v for _, v in item.names), item.text) for p, item in enumerate(self.items))
 
     # -- themes -----------------------------------------------------------------------------------
     def expand_theme(self, theme: str) -> tuple[set[str], set[str]]:
@@ -289,22 +293,15 @@ class CollectionIndex:
 
     # -- querying ---------------------------------------------------------------------------------
     def query(self, filters: Filters, sort: str, after: tuple[str, str] | None, limit: int) -> Page:
-        check = self._predicate(filters)
-        spatial: set[int] | None = None
-        if filters.bbox is not None:
-            spatial = self.grid.within(*filters.bbox)
-        if filters.near is not None:
-            around = self.grid.near(*filters.near)
-            spatial = around if spatial is None else spatial & around
-        members = self._members(filters.kinds)
-        if spatial is not None:
-            # The spatial index already cut the candidates down: filter and order only those.
-            chosen = sorted(self._key(p, sort) for p in spatial
-                            if p in members and (check is None or check(self.items[p])))
+        positions, scores = self.candidates(filters)
+        if positions is not None:
+            # The spatial or text index already cut the candidates down: order only those.
+            chosen = sorted(self._key(p, sort, scores) for p in positions)
             start = bisect.bisect_right(chosen, (*after, len(self.items))) if after else 0
             total = len(chosen)
             window = chosen[start:start + limit + 1]
         else:
+            check = self._predicate(filters)
             order = self._order(filters.kinds, sort)
             # No filter at all: the ordered list itself, cut by bisection, without a pass over it.
             all_matching = order if check is None else [entry for entry in order if check(self.items[entry[2]])]
@@ -316,6 +313,25 @@ class CollectionIndex:
         next_key = (window[-1][0], window[-1][1]) if more and window else None
         return Page([self.items[entry[2]] for entry in window], total, next_key)
 
+    def candidates(self, filters: Filters) -> tuple[set[int] | None, dict[int, float]]:
+        """The positions matching every filter when an index (spatial, text) narrows them, else None (then the
+        caller walks the kind's ordered list); and the text relevance of each, when `q` is given."""
+        spatial: set[int] | None = None
+        if filters.bbox is not None:
+            spatial = self.grid.within(*filters.bbox)
+        if filters.near is not None:
+            around = self.grid.near(*filters.near)
+            spatial = around if spatial is None else spatial & around
+        scores: dict[int, float] = {}
+        if filters.q:
+            scores = self.text.search(filters.q, self._texts)
+            spatial = set(scores) if spatial is None else spatial & set(scores)
+        if spatial is None:
+            return None, scores
+        members = self._members(filters.kinds)
+        check = self._predicate(filters)
+        return {p for p in spatial if p in members and (check is None or check(self.items[p]))}, scores
+
     def _members(self, kinds: tuple[str, ...]) -> set[int]:
         members = self._member_sets.get(kinds)
         if members is None:
@@ -323,8 +339,11 @@ class CollectionIndex:
             self._member_sets[kinds] = members
         return members
 
-    def _key(self, position: int, sort: str) -> tuple[str, str, int]:
+    def _key(self, position: int, sort: str, scores: dict[int, float] | None = None) -> tuple[str, str, int]:
         item = self.items[position]
+        if sort == "relevance":
+            # Best first, as text that sorts ascending (a cursor carries it); ties by IRI.
+            return f"{max(0.0, 1e9 - (scores or {}).get(position, 0.0)):020.6f}", item.iri, position
         value = item.sort_value(sort)
         if sort == "-updated":
             value = _descending(value)
@@ -348,9 +367,6 @@ class CollectionIndex:
                 wanted_labels |= labels
             tests.append(lambda item: bool(item.themes & wanted_iris)
                          or any(fold(k) in wanted_labels for k in item.keywords))
-        if filters.q:
-            query_words = filters.q
-            tests.append(lambda item: matches(query_words, item.text))
         if filters.types:
             wanted_types = set(filters.types)
             tests.append(lambda item: any(self.hierarchy.superclasses(t) & wanted_types for t in item.types))

@@ -71,13 +71,14 @@ def openapi_parameters(events: bool, products: bool = False) -> list[dict[str, A
         _parameter("radius", "metres around `near` (default 1000, at most 100000)", "800"),
         _parameter("theme", "a SKOS concept IRI (or theme:local) or a keyword; a concept also matches its "
                    "narrower concepts; several separated by commas match any", "jardins"),
-        _parameter("q", "full text over names, descriptions, keywords and address, ignoring accents and case",
-                   "epicerie"),
+        _parameter("q", "text found anywhere in names, descriptions, keywords and address (any part of a word: "
+                   "tuin finds Gemeenschapstuin), ignoring accents and case; every word must occur; ranked",
+                   "tuin"),
         _parameter("type", "a class (schema.org local name or IRI); subclasses match", "GroceryStore"),
         _parameter("source", "a source id or IRI", "assiette-commune"),
         _parameter("verified", "true or false: hub:verificationStatus is verified", "true"),
         _parameter("updated_since", "ISO 8601 date or date-time: items changed since then", "2026-11-01"),
-        _parameter("sort", "id (default), name, updated or -updated", "name"),
+        _parameter("sort", "id (default), name, updated, -updated or relevance (the default with q)", "name"),
         _parameter("limit", f"items per page, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT})", "100"),
         _parameter("cursor", "the cursor of the previous page's Link rel=\"next\""),
         _parameter("format", "jsonld, geojson, csv, ttl" + (", ics" if events else "")

@@ -103,9 +103,12 @@ def parse(params: QueryParams, accept: str, accept_language: str, kinds: tuple[s
                 filters.start = moment
             else:
                 filters.end = moment
-    sort = params.get("sort", "id")
+    # A search lists the best matches first unless another order is asked for.
+    sort = params.get("sort", "relevance" if filters.q else "id")
     if sort not in SORTS:
         raise BadParameter("sort", f"expects one of {', '.join(SORTS)}")
+    if sort == "relevance" and not filters.q:
+        raise BadParameter("sort", "relevance goes with q= (the words to rank by)")
     limit = _limit(params.get("limit"), wanted_format)
     after, generation = (None, None)
     if "cursor" in params:

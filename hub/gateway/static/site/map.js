@@ -37,9 +37,6 @@
     if (!names) return fallback || "";
     return names[config.lang] || names.fr || names.nl || names.en || Object.values(names)[0] || fallback || "";
   }
-  function fold(text) {
-    return (text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
-  }
   function shortType(iri) { return iri.startsWith(SCHEMA) ? iri.slice(SCHEMA.length) : iri; }
   function typeLabel(types) {
     for (const iri of types || []) {
@@ -64,10 +61,7 @@
       if (!(p.types || []).some((iri) => wanted.includes(shortType(iri)))) return false;
     }
     if (filters.source && !(p.sources || []).some((s) => s.source.endsWith("/source/" + filters.source))) return false;
-    if (filters.q) {
-      const text = fold([p.name].concat(Object.values(p.names || {}), [addressText(p.address)]).join(" "));
-      if (!fold(filters.q).split(/\s+/).every((word) => text.includes(word))) return false;
-    }
+    // Text search (q) is the API's alone: any part of a word, in names, descriptions, keywords and address.
     // The theme is left to the server: it also matches the narrower concepts of the chosen theme.
     if (filters.verified === "true" && "verificationStatus" in p) {
       if (!/verified$/i.test(String(p.verificationStatus)) || /unverified$/i.test(String(p.verificationStatus))) return false;
