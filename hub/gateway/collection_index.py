@@ -29,7 +29,8 @@ from hub.core.cycles import without_cycle_collector
 from hub.core.iris import Minter
 from hub.core.namespaces import HUB, RDF, SCHEMA
 from hub.core.vocabulary import ClassHierarchy, default_vocabulary
-from hub.gateway import clusters
+from hub.gateway import clusters, item_properties
+from hub.gateway.context import short_name
 from hub.gateway.ics_export import parse_when
 from hub.gateway.product_facts import ProductFacts, concept_words, read_product
 from hub.gateway.spatial import PointGrid
@@ -39,6 +40,7 @@ from hub.store.embedded import ReadOnlyStore
 from hub.store.reader import Published
 
 KEEP_INDEXES = 3
+AUDIENCES = HUB + "audience-"  # the hub:audiences scheme's concepts (vocab/schemes.ttl)
 # A generation bigger than this on disk has its index read in a child process: reading 100k records
 # takes half a minute of Python, which in a thread of the server would hold the GIL against every
 # request (SPARQL answers slowed five-fold while it ran). Below it, a child costs more than it saves.
@@ -81,6 +83,8 @@ class Item:
     # each member's own item, whose values the answers show side by side. Empty for an item of one IRI.
     members: list[str] = field(default_factory=list)
     parts: list[Item] = field(default_factory=list)
+    # Every other property its records state (hub/gateway/item_properties.py): e-mail, opening hours, cost…
+    properties: item_properties.Properties = field(default_factory=dict)
 
     @property
     def changed(self) -> str:
@@ -137,6 +141,9 @@ class Filters:
     end: dt.datetime | None = None
     enterprises: tuple[str, ...] = ()  # products supplied by any of these (IRIs)
     categories: tuple[str, ...] = ()  # products of any of these categories (concept IRIs or labels)
+    audiences: tuple[str, ...] = ()  # hub:audience concepts (IRIs or labels), narrower ones included
+    costs: tuple[str, ...] = ()  # words of hub:costOfServices ("gratuit"), any language
+    days: tuple[str, ...] = ()  # schema.org day names the opening hours (availability) include
 
 
 @dataclass
@@ -237,6 +244,8 @@ class CollectionIndex:
         self.hierarchy = hierarchy
         self._orders: dict[tuple[str, str], list[tuple[str, str, int]]] = {}
         self._member_sets: dict[tuple[str, ...], set[int]] = {}
+        self._names: dict[tuple[str, str], list[str]] = {}
+        self._themes_used: tuple[set[str], set[str]] | None = None
         self.compacted: dict[tuple[str, str], dict[str, Any]] = {}  # (origin, IRI) -> JSON-LD, filled by the API
         self.rendered: dict[tuple[str, str, tuple[str, ...], str], str] = {}  # GeoJSON features, idem
         parts = parts or read_parts(published.store, minter)
@@ -275,6 +284,43 @@ class CollectionIndex:
         for iri in iris:
             labels |= self._labels.get(iri, set())
         return iris, labels
+
+    def knows_theme(self, theme: str) -> bool:
+        """Whether `theme=` names something of this generation: a concept (of any scheme the store holds, or one
+        an item uses), a concept's label, or an item's keyword (accents and case ignored)."""
+        if theme.startswith(("http://", "https://")):
+            return theme in self._labels or theme in self._narrower or theme in self._used_themes()[0]
+        folded = fold(theme)
+        return folded in self._used_themes()[1] or any(folded in labels for labels in self._labels.values())
+
+    def theme_names(self) -> set[str]:
+        """What a misspelt `theme=` may have meant: the concepts' labels and the items' keywords."""
+        return {label for labels in self._labels.values() for label in labels} | self._used_themes()[1]
+
+    def _used_themes(self) -> tuple[set[str], set[str]]:
+        if self._themes_used is None:
+            self._themes_used = ({t for item in self.items for t in item.themes},
+                                 {fold(k) for item in self.items for k in item.keywords})
+        return self._themes_used
+
+    def audience_concepts(self, audience: str) -> set[str]:
+        """The hub:audiences concepts an `audience=` value means (an IRI, `audience:local`, the local name after
+        `audience-`, or a label in any language), each with its narrower concepts; empty when none."""
+        if audience.startswith(("http://", "https://")):
+            named = {audience}
+        else:
+            local = audience.removeprefix("audience:")
+            wanted = fold(local)
+            named = {concept for concept in self.audience_names()
+                     if concept == AUDIENCES + local or wanted in self._labels.get(concept, ())}
+        found: set[str] = set()
+        for concept in named:
+            found |= transitive_closure(concept, lambda c: self._narrower.get(c, ()))
+        return found
+
+    def audience_names(self) -> set[str]:
+        """Every audience concept the generation knows (the hub:audiences scheme's, by their IRIs)."""
+        return {c for c in set(self._labels) | set(self._narrower) if c.startswith(AUDIENCES)}
 
     def category_concepts(self, category: str) -> set[str]:
         """The concepts a `category=` value means, each with its narrower concepts: a concept IRI, or a label
@@ -331,6 +377,14 @@ class CollectionIndex:
         members = self._members(filters.kinds)
         check = self._predicate(filters)
         return {p for p in spatial if p in members and (check is None or check(self.items[p]))}, scores
+
+    def property_names(self, kinds: tuple[str, ...]) -> list[str]:
+        """The short names of every other property the items of these kinds state (their CSV columns)."""
+        key = ("properties", "|".join(kinds))
+        if key not in self._names:
+            self._names[key] = sorted({short_name(p) for position in self._members(kinds)
+                                       for p in self.items[position].properties})
+        return self._names[key]
 
     def _members(self, kinds: tuple[str, ...]) -> set[int]:
         members = self._member_sets.get(kinds)
@@ -389,6 +443,19 @@ class CollectionIndex:
             concepts = {c for category in filters.categories for c in self.category_concepts(category)}
             tests.append(lambda item: item.product is not None
                          and bool((item.product.categories | item.product.certifications) & concepts))
+        if filters.audiences:
+            audiences: set[str] = set()
+            for audience in filters.audiences:
+                audiences |= self.audience_concepts(audience)
+            tests.append(lambda item: bool(item_properties.iris(item.properties, item_properties.AUDIENCE)
+                                           & audiences))
+        if filters.costs:
+            costs = [fold(cost) for cost in filters.costs]
+            tests.append(lambda item: any(cost in fold(text) for cost in costs
+                                          for text in item_properties.texts(item.properties, item_properties.COST)))
+        if filters.days:
+            wanted_days = set(filters.days)
+            tests.append(lambda item: bool(item_properties.days(item.properties) & wanted_days))
         if not tests:
             return None
         return lambda item: all(test(item) for test in tests)
@@ -409,6 +476,9 @@ def _read_record(item: Item, ref: RecordRef, quads: list[Quad], product: bool = 
             return [q.subject for q in quads if q.predicate.value == predicate and q.object == node]
 
         _merge_product(item, read_product(subject, objects, subjects))
+    else:  # a product's facts are its own fields (product_facts.py)
+        item_properties.merge(item.properties, item_properties.read(
+            subject, lambda node: [(q.predicate.value, q.object) for q in by_subject.get(node, ())]))
 
     for quad in by_subject.get(subject, ()):
         predicate, obj = quad.predicate.value, quad.object

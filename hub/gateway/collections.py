@@ -16,8 +16,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from hub.gateway import gateway_formats as formats
-from hub.gateway.collection_index import CollectionIndex, IndexCache
+from hub.gateway.collection_index import AUDIENCES, CollectionIndex, IndexCache
 from hub.gateway.deps import problem
+from hub.gateway.gateway_formats import CSV_FIELDS
 from hub.gateway.gateway_params import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -25,6 +26,7 @@ from hub.gateway.gateway_params import (
     BadParameter,
     encode_cursor,
     parse,
+    suggestion,
 )
 from hub.gateway.http_cache import answer
 from hub.store.reader import PublishedReader
@@ -119,7 +121,8 @@ async def serve_collection(request: Request, name: str, forced_format: str | Non
         wanted = parse(params, request.headers.get("accept", ""), request.headers.get("accept-language", ""),
                        kinds, events, default_format=forced_format or "jsonld", products=name == "products")
     except BadParameter as bad:
-        return problem(400, "Bad parameter", f"{bad.parameter} {bad.expects}", parameter=bad.parameter)
+        return problem(400, "Bad parameter", f"{bad.parameter} {bad.expects}", parameter=bad.parameter,
+                       **({"suggestion": bad.suggestion} if bad.suggestion else {}))
     if forced_format is not None:
         wanted.format = forced_format
     wanted.filters.sources = tuple(s if s.startswith(("http://", "https://")) else hub.minter.source(s).value
@@ -133,6 +136,11 @@ async def serve_collection(request: Request, name: str, forced_format: str | Non
         index = cache.cached(wanted.cursor_generation)
     if index is None:
         index = await run_in_threadpool(cache.get, hub.published())
+    try:
+        check_values(index, wanted, kinds)
+    except BadParameter as bad:
+        return problem(400, "Bad parameter", f"{bad.parameter} {bad.expects}", parameter=bad.parameter,
+                       **({"suggestion": bad.suggestion} if bad.suggestion else {}))
     page = index.query(wanted.filters, wanted.sort, wanted.after, wanted.limit)
     base = str(request.base_url)
     kept = [(k, v) for k, v in params.multi_items() if k != "cursor"]
@@ -143,7 +151,7 @@ async def serve_collection(request: Request, name: str, forced_format: str | Non
         cursor = encode_cursor(index.generation, wanted.sort, page.next_key)
         next_url = f"{path_url}?{urlencode([*kept, ('cursor', cursor)])}"
     view = formats.PageView(index, page.items, page.total, base, str(request.url), first_url, next_url,
-                            wanted.languages, products=name == "products")
+                            wanted.languages, products=name == "products", kinds=kinds, fields=wanted.fields)
     render: Callable[[formats.PageView], bytes] = {
         "jsonld": formats.jsonld_bytes, "geojson": formats.geojson, "csv": formats.csv_bytes,
         "ttl": formats.turtle_bytes, "ics": formats.ics_bytes}[wanted.format]
@@ -155,6 +163,39 @@ async def serve_collection(request: Request, name: str, forced_format: str | Non
     if wanted.format == "ics":
         headers["Content-Disposition"] = 'inline; filename="mutualisons-agenda.ics"'
     return answer(request, body, MEDIA_TYPES[wanted.format], index.generation, headers)
+
+
+# What every item has whatever its kind (GeoJSON's property names; `fields=` names them so).
+BASE_FIELDS = ("name", "names", "types", "kinds", "address", "url", "keywords", "themes", "startDate", "endDate",
+               "eventStatus", "occurrences", "verificationStatus", "updated", "sources", "provenance", "alternatives",
+               "geometry", "description", "license", "records", "dateModified", "suppliedBy", "categories",
+               "certifications", "quantity", "offers", "sameAs", "members", "conflicts")
+
+
+def check_values(index: CollectionIndex, wanted: Any, kinds: tuple[str, ...]) -> None:
+    """Values only the generation can judge: a theme, audience or source it does not know, a field no item of the
+    collection has, is a 400 naming it with the closest known one, never an empty answer that looks like data."""
+    for theme in wanted.filters.themes:
+        if not index.knows_theme(theme):
+            raise BadParameter("theme", f"expects a theme concept (IRI or theme:local) or a keyword the published "
+                               f"items use; {theme!r} is none", suggestion(theme, index.theme_names()))
+    for audience in wanted.filters.audiences:
+        if not index.audience_concepts(audience):
+            names = {c[len(AUDIENCES):] for c in index.audience_names()}
+            raise BadParameter("audience", f"expects an audience of the hub:audiences scheme (its IRI, "
+                               f"audience:local or a label); {audience!r} is none",
+                               suggestion(audience.removeprefix("audience:"), names))
+    for source in wanted.filters.sources:
+        if source not in index.sources:
+            ids = {iri.rstrip("/").rsplit("/", 1)[-1] for iri in index.sources}
+            raise BadParameter("source", f"expects a source of the hub (its id or IRI); {source!r} is none",
+                               suggestion(source.rstrip("/").rsplit("/", 1)[-1], ids))
+    if wanted.fields is not None:
+        known = set(BASE_FIELDS) | set(index.property_names(kinds)) | set(CSV_FIELDS) | set(formats.CSV_COLUMNS)
+        for name in wanted.fields:
+            if name not in known:
+                raise BadParameter("fields", f"expects property names of this collection's items; {name!r} is none",
+                                   suggestion(name, known))
 
 
 def _endpoint(name: str) -> Callable[[Request], Awaitable[Response]]:
