@@ -5,11 +5,12 @@ the map for its time to interactive (default 2000); BENCH_LOAD_ORGANISATIONS, BE
 BENCH_LOAD_SECONDS the load test's feed (default 20000), clients (20) and window (30 s).
 """
 
-from bench import gateway_bench, harvest_bench, load_bench, map_bench, sparql_bench
+from bench import facets_bench, gateway_bench, harvest_bench, load_bench, map_bench, sparql_bench
 
 if __name__ == "__main__":
     harvest_bench.main()
     sparql_bench.main()
     gateway_bench.main()
+    facets_bench.main()
     map_bench.main()
     load_bench.main()

@@ -14,7 +14,7 @@ import datetime as dt
 import multiprocessing
 import pickle
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -40,6 +40,11 @@ from hub.store.embedded import ReadOnlyStore
 from hub.store.reader import Published
 
 KEEP_INDEXES = 3
+# `facets=`: what an item is counted under for each facet (see `facet_values`); a facet lists its most frequent
+# values first, at most FACET_SIZE of them.
+FACETS = ("theme", "keyword", "kind", "type", "source", "license", "audience", "verified", "locality", "postal_code",
+          "availability")
+FACET_SIZE = 100
 AUDIENCES = HUB + "audience-"  # the hub:audiences scheme's concepts (vocab/schemes.ttl)
 # A generation bigger than this on disk has its index read in a child process: reading 100k records
 # takes half a minute of Python, which in a thread of the server would hold the GIL against every
@@ -246,6 +251,8 @@ class CollectionIndex:
         self._member_sets: dict[tuple[str, ...], set[int]] = {}
         self._names: dict[tuple[str, str], list[str]] = {}
         self._themes_used: tuple[set[str], set[str]] | None = None
+        self._facet_values: dict[str, list[tuple[str, ...]]] = {}
+        self._facet_cache: dict[tuple[str, str], list[tuple[str, int]]] = {}
         self.compacted: dict[tuple[str, str], dict[str, Any]] = {}  # (origin, IRI) -> JSON-LD, filled by the API
         self.rendered: dict[tuple[str, str, tuple[str, ...], str], str] = {}  # GeoJSON features, idem
         parts = parts or read_parts(published.store, minter)
@@ -378,6 +385,51 @@ class CollectionIndex:
         check = self._predicate(filters)
         return {p for p in spatial if p in members and (check is None or check(self.items[p]))}, scores
 
+    # -- facets -----------------------------------------------------------------------------------------
+    def facets(self, filters: Filters, names: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """How many of the items matching every filter have each value of each facet (as Datasette counts under
+        the current filters): `{"theme": {"results": [{"value", "count"}…], "truncated": bool}}`, most frequent
+        first, ties by value. Each facet's values are computed once per generation; with no filter, its counts
+        too."""
+        names = list(names)
+        positions: Iterable[int] | None = None
+        unfiltered = _unfiltered(filters)
+        found: dict[str, dict[str, Any]] = {}
+        for name in names:
+            key = ("|".join(filters.kinds), name)
+            counts = self._facet_cache.get(key) if unfiltered else None
+            if counts is None:
+                if positions is None:
+                    positions = self.matching(filters)
+                values = self.facet_values(name)
+                counter: Counter[str] = Counter()
+                for position in positions:
+                    counter.update(values[position])
+                counts = sorted(counter.items(), key=lambda pair: (-pair[1], pair[0]))
+                if unfiltered:
+                    self._facet_cache[key] = counts
+            found[name] = {"results": [{"value": value, "count": count} for value, count in counts[:FACET_SIZE]],
+                           "truncated": len(counts) > FACET_SIZE}
+        return found
+
+    def matching(self, filters: Filters) -> list[int]:
+        """Every position matching the filters, in no particular order."""
+        positions, _ = self.candidates(filters)
+        if positions is not None:
+            return list(positions)
+        check = self._predicate(filters)
+        members = self._members(filters.kinds)
+        return list(members) if check is None else [p for p in members if check(self.items[p])]
+
+    def facet_values(self, name: str) -> list[tuple[str, ...]]:
+        """Each item's values for a facet, by position (read once per generation)."""
+        values = self._facet_values.get(name)
+        if values is None:
+            read = _FACET_READERS[name]
+            values = [tuple(sorted(set(read(item)))) for item in self.items]
+            self._facet_values[name] = values
+        return values
+
     def property_names(self, kinds: tuple[str, ...]) -> list[str]:
         """The short names of every other property the items of these kinds state (their CSV columns)."""
         key = ("properties", "|".join(kinds))
@@ -459,6 +511,26 @@ class CollectionIndex:
         if not tests:
             return None
         return lambda item: all(test(item) for test in tests)
+
+
+_FACET_READERS: dict[str, Callable[[Item], Iterable[str]]] = {
+    "theme": lambda item: item.themes,
+    "keyword": lambda item: item.keywords,
+    "kind": lambda item: item.kinds,
+    "type": lambda item: item.types,
+    "source": lambda item: (r.source for r in item.records),
+    "license": lambda item: (r.license for r in item.records if r.license),
+    "audience": lambda item: item_properties.iris(item.properties, item_properties.AUDIENCE),
+    "verified": lambda item: ("true" if _is_verified(item.verification) else "false",),
+    "locality": lambda item: [item.address["locality"]] if "locality" in item.address else [],
+    "postal_code": lambda item: [item.address["postal"]] if "postal" in item.address else [],
+    "availability": lambda item: item_properties.days(item.properties),
+}
+
+
+def _unfiltered(filters: Filters) -> bool:
+    """Whether the filters name nothing but the collection's kinds."""
+    return not any(value for name, value in vars(filters).items() if name != "kinds")
 
 
 def _read_record(item: Item, ref: RecordRef, quads: list[Quad], product: bool = False) -> None:

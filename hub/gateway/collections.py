@@ -16,7 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from hub.gateway import gateway_formats as formats
-from hub.gateway.collection_index import AUDIENCES, CollectionIndex, IndexCache
+from hub.gateway.collection_index import AUDIENCES, FACETS, CollectionIndex, IndexCache
 from hub.gateway.deps import problem
 from hub.gateway.gateway_formats import CSV_FIELDS
 from hub.gateway.gateway_params import (
@@ -83,6 +83,15 @@ def openapi_parameters(events: bool, products: bool = False) -> list[dict[str, A
         _parameter("sort", "id (default), name, updated, -updated or relevance (the default with q)", "name"),
         _parameter("limit", f"items per page, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT})", "100"),
         _parameter("cursor", "the cursor of the previous page's Link rel=\"next\""),
+        _parameter("fields", "only these properties of each item (GeoJSON property names, or CSV column names), "
+                   "separated by commas; the IRI always", "name,telephone,openingHoursSpecification"),
+        _parameter("facets", "count the matching items per value of these facets (" + ", ".join(FACETS)
+                   + "), under every other filter; JSON-LD and GeoJSON", "theme,kind"),
+        _parameter("audience", "a hub:audiences concept: IRI, audience:local, local name or label; narrower "
+                   "concepts match", "precarity"),
+        _parameter("cost", "words of the cost of services (hub:costOfServices)", "gratuit"),
+        _parameter("availability", "days of the week the opening hours include (English, French or Dutch)",
+                   "monday"),
         _parameter("format", "jsonld, geojson, csv, ttl" + (", ics" if events else "")
                    + " (else chosen by Accept)", "geojson"),
         _parameter("lang", "fr, nl or en (else Accept-Language, then fr, nl, en)", "nl"),
@@ -142,6 +151,7 @@ async def serve_collection(request: Request, name: str, forced_format: str | Non
         return problem(400, "Bad parameter", f"{bad.parameter} {bad.expects}", parameter=bad.parameter,
                        **({"suggestion": bad.suggestion} if bad.suggestion else {}))
     page = index.query(wanted.filters, wanted.sort, wanted.after, wanted.limit)
+    facets = await run_in_threadpool(index.facets, wanted.filters, wanted.facets) if wanted.facets else None
     base = str(request.base_url)
     kept = [(k, v) for k, v in params.multi_items() if k != "cursor"]
     path_url = f"{base}{request.url.path.lstrip('/')}"
@@ -151,7 +161,8 @@ async def serve_collection(request: Request, name: str, forced_format: str | Non
         cursor = encode_cursor(index.generation, wanted.sort, page.next_key)
         next_url = f"{path_url}?{urlencode([*kept, ('cursor', cursor)])}"
     view = formats.PageView(index, page.items, page.total, base, str(request.url), first_url, next_url,
-                            wanted.languages, products=name == "products", kinds=kinds, fields=wanted.fields)
+                            wanted.languages, products=name == "products", kinds=kinds, fields=wanted.fields,
+                            facets=facets)
     render: Callable[[formats.PageView], bytes] = {
         "jsonld": formats.jsonld_bytes, "geojson": formats.geojson, "csv": formats.csv_bytes,
         "ttl": formats.turtle_bytes, "ics": formats.ics_bytes}[wanted.format]
@@ -190,6 +201,13 @@ def check_values(index: CollectionIndex, wanted: Any, kinds: tuple[str, ...]) ->
             ids = {iri.rstrip("/").rsplit("/", 1)[-1] for iri in index.sources}
             raise BadParameter("source", f"expects a source of the hub (its id or IRI); {source!r} is none",
                                suggestion(source.rstrip("/").rsplit("/", 1)[-1], ids))
+    for facet in wanted.facets:
+        if facet not in FACETS:
+            raise BadParameter("facets", f"expects facet names among {', '.join(FACETS)}; {facet!r} is none",
+                               suggestion(facet, FACETS))
+    if wanted.facets and wanted.format not in ("jsonld", "geojson"):
+        raise BadParameter("facets", "come with the JSON-LD or GeoJSON formats (format=jsonld or geojson), which "
+                           "have a place for them")
     if wanted.fields is not None:
         known = set(BASE_FIELDS) | set(index.property_names(kinds)) | set(CSV_FIELDS) | set(formats.CSV_COLUMNS)
         for name in wanted.fields:

@@ -57,6 +57,7 @@ GATEWAY_CONTEXT: dict[str, Any] = {
     "property": {"@id": "hub:conflictProperty"},
     "values": {"@id": "hub:conflictValue", "@container": "@set"},
     "text": {"@id": "hub:conflictText"},
+    "facets": {"@id": "hub:facets", "@type": "@json"},  # `facets=` counts (docs/api.md, "Facets")
     "Collection": "hydra:Collection",
     "PartialCollectionView": "hydra:PartialCollectionView",
     "member": {"@id": "hydra:member", "@container": "@set"},

@@ -40,6 +40,7 @@ class PageView:
     products: bool = False  # the products collection: its CSV has the products' columns
     kinds: tuple[str, ...] = ()  # the collection's kinds: which properties its CSV has columns for
     fields: tuple[str, ...] | None = None  # `fields=`: only these properties (the IRI always), else all
+    facets: dict[str, Any] | None = None  # `facets=`: counts under the page's filters (CollectionIndex.facets)
 
 
 def _wanted(view: PageView, key: str) -> bool:
@@ -160,6 +161,7 @@ def geojson(view: PageView) -> bytes:
         "attribution": attribution,
         "links": [{"rel": "self", "href": view.self_url}, {"rel": "first", "href": view.first_url}]
         + ([{"rel": "next", "href": view.next_url}] if view.next_url else []),
+        **({"facets": view.facets} if view.facets is not None else {}),
     }
     head = json.dumps(document, ensure_ascii=False)
     # Splice the already serialised features into the empty list (its first occurrence: "features" comes first).
@@ -306,7 +308,9 @@ def jsonld_document(view: PageView) -> dict[str, Any]:
                          **({"publisherName": entry["publisher"]} if entry["publisher"] else {}),
                          "license": entry["license"]} for entry in attribution],
     })
+    # Facets are a JSON literal (the context's `facets` term is `@json`): counts, not statements about the items.
     return {"@context": f"{view.base}context.jsonld", **envelope,
+            **({"facets": view.facets} if view.facets is not None else {}),
             "member": [_member(view, item) for item in view.items]}
 
 
