@@ -24,11 +24,13 @@ from hub.gateway.gateway_params import (
     MAX_LIMIT,
     MEDIA_TYPES,
     BadParameter,
+    NotAcceptable,
     encode_cursor,
     parse,
     suggestion,
 )
 from hub.gateway.http_cache import answer
+from hub.gateway.openapi_schemas import collection_responses
 from hub.store.reader import PublishedReader
 
 router = APIRouter(tags=["Collections"])
@@ -109,29 +111,22 @@ def openapi_parameters(events: bool, products: bool = False) -> list[dict[str, A
     return parameters
 
 
-def _responses() -> dict[int | str, dict[str, Any]]:
-    example = {"type": "about:blank", "title": "Bad parameter", "status": 400, "parameter": "bbox",
-               "detail": "bbox expects minLon,minLat,maxLon,maxLat in degrees, e.g. 4.30,50.82,4.40,50.87"}
-    return {
-        200: {"description": "One page of the collection",
-              "content": {media.split(";")[0]: {} for media in MEDIA_TYPES.values()}},
-        304: {"description": "Not modified (If-None-Match matched the ETag)"},
-        400: {"description": "A malformed parameter (RFC 9457 problem)",
-              "content": {"application/problem+json": {"example": example}}},
-    }
-
-
 async def serve_collection(request: Request, name: str, forced_format: str | None = None) -> Response:
     hub: PublishedReader = request.app.state.reader
     kinds = COLLECTIONS[name]
     events = name == "events"
     params = request.query_params
     try:
-        wanted = parse(params, request.headers.get("accept", ""), request.headers.get("accept-language", ""),
+        # A fixed-format path (/api/events.ics) answers calendar clients whatever their Accept says.
+        accept = "" if forced_format else request.headers.get("accept", "")
+        wanted = parse(params, accept, request.headers.get("accept-language", ""),
                        kinds, events, default_format=forced_format or "jsonld", products=name == "products")
     except BadParameter as bad:
         return problem(400, "Bad parameter", f"{bad.parameter} {bad.expects}", parameter=bad.parameter,
                        **({"suggestion": bad.suggestion} if bad.suggestion else {}))
+    except NotAcceptable as refused:
+        return problem(406, "Not acceptable", f"Accept: {refused.accept} allows none of this collection's formats: "
+                       f"{', '.join(refused.offered)} (or ask with format=)", offered=list(refused.offered))
     if forced_format is not None:
         wanted.format = forced_format
     wanted.filters.sources = tuple(s if s.startswith(("http://", "https://")) else hub.minter.source(s).value
@@ -229,6 +224,6 @@ for _name in COLLECTIONS:
         f"/api/{_name}", _endpoint(_name), methods=["GET"], summary=SUMMARIES[_name],
         description="Filtered, sorted and paged (cursor in `Link: rel=\"next\"` and the Hydra view). Formats by "
                     "Accept or `format=`; every item names its sources, licences and record graphs.",
-        responses=_responses(),
+        responses=collection_responses(_name == "events"),
         openapi_extra={"parameters": openapi_parameters(_name == "events", _name == "products")},
         response_class=Response)

@@ -194,17 +194,47 @@ def parse(params: QueryParams, accept: str, accept_language: str, kinds: tuple[s
                    _languages(params.get("lang"), accept_language), fields, facets)
 
 
+class NotAcceptable(Exception):
+    """The Accept header allows none of the formats this collection speaks (a 406, naming them)."""
+
+    def __init__(self, accept: str, offered: tuple[str, ...]) -> None:
+        super().__init__(accept)
+        self.accept = accept
+        self.offered = offered
+
+
 def _format(value: str | None, accept: str, events: bool, default: str) -> str:
+    allowed = FORMATS if events else tuple(f for f in FORMATS if f != "ics")
     if value is not None:
-        allowed = FORMATS if events else tuple(f for f in FORMATS if f != "ics")
         if value not in allowed:
-            raise BadParameter("format", f"expects one of {', '.join(allowed)}")
+            raise BadParameter("format", f"expects one of {', '.join(allowed)}", suggestion(value, allowed))
         return value
-    for part in accept.split(","):
-        media = part.split(";")[0].strip().lower()
-        if media in ACCEPTED and (events or ACCEPTED[media] != "ics"):
+    if not accept.strip():
+        return default
+    ranges: list[tuple[float, int, str]] = []
+    for position, part in enumerate(accept.split(",")):
+        media, *parameters = (piece.strip() for piece in part.split(";"))
+        quality = 1.0
+        for parameter in parameters:
+            if parameter.startswith("q="):
+                try:
+                    quality = float(parameter[2:])
+                except ValueError:
+                    quality = 0.0
+        if media and quality > 0:
+            ranges.append((-quality, position, media.lower()))
+    # The client's best range first (then its order); a wildcard takes the default when it covers it.
+    for _, _, media in sorted(ranges):
+        if media in ACCEPTED and ACCEPTED[media] in allowed:
             return ACCEPTED[media]
-    return default
+        kind = media.split("/")[0]
+        if media == "*/*":
+            return default
+        if media.endswith("/*"):
+            covered = [f for f in (default, *allowed) if MEDIA_TYPES[f].startswith(kind + "/")]
+            if covered:
+                return covered[0]
+    raise NotAcceptable(accept, tuple(MEDIA_TYPES[f].split(";")[0] for f in allowed))
 
 
 def _limit(value: str | None, wanted_format: str) -> int:

@@ -105,7 +105,8 @@ async def sparql_post(request: Request) -> Response:
                 raise BadRequest(400, "Two queries", "a direct POST carries the query in its body, not in the URL")
             params["query"] = [_utf8(body, "the request body")]
         elif not media_type:
-            raise BadRequest(415, "Missing media type",
+            # The protocol (W3C test bad_query_missing_form_type) makes this the client's plain 400.
+            raise BadRequest(400, "Missing media type",
                              "say Content-Type: application/x-www-form-urlencoded or application/sparql-query")
         else:
             raise BadRequest(415, "Unsupported media type",
