@@ -65,6 +65,7 @@ def _merged(item: Item, parts: list[Item]) -> Item:
         item.names += [name for name in part.names if name not in item.names]
         item.descriptions += [d for d in part.descriptions if d not in item.descriptions]
         item.points += part.points
+        item.shapes += part.shapes
         item.occurrences += [o for o in part.occurrences if o not in item.occurrences]
         item.records += part.records
         item_properties.merge(item.properties, part.properties)

@@ -33,6 +33,7 @@ from hub.gateway import clusters, item_properties
 from hub.gateway.context import short_name
 from hub.gateway.ics_export import parse_when
 from hub.gateway.product_facts import ProductFacts, concept_words, read_product
+from hub.gateway.shapes_wkt import GEO
 from hub.gateway.spatial import PointGrid
 from hub.gateway.textsearch import TextIndex, fold, words
 from hub.sparql import queries
@@ -74,6 +75,7 @@ class Item:
     keywords: set[str] = field(default_factory=set)
     themes: set[str] = field(default_factory=set)  # concept IRIs (hub:theme, schema:about)
     points: list[tuple[str, float, float, str]] = field(default_factory=list)  # (changed, lon, lat, graph)
+    shapes: list[tuple[str, str]] = field(default_factory=list)  # (changed, WKT): lines and polygons as stored
     address: dict[str, str] = field(default_factory=dict)
     url: str | None = None
     verification: str | None = None
@@ -102,6 +104,11 @@ class Item:
             return None
         _, lon, lat, _ = max(self.points)
         return lon, lat
+
+    @property
+    def shape(self) -> str | None:
+        """The stored geometry (WKT) of the most recently changed record that has one, else None (a point)."""
+        return max(self.shapes)[1] if self.shapes else None
 
     def alternatives(self) -> list[tuple[float, float, str]]:
         """The other sources' points, when they differ from the chosen one."""
@@ -592,6 +599,10 @@ def _read_record(item: Item, ref: RecordRef, quads: list[Quad], product: bool = 
         else:
             continue
         break
+    for geometry in objects(subject, GEO + "hasGeometry"):
+        for wkt in objects(geometry, GEO + "asWKT"):
+            if isinstance(wkt, Literal):
+                item.shapes.append((ref.changed, wkt.value))
     for holder in holders:
         for address in objects(holder, SCHEMA + "address"):
             if isinstance(address, BlankNode | NamedNode):

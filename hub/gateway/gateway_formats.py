@@ -19,6 +19,7 @@ from hub.gateway.collection_index import CollectionIndex, Item
 from hub.gateway.context import context, short_name
 from hub.gateway.ics_export import events_from_rows, to_ical
 from hub.gateway.product_facts import ProductFacts
+from hub.gateway.shapes_wkt import GEO, geojson_geometry
 from hub.sparql import queries
 
 OWL_SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
@@ -89,12 +90,15 @@ def _attribution(view: PageView) -> tuple[list[dict[str, Any]], dict[str, set[st
 def _feature(view: PageView, item: Item) -> dict[str, Any]:
     point = item.point
     by_graph = {r.graph: r.source for r in item.records}
+    # A line or polygon as stored; its representative point (what bbox and near use) stays in `point`.
+    shape = geojson_geometry(item.shape) if item.shape else None
     return {
         "type": "Feature",
         "id": item.iri,
-        "geometry": None if point is None else {"type": "Point", "coordinates": [point[0], point[1]]},
+        "geometry": shape or (None if point is None else {"type": "Point", "coordinates": [point[0], point[1]]}),
         "properties": {
             "@id": item.iri,
+            "point": None if point is None else [point[0], point[1]],
             "name": item.name(view.languages),
             "names": _names(item),
             "types": sorted(item.types),
@@ -120,7 +124,9 @@ def _feature(view: PageView, item: Item) -> dict[str, Any]:
 def _full_feature(view: PageView, item: Item) -> dict[str, Any]:
     feature = _feature(view, item)
     properties = feature["properties"]
-    for key, values in item_properties.plain(item.properties, view.languages, short_name).items():
+    # The stored geometry is the feature's geometry: not repeated among the properties.
+    others = {p: v for p, v in item.properties.items() if p != GEO + "hasGeometry"}
+    for key, values in item_properties.plain(others, view.languages, short_name).items():
         properties.setdefault(key, values)
     if view.fields is not None:
         feature["properties"] = {k: v for k, v in properties.items() if _wanted(view, k)}
@@ -409,4 +415,16 @@ def ics_bytes(view: PageView) -> bytes:
     wanted = [item.iri for item in view.items]
     rows = view.index.published.store.select(queries.render("events", meta=view.index.minter.meta_graph()))
     by_iri = {event.iri: event for event in events_from_rows(rows)}
+    for item in view.items:
+        event = by_iri.get(item.iri)
+        if event is not None:
+            # Who says it and under which licence, as the page's JSON answers say it.
+            event.licenses = sorted({r.license for r in item.records if r.license})
+            event.attribution = [_credit(view.index.sources.get(source, {}), source)
+                                 for source in sorted({r.source for r in item.records})]
     return to_ical([by_iri[iri] for iri in wanted if iri in by_iri])
+
+
+def _credit(described: dict[str, str], source: str) -> str:
+    name = described.get("title") or source
+    return f"{name} ({described['publisher']})" if described.get("publisher") else name

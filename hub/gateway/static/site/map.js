@@ -48,6 +48,10 @@
   function entityHref(iri) {
     return "/id?iri=" + encodeURIComponent(iri) + "&lang=" + config.lang;
   }
+  // A line or polygon comes as stored; its marker stands on the representative point the API gives beside it.
+  function pointOf(feature) {
+    return feature.properties.point || feature.geometry.coordinates;
+  }
   function addressText(address) {
     if (!address) return "";
     return [address.street, [address.postal, address.locality].filter(Boolean).join(" ")].filter(Boolean).join(", ");
@@ -135,7 +139,7 @@
     for (const feature of features) {
       const id = feature.properties["@id"];
       if (markers.has(id)) continue;
-      const [lon, lat] = feature.geometry.coordinates;
+      const [lon, lat] = pointOf(feature);
       const name = pick(feature.properties.names, feature.properties.name);
       const marker = L.marker([lat, lon], { title: name, alt: name, keyboard: true });
       marker.bindPopup(() => popupContent(feature));
@@ -156,7 +160,7 @@
       return;
     }
     const bounds = map.getBounds();
-    const visible = features.filter((f) => bounds.contains(L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0])));
+    const visible = features.filter((f) => bounds.contains(L.latLng(pointOf(f)[1], pointOf(f)[0])));
     visible.sort((a, b) => pick(a.properties.names, a.properties.name).localeCompare(pick(b.properties.names, b.properties.name)));
     status.textContent = S.places_in_view.replace("{n}", visible.length);
     const fragment = document.createDocumentFragment();
