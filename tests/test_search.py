@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from hub.gateway import textsearch
 from hub.gateway.textsearch import TextIndex, fold, words
 
 MAP_SCRIPT = Path(__file__).resolve().parent.parent / "hub" / "gateway" / "static" / "site" / "map.js"
@@ -89,6 +90,16 @@ def test_text_index_on_its_own() -> None:
     assert set(index.search(words("Écl"), texts_by_position)) == {1}
     assert set(index.search(words("velo de"), texts_by_position)) == {2}
     assert not index.search(words("zzz"), texts_by_position)
+    index.close()
+
+
+def test_many_matches_rank_names_first_without_bm25(monkeypatch: Any) -> None:
+    monkeypatch.setattr(textsearch, "BM25_MATCHES", 1)
+    index = TextIndex([(0, "Atelier", "un jardin partagé"), (1, "Jardin des Marolles", "potager"),
+                       (2, "Café", "jardinage le samedi")])
+    found = index.search(words("jardin"), [fold("Atelier un jardin partagé"), fold("Jardin des Marolles potager"),
+                                           fold("Café jardinage le samedi")])
+    assert set(found) == {0, 1, 2} and found[1] > found[0] == found[2]
     index.close()
 
 

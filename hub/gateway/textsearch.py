@@ -22,6 +22,9 @@ TRIGRAM = 3  # words shorter than this have no trigram: they are checked on the 
 CACHE_KIB = 8 * 1024  # SQLite's page cache per index (a generation's index is on disk, this is what stays in memory)
 # bm25 weights of the two columns: a word in the name counts ten times one in the description or address.
 NAME_WEIGHT, OTHER_WEIGHT = 10.0, 1.0
+# Beyond this many matches, bm25 (about 10 µs a row) gives way to a cheaper rank: in the name first, then the rest
+# (a word found in most of 100k items took 1.3 s with bm25, 0.5 s so).
+BM25_MATCHES = 20_000
 
 
 def fold(text: str) -> str:
@@ -56,8 +59,6 @@ class TextIndex:
         with self._db:
             self._db.executemany("INSERT INTO text(rowid, name, other) VALUES (?, ?, ?)",
                                  ((p, fold(name), fold(other)) for p, name, other in documents))
-            # One b-tree segment: queries read fewer pages.
-            self._db.execute("INSERT INTO text(text) VALUES ('optimize')")
 
     def search(self, query_words: list[str], texts: list[str]) -> dict[int, float]:
         """Positions whose text holds every word, with a relevance (higher first). `texts` are the items' folded
@@ -69,11 +70,18 @@ class TextIndex:
             # Each word a phrase of its trigrams: a substring of the column's text (words are \w+: no quote inside).
             expression = " AND ".join(f'"{word}"' for word in long_words)
             with self._lock:
-                rows = self._db.execute(
-                    f"SELECT rowid, bm25(text, {NAME_WEIGHT}, {OTHER_WEIGHT}) FROM text WHERE text MATCH ?",
-                    (expression,)).fetchall()
-            # FTS5's bm25 is negative, more negative the better.
-            found = {position: -score for position, score in rows}
+                matched = [row[0] for row in self._db.execute("SELECT rowid FROM text WHERE text MATCH ?",
+                                                              (expression,))]
+                if len(matched) <= BM25_MATCHES:
+                    rows = self._db.execute(
+                        f"SELECT rowid, bm25(text, {NAME_WEIGHT}, {OTHER_WEIGHT}) FROM text WHERE text MATCH ?",
+                        (expression,)).fetchall()
+                    # FTS5's bm25 is negative, more negative the better.
+                    found = {position: -score for position, score in rows}
+                else:
+                    in_name = {row[0] for row in self._db.execute("SELECT rowid FROM text WHERE text MATCH ?",
+                                                                  (f"{{name}}: ({expression})",))}
+                    found = {position: 2.0 if position in in_name else 1.0 for position in matched}
             if short_words:
                 found = {p: s for p, s in found.items() if matches(short_words, texts[p])}
         else:
