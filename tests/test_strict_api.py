@@ -155,3 +155,16 @@ def test_type_shorthands_cover_the_hub_classes() -> None:
                   "FundingSource", "ToolboxResource"):
         assert classes[local] == f"https://w3id.org/mutualisons/ns#{local}"
     assert classes["Organization"] == "https://schema.org/Organization"
+
+
+def test_the_other_api_resources_refuse_parameters_they_do_not_take(client: TestClient) -> None:
+    for path, params, suggested in (("/api/changes", {"sinse": "0"}, "since"),
+                                    ("/api/sources", {"limit": "3"}, None),
+                                    ("/api/provenance", {"subjet": "https://x.example/a"}, "subject")):
+        response = client.get(path, params=params)
+        assert response.status_code == 400, (path, response.text)
+        problem = response.json()
+        assert problem["parameter"] == next(iter(params)) and problem["detail"].startswith(next(iter(params)))
+        assert problem.get("suggestion") == suggested
+    assert client.get("/api/changes", params={"since": "0", "_": "1"}).status_code == 200
+    assert client.get("/api/sources").status_code == 200

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
@@ -35,7 +35,7 @@ from hub.gateway import (
 )
 from hub.gateway.client_address import TrustedProxies
 from hub.gateway.collection_index import IndexCache
-from hub.gateway.deps import problem
+from hub.gateway.deps import UnknownParameter, problem, strict_query
 from hub.gateway.head import HeadAsGet
 from hub.gateway.health import GenerationCounts
 from hub.gateway.sparql import TRUNCATED_HEADER, SparqlOptions
@@ -115,6 +115,13 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None,
     async def not_published(_: Request, error: NotPublished) -> JSONResponse:
         return problem(503, "No data published yet", str(error))
 
+    @app.exception_handler(UnknownParameter)
+    async def unknown_parameter(_: Request, error: UnknownParameter) -> JSONResponse:
+        hint = f" (did you mean {error.suggestion!r}?)" if error.suggestion else ""
+        takes = f"it takes {', '.join(error.taken)}" if error.taken else "it takes no query parameters"
+        return problem(400, "Bad parameter", f"{error.parameter} is not a parameter of this path; {takes}{hint}",
+                       parameter=error.parameter, **({"suggestion": error.suggestion} if error.suggestion else {}))
+
     @app.exception_handler(RequestValidationError)
     async def bad_parameter(_: Request, error: RequestValidationError) -> JSONResponse:
         # A malformed parameter is the client's 400 (RFC 9457), never FastAPI's 422.
@@ -153,7 +160,11 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None,
     app.state.validate_limiter = validate.RateLimiter()
     for module in (sparql, void, events, collections, context, provenance, sources, runs, health, changes,
                    entities, vocab, validate, links):
-        app.include_router(module.router)
+        # The API's own resources refuse parameters they do not take (the SPARQL protocol, the vocabulary's
+        # and the entity pages' content negotiation read theirs themselves; collections check theirs in
+        # gateway_params.py, with the same answer).
+        strict = module in (events, provenance, sources, runs, changes, links)
+        app.include_router(module.router, dependencies=[Depends(strict_query)] if strict else [])
     # The hub's own web pages (map, agenda, library, sources, entity pages, embed), after the API routes.
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=query_page.STATIC), name="static")
