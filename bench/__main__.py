@@ -6,12 +6,13 @@ BENCH_LOAD_SECONDS the load test's feed (default 20000), clients (20) and window
 BENCH_LINK_EVALUATION the linker's generated records (100000) and labelled alternatives (4000).
 """
 
-from bench import gateway_bench, harvest_bench, link_bench, load_bench, map_bench, sparql_bench
+from bench import facets_bench, gateway_bench, harvest_bench, link_bench, load_bench, map_bench, sparql_bench
 
 if __name__ == "__main__":
     harvest_bench.main()
     sparql_bench.main()
     gateway_bench.main()
+    facets_bench.main()
     map_bench.main()
     load_bench.main()
     link_bench.main()

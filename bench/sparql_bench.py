@@ -44,7 +44,14 @@ from hub.core.config import DEFAULT_BASE_IRI
 from hub.core.iris import Minter, run_timestamp
 from hub.pipeline.fetch import Fetched, now_iso
 from hub.pipeline.lifting import LiftOptions, lift_document
-from hub.pipeline.provenance import META_TITLE, GraphFacts, PayloadFacts, ProvenanceWriter, RunFacts
+from hub.pipeline.provenance import (
+    META_TITLE,
+    FetchFacts,
+    GraphFacts,
+    PayloadFacts,
+    ProvenanceWriter,
+    RunFacts,
+)
 from hub.store import generations
 from hub.store.embedded import WorkingStore
 
@@ -147,16 +154,18 @@ def bulk_store(feed: Path, url: str, data: Path) -> float:
                                                 configured_format="turtle"))
     run = minter.run("bench", run_timestamp(started))
     payload = minter.payload(fetched.sha256)
+    fetch = minter.fetch("bench", run_timestamp(started), url)
     ended = now_iso()
-    # Record graphs and their descriptions as N-Quads lines, the way the harvest writes them.
+    # Record graphs and their descriptions as N-Quads lines, the way the harvest writes them (provenance model 2:
+    # what a document's fetch says, said once on its fetch node).
     lines: list[str] = []
     for record in lifted.records:
         graph = minter.graph("bench", record.graph_key)
         lines += [f"{triple[:-2]} <{graph.value}> ." for triple in record.triples]
         lines += prov.record_graph_lines(GraphFacts(
-            graph=graph, subject=record.subject, kind=record.kind, source_id="bench", document=record.document,
-            run=run, generated_at=ended, license=LICENSE, content_hash=record.content_hash, payload=payload))
-    quads: list[Quad] = []
+            graph=graph, subject=record.subject, source_id="bench", run=run, fetch=fetch,
+            content_hash=record.content_hash))
+    quads: list[Quad] = prov.fetch(FetchFacts(fetch, run, url, started, LICENSE, payload))
     quads += prov.run(RunFacts("bench", run, started, ended, payloads=[payload],
                                counts={"accepted": len(lifted.records), "added": len(lifted.records)}))
     quads += prov.payload(PayloadFacts(payload, url, started, len(body), "text/turtle"))

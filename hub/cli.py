@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from harvesters.formats import FormatTableError, LiftError, table
+from hub import __version__
 from hub.archive.datadir import BaseIriMismatch, DataDir
 from hub.charter import messages
 from hub.core.config import ConfigError, Settings, load_sources, unknown_profile
@@ -43,8 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--sources", metavar="FILE", help="the source registry (default: examples/sources.toml)")
     parser.add_argument("--data", metavar="DIR", help="where the hub keeps its data (default: ./data)")
     parser.add_argument("--base-iri", metavar="IRI",
-                        help="base of the IRIs the hub mints (default: $MUTUALISONS_BASE_IRI or "
-                             "http://127.0.0.1:8000/)")
+                        help="base of the IRIs the hub mints (default: $MUTUALISONS_BASE_IRI, else for serve "
+                             "http://HOST:PORT/ of --host and --port, else http://127.0.0.1:8000/)")
+    parser.add_argument("--version", action="version", version=f"mutualisons {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     harvest = commands.add_parser("harvest", help="harvest sources (all when none given) and publish")
@@ -170,7 +173,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FormatTableError as error:  # a format package that is broken or missing: nothing can be read
         return _error(f"the table of feed formats cannot be built: {error}", EXIT_USAGE)
     args = parser.parse_args(argv)
-    settings = Settings.resolve(args.sources, args.data, args.base_iri)
+    # The base IRI: --base-iri, else $MUTUALISONS_BASE_IRI, else the one the data folder was created with (its
+    # IRIs are minted already), else for `serve` the address it listens on (it mints what it serves).
+    base_iri = args.base_iri
+    if base_iri is None and not os.environ.get("MUTUALISONS_BASE_IRI"):
+        base_iri = DataDir(Path(args.data or "data")).recorded_base_iri()
+    settings = Settings.resolve(args.sources, args.data, base_iri,
+                                getattr(args, "host", None), getattr(args, "port", None))
     try:
         if args.command not in ("validate", "mapping"):
             DataDir(settings.data_dir).record_base_iri(settings.base_iri)

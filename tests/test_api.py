@@ -148,7 +148,7 @@ def test_organizations_as_geojson(client: TestClient) -> None:
     ids = {f["id"] for f in features}
     assert SHARED_ORG in ids and not ids & set(REJECTED.values())
     for feature in features:
-        lon, lat = feature["geometry"]["coordinates"]
+        lon, lat = feature["properties"]["point"]  # issue 23: a line or polygon's geometry is its shape
         assert BRUSSELS_LON[0] < lon < BRUSSELS_LON[1] and BRUSSELS_LAT[0] < lat < BRUSSELS_LAT[1]
         assert feature["properties"]["@id"] == feature["id"]
         # A merged item's provenance covers its cluster (every member's statements): `&cluster=true`.

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
+
+from hub import __version__
+from hub.core.config import DEFAULT_BASE_IRI, Settings, listening_base_iri
 from hub.core.lock import WriterLock
-from tests.conftest import EXAMPLES, ROOT
+from tests.conftest import EXAMPLES, ROOT, free_port
+from tests.served import _limit_address_space, descendants, wait_gone
 
 VALID_ORG = """@prefix schema: <http://schema.org/> .
 <https://ok.example/org> a schema:Organization ; schema:name "Bon Endroit"@fr ;
@@ -153,3 +160,63 @@ def test_an_emptied_feed_is_held_until_confirm_removal(tmp_path: Path) -> None:
     assert "assiette-commune: removal of 15 record(s) confirmed" in confirmed.stdout
     removed = cli("--sources", toml, "harvest", "assiette-commune", data=data)
     assert removed.returncode == 0 and "removed 15" in removed.stdout
+
+
+def test_version() -> None:
+    result = cli("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"mutualisons {__version__}"
+
+
+def test_the_base_iri_follows_the_address_served_unless_set() -> None:
+    assert Settings.resolve(None, None, None, "127.0.0.1", 8501).base_iri == "http://127.0.0.1:8501/"
+    assert Settings.resolve(None, None, None).base_iri == DEFAULT_BASE_IRI  # harvest: no address of its own
+    assert Settings.resolve(None, None, "https://hub.example", "127.0.0.1", 8501).base_iri == "https://hub.example/"
+    assert listening_base_iri("0.0.0.0", 80) == "http://127.0.0.1:80/"
+    assert listening_base_iri("::", 8000) == "http://[::1]:8000/"
+    assert listening_base_iri("::1", 8000) == "http://[::1]:8000/"
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "MUTUALISONS_BASE_IRI ?= http://$(MINT_HOST):$(PORT)/" in makefile
+    assert "export MUTUALISONS_BASE_IRI" in makefile
+
+
+def test_serve_mints_what_it_serves(tmp_path: Path) -> None:
+    """`serve --port P` on a new data folder mints under http://127.0.0.1:P/, a harvest then keeps that base, and
+    the IRIs it minted dereference on the server."""
+    port = free_port()
+    data = tmp_path / "data"
+    env = {key: value for key, value in os.environ.items() if key != "MUTUALISONS_BASE_IRI"}
+    log = tmp_path / "serve.log"
+    with open(log, "wb") as output:
+        server = subprocess.Popen([sys.executable, "-m", "hub.cli", "--data", str(data), "serve", "--host",
+                                   "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                                  stdout=output, stderr=output, preexec_fn=_limit_address_space)
+    started: set[int] = set()
+    try:
+        base = f"http://127.0.0.1:{port}/"
+        with httpx.Client(base_url=base, timeout=10, trust_env=False) as http:
+            ends = time.monotonic() + 40
+            while True:
+                assert server.poll() is None, log.read_text(errors="replace")[-2000:]
+                try:
+                    if http.get("/healthz").status_code in (200, 503):
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < ends, "the server did not come up"
+                time.sleep(0.1)
+            assert (data / "base-iri").read_text().strip() == base
+            assert cli("harvest", "sante-solidaire", data=data).returncode == 0  # keeps the folder's base
+            started |= descendants(server.pid)
+            graph = http.get("/api/organizations", params={"limit": 1}).json()["member"][0]["records"][0]["@id"]
+            assert graph.startswith(base)
+            assert http.get(graph.removeprefix(base.rstrip("/")), headers={"Accept": "text/turtle"}).status_code == 200
+    finally:
+        started |= descendants(server.pid)
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=5)
+        for pid in wait_gone(started, 5):
+            os.kill(pid, signal.SIGKILL)

@@ -52,9 +52,10 @@ def test_bbox_edges_are_included_and_a_hair_outside_is_not(client: TestClient) -
     assert SHARED_ORG not in ids(geo(client, bbox=f"{lon - 0.01},{lat - 0.01},{lon},{lat - 1e-7}"))
     # Every feature the box returns lies in it, and every place in it is returned.
     box = (4.33, 50.83, 4.36, 50.86)
+    # (A line or polygon is found by its representative point, `properties.point`: issue 23 serves its shape.)
     inside = {f["id"] for f in everything["features"]
-              if box[0] <= f["geometry"]["coordinates"][0] <= box[2]
-              and box[1] <= f["geometry"]["coordinates"][1] <= box[3]}
+              if box[0] <= f["properties"]["point"][0] <= box[2]
+              and box[1] <= f["properties"]["point"][1] <= box[3]}
     assert inside and ids(geo(client, bbox=",".join(map(str, box)))) == inside
 
 
@@ -143,10 +144,11 @@ def test_geojson_is_valid_rfc7946_and_pages_follow_links(client: TestClient) -> 
         assert document["type"] == "FeatureCollection" and document["numberMatched"] == 45
         for feature in document["features"]:
             assert feature["type"] == "Feature" and isinstance(feature["id"], str)
-            geometry = feature["geometry"]
-            assert geometry["type"] == "Point" and len(geometry["coordinates"]) == 2
-            assert all(isinstance(c, float | int) for c in geometry["coordinates"])
-            assert -180 <= geometry["coordinates"][0] <= 180 and -90 <= geometry["coordinates"][1] <= 90
+            # Issue 23: lines and polygons come as stored; every feature keeps its representative point.
+            assert feature["geometry"]["type"] in ("Point", "LineString", "Polygon")
+            point = feature["properties"]["point"]
+            assert len(point) == 2 and all(isinstance(c, float | int) for c in point)
+            assert -180 <= point[0] <= 180 and -90 <= point[1] <= 90
             assert isinstance(feature["properties"], dict)
             seen.append(feature["id"])
         links = {link["rel"]: link["href"] for link in document["links"]}

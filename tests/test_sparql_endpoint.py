@@ -182,7 +182,7 @@ def test_protocol_errors(client: TestClient) -> None:
                          headers={"Content-Type": "application/sparql-query"})
     assert latin1.status_code == 400 and "not UTF-8" in latin1.json()["detail"]
     missing = client.post("/sparql", content="query=ASK%20%7B%7D")
-    assert missing.status_code == 415
+    assert missing.status_code == 400 and missing.json()["title"] == "Missing media type"  # issue 23: was 415
     assert client.get("/sparql", params={"update": "CLEAR ALL"}).status_code == 403
     syntax = client.get("/sparql", params={"query": "SELECT * WHERE {\n  ?s ?p ?o"})
     assert syntax.status_code == 400 and syntax.json()["detail"].startswith("line 2, column")

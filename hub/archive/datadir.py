@@ -66,6 +66,11 @@ class DataDir:
     def scratch(self) -> Path:
         return self.private / "scratch"
 
+    def recorded_base_iri(self) -> str | None:
+        """The base IRI the folder was created with, or None for a new folder."""
+        marker = self.root / "base-iri"
+        return marker.read_text(encoding="utf-8").strip() or None if marker.exists() else None
+
     def record_base_iri(self, base_iri: str) -> None:
         """Records the base IRI on first use; refuses to mix two base IRIs in one data folder."""
         marker = self.root / "base-iri"

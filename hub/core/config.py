@@ -326,6 +326,18 @@ class _KeyLocator:
         return 1
 
 
+def listening_base_iri(host: str, port: int) -> str:
+    """The base IRI of a server on `host`:`port`. An address that listens everywhere (0.0.0.0, ::) is no address
+    a client can use: the loopback one is minted instead (behind a proxy or a name, set the base IRI)."""
+    if host in ("0.0.0.0", ""):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 literal in a URL (RFC 3986)
+    return f"http://{host}:{port}/"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where the hub keeps its data and what base IRI it mints under."""
@@ -335,8 +347,12 @@ class Settings:
     base_iri: str
 
     @staticmethod
-    def resolve(sources: str | None, data: str | None, base_iri: str | None) -> Settings:
-        base = base_iri or os.environ.get("MUTUALISONS_BASE_IRI") or DEFAULT_BASE_IRI
+    def resolve(sources: str | None, data: str | None, base_iri: str | None,
+                host: str | None = None, port: int | None = None) -> Settings:
+        """`base_iri`, else $MUTUALISONS_BASE_IRI, else the address the server listens on (`host`, `port`: what
+        `serve` mints is what it serves), else the default."""
+        base = (base_iri or os.environ.get("MUTUALISONS_BASE_IRI")
+                or (listening_base_iri(host, port) if host is not None and port is not None else DEFAULT_BASE_IRI))
         if not base.endswith("/"):
             base += "/"
         return Settings(

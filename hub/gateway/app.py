@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, Response
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -34,10 +35,12 @@ from hub.gateway import (
 )
 from hub.gateway.client_address import TrustedProxies
 from hub.gateway.collection_index import IndexCache
-from hub.gateway.deps import problem
+from hub.gateway.deps import UnknownParameter, problem, strict_query
+from hub.gateway.head import HeadAsGet
 from hub.gateway.health import GenerationCounts
 from hub.gateway.sparql import TRUNCATED_HEADER, SparqlOptions
 from hub.pages import routes as pages
+from hub.pages.not_found import not_found_page
 from hub.pages.options import PageOptions
 from hub.pipeline.scheduler import Scheduler
 from hub.sparql.pool import QueryPool
@@ -48,6 +51,20 @@ The Mutualisons hub gathers the maps of Brussels networks of alternatives into o
 commons. Every statement it serves can be traced to its source, its harvest run and the exact bytes
 it came from. Query it with SPARQL at `/sparql`, or read organisations as JSON-LD or GeoJSON.
 """
+
+
+VENDOR = "/static/vendor"  # swagger-ui-dist and redoc from npm, with their licences (static/README.md)
+
+
+def _wants_html(accept: str) -> bool:
+    """A browser's navigation (text/html asked for, before any JSON): it gets a page, an API client a problem."""
+    for part in accept.lower().split(","):
+        media = part.split(";")[0].strip()
+        if media in ("text/html", "application/xhtml+xml"):
+            return True
+        if media.endswith("json"):
+            return False
+    return False
 
 
 def create_app(settings: Settings, sparql_options: SparqlOptions | None = None,
@@ -82,7 +99,9 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None,
                 scheduler.stop()
             query_pool.close()
 
-    app = FastAPI(title="Mutualisons hub", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    # /docs and /redoc are served below from vendored files (hub/gateway/static/vendor): they render offline.
+    app = FastAPI(title="Mutualisons hub", version=__version__, description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
     app.state.reader = PublishedReader(settings)
     app.state.settings = settings
     app.state.sparql_options = sparql_options
@@ -95,6 +114,13 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None,
     @app.exception_handler(NotPublished)
     async def not_published(_: Request, error: NotPublished) -> JSONResponse:
         return problem(503, "No data published yet", str(error))
+
+    @app.exception_handler(UnknownParameter)
+    async def unknown_parameter(_: Request, error: UnknownParameter) -> JSONResponse:
+        hint = f" (did you mean {error.suggestion!r}?)" if error.suggestion else ""
+        takes = f"it takes {', '.join(error.taken)}" if error.taken else "it takes no query parameters"
+        return problem(400, "Bad parameter", f"{error.parameter} is not a parameter of this path; {takes}{hint}",
+                       parameter=error.parameter, **({"suggestion": error.suggestion} if error.suggestion else {}))
 
     @app.exception_handler(RequestValidationError)
     async def bad_parameter(_: Request, error: RequestValidationError) -> JSONResponse:
@@ -109,15 +135,36 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None,
         # A path no route takes (a newline in a segment, say) is a problem document like any other 404.
         if error.status_code != 404:
             return await http_exception_handler(request, error)
+        if _wants_html(request.headers.get("accept", "")):
+            return not_found_page(request)  # a browser: a page in its language, with the way back
         return problem(404, "Not found", f"nothing at {request.url.path!r}: the API's paths are listed at /docs")
 
     # Map sites on other origins read the commons straight from the browser.
-    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"],
-                       expose_headers=[TRUNCATED_HEADER, "Link", "ETag", "X-Total-Count"])
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "POST"],
+                       allow_headers=["*"], expose_headers=[TRUNCATED_HEADER, "Link", "ETag", "X-Total-Count"])
+    app.add_middleware(HeadAsGet)  # outermost: every GET, API or page, answers HEAD
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="Mutualisons hub — API",
+                                   swagger_js_url=f"{VENDOR}/swagger-ui/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{VENDOR}/swagger-ui/swagger-ui.css",
+                                   swagger_favicon_url=f"{VENDOR}/swagger-ui/favicon-32x32.png")
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url="/openapi.json", title="Mutualisons hub — API",
+                              redoc_js_url=f"{VENDOR}/redoc/redoc.standalone.js",
+                              redoc_favicon_url=f"{VENDOR}/swagger-ui/favicon-32x32.png", with_google_fonts=False)
+
     app.state.validate_limiter = validate.RateLimiter()
     for module in (sparql, void, events, collections, context, provenance, sources, runs, health, changes,
                    entities, vocab, validate, links):
-        app.include_router(module.router)
+        # The API's own resources refuse parameters they do not take (the SPARQL protocol, the vocabulary's
+        # and the entity pages' content negotiation read theirs themselves; collections check theirs in
+        # gateway_params.py, with the same answer).
+        strict = module in (events, provenance, sources, runs, changes, links)
+        app.include_router(module.router, dependencies=[Depends(strict_query)] if strict else [])
     # The hub's own web pages (map, agenda, library, sources, entity pages, embed), after the API routes.
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=query_page.STATIC), name="static")

@@ -15,6 +15,7 @@ from typing import Any
 from pyoxigraph import NamedNode
 
 from hub.core.clusters import canonical_iri, clusters_of
+from hub.gateway import item_properties
 from hub.gateway.spatial import distance_m
 from hub.sparql import queries
 from hub.store.embedded import ReadOnlyStore
@@ -64,8 +65,10 @@ def _merged(item: Item, parts: list[Item]) -> Item:
         item.names += [name for name in part.names if name not in item.names]
         item.descriptions += [d for d in part.descriptions if d not in item.descriptions]
         item.points += part.points
+        item.shapes += part.shapes
         item.occurrences += [o for o in part.occurrences if o not in item.occurrences]
         item.records += part.records
+        item_properties.merge(item.properties, part.properties)
         for key, value in part.address.items():
             item.address.setdefault(key, value)
         for field in ("url", "verification", "start", "end", "status"):

@@ -14,7 +14,7 @@ import datetime as dt
 import multiprocessing
 import pickle
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -29,21 +29,30 @@ from hub.core.cycles import without_cycle_collector
 from hub.core.iris import Minter
 from hub.core.namespaces import HUB, RDF, SCHEMA
 from hub.core.vocabulary import ClassHierarchy, default_vocabulary
-from hub.gateway import clusters
+from hub.gateway import clusters, item_properties
+from hub.gateway.context import short_name
 from hub.gateway.ics_export import parse_when
 from hub.gateway.product_facts import ProductFacts, concept_words, read_product
+from hub.gateway.shapes_wkt import GEO
 from hub.gateway.spatial import PointGrid
-from hub.gateway.textsearch import fold, matches, words
+from hub.gateway.textsearch import TextIndex, fold, words
 from hub.sparql import queries
 from hub.store.embedded import ReadOnlyStore
 from hub.store.reader import Published
 
 KEEP_INDEXES = 3
+# `facets=`: what an item is counted under for each facet (see `facet_values`); a facet lists its most frequent
+# values first, at most FACET_SIZE of them.
+FACETS = ("theme", "keyword", "kind", "type", "source", "license", "audience", "verified", "locality", "postal_code",
+          "availability")
+FACET_SIZE = 100
+AUDIENCES = HUB + "audience-"  # the hub:audiences scheme's concepts (vocab/schemes.ttl)
 # A generation bigger than this on disk has its index read in a child process: reading 100k records
 # takes half a minute of Python, which in a thread of the server would hold the GIL against every
 # request (SPARQL answers slowed five-fold while it ran). Below it, a child costs more than it saves.
 CHILD_READ_BYTES = 64 << 20
-SORTS = ("id", "name", "updated", "-updated")
+# "relevance" orders by how well an item matches `q=` (the default when `q` is given without a sort).
+SORTS = ("id", "name", "updated", "-updated", "relevance")
 
 
 @dataclass
@@ -66,6 +75,7 @@ class Item:
     keywords: set[str] = field(default_factory=set)
     themes: set[str] = field(default_factory=set)  # concept IRIs (hub:theme, schema:about)
     points: list[tuple[str, float, float, str]] = field(default_factory=list)  # (changed, lon, lat, graph)
+    shapes: list[tuple[str, str]] = field(default_factory=list)  # (changed, WKT): lines and polygons as stored
     address: dict[str, str] = field(default_factory=dict)
     url: str | None = None
     verification: str | None = None
@@ -80,6 +90,8 @@ class Item:
     # each member's own item, whose values the answers show side by side. Empty for an item of one IRI.
     members: list[str] = field(default_factory=list)
     parts: list[Item] = field(default_factory=list)
+    # Every other property its records state (hub/gateway/item_properties.py): e-mail, opening hours, cost…
+    properties: item_properties.Properties = field(default_factory=dict)
 
     @property
     def changed(self) -> str:
@@ -92,6 +104,11 @@ class Item:
             return None
         _, lon, lat, _ = max(self.points)
         return lon, lat
+
+    @property
+    def shape(self) -> str | None:
+        """The stored geometry (WKT) of the most recently changed record that has one, else None (a point)."""
+        return max(self.shapes)[1] if self.shapes else None
 
     def alternatives(self) -> list[tuple[float, float, str]]:
         """The other sources' points, when they differ from the chosen one."""
@@ -136,6 +153,9 @@ class Filters:
     end: dt.datetime | None = None
     enterprises: tuple[str, ...] = ()  # products supplied by any of these (IRIs)
     categories: tuple[str, ...] = ()  # products of any of these categories (concept IRIs or labels)
+    audiences: tuple[str, ...] = ()  # hub:audience concepts (IRIs or labels), narrower ones included
+    costs: tuple[str, ...] = ()  # words of hub:costOfServices ("gratuit"), any language
+    days: tuple[str, ...] = ()  # schema.org day names the opening hours (availability) include
 
 
 @dataclass
@@ -236,6 +256,10 @@ class CollectionIndex:
         self.hierarchy = hierarchy
         self._orders: dict[tuple[str, str], list[tuple[str, str, int]]] = {}
         self._member_sets: dict[tuple[str, ...], set[int]] = {}
+        self._names: dict[tuple[str, str], list[str]] = {}
+        self._themes_used: tuple[set[str], set[str]] | None = None
+        self._facet_values: dict[str, list[tuple[str, ...]]] = {}
+        self._facet_cache: dict[tuple[str, str], list[tuple[str, int]]] = {}
         self.compacted: dict[tuple[str, str], dict[str, Any]] = {}  # (origin, IRI) -> JSON-LD, filled by the API
         self.rendered: dict[tuple[str, str, tuple[str, ...], str], str] = {}  # GeoJSON features, idem
         parts = parts or read_parts(published.store, minter)
@@ -262,6 +286,9 @@ class CollectionIndex:
                 self.grid.add(point[0], point[1], position)
             for iri in item.members or [item.iri]:
                 self.position_of[iri] = position
+        # Substring search over names and the rest (the text already holds the names: a name counts in both).
+        self._texts = [item.text for item in self.items]  # by position, for words too short for trigrams
+        self.text = TextIndex((p, " ".join(v for _, v in item.names), item.text) for p, item in enumerate(self.items))
 
     # -- themes -----------------------------------------------------------------------------------
     def expand_theme(self, theme: str) -> tuple[set[str], set[str]]:
@@ -271,6 +298,43 @@ class CollectionIndex:
         for iri in iris:
             labels |= self._labels.get(iri, set())
         return iris, labels
+
+    def knows_theme(self, theme: str) -> bool:
+        """Whether `theme=` names something of this generation: a concept (of any scheme the store holds, or one
+        an item uses), a concept's label, or an item's keyword (accents and case ignored)."""
+        if theme.startswith(("http://", "https://")):
+            return theme in self._labels or theme in self._narrower or theme in self._used_themes()[0]
+        folded = fold(theme)
+        return folded in self._used_themes()[1] or any(folded in labels for labels in self._labels.values())
+
+    def theme_names(self) -> set[str]:
+        """What a misspelt `theme=` may have meant: the concepts' labels and the items' keywords."""
+        return {label for labels in self._labels.values() for label in labels} | self._used_themes()[1]
+
+    def _used_themes(self) -> tuple[set[str], set[str]]:
+        if self._themes_used is None:
+            self._themes_used = ({t for item in self.items for t in item.themes},
+                                 {fold(k) for item in self.items for k in item.keywords})
+        return self._themes_used
+
+    def audience_concepts(self, audience: str) -> set[str]:
+        """The hub:audiences concepts an `audience=` value means (an IRI, `audience:local`, the local name after
+        `audience-`, or a label in any language), each with its narrower concepts; empty when none."""
+        if audience.startswith(("http://", "https://")):
+            named = {audience}
+        else:
+            local = audience.removeprefix("audience:")
+            wanted = fold(local)
+            named = {concept for concept in self.audience_names()
+                     if concept == AUDIENCES + local or wanted in self._labels.get(concept, ())}
+        found: set[str] = set()
+        for concept in named:
+            found |= transitive_closure(concept, lambda c: self._narrower.get(c, ()))
+        return found
+
+    def audience_names(self) -> set[str]:
+        """Every audience concept the generation knows (the hub:audiences scheme's, by their IRIs)."""
+        return {c for c in set(self._labels) | set(self._narrower) if c.startswith(AUDIENCES)}
 
     def category_concepts(self, category: str) -> set[str]:
         """The concepts a `category=` value means, each with its narrower concepts: a concept IRI, or a label
@@ -289,22 +353,15 @@ class CollectionIndex:
 
     # -- querying ---------------------------------------------------------------------------------
     def query(self, filters: Filters, sort: str, after: tuple[str, str] | None, limit: int) -> Page:
-        check = self._predicate(filters)
-        spatial: set[int] | None = None
-        if filters.bbox is not None:
-            spatial = self.grid.within(*filters.bbox)
-        if filters.near is not None:
-            around = self.grid.near(*filters.near)
-            spatial = around if spatial is None else spatial & around
-        members = self._members(filters.kinds)
-        if spatial is not None:
-            # The spatial index already cut the candidates down: filter and order only those.
-            chosen = sorted(self._key(p, sort) for p in spatial
-                            if p in members and (check is None or check(self.items[p])))
+        positions, scores = self.candidates(filters)
+        if positions is not None:
+            # The spatial or text index already cut the candidates down: order only those.
+            chosen = sorted(self._key(p, sort, scores) for p in positions)
             start = bisect.bisect_right(chosen, (*after, len(self.items))) if after else 0
             total = len(chosen)
             window = chosen[start:start + limit + 1]
         else:
+            check = self._predicate(filters)
             order = self._order(filters.kinds, sort)
             # No filter at all: the ordered list itself, cut by bisection, without a pass over it.
             all_matching = order if check is None else [entry for entry in order if check(self.items[entry[2]])]
@@ -316,6 +373,78 @@ class CollectionIndex:
         next_key = (window[-1][0], window[-1][1]) if more and window else None
         return Page([self.items[entry[2]] for entry in window], total, next_key)
 
+    def candidates(self, filters: Filters) -> tuple[set[int] | None, dict[int, float]]:
+        """The positions matching every filter when an index (spatial, text) narrows them, else None (then the
+        caller walks the kind's ordered list); and the text relevance of each, when `q` is given."""
+        spatial: set[int] | None = None
+        if filters.bbox is not None:
+            spatial = self.grid.within(*filters.bbox)
+        if filters.near is not None:
+            around = self.grid.near(*filters.near)
+            spatial = around if spatial is None else spatial & around
+        scores: dict[int, float] = {}
+        if filters.q:
+            scores = self.text.search(filters.q, self._texts)
+            spatial = set(scores) if spatial is None else spatial & set(scores)
+        if spatial is None:
+            return None, scores
+        members = self._members(filters.kinds)
+        check = self._predicate(filters)
+        return {p for p in spatial if p in members and (check is None or check(self.items[p]))}, scores
+
+    # -- facets -----------------------------------------------------------------------------------------
+    def facets(self, filters: Filters, names: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """How many of the items matching every filter have each value of each facet (as Datasette counts under
+        the current filters): `{"theme": {"results": [{"value", "count"}…], "truncated": bool}}`, most frequent
+        first, ties by value. Each facet's values are computed once per generation; with no filter, its counts
+        too."""
+        names = list(names)
+        positions: Iterable[int] | None = None
+        unfiltered = _unfiltered(filters)
+        found: dict[str, dict[str, Any]] = {}
+        for name in names:
+            key = ("|".join(filters.kinds), name)
+            counts = self._facet_cache.get(key) if unfiltered else None
+            if counts is None:
+                if positions is None:
+                    positions = self.matching(filters)
+                values = self.facet_values(name)
+                counter: Counter[str] = Counter()
+                for position in positions:
+                    counter.update(values[position])
+                counts = sorted(counter.items(), key=lambda pair: (-pair[1], pair[0]))
+                if unfiltered:
+                    self._facet_cache[key] = counts
+            found[name] = {"results": [{"value": value, "count": count} for value, count in counts[:FACET_SIZE]],
+                           "truncated": len(counts) > FACET_SIZE}
+        return found
+
+    def matching(self, filters: Filters) -> list[int]:
+        """Every position matching the filters, in no particular order."""
+        positions, _ = self.candidates(filters)
+        if positions is not None:
+            return list(positions)
+        check = self._predicate(filters)
+        members = self._members(filters.kinds)
+        return list(members) if check is None else [p for p in members if check(self.items[p])]
+
+    def facet_values(self, name: str) -> list[tuple[str, ...]]:
+        """Each item's values for a facet, by position (read once per generation)."""
+        values = self._facet_values.get(name)
+        if values is None:
+            read = _FACET_READERS[name]
+            values = [tuple(sorted(set(read(item)))) for item in self.items]
+            self._facet_values[name] = values
+        return values
+
+    def property_names(self, kinds: tuple[str, ...]) -> list[str]:
+        """The short names of every other property the items of these kinds state (their CSV columns)."""
+        key = ("properties", "|".join(kinds))
+        if key not in self._names:
+            self._names[key] = sorted({short_name(p) for position in self._members(kinds)
+                                       for p in self.items[position].properties})
+        return self._names[key]
+
     def _members(self, kinds: tuple[str, ...]) -> set[int]:
         members = self._member_sets.get(kinds)
         if members is None:
@@ -323,8 +452,11 @@ class CollectionIndex:
             self._member_sets[kinds] = members
         return members
 
-    def _key(self, position: int, sort: str) -> tuple[str, str, int]:
+    def _key(self, position: int, sort: str, scores: dict[int, float] | None = None) -> tuple[str, str, int]:
         item = self.items[position]
+        if sort == "relevance":
+            # Best first, as text that sorts ascending (a cursor carries it); ties by IRI.
+            return f"{max(0.0, 1e9 - (scores or {}).get(position, 0.0)):020.6f}", item.iri, position
         value = item.sort_value(sort)
         if sort == "-updated":
             value = _descending(value)
@@ -348,9 +480,6 @@ class CollectionIndex:
                 wanted_labels |= labels
             tests.append(lambda item: bool(item.themes & wanted_iris)
                          or any(fold(k) in wanted_labels for k in item.keywords))
-        if filters.q:
-            query_words = filters.q
-            tests.append(lambda item: matches(query_words, item.text))
         if filters.types:
             wanted_types = set(filters.types)
             tests.append(lambda item: any(self.hierarchy.superclasses(t) & wanted_types for t in item.types))
@@ -373,9 +502,42 @@ class CollectionIndex:
             concepts = {c for category in filters.categories for c in self.category_concepts(category)}
             tests.append(lambda item: item.product is not None
                          and bool((item.product.categories | item.product.certifications) & concepts))
+        if filters.audiences:
+            audiences: set[str] = set()
+            for audience in filters.audiences:
+                audiences |= self.audience_concepts(audience)
+            tests.append(lambda item: bool(item_properties.iris(item.properties, item_properties.AUDIENCE)
+                                           & audiences))
+        if filters.costs:
+            costs = [fold(cost) for cost in filters.costs]
+            tests.append(lambda item: any(cost in fold(text) for cost in costs
+                                          for text in item_properties.texts(item.properties, item_properties.COST)))
+        if filters.days:
+            wanted_days = set(filters.days)
+            tests.append(lambda item: bool(item_properties.days(item.properties) & wanted_days))
         if not tests:
             return None
         return lambda item: all(test(item) for test in tests)
+
+
+_FACET_READERS: dict[str, Callable[[Item], Iterable[str]]] = {
+    "theme": lambda item: item.themes,
+    "keyword": lambda item: item.keywords,
+    "kind": lambda item: item.kinds,
+    "type": lambda item: item.types,
+    "source": lambda item: (r.source for r in item.records),
+    "license": lambda item: (r.license for r in item.records if r.license),
+    "audience": lambda item: item_properties.iris(item.properties, item_properties.AUDIENCE),
+    "verified": lambda item: ("true" if _is_verified(item.verification) else "false",),
+    "locality": lambda item: [item.address["locality"]] if "locality" in item.address else [],
+    "postal_code": lambda item: [item.address["postal"]] if "postal" in item.address else [],
+    "availability": lambda item: item_properties.days(item.properties),
+}
+
+
+def _unfiltered(filters: Filters) -> bool:
+    """Whether the filters name nothing but the collection's kinds."""
+    return not any(value for name, value in vars(filters).items() if name != "kinds")
 
 
 def _read_record(item: Item, ref: RecordRef, quads: list[Quad], product: bool = False) -> None:
@@ -393,6 +555,9 @@ def _read_record(item: Item, ref: RecordRef, quads: list[Quad], product: bool = 
             return [q.subject for q in quads if q.predicate.value == predicate and q.object == node]
 
         _merge_product(item, read_product(subject, objects, subjects))
+    else:  # a product's facts are its own fields (product_facts.py)
+        item_properties.merge(item.properties, item_properties.read(
+            subject, lambda node: [(q.predicate.value, q.object) for q in by_subject.get(node, ())]))
 
     for quad in by_subject.get(subject, ()):
         predicate, obj = quad.predicate.value, quad.object
@@ -434,6 +599,10 @@ def _read_record(item: Item, ref: RecordRef, quads: list[Quad], product: bool = 
         else:
             continue
         break
+    for geometry in objects(subject, GEO + "hasGeometry"):
+        for wkt in objects(geometry, GEO + "asWKT"):
+            if isinstance(wkt, Literal):
+                item.shapes.append((ref.changed, wkt.value))
     for holder in holders:
         for address in objects(holder, SCHEMA + "address"):
             if isinstance(address, BlankNode | NamedNode):

@@ -57,6 +57,7 @@ GATEWAY_CONTEXT: dict[str, Any] = {
     "property": {"@id": "hub:conflictProperty"},
     "values": {"@id": "hub:conflictValue", "@container": "@set"},
     "text": {"@id": "hub:conflictText"},
+    "facets": {"@id": "hub:facets", "@type": "@json"},  # `facets=` counts (docs/api.md, "Facets")
     "Collection": "hydra:Collection",
     "PartialCollectionView": "hydra:PartialCollectionView",
     "member": {"@id": "hydra:member", "@container": "@set"},
@@ -85,3 +86,42 @@ def context() -> dict[str, Any]:
 async def context_document() -> JSONResponse:
     return JSONResponse({"@context": context()}, media_type="application/ld+json",
                         headers={"Cache-Control": "public, max-age=3600"})
+
+
+@lru_cache(maxsize=1)
+def _terms() -> tuple[dict[str, str], dict[str, str]]:
+    """The context's prefixes (name -> namespace) and its terms by the IRI they stand for (the first wins)."""
+    ctx = context()
+    prefixes = {name: value for name, value in ctx.items()
+                if isinstance(value, str) and not name.startswith("@") and value.endswith(("/", "#"))}
+
+    def expand(value: str) -> str:
+        prefix, _, local = value.partition(":")
+        return prefixes[prefix] + local if prefix in prefixes and not local.startswith("//") else value
+
+    by_iri: dict[str, str] = {}
+    for name, value in ctx.items():
+        if name.startswith("@") or name in prefixes:
+            continue
+        iri = value if isinstance(value, str) else value.get("@id") if isinstance(value, dict) else None
+        if isinstance(iri, str):
+            by_iri.setdefault(expand(iri), name)
+    return prefixes, by_iri
+
+
+@lru_cache(maxsize=4096)
+def short_name(iri: str) -> str:
+    """The name a property goes by in the gateway's plain answers (GeoJSON, CSV, `fields=`): its term in the
+    context (`audience` for hub:audience), else its schema.org local name when no term takes that name
+    (`telephone`), else a compact IRI (`schema:license`, as dcterms:license is `license`), else the IRI."""
+    prefixes, by_iri = _terms()
+    if iri in by_iri:
+        return by_iri[iri]
+    terms = set(by_iri.values())
+    vocab = context().get("@vocab", "")
+    if vocab and iri.startswith(vocab) and iri[len(vocab):] not in terms:
+        return iri[len(vocab):]
+    for prefix, namespace in prefixes.items():
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return iri

@@ -2,16 +2,51 @@
 
 from __future__ import annotations
 
+import difflib
 import hmac
 import os
 from typing import Any
 
 from fastapi import Request
+from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 
 from hub.core.config import is_source_id
 from hub.core.iris import is_run_timestamp
 from hub.store.reader import PublishedReader
+
+
+class UnknownParameter(Exception):
+    """A query parameter the route does not take (a typo must not be silently ignored): a 400 naming it."""
+
+    def __init__(self, parameter: str, taken: list[str]) -> None:
+        super().__init__(parameter)
+        self.parameter = parameter
+        self.taken = taken
+        close = difflib.get_close_matches(parameter, taken, n=1)
+        self.suggestion = close[0] if close else None
+
+
+def strict_query(request: Request) -> None:
+    """Refuses query parameters the matched route neither declares nor lists in its OpenAPI description; `_` (a
+    cache-buster) is always taken. A router dependency of the API's resources (hub/gateway/app.py)."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    taken = _query_names(route.dependant)
+    taken |= {p["name"] for p in (route.openapi_extra or {}).get("parameters", []) if p.get("in") == "query"}
+    for name in request.query_params:
+        if name not in taken and name != "_":
+            raise UnknownParameter(name, sorted(taken))
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    """The query parameters a route's function and its dependencies declare (by the name a client sends)."""
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
 
 
 def reader(request: Request) -> PublishedReader:

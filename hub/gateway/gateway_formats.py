@@ -14,11 +14,12 @@ from pyld import jsonld
 from pyoxigraph import NamedNode, Quad, RdfFormat, serialize
 
 from hub.core.namespaces import HUB
-from hub.gateway import clusters
+from hub.gateway import clusters, item_properties
 from hub.gateway.collection_index import CollectionIndex, Item
-from hub.gateway.context import context
+from hub.gateway.context import context, short_name
 from hub.gateway.ics_export import events_from_rows, to_ical
 from hub.gateway.product_facts import ProductFacts
+from hub.gateway.shapes_wkt import GEO, geojson_geometry
 from hub.sparql import queries
 
 OWL_SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
@@ -38,6 +39,14 @@ class PageView:
     next_url: str | None
     languages: tuple[str, ...]
     products: bool = False  # the products collection: its CSV has the products' columns
+    kinds: tuple[str, ...] = ()  # the collection's kinds: which properties its CSV has columns for
+    fields: tuple[str, ...] | None = None  # `fields=`: only these properties (the IRI always), else all
+    facets: dict[str, Any] | None = None  # `facets=`: counts under the page's filters (CollectionIndex.facets)
+
+
+def _wanted(view: PageView, key: str) -> bool:
+    """Whether a property (a JSON-LD term, a compact IRI or a GeoJSON key) is one `fields=` asks for."""
+    return view.fields is None or key in ("@id", "id") or key in view.fields or key.split(":")[-1] in view.fields
 
 
 def provenance_link(base: str, iri: str, cluster: bool = False) -> str:
@@ -81,12 +90,15 @@ def _attribution(view: PageView) -> tuple[list[dict[str, Any]], dict[str, set[st
 def _feature(view: PageView, item: Item) -> dict[str, Any]:
     point = item.point
     by_graph = {r.graph: r.source for r in item.records}
+    # A line or polygon as stored; its representative point (what bbox and near use) stays in `point`.
+    shape = geojson_geometry(item.shape) if item.shape else None
     return {
         "type": "Feature",
         "id": item.iri,
-        "geometry": None if point is None else {"type": "Point", "coordinates": [point[0], point[1]]},
+        "geometry": shape or (None if point is None else {"type": "Point", "coordinates": [point[0], point[1]]}),
         "properties": {
             "@id": item.iri,
+            "point": None if point is None else [point[0], point[1]],
             "name": item.name(view.languages),
             "names": _names(item),
             "types": sorted(item.types),
@@ -109,6 +121,18 @@ def _feature(view: PageView, item: Item) -> dict[str, Any]:
     }
 
 
+def _full_feature(view: PageView, item: Item) -> dict[str, Any]:
+    feature = _feature(view, item)
+    properties = feature["properties"]
+    # The stored geometry is the feature's geometry: not repeated among the properties.
+    others = {p: v for p, v in item.properties.items() if p != GEO + "hasGeometry"}
+    for key, values in item_properties.plain(others, view.languages, short_name).items():
+        properties.setdefault(key, values)
+    if view.fields is not None:
+        feature["properties"] = {k: v for k, v in properties.items() if _wanted(view, k)}
+    return feature
+
+
 def _product_properties(product: ProductFacts) -> dict[str, Any]:
     """A product's facts as plain JSON (GeoJSON properties): the geometry is its supplier's."""
     return {
@@ -126,10 +150,10 @@ def geojson(view: PageView) -> bytes:
     for item in view.items:
         # A feature is the same for every request of a generation with the same origin and language.
         key = ("geojson", view.base, view.languages, item.iri)
-        feature = view.index.rendered.get(key)
+        feature = view.index.rendered.get(key) if view.fields is None else None
         if feature is None:
-            feature = json.dumps(_feature(view, item), ensure_ascii=False)
-            if len(view.index.rendered) < RENDERED_CACHE:
+            feature = json.dumps(_full_feature(view, item), ensure_ascii=False)
+            if view.fields is None and len(view.index.rendered) < RENDERED_CACHE:
                 view.index.rendered[key] = feature
         features.append(feature)
     attribution, licenses = _attribution(view)
@@ -143,6 +167,7 @@ def geojson(view: PageView) -> bytes:
         "attribution": attribution,
         "links": [{"rel": "self", "href": view.self_url}, {"rel": "first", "href": view.first_url}]
         + ([{"rel": "next", "href": view.next_url}] if view.next_url else []),
+        **({"facets": view.facets} if view.facets is not None else {}),
     }
     head = json.dumps(document, ensure_ascii=False)
     # Splice the already serialised features into the empty list (its first occurrence: "features" comes first).
@@ -223,6 +248,7 @@ def _node(item: Item, base: str) -> dict[str, Any]:
         node["eventStatus"] = {"@id": item.status}
     if item.product is not None:
         node.update(_product_node(item.product))
+    node.update(item_properties.expanded(item.properties))
     return node
 
 
@@ -268,6 +294,8 @@ def _member(view: PageView, item: Item) -> dict[str, Any]:
         cached = _compact(_node(item, view.base))
         if len(view.index.compacted) < COMPACTED_CACHE:
             view.index.compacted[key] = cached
+    if view.fields is not None:
+        return {k: v for k, v in cached.items() if _wanted(view, k)}
     return cached
 
 
@@ -286,7 +314,9 @@ def jsonld_document(view: PageView) -> dict[str, Any]:
                          **({"publisherName": entry["publisher"]} if entry["publisher"] else {}),
                          "license": entry["license"]} for entry in attribution],
     })
+    # Facets are a JSON literal (the context's `facets` term is `@json`): counts, not statements about the items.
     return {"@context": f"{view.base}context.jsonld", **envelope,
+            **({"facets": view.facets} if view.facets is not None else {}),
             "member": [_member(view, item) for item in view.items]}
 
 
@@ -303,13 +333,25 @@ PRODUCT_COLUMNS = ["supplied_by", "categories", "certifications", "quantity", "q
                    "vat_rate", "stock", "sku"]
 
 
+# What `fields=` names the CSV columns by when they differ from the GeoJSON property (either name selects them).
+CSV_FIELDS = {"longitude": "geometry", "latitude": "geometry", "street": "address", "postal_code": "address",
+              "locality": "address", "start": "startDate", "end": "endDate", "licenses": "license",
+              "same_as": "sameAs"}
+
+
 def csv_bytes(view: PageView) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS + (PRODUCT_COLUMNS if view.products else []))
+    # Every property the collection's items state in this generation has its column (the same on every page).
+    extra = [name for name in view.index.property_names(view.kinds) if name not in CSV_COLUMNS]
+    columns = CSV_COLUMNS + (PRODUCT_COLUMNS if view.products else []) + extra
+    chosen = [i for i, column in enumerate(columns)
+              if _wanted(view, column) or (column in CSV_FIELDS and _wanted(view, CSV_FIELDS[column]))]
+    writer.writerow([columns[i] for i in chosen])
     for item in view.items:
         point = item.point
-        writer.writerow([
+        plain = item_properties.plain(item.properties, view.languages, short_name)
+        row = [
             item.iri, item.name(view.languages) or "", " ".join(sorted(item.types)),
             "" if point is None else point[0], "" if point is None else point[1],
             item.address.get("street", ""), item.address.get("postal", ""), item.address.get("locality", ""),
@@ -318,7 +360,9 @@ def csv_bytes(view: PageView) -> bytes:
             " ".join(sorted({r.source for r in item.records})),
             " ".join(sorted({r.license for r in item.records if r.license})),
             provenance_link(view.base, item.iri, bool(item.parts)), " ".join(item.members[1:]),
-        ] + (_product_cells(item.product) if view.products else []))
+        ] + (_product_cells(item.product) if view.products else []) + [
+            item_properties.cell(plain.get(name, [])) for name in extra]
+        writer.writerow([row[i] for i in chosen])
     return out.getvalue().encode("utf-8")
 
 
@@ -371,4 +415,16 @@ def ics_bytes(view: PageView) -> bytes:
     wanted = [item.iri for item in view.items]
     rows = view.index.published.store.select(queries.render("events", meta=view.index.minter.meta_graph()))
     by_iri = {event.iri: event for event in events_from_rows(rows)}
+    for item in view.items:
+        event = by_iri.get(item.iri)
+        if event is not None:
+            # Who says it and under which licence, as the page's JSON answers say it.
+            event.licenses = sorted({r.license for r in item.records if r.license})
+            event.attribution = [_credit(view.index.sources.get(source, {}), source)
+                                 for source in sorted({r.source for r in item.records})]
     return to_ical([by_iri[iri] for iri in wanted if iri in by_iri])
+
+
+def _credit(described: dict[str, str], source: str) -> str:
+    name = described.get("title") or source
+    return f"{name} ({described['publisher']})" if described.get("publisher") else name

@@ -5,11 +5,18 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import difflib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
+from pyoxigraph import NamedNode
 from starlette.datastructures import QueryParams
 
+from hub.core.namespaces import HUB, RDFS, SCHEMA
+from hub.core.vocabulary import default_vocabulary
+from hub.gateway import item_properties
 from hub.gateway.collection_index import SORTS, Filters
 from hub.gateway.textsearch import words
 
@@ -31,11 +38,54 @@ ACCEPTED = {
 }
 
 
+# Every parameter a collection takes; anything else is a 400 naming it (a typo such as `bboxx=` must not silently
+# answer everything). `_` is jQuery's and many a map library's cache-buster: harmless, so taken and ignored.
+PARAMETERS = ("bbox", "near", "radius", "theme", "q", "type", "source", "verified", "updated_since", "sort", "limit",
+              "cursor", "format", "lang", "fields", "facets", "audience", "cost", "availability", "_")
+EVENT_PARAMETERS = ("from", "to")
+PRODUCT_PARAMETERS = ("enterprise", "category")
+
+
 class BadParameter(Exception):
-    def __init__(self, parameter: str, expects: str) -> None:
+    def __init__(self, parameter: str, expects: str, suggestion: str | None = None) -> None:
         super().__init__(f"{parameter} {expects}")
         self.parameter = parameter
-        self.expects = expects
+        self.expects = expects + (f" (did you mean {suggestion!r}?)" if suggestion else "")
+        self.suggestion = suggestion
+
+
+def suggestion(word: str, choices: Iterable[str]) -> str | None:
+    """The closest of `choices` to a misspelt `word` (difflib), or None when none is close."""
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return close[0] if close else None
+
+
+def unknown_parameters(names: Iterable[str], events: bool, products: bool) -> None:
+    known = PARAMETERS + EVENT_PARAMETERS + PRODUCT_PARAMETERS
+    for name in names:
+        if name not in known:
+            allowed = PARAMETERS[:-1] + (EVENT_PARAMETERS if events else ()) + (PRODUCT_PARAMETERS if products else ())
+            raise BadParameter(name, f"is not a parameter of this collection; it takes {', '.join(allowed)}",
+                               suggestion(name, allowed))
+
+
+@lru_cache(maxsize=1)
+def known_classes() -> dict[str, str]:
+    """Every class of the vocabulary (schema.org's hierarchy and the hub's), by local name -> IRI; schema.org's
+    name wins where both have it (as `type=` always meant schema.org)."""
+    found: dict[str, str] = {}
+    for quad in default_vocabulary().quads:
+        if quad.predicate.value == RDFS + "subClassOf":
+            for term in (quad.subject, quad.object):
+                if not isinstance(term, NamedNode):
+                    continue
+                iri = term.value
+                for namespace in (SCHEMA, HUB):
+                    if iri.startswith(namespace):
+                        local = iri[len(namespace):]
+                        if namespace == SCHEMA or local not in found:
+                            found[local] = iri
+    return found
 
 
 @dataclass
@@ -47,10 +97,13 @@ class Request:
     limit: int
     format: str
     languages: tuple[str, ...]
+    fields: tuple[str, ...] | None = None
+    facets: tuple[str, ...] = ()
 
 
 def parse(params: QueryParams, accept: str, accept_language: str, kinds: tuple[str, ...], events: bool,
           default_format: str = "jsonld", products: bool = False) -> Request:
+    unknown_parameters(params.keys(), events, products)
     wanted_format = _format(params.get("format"), accept, events, default_format)
     filters = Filters(kinds=kinds)
     for name in ("enterprise", "category"):
@@ -84,8 +137,27 @@ def parse(params: QueryParams, accept: str, accept_language: str, kinds: tuple[s
             raise BadParameter("q", "expects one to 200 characters of text with at least one word, e.g. q=epicerie")
         filters.q = found
     if "type" in params:
-        filters.types = tuple(_class_iri(t) for t in _list(
+        filters.types = tuple(class_iri(t) for t in _list(
             "type", params["type"], "a class, e.g. type=GroceryStore or type=https://schema.org/GroceryStore"))
+    if "audience" in params:
+        filters.audiences = _list("audience", params["audience"], "an audience: a concept IRI, audience:local or its "
+                                  "label (several separated by commas), e.g. audience=precarity")
+    if "cost" in params:
+        filters.costs = _list("cost", params["cost"], "words of the cost of services (hub:costOfServices), e.g. "
+                              "cost=gratuit")
+    if "availability" in params:
+        days = []
+        for value in _list("availability", params["availability"], "days of the week, e.g. availability=monday"):
+            day = item_properties.day_of(value)
+            if day is None:
+                raise BadParameter("availability", f"expects days of the week (English, French or Dutch, several "
+                                   f"separated by commas), e.g. availability=monday; {value!r} is none",
+                                   suggestion(value.lower(), item_properties.DAYS))
+            days.append(day)
+        filters.days = tuple(days)
+    fields = None
+    if "fields" in params:
+        fields = _list("fields", params["fields"], "property names separated by commas, e.g. fields=name,telephone")
     if "source" in params:
         filters.sources = _list("source", params["source"], "a source id or IRI, e.g. source=assiette-commune")
     if "verified" in params:
@@ -103,30 +175,66 @@ def parse(params: QueryParams, accept: str, accept_language: str, kinds: tuple[s
                 filters.start = moment
             else:
                 filters.end = moment
-    sort = params.get("sort", "id")
+    # A search lists the best matches first unless another order is asked for.
+    sort = params.get("sort", "relevance" if filters.q else "id")
     if sort not in SORTS:
         raise BadParameter("sort", f"expects one of {', '.join(SORTS)}")
+    if sort == "relevance" and not filters.q:
+        raise BadParameter("sort", "relevance goes with q= (the words to rank by)")
     limit = _limit(params.get("limit"), wanted_format)
     after, generation = (None, None)
     if "cursor" in params:
         after, generation, cursor_sort = decode_cursor(params["cursor"])
         if cursor_sort != sort:
             raise BadParameter("cursor", f"was made for sort={cursor_sort}; keep the sort of the first page")
+    facets: tuple[str, ...] = ()
+    if "facets" in params:
+        facets = _list("facets", params["facets"], "facet names separated by commas, e.g. facets=theme,kind")
     return Request(filters, sort, after, generation, limit, wanted_format,
-                   _languages(params.get("lang"), accept_language))
+                   _languages(params.get("lang"), accept_language), fields, facets)
+
+
+class NotAcceptable(Exception):
+    """The Accept header allows none of the formats this collection speaks (a 406, naming them)."""
+
+    def __init__(self, accept: str, offered: tuple[str, ...]) -> None:
+        super().__init__(accept)
+        self.accept = accept
+        self.offered = offered
 
 
 def _format(value: str | None, accept: str, events: bool, default: str) -> str:
+    allowed = FORMATS if events else tuple(f for f in FORMATS if f != "ics")
     if value is not None:
-        allowed = FORMATS if events else tuple(f for f in FORMATS if f != "ics")
         if value not in allowed:
-            raise BadParameter("format", f"expects one of {', '.join(allowed)}")
+            raise BadParameter("format", f"expects one of {', '.join(allowed)}", suggestion(value, allowed))
         return value
-    for part in accept.split(","):
-        media = part.split(";")[0].strip().lower()
-        if media in ACCEPTED and (events or ACCEPTED[media] != "ics"):
+    if not accept.strip():
+        return default
+    ranges: list[tuple[float, int, str]] = []
+    for position, part in enumerate(accept.split(",")):
+        media, *parameters = (piece.strip() for piece in part.split(";"))
+        quality = 1.0
+        for parameter in parameters:
+            if parameter.startswith("q="):
+                try:
+                    quality = float(parameter[2:])
+                except ValueError:
+                    quality = 0.0
+        if media and quality > 0:
+            ranges.append((-quality, position, media.lower()))
+    # The client's best range first (then its order); a wildcard takes the default when it covers it.
+    for _, _, media in sorted(ranges):
+        if media in ACCEPTED and ACCEPTED[media] in allowed:
             return ACCEPTED[media]
-    return default
+        kind = media.split("/")[0]
+        if media == "*/*":
+            return default
+        if media.endswith("/*"):
+            covered = [f for f in (default, *allowed) if MEDIA_TYPES[f].startswith(kind + "/")]
+            if covered:
+                return covered[0]
+    raise NotAcceptable(accept, tuple(MEDIA_TYPES[f].split(";")[0] for f in allowed))
 
 
 def _limit(value: str | None, wanted_format: str) -> int:
@@ -181,12 +289,19 @@ def _list(name: str, text: str, expects: str) -> tuple[str, ...]:
     return values
 
 
-def _class_iri(value: str) -> str:
+def class_iri(value: str) -> str:
+    """A class as `type=` names it: an IRI, `schema:X`, `hub:X` or a local name of the vocabulary's classes
+    (`GroceryStore`, `AvailableSpace`); an unknown local name is a 400 with the closest class."""
     if value.startswith(("http://", "https://")):
         return value
-    if value.startswith("schema:"):
-        value = value[len("schema:"):]
-    return "https://schema.org/" + value
+    for prefix, namespace in (("schema:", SCHEMA), ("hub:", HUB)):
+        if value.startswith(prefix):
+            return namespace + value[len(prefix):]
+    classes = known_classes()
+    if value not in classes:
+        raise BadParameter("type", f"expects a class of the vocabulary (a schema.org or hub class, or an IRI); "
+                           f"{value!r} is none", suggestion(value, classes))
+    return classes[value]
 
 
 def _moment(name: str, value: str) -> dt.datetime:

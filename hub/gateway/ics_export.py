@@ -33,6 +33,8 @@ class AgendaEvent:
     sources: set[str] = field(default_factory=set)
     changed: dt.datetime | None = None
     occurrences: dict[dt.date | dt.datetime, bool] = field(default_factory=dict)  # start -> cancelled
+    licenses: list[str] = field(default_factory=list)  # its records' licences (IRIs)
+    attribution: list[str] = field(default_factory=list)  # "network (publisher)" of each source that describes it
 
     def name(self) -> str:
         return self.names.get("fr") or self.names.get("nl") or next(iter(self.names.values()), "")
@@ -84,11 +86,20 @@ def events_from_rows(rows: list[dict[str, Any]]) -> list[AgendaEvent]:
 
 
 def to_ical(events: list[AgendaEvent], title: str = "Mutualisons — agenda partagé / gedeelde agenda") -> bytes:
+    """The calendar; each event says its sources and licences (iCalendar has no licence property: an experimental
+    X-MUTUALISONS-LICENSE per licence IRI, an X-MUTUALISONS-ATTRIBUTION per source, and a last line of the
+    description, which calendar applications show), and the calendar's DESCRIPTION (RFC 7986) says them all."""
     calendar = icalendar.Calendar()
     calendar.add("PRODID", PRODID)
     calendar.add("VERSION", "2.0")
     calendar.add("CALSCALE", "GREGORIAN")
     calendar.add("X-WR-CALNAME", title)
+    credits = sorted({credit for event in events for credit in event.attribution})
+    licences = sorted({licence for event in events for licence in event.licenses})
+    if credits or licences:
+        summary = f"Sources: {'; '.join(credits)}. Licences: {' '.join(licences)}"
+        calendar.add("DESCRIPTION", summary)
+        calendar.add("X-WR-CALDESC", summary)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     for event in events:
         vevent = icalendar.Event()
@@ -98,8 +109,13 @@ def to_ical(events: list[AgendaEvent], title: str = "Mutualisons — agenda part
         if event.end is not None and type(event.end) is type(event.start):
             vevent.add("DTEND", _utc(event.end))
         vevent.add("SUMMARY", event.name() or event.iri)
-        if event.description:
-            vevent.add("DESCRIPTION", event.description)
+        credit = _credit(event)
+        if event.description or credit:
+            vevent.add("DESCRIPTION", "\n\n".join(filter(None, [event.description, credit])))
+        for licence in event.licenses:
+            vevent.add("X-MUTUALISONS-LICENSE", licence)
+        for source in event.attribution:
+            vevent.add("X-MUTUALISONS-ATTRIBUTION", source)
         if event.url:
             vevent.add("URL", event.url)
         if event.place:
@@ -115,6 +131,12 @@ def to_ical(events: list[AgendaEvent], title: str = "Mutualisons — agenda part
             vevent.add("EXDATE", dropped)
         calendar.add_component(vevent)
     return bytes(calendar.to_ical())
+
+
+def _credit(event: AgendaEvent) -> str:
+    if not event.attribution and not event.licenses:
+        return ""
+    return f"Source: {'; '.join(event.attribution)} — licence: {' '.join(event.licenses)}"
 
 
 def _utc(moment: dt.date | dt.datetime) -> dt.date | dt.datetime:

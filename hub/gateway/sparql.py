@@ -30,9 +30,11 @@ from hub.gateway.client_address import client_address
 from hub.gateway.deps import problem
 from hub.gateway.request_body import BodyTooLarge, BodyTooSlow, read_capped
 from hub.gateway.void import service_description_response
+from hub.sparql import queries as named_queries
 from hub.sparql.formats import prefers_html
 from hub.sparql.guard import QueryRefused, check_query
 from hub.sparql.pool import DEFAULT_DEADLINE, DEFAULT_MAX_QUERY_BYTES, DEFAULT_MAX_ROWS, QueryPool
+from hub.store.reader import NotPublished, PublishedReader
 
 router = APIRouter(tags=["SPARQL"])
 
@@ -105,7 +107,8 @@ async def sparql_post(request: Request) -> Response:
                 raise BadRequest(400, "Two queries", "a direct POST carries the query in its body, not in the URL")
             params["query"] = [_utf8(body, "the request body")]
         elif not media_type:
-            raise BadRequest(415, "Missing media type",
+            # The protocol (W3C test bad_query_missing_form_type) makes this the client's plain 400.
+            raise BadRequest(400, "Missing media type",
                              "say Content-Type: application/x-www-form-urlencoded or application/sparql-query")
         else:
             raise BadRequest(415, "Unsupported media type",
@@ -169,6 +172,27 @@ def _decode_form(data: str, where: str) -> dict[str, list[str]]:
                                            "the SPARQL Protocol takes UTF-8 only") from None
 
 
+def license_links(request: Request) -> str:
+    """`Link` values for a SPARQL answer: each licence the published sources are under (rel="license") and where
+    their attribution is (rel="author": /api/sources names each network and publisher). Any answer may draw on
+    every source, so all of them are said; empty when nothing is published."""
+    reader: PublishedReader = request.app.state.reader
+    try:
+        published = reader.published()
+    except NotPublished:
+        return ""
+    number = published.generation.number
+    # (generation, its sources' licences): read once per generation, replaced whole (threads read it).
+    known: tuple[int, list[str]] | None = getattr(request.app.state, "sparql_licenses", None)
+    if known is None or known[0] != number:
+        rows = published.store.select(named_queries.load("source-attribution"))
+        known = (number, sorted({row["license"].value for row in rows if "license" in row}))
+        request.app.state.sparql_licenses = known
+    base = str(request.base_url)
+    return ", ".join([f'<{licence}>; rel="license"' for licence in known[1]]
+                     + [f'<{base}api/sources>; rel="author"'])
+
+
 def _refuse_update() -> Response:
     return problem(403, "Updates are refused",
                    "this endpoint is read-only: the hub's data changes only through harvests, "
@@ -212,6 +236,9 @@ async def _answer(request: Request, params: dict[str, list[str]]) -> Response:
             refused.headers["Retry-After"] = str(answer.retry_after)
         return refused
     headers = {"Vary": "Accept"}
+    links = await run_in_threadpool(license_links, request)
+    if links:
+        headers["Link"] = links
     if answer.truncated:
         headers[TRUNCATED_HEADER] = f"max-rows={pool(request).max_rows}"
     if answer.whole is not None:

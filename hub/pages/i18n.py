@@ -102,6 +102,10 @@ _STRINGS: dict[str, tuple[str, str, str]] = {
     "not_found": ("Introuvable", "Niet gevonden", "Not found"),
     "not_found_help": ("Aucune donnée publiée sur ce sujet.", "Geen gepubliceerde gegevens over dit onderwerp.",
                        "No published data about this subject."),
+    "page_not_found_help": ("Le hub ne sert aucune page à cette adresse.", "De hub biedt geen pagina op dit adres.",
+                            "The hub serves no page at this address."),
+    "page_not_found_home": ("Retour à la carte", "Terug naar de kaart", "Back to the map"),
+    "page_not_found_api": ("Les adresses de l'API", "De adressen van de API", "The API's addresses"),
     "other_fields": ("Autres champs", "Andere velden", "Other fields"),
     "products": ("Produits", "Producten", "Products"),
     "products_help": ("Le catalogue que cette entreprise publie (Data Food Consortium), pour les groupements "

@@ -37,9 +37,6 @@
     if (!names) return fallback || "";
     return names[config.lang] || names.fr || names.nl || names.en || Object.values(names)[0] || fallback || "";
   }
-  function fold(text) {
-    return (text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
-  }
   function shortType(iri) { return iri.startsWith(SCHEMA) ? iri.slice(SCHEMA.length) : iri; }
   function typeLabel(types) {
     for (const iri of types || []) {
@@ -50,6 +47,10 @@
   }
   function entityHref(iri) {
     return "/id?iri=" + encodeURIComponent(iri) + "&lang=" + config.lang;
+  }
+  // A line or polygon comes as stored; its marker stands on the representative point the API gives beside it.
+  function pointOf(feature) {
+    return feature.properties.point || feature.geometry.coordinates;
   }
   function addressText(address) {
     if (!address) return "";
@@ -64,10 +65,7 @@
       if (!(p.types || []).some((iri) => wanted.includes(shortType(iri)))) return false;
     }
     if (filters.source && !(p.sources || []).some((s) => s.source.endsWith("/source/" + filters.source))) return false;
-    if (filters.q) {
-      const text = fold([p.name].concat(Object.values(p.names || {}), [addressText(p.address)]).join(" "));
-      if (!fold(filters.q).split(/\s+/).every((word) => text.includes(word))) return false;
-    }
+    // Text search (q) is the API's alone: any part of a word, in names, descriptions, keywords and address.
     // The theme is left to the server: it also matches the narrower concepts of the chosen theme.
     if (filters.verified === "true" && "verificationStatus" in p) {
       if (!/verified$/i.test(String(p.verificationStatus)) || /unverified$/i.test(String(p.verificationStatus))) return false;
@@ -141,7 +139,7 @@
     for (const feature of features) {
       const id = feature.properties["@id"];
       if (markers.has(id)) continue;
-      const [lon, lat] = feature.geometry.coordinates;
+      const [lon, lat] = pointOf(feature);
       const name = pick(feature.properties.names, feature.properties.name);
       const marker = L.marker([lat, lon], { title: name, alt: name, keyboard: true });
       marker.bindPopup(() => popupContent(feature));
@@ -162,7 +160,7 @@
       return;
     }
     const bounds = map.getBounds();
-    const visible = features.filter((f) => bounds.contains(L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0])));
+    const visible = features.filter((f) => bounds.contains(L.latLng(pointOf(f)[1], pointOf(f)[0])));
     visible.sort((a, b) => pick(a.properties.names, a.properties.name).localeCompare(pick(b.properties.names, b.properties.name)));
     status.textContent = S.places_in_view.replace("{n}", visible.length);
     const fragment = document.createDocumentFragment();
