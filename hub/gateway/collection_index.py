@@ -272,6 +272,14 @@ class CollectionIndex:
             labels |= self._labels.get(iri, set())
         return iris, labels
 
+    def theme_concepts(self) -> set[str]:
+        """Every concept of the generation's schemes that has a label or a narrower concept."""
+        return set(self._labels) | set(self._narrower)
+
+    def narrower_of(self, concept: str) -> set[str]:
+        """The concepts directly narrower than `concept`."""
+        return set(self._narrower.get(concept, ()))
+
     def category_concepts(self, category: str) -> set[str]:
         """The concepts a `category=` value means, each with its narrower concepts: a concept IRI, or a label
         (a SKOS label the hub holds, or a concept's local name as words: "round tomato", "organic ab")."""
@@ -315,6 +323,19 @@ class CollectionIndex:
         window = window[:limit]
         next_key = (window[-1][0], window[-1][1]) if more and window else None
         return Page([self.items[entry[2]] for entry in window], total, next_key)
+
+    def matching(self, filters: Filters) -> list[int]:
+        """The positions of every item `query` would list for these filters, in no order (the map's clusters
+        count them all; `query` pages them)."""
+        check = self._predicate(filters)
+        members = self._members(filters.kinds)
+        candidates: set[int] = members
+        if filters.bbox is not None:
+            candidates = self.grid.within(*filters.bbox)
+        if filters.near is not None:
+            around = self.grid.near(*filters.near)
+            candidates = around if candidates is members else candidates & around
+        return [p for p in candidates if p in members and (check is None or check(self.items[p]))]
 
     def _members(self, kinds: tuple[str, ...]) -> set[int]:
         members = self._member_sets.get(kinds)
@@ -506,9 +527,13 @@ class IndexCache:
     (so a small store, built in milliseconds, is always answered from its newest generation).
     """
 
-    def __init__(self, minter: Minter, patience: float = 2.0) -> None:
+    def __init__(self, minter: Minter, patience: float = 2.0,
+                 read: Callable[[Published], IndexParts] | None = None) -> None:
+        """`read` replaces the reading of a generation's parts (a bench or test of 100k generated places
+        builds its index without harvesting them first)."""
         self.minter = minter
         self.patience = patience
+        self._read = read
         self._indexes: dict[int, CollectionIndex] = {}
         self._building: dict[int, threading.Event] = {}
         self._errors: dict[int, BaseException] = {}
@@ -555,8 +580,8 @@ class IndexCache:
     def _build(self, published: Published, done: threading.Event) -> None:
         number = published.generation.number
         try:
-            parts = None
-            if _bytes_on_disk(published.generation.path) >= CHILD_READ_BYTES:
+            parts = None if self._read is None else self._read(published)
+            if parts is None and _bytes_on_disk(published.generation.path) >= CHILD_READ_BYTES:
                 try:
                     parts = _read_in_child(published, self.minter)
                 except (OSError, BrokenProcessPool):  # no child to be had (or it died): read here, slower
