@@ -76,7 +76,7 @@ def _zoom(text: str | None) -> int:
                 "`X-Total-Count` for the same filters and box. See docs/api.md, \"Map clusters\".",
     responses={200: {"description": "Clusters or points", "content": {"application/json": {"example": {
         "collection": "organizations", "generation": 7, "zoom": 12, "bbox": [4.25, 50.77, 4.48, 50.91],
-        "cellPixels": 64, "total": 1523, "mode": "clusters",
+        "cellPixels": 64, "total": 1523, "extent": [4.2512, 50.7703, 4.4797, 50.9099], "mode": "clusters",
         "themes": {"https://w3id.org/mutualisons/ns#theme-food": 610},
         "clusters": [{"lon": 4.3521, "lat": 50.8467, "count": 212, "bbox": [4.34, 50.84, 4.36, 50.85],
                       "themes": {"https://w3id.org/mutualisons/ns#theme-food": 80}},
@@ -122,7 +122,8 @@ async def map_clusters(request: Request) -> Response:
     assert filters.bbox is not None
     document = {
         "collection": collection, "generation": index.generation, "zoom": zoom, "bbox": list(filters.bbox),
-        "cellPixels": found.cell_pixels, "total": found.total, "mode": found.mode, "themes": found.themes,
+        "cellPixels": found.cell_pixels, "total": found.total, "extent": found.extent, "mode": found.mode,
+        "themes": found.themes,
         "clusters": found.clusters, "points": found.points,
     }
     body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

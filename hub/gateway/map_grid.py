@@ -39,6 +39,7 @@ class MapAnswer:
     clusters: list[dict[str, Any]] = field(default_factory=list)
     points: list[dict[str, Any]] = field(default_factory=list)
     themes: dict[str, int] = field(default_factory=dict)  # top theme -> places in the box
+    extent: list[float] | None = None  # the smallest box holding them all (a map opens on it)
 
     @property
     def mode(self) -> str:
@@ -139,6 +140,8 @@ def cluster(index: CollectionIndex, filters: Filters, zoom: int, languages: tupl
     answer = MapAnswer(zoom=zoom, cell_pixels=size, total=len(positions),
                        themes={roots[t]: int(n) for t, n in enumerate(np.bincount(theme[theme >= 0],
                                                                                    minlength=len(roots))) if n})
+    if len(positions):
+        answer.extent = [float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())]
     if len(positions) <= point_limit:
         answer.points = [_point(index, int(p), float(lo), float(la), _root(roots, int(t)), languages)
                          for p, lo, la, t in zip(positions, lon, lat, theme, strict=True)]

@@ -48,7 +48,8 @@ async def map_view(request: Request) -> HTMLResponse:
 @router.get("/embed", response_class=HTMLResponse)
 async def embed_view(request: Request) -> HTMLResponse:
     # Other sites frame this page: no frame-ancestors restriction on purpose.
-    return HTMLResponse(map_page.render_embed(request, negotiate(request), _options(request)))
+    return HTMLResponse(map_page.render_embed(request, negotiate(request), _options(request),
+                                              await themes.load(request)))
 
 
 @router.get("/sources", response_class=HTMLResponse)
