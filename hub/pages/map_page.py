@@ -109,7 +109,8 @@ def render_map(request: Request, lang: str, options: PageOptions, themes: list[T
 <button type="button" id="more" hidden></button></div>
 </section>
 </div>
-<script id="map-config" type="application/json">{_config(lang, options, filters, False, themes, area_from(request))}</script>"""
+<script id="map-config" type="application/json">{_config(lang, options, filters, False, themes,
+                                                         area_from(request))}</script>"""
     return page(request, lang, t(lang, "map"), body, alternate=_twin(filters), alternate_type="application/geo+json",
                 scripts=LEAFLET_SCRIPTS, styles=LEAFLET_STYLES, body_class="map-page")
 
