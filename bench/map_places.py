@@ -1,9 +1,9 @@
 """N generated places as the gateway's index holds them, without a harvest: for the map at 100,000 places.
 
 Harvesting 100,000 records takes minutes (about 2.5 ms a record here) and reading them back into the index
-half a minute more; the map's clustering, paging and drawing only need the index. The places are the same
-as bench/feeds.py's organisations (same coordinates, names and addresses), each with one theme of the
-hub's scheme (vocab/schemes.ttl) in turn, every ninth one with none. Give `places_reader(n)` to
+half a minute more; the map's clustering, paging and drawing only need the index. The places are like
+bench/feeds.py's organisations (names, addresses, random points over Brussels), each with one theme of
+the hub's scheme (vocab/schemes.ttl) in turn, every ninth one with none. Give `places_reader(n)` to
 `IndexCache(read=…)`: the generation's own records are then replaced by these.
 """
 
@@ -46,8 +46,7 @@ def _themes() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     return dict(narrower), dict(labels)
 
 
-def place(index: int, themes: list[str], base: str) -> Item:
-    rng = random.Random(index)
+def place(index: int, themes: list[str], base: str, rng: random.Random) -> Item:
     lat = round(50.77 + rng.random() * 0.14, 5)
     lon = round(4.25 + rng.random() * 0.23, 5)
     item = Item(f"https://bench.example/org/{index}", kinds={"organization"}, types={ORGANIZATION},
@@ -71,7 +70,8 @@ def generated_parts(count: int, base: str) -> IndexParts:
     narrower, labels = _themes()
     children = {c for found in narrower.values() for c in found}
     themes = sorted(c for c in labels if c.rsplit("#", 1)[-1].startswith("theme-") and c not in children)
-    items = sorted((place(index, themes, base) for index in range(count)), key=lambda item: item.iri)
+    rng = random.Random(7)  # one generator: seeding one per place would take longer than making the place
+    items = sorted((place(index, themes, base, rng) for index in range(count)), key=lambda item: item.iri)
     sources = {f"{base}source/{SOURCE_ID}": {"title": "Generated places", "license": LICENSE, "publisher": "Bench"}}
     return IndexParts(items, sources, narrower, labels)
 
