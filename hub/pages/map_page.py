@@ -30,9 +30,9 @@ def filters_from(request: Request) -> dict[str, str]:
     return {name: request.query_params.get(name, "") for name in FILTERS}
 
 
-def area_from(request: Request) -> list[float] | None:
+def area_from(text: str) -> list[float] | None:
     """`bbox=minLon,minLat,maxLon,maxLat`: the area the map opens on (the API checks the views it is asked)."""
-    parts = request.query_params.get("bbox", "").split(",")
+    parts = text.split(",")
     try:
         area = [float(part) for part in parts]
     except ValueError:
@@ -102,6 +102,8 @@ def render_map(request: Request, lang: str, options: PageOptions, themes: list[T
 <p id="status" role="status" aria-live="polite"></p></div>
 <div id="map"></div>
 <ul id="legend" class="legend" aria-label="{e(t(lang, "legend"))}"></ul>
+<p class="embed-link"><a href="{e(link("/embed/configure", lang, source=filters["source"], theme=filters["theme"]))}">{
+    e(t(lang, "embed_this_map"))}</a></p>
 </section>
 <section class="list-pane" aria-labelledby="list-title">
 <h2 id="list-title">{e(t(lang, "list"))}</h2>
@@ -110,7 +112,7 @@ def render_map(request: Request, lang: str, options: PageOptions, themes: list[T
 </section>
 </div>
 <script id="map-config" type="application/json">{_config(lang, options, filters, False, themes,
-                                                         area_from(request))}</script>"""
+                                                         area_from(request.query_params.get("bbox", "")))}</script>"""
     return page(request, lang, t(lang, "map"), body, alternate=_twin(filters), alternate_type="application/geo+json",
                 scripts=LEAFLET_SCRIPTS, styles=LEAFLET_STYLES, body_class="map-page")
 
@@ -125,7 +127,7 @@ def render_embed(request: Request, lang: str, options: PageOptions, themes: list
 <details class="embed-legend"><summary>{e(t(lang, "legend"))}</summary>
 <ul id="legend" class="legend"></ul></details>
 <script id="map-config" type="application/json">{_config(lang, options, filters, True, themes,
-                                                         area_from(request))}</script>"""
+                                                         area_from(request.query_params.get("bbox", "")))}</script>"""
     return page(request, lang, t(lang, "embed_title"), body, alternate=_twin(filters),
                 alternate_type="application/geo+json", scripts=LEAFLET_SCRIPTS, styles=LEAFLET_STYLES,
                 chrome=False, body_class="embed-page")
