@@ -60,6 +60,10 @@ def test_the_examples_in_view_are_points_that_the_collection_also_counts(client:
     for point in body["points"]:
         assert 4.2 <= point["lon"] <= 4.5 and 50.7 <= point["lat"] <= 50.95
         assert point["id"].startswith("http")
+    # The places named carry their sources' attribution, as the collections' pages do.
+    sources = {entry["source"].rsplit("/", 1)[-1]: entry for entry in body["attribution"]}
+    assert {"jardins-partages", "repair-cafes"} <= set(sources)
+    assert all(entry["name"] and entry["license"] for entry in sources.values())
     # Pins are coloured by the top theme of the hub's scheme: a garden's narrower theme counts as food.
     assert body["themes"].get(FOOD, 0) >= 1
     assert all(p["theme"] is None or p["theme"].startswith(map_grid.THEME_PREFIX) for p in body["points"])

@@ -67,6 +67,23 @@ def _zoom(text: str | None) -> int:
     return zoom
 
 
+def attribution(index: CollectionIndex, iris: list[str]) -> list[dict[str, Any]]:
+    """The sources of the places an answer names (counts name nobody), with their name, publisher and licences."""
+    licenses: dict[str, set[str]] = {}
+    for iri in iris:
+        for record in index.items[index.position_of[iri]].records:
+            found = licenses.setdefault(record.source, set())
+            if record.license:
+                found.add(record.license)
+    entries = []
+    for source in sorted(licenses):
+        described = index.sources.get(source, {})
+        entries.append({"source": source, "name": described.get("title"), "publisher": described.get("publisher"),
+                        "license": sorted(licenses[source]) or ([described["license"]] if "license" in described
+                                                                else [])})
+    return entries
+
+
 @router.get(
     "/api/map/clusters", summary="Clusters of places in a map view",
     description="The places of a collection inside `bbox` under the collection's filters, counted per cell of a "
@@ -82,7 +99,9 @@ def _zoom(text: str | None) -> int:
                       "themes": {"https://w3id.org/mutualisons/ns#theme-food": 80}},
                      {"lon": 4.401, "lat": 50.87, "count": 1, "id": "https://example.org/org/1",
                       "name": "Potager du Canal", "theme": "https://w3id.org/mutualisons/ns#theme-food"}],
-        "points": []}}}},
+        "points": [], "attribution": [{"source": "http://127.0.0.1:8000/source/jardins-partages",
+                                       "name": "Jardins partagés", "publisher": "Réseau des jardins",
+                                       "license": ["https://creativecommons.org/licenses/by/4.0/"]}]}}}},
         400: {"description": "A missing or malformed parameter (RFC 9457 problem)",
               "content": {"application/problem+json": {}}}},
     openapi_extra={"parameters": [
@@ -125,6 +144,8 @@ async def map_clusters(request: Request) -> Response:
         "cellPixels": found.cell_pixels, "total": found.total, "extent": found.extent, "mode": found.mode,
         "themes": found.themes,
         "clusters": found.clusters, "points": found.points,
+        "attribution": attribution(index, [p["id"] for p in found.points]
+                                   + [c["id"] for c in found.clusters if "id" in c]),
     }
     body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return answer(request, body, "application/json", index.generation,
