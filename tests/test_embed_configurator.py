@@ -131,3 +131,11 @@ def test_an_embed_with_an_area_opens_on_it(page: Any, hub_url: str) -> None:
     assert west <= 4.34 and east >= 4.36 and south <= 50.84 and north >= 50.86
     whole = view("/embed?lang=fr")  # without an area: every place
     assert north - south < (whole[3] - whole[1]) / 2
+
+
+def test_the_configurator_fits_a_360px_phone(page: Any, hub_url: str) -> None:
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{hub_url}/embed/configure?lang=nl")
+    preview_ready(page)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"/embed/configure scrolls sideways at 360 px ({width} px wide)"
