@@ -46,6 +46,11 @@
   function themeLabel(theme) {
     return themeSlot.has(theme) ? legend[themeSlot.get(theme)].label : S.no_theme;
   }
+  // Where a list item's place is: a line or polygon comes with the representative point the API gives beside it.
+  function pointOf(feature) {
+    if (feature.properties.point) return feature.properties.point;
+    return feature.geometry && feature.geometry.type === "Point" ? feature.geometry.coordinates : null;
+  }
   function addressText(address) {
     if (!address) return "";
     return [address.street, [address.postal, address.locality].filter(Boolean).join(" ")].filter(Boolean).join(", ");
@@ -210,14 +215,15 @@
       meta.className = "meta";
       meta.textContent = [typeLabel(p.types), addressText(p.address)].filter(Boolean).join(" · ");
       item.appendChild(meta);
-      if (feature.geometry) {
+      const point = pointOf(feature);
+      if (point) {
         const show = document.createElement("button");
         show.type = "button";
         show.className = "show";
         show.textContent = S.show;
         show.setAttribute("aria-label", S.show + " " + pick(p.names, p.name) + " — " + S.show_on_map);
         show.addEventListener("click", () => {
-          const [lon, lat] = feature.geometry.coordinates;
+          const [lon, lat] = point;
           if (pins.has(p["@id"]) && map.getZoom() >= 17) { pins.get(p["@id"]).openPopup(); return; }
           pendingPopup = p["@id"];
           map.setView([lat, lon], 18);
@@ -241,7 +247,7 @@
     document.body.dataset.view = box;
     const params = filterParams();
     params.set("bbox", box);
-    params.set("zoom", String(map.getZoom()));
+    params.set("zoom", String(Math.round(map.getZoom())));
     params.set("lang", config.lang);
     let answer;
     try {
