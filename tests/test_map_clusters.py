@@ -7,6 +7,7 @@ examples' generation (bench/map_places.py: the index is built from generated ite
 from __future__ import annotations
 
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -14,9 +15,11 @@ from fastapi.testclient import TestClient
 
 from bench.map_places import places_reader
 from hub.core.config import Settings
+from hub.core.iris import Minter
+from hub.core.vocabulary import default_vocabulary
 from hub.gateway import map_grid
 from hub.gateway.app import create_app
-from hub.gateway.collection_index import IndexCache
+from hub.gateway.collection_index import CollectionIndex, Filters, IndexCache, IndexParts, Item, RecordRef
 
 REGION = "4.2,50.7,4.5,50.95"  # holds every generated place (4.25–4.48, 50.77–50.91)
 FOOD = "https://w3id.org/mutualisons/ns#theme-food"
@@ -180,3 +183,28 @@ def test_the_answer_is_cached_by_etag(client: TestClient) -> None:
     again = client.get("/api/map/clusters", params={"bbox": REGION, "zoom": "12"},
                        headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_long_names_and_many_themes_keep_the_answer_bounded() -> None:
+    # 20 top themes, 2,000 places at one spot, each with a name of 5,000 characters.
+    themes = [f"{map_grid.THEME_PREFIX}t{number:02d}" for number in range(20)]
+    items = []
+    for number in range(2000):
+        item = Item(f"https://example.org/place/{number:04d}", kinds={"organization"},
+                    names=[("fr", "N" * 5000)], themes={themes[number % 20]})
+        item.points.append(("2026-12-01T00:00:00Z", 4.35, 50.85, "https://example.org/graph"))
+        item.records.append(RecordRef("https://example.org/graph", "https://example.org/source/s", None,
+                                      "2026-12-01T00:00:00Z", None))
+        items.append(item)
+    parts = IndexParts(items, {}, {}, {theme: {theme[-3:]} for theme in themes})
+    published = SimpleNamespace(generation=SimpleNamespace(number=1), store=None)
+    index = CollectionIndex(published, Minter("https://example.org/"), default_vocabulary().hierarchy,  # type: ignore[arg-type]
+                            parts)
+    wide = Filters(kinds=("organization",), bbox=(4.0, 50.0, 5.0, 51.0))
+    answer = map_grid.cluster(index, wide, 22, ("fr",))
+    assert answer.mode == "clusters" and [c["count"] for c in answer.clusters] == [2000]
+    assert len(answer.clusters[0]["themes"]) == map_grid.CLUSTER_THEMES
+    assert len(answer.themes) == 20 and sum(answer.themes.values()) == 2000
+    few = map_grid.cluster(index, wide, 22, ("fr",), point_limit=5000)
+    assert few.mode == "points" and len(few.points) == 2000
+    assert all(len(point["name"]) == map_grid.NAME_CHARACTERS for point in few.points)

@@ -26,6 +26,8 @@ CELL_PIXELS = 64  # a cluster's cell on the screen
 MAX_CELLS = 4096  # cells a box may span at its zoom before the cells grow (bounds the answer)
 POINT_LIMIT = 500  # at most this many places in the box: the places themselves, not clusters
 MAX_ZOOM = 22
+CLUSTER_THEMES = 8  # a cluster names its most frequent top themes, no more (a scheme may have many)
+NAME_CHARACTERS = 200  # a place's name in an answer, cut beyond this (a feed's name may be a page long)
 MAX_LATITUDE = 85.05112878  # Web Mercator's edge
 # The hub's theme scheme (vocab/schemes.ttl): its top concepts colour the map's pins.
 THEME_PREFIX = "https://w3id.org/mutualisons/ns#theme-"
@@ -173,10 +175,16 @@ def cluster(index: CollectionIndex, filters: Filters, zoom: int, languages: tupl
             "lon": round(float(mean_lon[number]), 6), "lat": round(float(mean_lat[number]), 6), "count": count,
             "bbox": [float(low_lon[number]), float(low_lat[number]), float(high_lon[number]),
                      float(high_lat[number])],
-            "themes": {roots[t]: int(n) for t, n in enumerate(by_theme[number][:-1]) if n},
+            "themes": _most(roots, by_theme[number][:-1]),
         })
     answer.clusters.sort(key=lambda found: (-found["count"], found["lat"], found["lon"]))
     return answer
+
+
+def _most(roots: list[str], counts: np.ndarray) -> dict[str, int]:
+    """The `CLUSTER_THEMES` most frequent themes of a cluster (ties by IRI), with their counts."""
+    ranked = sorted(((-int(n), roots[t]) for t, n in enumerate(counts) if n))[:CLUSTER_THEMES]
+    return {theme: -negative for negative, theme in ranked}
 
 
 def _root(roots: list[str], number: int) -> str | None:
@@ -186,4 +194,7 @@ def _root(roots: list[str], number: int) -> str | None:
 def _point(index: CollectionIndex, position: int, lon: float, lat: float, theme: str | None,
            languages: tuple[str, ...]) -> dict[str, Any]:
     item = index.items[position]
-    return {"id": item.iri, "lon": lon, "lat": lat, "name": item.name(languages), "theme": theme}
+    name = item.name(languages)
+    if name is not None and len(name) > NAME_CHARACTERS:
+        name = name[:NAME_CHARACTERS - 1] + "…"
+    return {"id": item.iri, "lon": lon, "lat": lat, "name": name, "theme": theme}
