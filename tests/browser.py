@@ -11,7 +11,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,9 @@ import uvicorn
 
 from hub.core.config import Settings
 from hub.gateway.app import create_app
+from hub.gateway.collection_index import IndexCache, IndexParts
 from hub.pages.options import PageOptions
+from hub.store.reader import Published
 
 CHROMIUM = Path(os.environ.get("MUTUALISONS_CHROMIUM", "/usr/bin/chromium"))
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
@@ -52,9 +54,12 @@ def require_browser() -> None:
 
 
 @contextmanager
-def serve(settings: Settings, port: int) -> Iterator[str]:
-    """The hub under uvicorn on 127.0.0.1:port with no tiles (nothing leaves the machine)."""
+def serve(settings: Settings, port: int, read: Callable[[Published], IndexParts] | None = None) -> Iterator[str]:
+    """The hub under uvicorn on 127.0.0.1:port with no tiles (nothing leaves the machine); `read` replaces what
+    the collections' index reads from the generation (generated places: bench/map_places.py)."""
     app = create_app(settings, page_options=PageOptions(tiles="none", attribution=""))
+    if read is not None:
+        app.state.index_cache = IndexCache(app.state.reader.minter, read=read)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

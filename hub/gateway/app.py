@@ -24,6 +24,7 @@ from hub.gateway import (
     events,
     health,
     links,
+    map_api,
     provenance,
     query_page,
     runs,
@@ -159,7 +160,7 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None,
 
     app.state.validate_limiter = validate.RateLimiter()
     for module in (sparql, void, events, collections, context, provenance, sources, runs, health, changes,
-                   entities, vocab, validate, links):
+                   entities, vocab, validate, links, map_api):
         # The API's own resources refuse parameters they do not take (the SPARQL protocol, the vocabulary's
         # and the entity pages' content negotiation read theirs themselves; collections check theirs in
         # gateway_params.py, with the same answer).

@@ -336,6 +336,14 @@ class CollectionIndex:
         """Every audience concept the generation knows (the hub:audiences scheme's, by their IRIs)."""
         return {c for c in set(self._labels) | set(self._narrower) if c.startswith(AUDIENCES)}
 
+    def theme_concepts(self) -> set[str]:
+        """Every concept of the generation's schemes that has a label or a narrower concept."""
+        return set(self._labels) | set(self._narrower)
+
+    def narrower_of(self, concept: str) -> set[str]:
+        """The concepts directly narrower than `concept`."""
+        return set(self._narrower.get(concept, ()))
+
     def category_concepts(self, category: str) -> set[str]:
         """The concepts a `category=` value means, each with its narrower concepts: a concept IRI, or a label
         (a SKOS label the hub holds, or a concept's local name as words: "round tomato", "organic ab")."""
@@ -675,9 +683,13 @@ class IndexCache:
     (so a small store, built in milliseconds, is always answered from its newest generation).
     """
 
-    def __init__(self, minter: Minter, patience: float = 2.0) -> None:
+    def __init__(self, minter: Minter, patience: float = 2.0,
+                 read: Callable[[Published], IndexParts] | None = None) -> None:
+        """`read` replaces the reading of a generation's parts (a bench or test of 100k generated places
+        builds its index without harvesting them first)."""
         self.minter = minter
         self.patience = patience
+        self._read = read
         self._indexes: dict[int, CollectionIndex] = {}
         self._building: dict[int, threading.Event] = {}
         self._errors: dict[int, BaseException] = {}
@@ -724,8 +736,8 @@ class IndexCache:
     def _build(self, published: Published, done: threading.Event) -> None:
         number = published.generation.number
         try:
-            parts = None
-            if _bytes_on_disk(published.generation.path) >= CHILD_READ_BYTES:
+            parts = None if self._read is None else self._read(published)
+            if parts is None and _bytes_on_disk(published.generation.path) >= CHILD_READ_BYTES:
                 try:
                     parts = _read_in_child(published, self.minter)
                 except (OSError, BrokenProcessPool):  # no child to be had (or it died): read here, slower

@@ -59,6 +59,10 @@ _STRINGS: dict[str, tuple[str, str, str]] = {
     "zoom_out": ("Dézoomer", "Uitzoomen", "Zoom out"),
     "show": ("Voir", "Tonen", "Show"),
     "show_on_map": ("montrer sur la carte", "tonen op de kaart", "show on the map"),
+    "legend": ("Légende", "Legende", "Legend"),
+    "no_theme": ("Sans thème", "Zonder thema", "No theme"),
+    "cluster_places": ("{n} lieux ici : zoomer", "{n} plaatsen hier: inzoomen", "{n} places here: zoom in"),
+    "more_places": ("Afficher plus ({shown} sur {n})", "Meer tonen ({shown} van {n})", "Show more ({shown} of {n})"),
     "provenance": ("Provenance", "Herkomst", "Provenance"),
     "also_on": ("Aussi sur", "Ook op", "Also on"),
     "same_as_members": ("Cette alternative, décrite par plusieurs réseaux sous ces adresses :",
@@ -224,6 +228,34 @@ _STRINGS: dict[str, tuple[str, str, str]] = {
     "embed_title": ("Carte des alternatives (intégrée)", "Kaart van de alternatieven (ingebed)",
                     "Map of the alternatives (embedded)"),
     "open_full_map": ("Ouvrir la carte complète", "Volledige kaart openen", "Open the full map"),
+    "embed_configure": ("Intégrer la carte sur votre site", "De kaart op uw site insluiten",
+                        "Embed the map on your site"),
+    "embed_this_map": ("Intégrer cette carte", "Deze kaart insluiten", "Embed this map"),
+    "embed_intro": ("Choisissez le réseau, le thème, la zone et la langue : l'aperçu suit vos choix, puis copiez le "
+                    "code dans une page de votre site.",
+                    "Kies het netwerk, het thema, het gebied en de taal: het voorbeeld volgt uw keuzes; kopieer dan "
+                    "de code naar een pagina van uw site.",
+                    "Choose the network, theme, area and language: the preview follows your choices; then copy the "
+                    "code into a page of your site."),
+    "embed_area": ("Zone (optionnelle)", "Gebied (optioneel)", "Area (optional)"),
+    "embed_area_help": ("Longitude ouest, latitude sud, longitude est, latitude nord, en degrés ; vide : tous les "
+                        "lieux choisis.",
+                        "Westelijke lengte, zuidelijke breedte, oostelijke lengte, noordelijke breedte, in graden; "
+                        "leeg: alle gekozen plaatsen.",
+                        "West longitude, south latitude, east longitude, north latitude, in degrees; empty: every "
+                        "chosen place."),
+    "embed_use_view": ("Prendre la vue de l'aperçu", "Het beeld van het voorbeeld nemen", "Use the preview's view"),
+    "embed_language": ("Langue de la carte", "Taal van de kaart", "Language of the map"),
+    "embed_preview": ("Aperçu", "Voorbeeld", "Preview"),
+    "embed_snippet": ("Code à copier", "Te kopiëren code", "Code to copy"),
+    "embed_copy": ("Copier le code", "Code kopiëren", "Copy the code"),
+    "embed_copied": ("Code copié.", "Code gekopieerd.", "Code copied."),
+    "embed_bad_area": ("La zone doit être quatre nombres séparés par des virgules (ouest, sud, est, nord), par exemple "
+                       "4.25,50.77,4.48,50.91 : elle est laissée de côté.",
+                       "Het gebied moet vier getallen zijn, gescheiden door komma's (west, zuid, oost, noord), "
+                       "bijvoorbeeld 4.25,50.77,4.48,50.91: het wordt weggelaten.",
+                       "The area must be four numbers separated by commas (west, south, east, north), e.g. "
+                       "4.25,50.77,4.48,50.91: it is left out."),
 }
 
 

@@ -18,21 +18,41 @@ KINDS = ("Organization", "NGO", "LocalBusiness", "GroceryStore", "Store", "Medic
 FILTERS = ("q", "theme", "type", "source", "verified")
 SCRIPT_STRINGS = ["places_in_view", "loading", "load_failed", "details", "locating_failed", "where_am_i",
                   "no_tiles", "map_label", "verified", "unverified", "zoom_in", "zoom_out", "show", "show_on_map",
+                  "no_theme", "cluster_places", "more_places",
                   *[f"type_{kind}" for kind in KINDS], "type_Organization", "type_Place"]
-LEAFLET_STYLES = ("/static/leaflet/leaflet.css", "/static/leaflet.markercluster/MarkerCluster.css",
-                  "/static/leaflet.markercluster/MarkerCluster.Default.css")
-LEAFLET_SCRIPTS = ("/static/leaflet/leaflet.js", "/static/leaflet.markercluster/leaflet.markercluster.js",
-                   "/static/site/map.js")
+# The clusters are counted by the server (/api/map/clusters): Leaflet alone draws them.
+LEAFLET_STYLES = ("/static/leaflet/leaflet.css",)
+LEAFLET_SCRIPTS = ("/static/leaflet/leaflet.js", "/static/site/map.js")
+LEGEND_COLOURS = 8  # .t0 … .t7 in site.css; further top themes share "no theme"'s grey
 
 
 def filters_from(request: Request) -> dict[str, str]:
     return {name: request.query_params.get(name, "") for name in FILTERS}
 
 
-def _config(lang: str, options: PageOptions, filters: dict[str, str], embed: bool) -> str:
+def area_from(text: str) -> list[float] | None:
+    """`bbox=minLon,minLat,maxLon,maxLat`: the area the map opens on (the API checks the views it is asked)."""
+    parts = text.split(",")
+    try:
+        area = [float(part) for part in parts]
+    except ValueError:
+        return None
+    if len(area) != 4 or not (-180 <= area[0] <= area[2] <= 180 and -90 <= area[1] <= area[3] <= 90):
+        return None
+    return area
+
+
+def legend(themes: list[Theme], lang: str) -> list[dict[str, str]]:
+    """The top themes of the scheme, each with its colour's place (the map's pins and clusters use it)."""
+    tops = [theme for theme in themes if theme.depth == 0 and theme.value.startswith(("http://", "https://"))]
+    return [{"theme": theme.value, "label": pick(theme.labels, lang)} for theme in tops[:LEGEND_COLOURS]]
+
+
+def _config(lang: str, options: PageOptions, filters: dict[str, str], embed: bool,
+            themes: list[Theme], area: list[float] | None) -> str:
     config = {"lang": lang, "tiles": "none" if options.no_tiles else options.tiles,
-              "attribution": options.attribution, "filters": filters, "embed": embed,
-              "strings": bundle(lang, SCRIPT_STRINGS)}
+              "attribution": options.attribution, "filters": filters, "embed": embed, "area": area,
+              "legend": legend(themes, lang), "strings": bundle(lang, SCRIPT_STRINGS)}
     # `</` inside a <script> element would end it: JSON allows `<\/` for `</`.
     return json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
 
@@ -81,25 +101,33 @@ def render_map(request: Request, lang: str, options: PageOptions, themes: list[T
 <div class="map-tools"><button type="button" id="locate">{e(t(lang, "where_am_i"))}</button>
 <p id="status" role="status" aria-live="polite"></p></div>
 <div id="map"></div>
+<ul id="legend" class="legend" aria-label="{e(t(lang, "legend"))}"></ul>
+<p class="embed-link"><a href="{e(link("/embed/configure", lang, source=filters["source"], theme=filters["theme"]))}">{
+    e(t(lang, "embed_this_map"))}</a></p>
 </section>
 <section class="list-pane" aria-labelledby="list-title">
 <h2 id="list-title">{e(t(lang, "list"))}</h2>
-<ol id="places" class="places"></ol>
+<div class="places-scroll"><ol id="places" class="places"></ol>
+<button type="button" id="more" hidden></button></div>
 </section>
 </div>
-<script id="map-config" type="application/json">{_config(lang, options, filters, embed=False)}</script>"""
+<script id="map-config" type="application/json">{_config(lang, options, filters, False, themes,
+                                                         area_from(request.query_params.get("bbox", "")))}</script>"""
     return page(request, lang, t(lang, "map"), body, alternate=_twin(filters), alternate_type="application/geo+json",
                 scripts=LEAFLET_SCRIPTS, styles=LEAFLET_STYLES, body_class="map-page")
 
 
-def render_embed(request: Request, lang: str, options: PageOptions) -> str:
+def render_embed(request: Request, lang: str, options: PageOptions, themes: list[Theme]) -> str:
     filters = filters_from(request)
     full = e(link("/", lang, **filters))
     body = f"""<h1 class="sr-only">{e(t(lang, "embed_title"))}</h1>
 <div class="embed-bar"><p id="status" role="status" aria-live="polite"></p>
 <a href="{full}" target="_blank" rel="noopener">{e(t(lang, "open_full_map"))}</a></div>
 <div id="map" class="embed-map" role="region" aria-label="{e(t(lang, "map_label"))}"></div>
-<script id="map-config" type="application/json">{_config(lang, options, filters, embed=True)}</script>"""
+<details class="embed-legend"><summary>{e(t(lang, "legend"))}</summary>
+<ul id="legend" class="legend"></ul></details>
+<script id="map-config" type="application/json">{_config(lang, options, filters, True, themes,
+                                                         area_from(request.query_params.get("bbox", "")))}</script>"""
     return page(request, lang, t(lang, "embed_title"), body, alternate=_twin(filters),
                 alternate_type="application/geo+json", scripts=LEAFLET_SCRIPTS, styles=LEAFLET_STYLES,
                 chrome=False, body_class="embed-page")

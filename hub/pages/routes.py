@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pyoxigraph import NamedNode
 
-from hub.pages import agenda_page, library_page, links_page, map_page, sources_page, themes
+from hub.pages import agenda_page, embed_page, library_page, links_page, map_page, sources_page, themes
 from hub.pages.api_client import ApiError, get_json, post_json
 from hub.pages.entity_page import HUB, render_entity_page
 from hub.pages.i18n import negotiate, pick, t
@@ -48,7 +48,20 @@ async def map_view(request: Request) -> HTMLResponse:
 @router.get("/embed", response_class=HTMLResponse)
 async def embed_view(request: Request) -> HTMLResponse:
     # Other sites frame this page: no frame-ancestors restriction on purpose.
-    return HTMLResponse(map_page.render_embed(request, negotiate(request), _options(request)))
+    return HTMLResponse(map_page.render_embed(request, negotiate(request), _options(request),
+                                              await themes.load(request)))
+
+
+@router.get("/embed/configure", response_class=HTMLResponse)
+async def embed_configurator(request: Request) -> HTMLResponse:
+    """Source, theme, area and language of an embedded map: a live preview and the snippet to copy."""
+    lang = negotiate(request)
+    try:
+        sources = await _sources(request)
+    except ApiError as error:
+        return HTMLResponse(embed_page.render_configurator(request, lang, [], [],
+                                                           error_box(lang, error.status, error.detail)))
+    return HTMLResponse(embed_page.render_configurator(request, lang, await themes.load(request), sources))
 
 
 @router.get("/sources", response_class=HTMLResponse)

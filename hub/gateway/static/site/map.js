@@ -1,26 +1,32 @@
-// The hub's map: markers loaded as GeoJSON per viewport from /api/organizations, clustered,
-// filtered, and listed in sync. Plain browser JavaScript, no build step.
+// The hub's map: what the view holds, counted on the server (/api/map/clusters: clusters, or the places
+// themselves when few are in view), pins coloured by theme with a legend, and the places in view listed
+// page by page from the collection (/api/organizations, cursor paging). The API does all the filtering and
+// searching: this script never drops anything it is given. Plain browser JavaScript, no build step.
 "use strict";
 (function () {
   const config = JSON.parse(document.getElementById("map-config").textContent);
   const S = config.strings;
   const status = document.getElementById("status");
   const list = document.getElementById("places");
+  const more = document.getElementById("more");
+  const legendBox = document.getElementById("legend");
   const form = document.getElementById("filters");
   const SCHEMA = "https://schema.org/";
-  // Sub-classes, so that a client-side check agrees with a server that follows the class hierarchy.
-  const SUBCLASSES = {
-    Organization: ["NGO", "LocalBusiness", "GroceryStore", "Store", "MedicalClinic"],
-    Place: ["LocalBusiness", "GroceryStore", "Store", "MedicalClinic", "CivicStructure"],
-    LocalBusiness: ["GroceryStore", "Store", "MedicalClinic"], Store: ["GroceryStore"],
-  };
+  const PAGE = 50;  // places per page of the list
+  const number = new Intl.NumberFormat(config.lang);
+  // Top theme IRI -> its place in the legend (its colour class, t0…t7); the rest is "no theme".
+  const legend = config.legend || [];
+  const themeSlot = new Map(legend.map((entry, slot) => [entry.theme, slot]));
   let filters = Object.assign({}, config.filters);
-  let features = [];
-  let markers = new Map();
+  let pins = new Map();  // place IRI -> its marker, kept across reloads (an open popup stays open)
+  let clusterMarkers = [];
   let generation = 0;
+  let nextPage = null;
+  let pendingPopup = null;  // the place a list's "show" button asked for, opened once its pin is drawn
+  let listLoading = false;
 
   L.Icon.Default.imagePath = "/static/leaflet/images/";
-  const map = L.map("map", { zoomControl: false, keyboard: true, maxZoom: 19 }).setView([50.846, 4.352], 12);
+  const map = L.map("map", { zoomControl: false, keyboard: true, maxZoom: 19 });
   L.control.zoom({ zoomInTitle: S.zoom_in, zoomOutTitle: S.zoom_out }).addTo(map);
   if (config.tiles !== "none") {
     L.tileLayer(config.tiles, { maxZoom: 19, attribution: config.attribution }).addTo(map);
@@ -28,54 +34,49 @@
     map.getContainer().classList.add("no-tiles");
     map.attributionControl.addAttribution(S.no_tiles);
   }
-  const cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50 });
-  map.addLayer(cluster);
-  const container = map.getContainer();
-  container.setAttribute("aria-label", S.map_label);
+  const layer = L.layerGroup().addTo(map);
+  map.getContainer().setAttribute("aria-label", S.map_label);
 
-  function pick(names, fallback) {
-    if (!names) return fallback || "";
-    return names[config.lang] || names.fr || names.nl || names.en || Object.values(names)[0] || fallback || "";
-  }
-  function shortType(iri) { return iri.startsWith(SCHEMA) ? iri.slice(SCHEMA.length) : iri; }
-  function typeLabel(types) {
-    for (const iri of types || []) {
-      const label = S["type_" + shortType(iri)];
-      if (label) return label;
-    }
-    return "";
-  }
   function entityHref(iri) {
     return "/id?iri=" + encodeURIComponent(iri) + "&lang=" + config.lang;
   }
-  // A line or polygon comes as stored; its marker stands on the representative point the API gives beside it.
+  function themeClass(theme) {
+    return themeSlot.has(theme) ? "t" + themeSlot.get(theme) : "t-none";
+  }
+  function themeLabel(theme) {
+    return themeSlot.has(theme) ? legend[themeSlot.get(theme)].label : S.no_theme;
+  }
+  // Where a list item's place is: a line or polygon comes with the representative point the API gives beside it.
   function pointOf(feature) {
-    return feature.properties.point || feature.geometry.coordinates;
+    if (feature.properties.point) return feature.properties.point;
+    return feature.geometry && feature.geometry.type === "Point" ? feature.geometry.coordinates : null;
   }
   function addressText(address) {
     if (!address) return "";
     return [address.street, [address.postal, address.locality].filter(Boolean).join(" ")].filter(Boolean).join(", ");
   }
-
-  // The API does the filtering; these checks keep the page right if a server ignores a parameter.
-  function keep(feature) {
-    const p = feature.properties;
-    if (filters.type) {
-      const wanted = [filters.type].concat(SUBCLASSES[filters.type] || []);
-      if (!(p.types || []).some((iri) => wanted.includes(shortType(iri)))) return false;
+  function typeLabel(types) {
+    for (const iri of types || []) {
+      const label = S["type_" + (iri.startsWith(SCHEMA) ? iri.slice(SCHEMA.length) : iri)];
+      if (label) return label;
     }
-    if (filters.source && !(p.sources || []).some((s) => s.source.endsWith("/source/" + filters.source))) return false;
-    // Text search (q) is the API's alone: any part of a word, in names, descriptions, keywords and address.
-    // The theme is left to the server: it also matches the narrower concepts of the chosen theme.
-    if (filters.verified === "true" && "verificationStatus" in p) {
-      if (!/verified$/i.test(String(p.verificationStatus)) || /unverified$/i.test(String(p.verificationStatus))) return false;
-    }
-    return true;
+    return "";
   }
-
-  function bboxParam() {
-    const b = map.getBounds().pad(0.2);
-    return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((n) => n.toFixed(5)).join(",");
+  function pick(names, fallback) {
+    if (!names) return fallback || "";
+    return names[config.lang] || names.fr || names.nl || names.en || Object.values(names)[0] || fallback || "";
+  }
+  function view() {
+    // The box the map shows, clipped to what Web Mercator draws (the API refuses longitudes past ±180).
+    const b = map.getBounds();
+    const clip = (value, low, high) => Math.min(high, Math.max(low, value));
+    return [clip(b.getWest(), -180, 180), clip(b.getSouth(), -85, 85), clip(b.getEast(), -180, 180),
+            clip(b.getNorth(), -85, 85)].map((n) => n.toFixed(6)).join(",");
+  }
+  function filterParams() {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(filters)) if (value) params.set(key, value);
+    return params;
   }
   function nextLink(header) {
     if (!header) return null;
@@ -83,88 +84,126 @@
     return match ? match[1] : null;
   }
 
-  async function load() {
-    const mine = ++generation;
-    status.textContent = S.loading;
-    const params = new URLSearchParams({ format: "geojson", bbox: bboxParam() });
-    for (const [key, value] of Object.entries(filters)) if (value) params.set(key, value);
-    let url = "/api/organizations?" + params.toString();
-    const collected = [];
-    try {
-      for (let page = 0; url && page < 50; page++) {  // follow cursor pages (Link rel=next)
-        const answer = await fetch(url, { headers: { Accept: "application/geo+json" } });
-        if (!answer.ok) throw new Error(String(answer.status));
-        const body = await answer.json();
-        collected.push(...(body.features || []));
-        url = nextLink(answer.headers.get("Link"));
-      }
-    } catch (error) {
-      if (mine === generation) status.textContent = S.load_failed + " (" + error.message + ")";
-      return;
-    }
-    if (mine !== generation) return;  // a newer viewport's answer wins
-    features = collected.filter(keep);
-    draw();
-  }
-
-  function popupContent(feature) {
-    const p = feature.properties;
+  function popupContent(place) {
     const box = document.createElement("div");
     const title = document.createElement("strong");
-    title.textContent = pick(p.names, p.name);
+    title.textContent = place.name || place.id;
     box.appendChild(title);
-    for (const text of [typeLabel(p.types), addressText(p.address)]) {
-      if (!text) continue;
-      const line = document.createElement("div");
-      line.textContent = text;
-      box.appendChild(line);
-    }
-    const more = document.createElement("a");
-    more.href = entityHref(p["@id"]);
-    more.className = "entity-link";
-    more.textContent = S.details;
-    box.appendChild(more);
+    const theme = document.createElement("div");
+    theme.textContent = themeLabel(place.theme);
+    box.appendChild(theme);
+    const link = document.createElement("a");
+    link.href = entityHref(place.id);
+    link.className = "entity-link";
+    link.textContent = S.details;
+    box.appendChild(link);
     return box;
   }
 
-  // Markers are kept across reloads: panning must not close an open popup or rebuild every cluster.
-  function draw() {
-    const wanted = new Set(features.map((f) => f.properties["@id"]));
-    const gone = [];
-    for (const [id, marker] of markers) {
-      if (!wanted.has(id)) { gone.push(marker); markers.delete(id); }
-    }
-    cluster.removeLayers(gone);
-    const added = [];
-    for (const feature of features) {
-      const id = feature.properties["@id"];
-      if (markers.has(id)) continue;
-      const [lon, lat] = pointOf(feature);
-      const name = pick(feature.properties.names, feature.properties.name);
-      const marker = L.marker([lat, lon], { title: name, alt: name, keyboard: true });
-      marker.bindPopup(() => popupContent(feature));
-      markers.set(id, marker);
-      added.push(marker);
-    }
-    cluster.addLayers(added);
-    drawList();
-    // When the first markers are on the map and the list is usable: what `make bench` times.
-    if (!document.body.dataset.ready) document.body.dataset.readyAt = String(Math.round(performance.now()));
-    document.body.dataset.ready = "1";
-    document.body.dataset.markers = String(features.length);
+  function pin(place) {
+    const name = place.name || place.id;
+    const icon = L.divIcon({ className: "map-pin " + themeClass(place.theme), iconSize: [18, 18], html: "" });
+    const marker = L.marker([place.lat, place.lon], { icon: icon, title: name, keyboard: true });
+    marker.bindPopup(() => popupContent(place));
+    named(marker, name + " — " + themeLabel(place.theme));
+    return marker;
   }
 
-  function drawList() {
-    if (!list) {
-      status.textContent = S.places_in_view.replace("{n}", features.length);
-      return;
+  // What a screen reader says of a marker (Leaflet gives a keyboard marker the role of a button).
+  function named(marker, label) {
+    marker.on("add", () => {
+      const element = marker.getElement();
+      if (element) element.setAttribute("aria-label", label);
+    });
+  }
+
+  function clusterMarker(found) {
+    const size = Math.round(30 + 8 * Math.log10(found.count));
+    // The ring takes the colour of the theme most of its places share.
+    let main = null;
+    let most = 0;
+    for (const [theme, count] of Object.entries(found.themes || {})) if (count > most) { main = theme; most = count; }
+    const label = S.cluster_places.replace("{n}", number.format(found.count));
+    const icon = L.divIcon({ className: "map-cluster marker-cluster " + themeClass(main), iconSize: [size, size],
+                             html: '<span class="count" data-count="' + found.count + '">' + number.format(found.count)
+                               + "</span>" });
+    const marker = L.marker([found.lat, found.lon], { icon: icon, title: label, keyboard: true });
+    named(marker, label);
+    marker.on("click", () => {
+      const [west, south, east, north] = found.bbox;
+      const target = map.getBoundsZoom([[south, west], [north, east]]);
+      // Places at one spot stay one cluster at any zoom: zoom in as far as the map goes.
+      if (target <= map.getZoom()) map.setView([found.lat, found.lon], Math.min(map.getMaxZoom(), map.getZoom() + 2));
+      else map.fitBounds([[south, west], [north, east]], { padding: [20, 20] });
+    });
+    return marker;
+  }
+
+  function drawMap(answer) {
+    for (const marker of clusterMarkers) layer.removeLayer(marker);
+    clusterMarkers = [];
+    const places = answer.mode === "points" ? answer.points : answer.clusters.filter((c) => c.count === 1);
+    const wanted = new Set(places.map((p) => p.id));
+    for (const [id, marker] of pins) {
+      if (!wanted.has(id)) { layer.removeLayer(marker); pins.delete(id); }
     }
-    const bounds = map.getBounds();
-    const visible = features.filter((f) => bounds.contains(L.latLng(pointOf(f)[1], pointOf(f)[0])));
-    visible.sort((a, b) => pick(a.properties.names, a.properties.name).localeCompare(pick(b.properties.names, b.properties.name)));
-    status.textContent = S.places_in_view.replace("{n}", visible.length);
+    for (const place of places) {
+      if (pins.has(place.id)) continue;
+      const marker = pin(place);
+      pins.set(place.id, marker);
+      layer.addLayer(marker);
+    }
+    if (answer.mode === "clusters") {
+      for (const found of answer.clusters) {
+        if (found.count === 1) continue;
+        const marker = clusterMarker(found);
+        clusterMarkers.push(marker);
+        layer.addLayer(marker);
+      }
+    }
+    drawLegend(answer);
+    if (pendingPopup && pins.has(pendingPopup)) {
+      pins.get(pendingPopup).openPopup();
+      pendingPopup = null;
+    }
+  }
+
+  function drawLegend(answer) {
+    if (!legendBox) return;
+    const rows = document.createDocumentFragment();
+    const counted = Object.values(answer.themes || {}).reduce((a, b) => a + b, 0);
+    const entries = legend.map((entry) => [entry.theme, entry.label, answer.themes[entry.theme] || 0]);
+    entries.push([null, S.no_theme, answer.total - counted]);
+    for (const [theme, label, count] of entries) {
+      const row = document.createElement("li");
+      const swatch = document.createElement("span");
+      swatch.className = "swatch " + themeClass(theme);
+      swatch.setAttribute("aria-hidden", "true");
+      row.appendChild(swatch);
+      row.appendChild(document.createTextNode(label + " (" + number.format(count) + ")"));
+      rows.appendChild(row);
+    }
+    legendBox.replaceChildren(rows);
+  }
+
+  // The list: the places in view, a page at a time from the collection itself, sorted by name.
+  async function loadPage(url, mine) {
+    listLoading = true;
+    try {
+      const answer = await fetch(url, { headers: { Accept: "application/geo+json" } });
+      if (!answer.ok) throw new Error(String(answer.status));
+      const body = await answer.json();
+      if (mine !== generation) return;
+      nextPage = nextLink(answer.headers.get("Link"));
+      appendToList(body.features || []);
+    } finally {
+      listLoading = false;
+    }
+  }
+
+  function appendToList(features) {
     const fragment = document.createDocumentFragment();
-    for (const feature of visible.slice(0, 300)) {
+    for (const feature of features) {
       const p = feature.properties;
       const item = document.createElement("li");
       item.dataset.id = p["@id"];
@@ -176,37 +215,135 @@
       meta.className = "meta";
       meta.textContent = [typeLabel(p.types), addressText(p.address)].filter(Boolean).join(" · ");
       item.appendChild(meta);
-      const show = document.createElement("button");
-      show.type = "button";
-      show.className = "show";
-      show.textContent = S.show;
-      show.setAttribute("aria-label", S.show + " " + pick(p.names, p.name) + " — " + S.show_on_map);
-      show.addEventListener("click", () => {
-        const marker = markers.get(p["@id"]);
-        if (marker && cluster.hasLayer(marker)) cluster.zoomToShowLayer(marker, () => marker.openPopup());
-      });
-      item.appendChild(show);
+      const point = pointOf(feature);
+      if (point) {
+        const show = document.createElement("button");
+        show.type = "button";
+        show.className = "show";
+        show.textContent = S.show;
+        show.setAttribute("aria-label", S.show + " " + pick(p.names, p.name) + " — " + S.show_on_map);
+        show.addEventListener("click", () => {
+          const [lon, lat] = point;
+          if (pins.has(p["@id"]) && map.getZoom() >= 17) { pins.get(p["@id"]).openPopup(); return; }
+          pendingPopup = p["@id"];
+          map.setView([lat, lon], 18);
+        });
+        item.appendChild(show);
+      }
       fragment.appendChild(item);
     }
-    list.replaceChildren(fragment);
+    list.appendChild(fragment);
+    if (more) {
+      more.hidden = !nextPage;
+      more.textContent = S.more_places.replace("{shown}", number.format(list.children.length))
+        .replace("{n}", document.body.dataset.markers ? number.format(Number(document.body.dataset.markers)) : "");
+    }
   }
 
-  let timer = null;
-  map.on("moveend", () => {
-    clearTimeout(timer);
-    timer = setTimeout(load, 200);
-  });
+  async function load() {
+    const mine = ++generation;
+    status.textContent = S.loading;
+    const box = view();
+    document.body.dataset.view = box;
+    const params = filterParams();
+    params.set("bbox", box);
+    params.set("zoom", String(Math.round(map.getZoom())));
+    params.set("lang", config.lang);
+    let answer;
+    try {
+      const response = await fetch("/api/map/clusters?" + params.toString(), { headers: { Accept: "application/json" } });
+      if (!response.ok) throw new Error(String(response.status));
+      answer = await response.json();
+    } catch (error) {
+      if (mine === generation) status.textContent = S.load_failed + " (" + error.message + ")";
+      return;
+    }
+    if (mine !== generation) return;  // a newer view's answer wins
+    document.body.dataset.markers = String(answer.total);
+    document.body.dataset.mode = answer.mode;
+    drawMap(answer);
+    status.textContent = S.places_in_view.replace("{n}", number.format(answer.total));
+    if (list) {
+      list.replaceChildren();
+      nextPage = null;
+      if (more) more.hidden = true;
+      if (answer.total > 0) {
+        const listed = filterParams();
+        listed.set("bbox", box);
+        listed.set("format", "geojson");
+        listed.set("sort", "name");
+        listed.set("limit", String(PAGE));
+        listed.set("lang", config.lang);
+        try {
+          await loadPage("/api/organizations?" + listed.toString(), mine);
+        } catch (error) {
+          if (mine === generation) status.textContent = S.load_failed + " (" + error.message + ")";
+          return;
+        }
+      }
+    }
+    if (mine !== generation) return;
+    // When the view's places are on the map and the list is usable: what `make bench` times.
+    if (!document.body.dataset.ready) document.body.dataset.readyAt = String(Math.round(performance.now()));
+    document.body.dataset.ready = "1";
+  }
+
+  async function loadMore() {
+    if (!nextPage || listLoading) return;
+    try {
+      await loadPage(nextPage, generation);
+    } catch (error) {
+      status.textContent = S.load_failed + " (" + error.message + ")";
+    }
+  }
+  if (more) {
+    more.addEventListener("click", loadMore);
+    // Scrolling the list to its end asks for the next page too.
+    if ("IntersectionObserver" in window) {
+      new IntersectionObserver((entries) => {
+        if (entries.some((entry) => entry.isIntersecting)) loadMore();
+      }, { root: list.closest(".places-scroll") }).observe(more);
+    }
+  }
+
+  // The map opens on its area (`bbox=`), else on every place the filters select (the API's extent of them).
+  async function start() {
+    let area = config.area;
+    if (!area) {
+      const params = filterParams();
+      params.set("bbox", "-180,-85,180,85");
+      params.set("zoom", "0");
+      try {
+        const response = await fetch("/api/map/clusters?" + params.toString(), { headers: { Accept: "application/json" } });
+        if (response.ok) area = (await response.json()).extent;
+      } catch (error) {
+        area = null;  // the first load says what went wrong
+      }
+    }
+    if (area && (area[0] !== area[2] || area[1] !== area[3])) {
+      map.fitBounds([[area[1], area[0]], [area[3], area[2]]], { padding: [12, 12], animate: false });
+    } else if (area) {
+      map.setView([area[1], area[0]], 16, { animate: false });
+    } else {
+      map.setView([50.846, 4.352], 12, { animate: false });
+    }
+    let timer = null;
+    map.on("moveend", () => {
+      clearTimeout(timer);
+      timer = setTimeout(load, 200);
+    });
+    load();
+  }
 
   // Phones see the map first; wide screens keep the filters open beside it.
-  const box = document.getElementById("filters-box");
-  if (box && window.matchMedia("(min-width: 800px)").matches) box.open = true;
+  const filtersBox = document.getElementById("filters-box");
+  if (filtersBox && window.matchMedia("(min-width: 800px)").matches) filtersBox.open = true;
   if (form) {
     const readForm = () => {
       const data = new FormData(form);
       filters = { q: data.get("q") || "", theme: data.get("theme") || "", type: data.get("type") || "",
                   source: data.get("source") || "", verified: data.get("verified") ? "true" : "" };
-      const query = new URLSearchParams();
-      for (const [key, value] of Object.entries(filters)) if (value) query.set(key, value);
+      const query = filterParams();
       query.set("lang", config.lang);
       history.replaceState(null, "", "?" + query.toString());
       load();
@@ -231,5 +368,5 @@
         { timeout: 10000 });
     });
   }
-  load();
+  start();
 })();
