@@ -104,5 +104,8 @@ def test_many_matches_rank_names_first_without_bm25(monkeypatch: Any) -> None:
 
 
 def test_the_map_leaves_text_search_to_the_api() -> None:
+    """The map sends its filters (q among them) to the API and draws what comes back: it has no filter of its
+    own that could disagree with the API's search."""
     script = MAP_SCRIPT.read_text(encoding="utf-8")
-    assert "filters.q" not in script.split("function keep", 1)[1].split("function ", 1)[0]
+    assert "function keep" not in script and ".filter((f) => bounds" not in script
+    assert "for (const [key, value] of Object.entries(filters)) if (value) params.set(key, value)" in script

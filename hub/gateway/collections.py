@@ -145,7 +145,11 @@ async def serve_collection(request: Request, name: str, forced_format: str | Non
     except BadParameter as bad:
         return problem(400, "Bad parameter", f"{bad.parameter} {bad.expects}", parameter=bad.parameter,
                        **({"suggestion": bad.suggestion} if bad.suggestion else {}))
-    page = index.query(wanted.filters, wanted.sort, wanted.after, wanted.limit)
+    if wanted.filters.q:
+        # A text search reads the trigram index (SQLite, which lets go of the GIL): in a thread, off the event loop.
+        page = await run_in_threadpool(index.query, wanted.filters, wanted.sort, wanted.after, wanted.limit)
+    else:
+        page = index.query(wanted.filters, wanted.sort, wanted.after, wanted.limit)
     facets = await run_in_threadpool(index.facets, wanted.filters, wanted.facets) if wanted.facets else None
     base = str(request.base_url)
     kept = [(k, v) for k, v in params.multi_items() if k != "cursor"]

@@ -172,20 +172,21 @@ def _decode_form(data: str, where: str) -> dict[str, list[str]]:
                                            "the SPARQL Protocol takes UTF-8 only") from None
 
 
-def license_links(request: Request) -> str:
+async def license_links(request: Request) -> str:
     """`Link` values for a SPARQL answer: each licence the published sources are under (rel="license") and where
     their attribution is (rel="author": /api/sources names each network and publisher). Any answer may draw on
-    every source, so all of them are said; empty when nothing is published."""
+    every source, so all of them are said; empty when nothing is published. Read once per generation (in a
+    thread then; afterwards without one: a waiting thread is what starves a busy server)."""
     reader: PublishedReader = request.app.state.reader
     try:
         published = reader.published()
     except NotPublished:
         return ""
     number = published.generation.number
-    # (generation, its sources' licences): read once per generation, replaced whole (threads read it).
+    # (generation, its sources' licences), replaced whole (threads read it).
     known: tuple[int, list[str]] | None = getattr(request.app.state, "sparql_licenses", None)
     if known is None or known[0] != number:
-        rows = published.store.select(named_queries.load("source-attribution"))
+        rows = await run_in_threadpool(published.store.select, named_queries.load("source-attribution"))
         known = (number, sorted({row["license"].value for row in rows if "license" in row}))
         request.app.state.sparql_licenses = known
     base = str(request.base_url)
@@ -236,7 +237,7 @@ async def _answer(request: Request, params: dict[str, list[str]]) -> Response:
             refused.headers["Retry-After"] = str(answer.retry_after)
         return refused
     headers = {"Vary": "Accept"}
-    links = await run_in_threadpool(license_links, request)
+    links = await license_links(request)
     if links:
         headers["Link"] = links
     if answer.truncated:
