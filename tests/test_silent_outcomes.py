@@ -383,3 +383,26 @@ def test_a_library_message_is_kept_up_to_where_python_speaks() -> None:
     assert because(ValueError("'NoneType' object has no attribute 'x'"), "the page cannot be read") == \
         "the page cannot be read"
     assert because(ValueError("Invalid IRI code point ' '"), "x") == "Invalid IRI code point ' '"
+
+
+def test_a_changed_mapping_is_applied_to_a_feed_whose_bytes_did_not_change(tmp_path: Path) -> None:
+    """The same bytes are not read again, unless what reads them changed: a network that fixes its mapping sees
+    the fix at the next run, not a run that says it wrote nothing."""
+    (tmp_path / "rc.csv").write_text("id;nom;ville\nrc-1;Premier;Ixelles\nrc-2;Deux;Forest\n", encoding="utf-8")
+    mapping = ('type = "schema:Organization"\nkey = "id"\n[constants]\n"schema:address/schema:addressCountry" = "BE"\n'
+               '"schema:address/schema:postalCode" = "1000"\n[fields.nom]\nproperty = "schema:name"\nlang = "fr"\n')
+    (tmp_path / "rc.toml").write_text(mapping, encoding="utf-8")
+    settings = source(tmp_path, "file:rc.csv", 'format = "csv"\nmapping = "rc.toml"\n')
+    first = run_of(harvest(settings, progress=quiet))
+    assert first.counts["added"] == 2
+    same = run_of(harvest(settings, progress=quiet))
+    assert same.counts["added"] == same.counts["updated"] == 0
+    (tmp_path / "rc.toml").write_text(mapping + '[fields.ville]\nproperty = "schema:address/schema:addressLocality"\n',
+                                      encoding="utf-8")
+    fixed = run_of(harvest(settings, progress=quiet))
+    assert fixed.counts["updated"] == 2
+    localities = {row["l"].value for row in PublishedReader(settings).published().store.select(
+        "SELECT ?l WHERE { ?s <https://schema.org/addressLocality> ?l }")}
+    assert localities == {"Ixelles", "Forest"}
+    again = run_of(harvest(settings, progress=quiet))
+    assert again.counts["updated"] == again.counts["added"] == 0

@@ -276,7 +276,7 @@ class Pipeline:
         started = now_iso()
         facts = RunFacts(source.id, self.minter.run(source.id, run_timestamp(started)), started)
         state = harvest_state.load(self.data, source.id)
-        attempt = _Attempt(state=SourceState(charter=self.charter.fingerprint, documents={}))
+        attempt = _Attempt(state=SourceState(charter=self.reading_fingerprint(source), documents={}))
         held: RemovalHeld | None = None
         trace: str | None = None
         try:
@@ -293,9 +293,23 @@ class Pipeline:
         # Undone outside the except clause: the failure's frames (and what they hold of the store) are gone.
         return self._fail(source, facts, state, attempt, clock, held, trace, message)
 
+    def reading_fingerprint(self, source: Source) -> str:
+        """The charter's fingerprint and what else decides how a source's bytes are read: its format, language,
+        base, profiles, and its mapping's and theme table's contents. Any change to them makes the next run read
+        its unchanged documents again (a new mapping on the same feed must be applied, not skipped as 'same
+        bytes'); records that come out the same are still not rewritten."""
+        parts = [source.format or "", source.language or "", source.base or "", ",".join(source.profiles)]
+        for path in (source.mapping_path(), source.themes_path()):
+            try:
+                parts.append(hashlib.sha256(path.read_bytes()).hexdigest() if path is not None else "")
+            except OSError:  # the lift says what is wrong with the file; the fingerprint only has to differ
+                parts.append("unreadable")
+        reading = hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:16]
+        return f"{self.charter.fingerprint}+{reading}"
+
     def _run(self, source: Source, facts: RunFacts, state: SourceState, attempt: _Attempt,
              clock: float) -> RunSummary:
-        charter_unchanged = state.charter == self.charter.fingerprint
+        charter_unchanged = state.charter == self.reading_fingerprint(source)
         confirmed = state.removal_confirmed is not None  # used up by this run, whatever it does
         self.progress(f"[{source.id}] harvesting {', '.join(source.urls)}"
                       + (" (removal confirmed by an administrator)" if confirmed else ""))
@@ -313,7 +327,7 @@ class Pipeline:
         warnings: list[str] = []
 
         failure = state.failure
-        if failure is not None and not confirmed and failure.charter == self.charter.fingerprint \
+        if failure is not None and not confirmed and failure.charter == self.reading_fingerprint(source) \
                 and failure.setup == _setup(source) and fetches.shas and fetches.shas == failure.documents \
                 and not fetches.failed and not fetches.gone:
             # The very bytes that failed (or were held) last time, read the same way (same charter, same
@@ -410,7 +424,7 @@ class Pipeline:
         new_state.last_rejected = counts["rejected"]
         if facts.status == "failed":
             # Every document failed. Those fetched failed on their bytes: the same bytes fail again.
-            new_state.failure = harvest_state.Failure(dict(fetches.shas), facts.errors, self.charter.fingerprint,
+            new_state.failure = harvest_state.Failure(dict(fetches.shas), facts.errors, self.reading_fingerprint(source),
                                                       facts.run.value, setup=_setup(source)) \
                 if fetches.shas else state.failure
         return self._finish(source, facts, state, new_state, warnings, clock, "committed")
@@ -492,7 +506,7 @@ class Pipeline:
         # an error while reading, splitting or judging them); after a failure of the hub's own (fetching,
         # reading its store, writing: a full disk…) the bytes in place before stay, to be read again.
         if attempt.shas and (held is not None or attempt.stage in ("lifting", "splitting", "validating")):
-            new_state.failure = harvest_state.Failure(dict(attempt.shas), facts.errors, self.charter.fingerprint,
+            new_state.failure = harvest_state.Failure(dict(attempt.shas), facts.errors, self.reading_fingerprint(source),
                                                        facts.run.value, held.count if held else None, _setup(source))
         else:
             new_state.documents = {**state.documents}
