@@ -22,6 +22,7 @@ from hub.gateway import (
     entities,
     events,
     health,
+    ldes,
     links,
     provenance,
     query_page,
@@ -116,7 +117,7 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None,
                        expose_headers=[TRUNCATED_HEADER, "Link", "ETag", "X-Total-Count"])
     app.state.validate_limiter = validate.RateLimiter()
     for module in (sparql, void, events, collections, context, provenance, sources, runs, health, changes,
-                   entities, vocab, validate, links):
+                   ldes, entities, vocab, validate, links):
         app.include_router(module.router)
     # The hub's own web pages (map, agenda, library, sources, entity pages, embed), after the API routes.
     app.include_router(pages.router)
