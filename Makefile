@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint bench harvest clean browser
+.PHONY: run test lint bench harvest clean browser ldes-client
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ harvest: $(STAMP)
 run: harvest
 	$(BIN)/mutualisons serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP) browser
+test: $(STAMP) browser ldes-client
 	$(BIN)/python -m pytest
 
 # The browser tests drive Debian's Chromium (Playwright never downloads a browser). Installed only when
@@ -37,6 +37,14 @@ browser:
 	  else echo "make: /usr/bin/chromium is missing and apt-get is not available as root; the browser tests will skip"; fi; \
 	fi
 
+# The LDES client the event stream is tested with (tests/test_ldes_client.py): ldes-client 0.3.0 from npm, pinned by
+# tools/ldes/package-lock.json, installed only where npm exists; elsewhere those tests skip and say why.
+ldes-client:
+	@if command -v npm >/dev/null 2>&1; then \
+	  (cd tools/ldes && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
+	    || echo "make: ldes-client could not be installed in tools/ldes; the LDES client tests will skip"; \
+	else echo "make: npm is missing; the LDES client tests will skip"; fi
+
 lint: $(STAMP)
 	$(BIN)/ruff check hub harvesters tests bench
 	$(BIN)/mypy
@@ -46,4 +54,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf data $(VENV) test-artefacts
+	rm -rf data $(VENV) test-artefacts tools/ldes/node_modules
