@@ -30,6 +30,7 @@ from typing import Any, Protocol, cast
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFormat, parse, serialize
 
 from harvesters.formats import D, DocumentContext, Format, LiftError, LiftResult, looks_like_json, opening
+from harvesters.limits import TooDeep, check_json_depth
 from harvesters.paging import Fetch
 from harvesters.rdf import lift_syntax
 
@@ -75,7 +76,11 @@ def _read(document: Any) -> list[Quad]:
         formats = [RdfFormat.N_QUADS, RdfFormat.JSON_LD if looks_like_json(opening(document.body)) else RdfFormat.TRIG]
     for number, rdf_format in enumerate(formats):
         try:
+            if rdf_format == RdfFormat.JSON_LD:
+                check_json_depth(document.body)  # before the parser recurses on it (harvesters/limits.py)
             return list(parse(document.body, format=rdf_format, base_iri=document.url))
+        except TooDeep as error:
+            raise LiftError(document.url, NAME, str(error), error.line, error.column) from error
         except (SyntaxError, ValueError) as error:
             if number == len(formats) - 1:
                 raise LiftError(document.url, NAME, f"the page cannot be read as RDF: {error}") from error
@@ -154,7 +159,8 @@ def _current_state(pages: list[list[Quad]], stream: NamedNode, version_of: Named
         if statements:
             out += [Quad(q.subject, q.predicate, q.object, graph) for q in statements]
         else:  # a plain LDES member: its own statements, but for the stream's terms, are the entity's
-            out += [Quad(graph, s.predicate, s.object, graph) for s in own if s.predicate.value not in STREAM_TERMS]
+            out += [Quad(graph, s.predicate, s.object, graph) for s in own if s.predicate.value not in STREAM_TERMS
+                    or (s.predicate.value == RDF_TYPE and not _stream_type(s.object, deleted))]
             out += _blank_closure(own, by_subject, graph)
         # What the stream says of the version is the upstream graph's provenance (the split keeps it apart).
         out += [Quad(graph, s.predicate, s.object) for s in own if s.predicate.value in PROVENANCE]
@@ -165,6 +171,12 @@ def _current_state(pages: list[list[Quad]], stream: NamedNode, version_of: Named
             if s.predicate.value == HUB + "fetch" and s.object in fetch_documents:
                 out.append(Quad(graph, NamedNode(HUB + "document"), fetch_documents[s.object]))
     return serialize(out, format=RdfFormat.N_QUADS) or b""
+
+
+def _stream_type(value: Any, deleted: set[str]) -> bool:
+    """A type the stream gives its versions (as:Create, hub:RecordVersion…), not one of the entity's."""
+    return isinstance(value, NamedNode) and (value.value.startswith(AS) or value.value in deleted
+                                             or value.value == HUB + "RecordVersion")
 
 
 def _blank_closure(own: list[Quad], by_subject: dict[Any, list[Quad]], graph: NamedNode) -> list[Quad]:

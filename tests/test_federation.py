@@ -25,6 +25,7 @@ from tests.hub_server import Served, serve_hub
 HUB = "https://w3id.org/mutualisons/ns#"
 GARDEN = "https://potager-des-marolles.example/id/org"  # described by two of A's networks
 EPICERIE = "L'Épicerie Vrac du Coin"
+PANIERS = "https://assiette-commune.example/id/paniers-pleins"
 PAGE_SIZE = 20
 
 
@@ -96,12 +97,14 @@ def test_hub_b_follows_hub_a(federation: Federation) -> None:
 
     federation.served_a.log.clear()
     feed = federation.feeds / "assiette-commune.ttl"
-    feed.write_text(feed.read_text(encoding="utf-8").replace(f'"{EPICERIE}"@fr', f'"{EPICERIE}, rue Neuve"@fr'),
-                    encoding="utf-8")
+    text = feed.read_text(encoding="utf-8").replace(f'"{EPICERIE}"@fr', f'"{EPICERIE}, rue Neuve"@fr')
+    start = text.index("ac:paniers-pleins a ")
+    feed.write_text(text[:start] + text[text.index("\n\n", start) + 2:], encoding="utf-8")  # one record leaves
     harvest(federation.a, progress=quiet)
     second = harvest(federation.b, progress=quiet)
     [run] = second.runs
-    assert run.status == "succeeded" and run.counts.get("updated") == 1, (run.counts, run.errors)
+    assert run.status == "succeeded", (run.counts, run.errors)
+    assert (run.counts.get("updated"), run.counts.get("removed"), run.counts.get("added")) == (1, 1, 0), run.counts
     asked = [path for path in federation.served_a.log.paths() if path.startswith("/ldes/")]
     pages = -(-len(httpx.get(f"{a_url}api/changes", trust_env=False).json()["changes"]) // PAGE_SIZE)
     # The view, the page that was the newest and any new one: the immutable pages B read before are not asked.
@@ -110,3 +113,7 @@ def test_hub_b_follows_hub_a(federation: Federation) -> None:
         names = sparql(served_b.url, 'SELECT ?n WHERE { ?s <https://schema.org/name> ?n '
                                      f'FILTER(STRSTARTS(?n, "{EPICERIE}")) }}')
         assert {row["n"]["value"] for row in names} == {f"{EPICERIE}, rue Neuve"}
+        assert PANIERS not in subjects(served_b.url) and subjects(served_b.url) == subjects(a_url)
+        tombstone = sparql(served_b.url, f"SELECT ?g WHERE {{ GRAPH ?m {{ ?g a <{HUB}Tombstone> ; "
+                                         f"<{HUB}recordSubject> <{PANIERS}> }} }}")
+        assert len(tombstone) == 1  # a deletion member of A became a tombstone on B
