@@ -26,6 +26,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
@@ -146,13 +147,60 @@ def root(minter: Minter, stream: Stream) -> list[Quad]:
     return quads
 
 
+class VersionReader:
+    """Versions read from the history files by their offsets, each file's offsets found once while it is the same
+    file (hub/archive/history.py): a page of a 100k-record run reads its 250 versions, not the whole file."""
+
+    def __init__(self, files: int = 256) -> None:
+        self._lock = threading.Lock()
+        self._offsets: OrderedDict[Path, tuple[tuple[int, int, int], dict[str, tuple[int, int]]]] = OrderedDict()
+        self._files = files
+
+    def _index(self, path: Path, fresh: bool = False) -> dict[str, tuple[int, int]]:
+        status = path.stat()
+        signature = (status.st_ino, status.st_size, status.st_mtime_ns)
+        with self._lock:
+            known = self._offsets.get(path)
+            if known is not None and known[0] == signature and not fresh:
+                self._offsets.move_to_end(path)
+                return known[1]
+        offsets = history.version_offsets(path)
+        with self._lock:
+            self._offsets[path] = (signature, offsets)
+            while len(self._offsets) > self._files:
+                self._offsets.popitem(last=False)
+        return offsets
+
+    def read(self, data: DataDir, source_id: str, stamp: str, graphs: set[str]) -> dict[str, list[str]]:
+        """The versions of `graphs` a run wrote that the history keeps whole (a pruned one is left out)."""
+        path = history.file(data, source_id, stamp)
+        found: dict[str, list[str]] = {}
+        try:
+            offsets = self._index(path)
+            for graph in sorted(graphs):
+                if graph not in offsets:
+                    continue
+                try:
+                    lines = history.read_version(path, graph, offsets[graph])
+                except ValueError:  # the file was replaced (retention, redaction) since its offsets were found
+                    offsets = self._index(path, fresh=True)
+                    lines = history.read_version(path, graph, offsets[graph]) if graph in offsets else []
+                if lines:
+                    found[graph] = lines
+        except (OSError, ValueError):  # unreadable, or replaced twice: these versions are not served this time
+            return found
+        return found
+
+
 _PERSON_TOMBSTONES = """SELECT ?g WHERE {{ GRAPH <{meta}> {{ ?g a <{hub}Tombstone> ; <{hub}recordKind> "person" }} }}"""
 
 
 class PageBuilder:
     """Builds the pages of one generation's stream from the private history and the published store."""
 
-    def __init__(self, data: DataDir, store: ReadOnlyStore, minter: Minter, stream: Stream) -> None:
+    def __init__(self, data: DataDir, store: ReadOnlyStore, minter: Minter, stream: Stream,
+                 versions: VersionReader | None = None) -> None:
+        self.versions = versions or VersionReader()
         self.data = data
         self.store = store
         self.minter = minter
@@ -175,7 +223,7 @@ class PageBuilder:
                 wanted.setdefault(run_parts(self.minter, change.run), set()).add(change.graph)
         found: dict[tuple[str, str, str], list[str]] = {}
         for (source_id, stamp), graphs in wanted.items():
-            for graph, lines in history.written(self.data, source_id, {stamp: graphs}):
+            for graph, lines in self.versions.read(self.data, source_id, stamp, graphs).items():
                 found[(source_id, stamp, graph)] = lines
         s, node = stream_iri(self.minter), page_iri(self.minter, number)
         quads = [Quad(node, A, NamedNode(TREE + "Node")), Quad(node, term(DCTERMS, "isPartOf"), s),
@@ -299,6 +347,7 @@ class StreamCache:
         self._stream: Stream | None = None
         self._pages: OrderedDict[int, list[Quad]] = OrderedDict()
         self._limit = pages
+        self._versions = VersionReader()
 
     def stream(self, data: DataDir, store: ReadOnlyStore, minter: Minter, generation: int, size: int) -> Stream:
         key = (str(data.root), generation, size)
@@ -314,7 +363,7 @@ class StreamCache:
             if number in self._pages and self._stream is stream:
                 self._pages.move_to_end(number)
                 return self._pages[number]
-        quads = PageBuilder(data, store, minter, stream).page(number)
+        quads = PageBuilder(data, store, minter, stream, self._versions).page(number)
         with self._lock:
             if self._stream is stream:
                 self._pages[number] = quads
