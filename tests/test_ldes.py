@@ -189,3 +189,27 @@ def test_a_withdrawn_persons_page_is_reissued_with_a_deletion_member(tmp_path: P
                      if q.object == NamedNode(AS + "Delete")]
         assert any(not d.endswith("-withdrawn") for d in deletions)  # and the run that withdrew her deleted her
         assert "Atelier vélo" in everything  # the organisation stays, without them
+
+
+def test_retention_follows_keep_runs(tmp_path: Path) -> None:
+    """keep_runs = 1: a version superseded before the source's last run leaves its page, which is re-issued; the
+    current version of every record stays a member."""
+    settings = network(tmp_path, feed())
+    settings.sources_path.write_text(settings.sources_path.read_text(encoding="utf-8") + "keep_runs = 1\n",
+                                     encoding="utf-8")
+    harvest(settings, progress=quiet)
+    with TestClient(create_app(settings)) as client:
+        client.app.state.ldes_page_size = 1  # type: ignore[attr-defined]
+        stream = quads(client.get("/ldes", headers=NQ))
+        assert "1" in {q.object.value for q in stream if q.predicate.value == HUB + "keepRuns"}
+        first = {n: client.get(f"/ldes/{n}", headers=NQ) for n in (1, 2)}
+        org_page = next(n for n, r in first.items() if "Atelier v" in r.text)
+        for description in ("Réparation de vélos et de trottinettes", "Réparation de vélos, le samedi"):
+            (tmp_path / "feeds" / "net.ttl").write_text(feed(description=description), encoding="utf-8")
+            harvest(settings, progress=quiet)
+        again = client.get(f"/ldes/{org_page}", headers=NQ)
+        assert again.headers["etag"] != first[org_page].headers["etag"]  # re-issued without the pruned version
+        assert members(quads(again)) == []
+        everything = [q for page in pages(client) for q in page]
+        assert "le samedi" in " ".join(str(q.object) for q in everything)  # the current version stays
+        assert "trottinettes" not in " ".join(str(q.object) for q in everything)  # superseded, pruned
