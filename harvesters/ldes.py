@@ -1,10 +1,11 @@
 """Linked Data Event Streams (format `ldes`): another hub's `/ldes`, or any SEMIC LDES, followed page by page.
 
-**Walking.** The configured URL is the stream (`ldes:EventStream`); its `tree:view` and every `tree:relation` from
-there are followed through the hub's guarded fetcher, breadth first, at most MAX_PAGES pages. A page its server
-said never changes (`Cache-Control: immutable`) and that an earlier run read is not asked again: the hub gives the
-body it kept (hub/pipeline/documents.py remembers such pages in the source's state), so a run fetches only the
-stream, its view and the pages that are new or may still change.
+**Walking.** The configured URL is the stream (`ldes:EventStream`); its `tree:view` (or, without one, the stream's
+own relations) and every `tree:relation` from there are followed through the hub's guarded fetcher, breadth first,
+on the stream's own scheme, host and port only, at most MAX_PAGES pages (and the hub's bounds of a walk). A page
+its server said never changes (`Cache-Control: immutable`) and that an earlier run read is not asked again: the
+hub gives the body it kept (hub/pipeline/documents.py remembers such pages in the source's state), so a run
+fetches only the stream, its view and the pages that are new or may still change.
 
 **The current state.** The members of all the pages are versions (`ldes:versionOfPath`, default
 `dcterms:isVersionOf`; `ldes:timestampPath`, default `prov:generatedAtTime`). The latest version of each entity
@@ -26,6 +27,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator
 from typing import Any, Protocol, cast
+from urllib.parse import urlsplit
 
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFormat, parse, serialize
 
@@ -105,21 +107,39 @@ def documents(url: str, fetch: Fetch[D]) -> Iterator[D]:
     at = next(iter(_objects(description, stream, LDES + "timestampPath")), NamedNode(PROV + "generatedAtTime"))
     deleted = {o.value for o in _objects(description, stream, LDES + "versionDeleteObject")} | {AS + "Delete"}
     pages: list[list[Quad]] = [description]
-    queue = deque(o.value for o in _objects(description, stream, TREE + "view") if isinstance(o, NamedNode))
-    seen = {first.url, *queue}
+    views = [o.value for o in _objects(description, stream, TREE + "view") if isinstance(o, NamedNode)
+             and _same_origin(url, o.value)]
+    seen = {first.url, *views}
+    # A stream whose URL is its view (no tree:view): its own relations are followed.
+    queue = deque(views or _related(description, [first.url, url], url, seen))
     while queue:
         if len(pages) > MAX_PAGES:
             raise LiftError(url, NAME, f"the stream has more than {MAX_PAGES} pages: the walk stops here")
         target = queue.popleft()
-        page = _read(fetch(target))
+        document = fetch(target)
+        page = _read(document)
         pages.append(page)
-        for relation in _objects(page, NamedNode(target), TREE + "relation"):
-            for node in _objects(page, relation, TREE + "node"):
-                if isinstance(node, NamedNode) and node.value not in seen:
-                    seen.add(node.value)
-                    queue.append(node.value)
+        queue.extend(_related(page, [target, document.url], url, seen))
     body = _current_state(pages, stream, version_of, at, deleted)
     yield cast(D, composer.compose(url, body, "application/n-quads"))
+
+
+def _same_origin(url: str, other: str) -> bool:
+    """Pages are followed on the stream's own scheme, host and port only: a page cannot send the hub elsewhere."""
+    first, second = urlsplit(url), urlsplit(other)
+    return (first.scheme, first.netloc) == (second.scheme, second.netloc)
+
+
+def _related(page: list[Quad], names: list[str], url: str, seen: set[str]) -> list[str]:
+    """The nodes a page's relations lead to (the page named by its URL, or the URL it was asked at) not met yet."""
+    found = []
+    for name in dict.fromkeys(names):
+        for relation in _objects(page, NamedNode(name), TREE + "relation"):
+            for node in _objects(page, relation, TREE + "node"):
+                if isinstance(node, NamedNode) and node.value not in seen and _same_origin(url, node.value):
+                    seen.add(node.value)
+                    found.append(node.value)
+    return found
 
 
 def _current_state(pages: list[list[Quad]], stream: NamedNode, version_of: NamedNode, at: NamedNode,

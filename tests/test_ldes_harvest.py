@@ -16,7 +16,7 @@ from harvesters.formats import table
 from hub.pipeline.documents import walk
 from hub.pipeline.fetch import FetchPolicy
 from tests.conftest import ROOT
-from tests.loopback import Answer, LoopbackServer, Request
+from tests.loopback import Answer, Canary, LoopbackServer, Request
 
 PREFIXES = """@prefix ldes: <https://w3id.org/ldes#> . @prefix tree: <https://w3id.org/tree#> .
 @prefix dcterms: <http://purl.org/dc/terms/> . @prefix prov: <http://www.w3.org/ns/prov#> .
@@ -48,7 +48,7 @@ def stream(server_url: str) -> dict[str, str]:
     }
 
 
-def test_the_walk_composes_the_latest_version_of_each_entity_once() -> None:
+def test_the_walk_composes_the_latest_version_of_each_entity_once(canary: Canary) -> None:
     pages: dict[str, str] = {}
 
     def route(request: Request) -> Answer:
@@ -60,10 +60,13 @@ def test_the_walk_composes_the_latest_version_of_each_entity_once() -> None:
     server = LoopbackServer(route)
     try:
         pages.update(stream(server.url("/")))
+        # A relation to another origin (a port of this machine): not followed, whatever the page says.
+        pages["/p1"] += f"<{server.url('/p1')}> tree:relation [ tree:node <http://127.0.0.1:{canary.port}/x> ] .\n"
         [document] = list(walk(table().get("ldes"), server.url("/stream"),
                                FetchPolicy(trusted_hosts=(server.hostport,))))
         assert document.url == server.url("/stream") and document.content_type == "application/n-quads"
         assert sorted(r.path for r in server.requests) == ["/p1", "/p2", "/stream"]  # the loop read once
+        assert canary.connections() == 0
         quads = list(parse(document.body, format=RdfFormat.N_QUADS))
         by_graph: dict[str, set[str]] = {}
         for q in quads:
