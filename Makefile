@@ -11,7 +11,7 @@ MINT_HOST := $(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST))
 MUTUALISONS_BASE_IRI ?= http://$(MINT_HOST):$(PORT)/
 export MUTUALISONS_BASE_IRI
 
-.PHONY: run test lint bench harvest clean browser
+.PHONY: run test lint bench harvest clean browser ldes-client
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,7 @@ harvest: $(STAMP)
 run: harvest
 	$(BIN)/mutualisons serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP) browser
+test: $(STAMP) browser ldes-client
 	$(BIN)/python -m pytest
 
 # The browser tests drive Debian's Chromium (Playwright never downloads a browser). Installed only when
@@ -42,6 +42,14 @@ browser:
 	  else echo "make: /usr/bin/chromium is missing and apt-get is not available as root; the browser tests will skip"; fi; \
 	fi
 
+# The LDES client the event stream is tested with (tests/test_ldes_client.py): ldes-client 0.3.0 from npm, pinned by
+# tools/ldes/package-lock.json, installed only where npm exists; elsewhere those tests skip and say why.
+ldes-client:
+	@if command -v npm >/dev/null 2>&1; then \
+	  (cd tools/ldes && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
+	    || echo "make: ldes-client could not be installed in tools/ldes; the LDES client tests will skip"; \
+	else echo "make: npm is missing; the LDES client tests will skip"; fi
+
 lint: $(STAMP)
 	$(BIN)/ruff check hub harvesters tests bench
 	$(BIN)/mypy
@@ -51,4 +59,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf data $(VENV) test-artefacts
+	rm -rf data $(VENV) test-artefacts tools/ldes/node_modules

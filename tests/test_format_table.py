@@ -29,7 +29,7 @@ from tests.conftest import BASE, ROOT, quiet
 from tests.loopback import Answer, Canary, Request, serve
 
 PLUGIN = Path(__file__).resolve().parent / "format_plugin"
-BUILT_IN = ["csv", "dfc", "geojson", "gogocarto", "hsds-json", "html", "ical", "json", "jsonld", "murmurations",
+BUILT_IN = ["csv", "dfc", "geojson", "gogocarto", "hsds-json", "html", "ical", "json", "jsonld", "ldes", "murmurations",
             "nquads", "ntriples", "openfairdb", "rdfxml", "trig", "turtle"]
 POINTS = "Potager des Marolles;50.8376;4.3470\nRepair Café Ixelles;50.8275;4.3719\n"
 SOURCE = ('[[source]]\nid = "points"\nname = "Points"\nurl = "{url}"\nformat = "pointlines"\nlanguage = "fr"\n'
@@ -115,7 +115,7 @@ def test_the_facts_of_the_built_in_formats() -> None:
         "rdfxml": (False, "none", False, False, False, False), "jsonld": (True, "none", False, True, False, False),
         "html": (True, "none", False, False, False, False), "geojson": (False, "required", False, True, True, False),
         "csv": (False, "required", False, False, True, False), "ical": (False, "optional", False, False, True, False),
-        "dfc": (True, "none", False, True, False, True),
+        "dfc": (True, "none", False, True, False, True), "ldes": (True, "none", False, False, False, True),
         "json": (False, "required", False, True, True, False),
         "gogocarto": (False, "optional", False, True, False, True),
         "openfairdb": (False, "optional", False, True, False, True),

@@ -9,6 +9,7 @@ others, the `# version <graph>` mark alone, so the change feed keeps every entry
 
 from __future__ import annotations
 
+import mmap
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -96,6 +97,48 @@ def written_in(data: DataDir, source_id: str, stamp: str, read_size: int = 8 << 
                 yield head[1:-1], lines
     except (OSError, ValueError):
         return
+
+
+def version_offsets(path: Path) -> dict[str, tuple[int, int]]:
+    """Where each version of a history file lies, in bytes: graph IRI -> (start, end) of its block, from its
+    `# version <graph>` mark to the next one. Found with one scan of the file mapped in memory, so a reader that
+    wants a few versions of a half-gigabyte file (a page of the event stream) reads only those (`read_version`).
+    The offsets hold while the file is the same one (`os.stat`'s inode, size and time): retention, redaction and
+    migration replace it whole."""
+    found: dict[str, tuple[int, int]] = {}
+    mark = _VERSION.encode() + b"<"
+    with path.open("rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size == 0:
+            return found
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
+            starts: list[int] = []
+            following = 0 if view[:len(mark)] == mark else view.find(b"\n" + mark) + 1
+            while following >= 0 and (following > 0 or not starts):
+                starts.append(following)
+                found_at = view.find(b"\n" + mark, following + 1)
+                following = found_at + 1 if found_at >= 0 else -1
+            if starts == [0] and view[:len(mark)] != mark:
+                return found  # no version mark at all
+            for number, start in enumerate(starts):
+                end = starts[number + 1] if number + 1 < len(starts) else size
+                line_end = view.find(b"\n", start, end)
+                head = view[start:line_end if line_end >= 0 else end]
+                found[head[len(mark):].decode("utf-8").rstrip(">")] = (start, end)
+    return found
+
+
+def read_version(path: Path, graph: str, where: tuple[int, int]) -> list[str]:
+    """The N-Quads lines (statements, then description) of the version of `graph` at `where` (`version_offsets`).
+    Raises ValueError when the block there is not that graph's (the file was replaced since: find them again)."""
+    start, end = where
+    with path.open("rb") as handle:
+        handle.seek(start)
+        block = handle.read(end - start).decode("utf-8")
+    head, _, body = block.partition("\n")
+    if head != f"{_VERSION}<{graph}>":
+        raise ValueError(f"{path}: the version of {graph} is no longer at byte {start}")
+    return [line for line in body.split("\n") if line and line[0] != "#"]
 
 
 def _blocks(path: Path, size: int) -> Iterator[str]:

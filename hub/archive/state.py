@@ -29,6 +29,9 @@ class DocumentState:
     last_modified: str | None = None
     sha256: str | None = None
     gone_since: str | None = None
+    # Its server said it never changes (`Cache-Control: immutable`, an event stream's older pages): a walk reads
+    # it again from its payload, without asking (hub/pipeline/documents.py).
+    immutable: bool = False
 
 
 @dataclass

@@ -43,6 +43,9 @@ class Record:
     # sources, said on its record graph's description, not in its statements.
     license: str | None = None
     derived_from: list[str] = field(default_factory=list)
+    # For an entity several upstream graphs describe: "<s> <p>" -> how many of them gave `s` values of `p` (a
+    # cardinality of the charter holds per upstream graph: hub/charter/validation.py).
+    per_upstream: dict[str, int] = field(default_factory=dict)
 
     @property
     def provenance(self) -> str:

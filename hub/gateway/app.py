@@ -23,6 +23,7 @@ from hub.gateway import (
     entities,
     events,
     health,
+    ldes,
     links,
     map_api,
     provenance,
@@ -160,7 +161,7 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None,
 
     app.state.validate_limiter = validate.RateLimiter()
     for module in (sparql, void, events, collections, context, provenance, sources, runs, health, changes,
-                   entities, vocab, validate, links, map_api):
+                   ldes, entities, vocab, validate, links, map_api):
         # The API's own resources refuse parameters they do not take (the SPARQL protocol, the vocabulary's
         # and the entity pages' content negotiation read theirs themselves; collections check theirs in
         # gateway_params.py, with the same answer).

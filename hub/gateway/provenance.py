@@ -97,7 +97,8 @@ async def provenance(
 
 
 def _upstreams(store: Any, hub: PublishedReader, graphs: set[Any]) -> dict[str, list[dict[str, str | None]]]:
-    """Record graph -> the upstream sources it was derived from, with their titles (sparql/record-upstreams.rq)."""
+    """Record graph -> the upstream sources it was derived from, with their titles and, for another hub's record
+    graphs, their source, run, document and licence (sparql/record-upstreams.rq)."""
     if not graphs:
         return {}
     values = "VALUES ?g { " + " ".join(str(graph) for graph in sorted(graphs, key=str)) + " }"
@@ -107,6 +108,10 @@ def _upstreams(store: Any, hub: PublishedReader, graphs: set[Any]) -> dict[str, 
         entry = found.setdefault(f"{row['g'].value} {row['upstream'].value}",
                                  {"graph": row["g"].value, "iri": row["upstream"].value, "title": None})
         entry["title"] = entry["title"] or _value(row.get("title"))
+        # Another hub's record graph: its source, run, original document and licence (docs/federation.md).
+        for name in ("source", "run", "document", "license"):
+            if row.get(name) is not None:
+                entry[name] = entry.get(name) or _value(row.get(name))
     upstream: dict[str, list[dict[str, str | None]]] = {}
     for entry in found.values():
         upstream.setdefault(str(entry.pop("graph")), []).append(entry)

@@ -9,6 +9,10 @@ documents that function returned are taken: a format cannot fetch around the gua
 `file:` URLs are refused unless the configured URL is one itself (a remote page must not make the hub read its
 disk).
 
+A document whose server said it never changes (`Cache-Control: immutable`: an event stream's older pages) is
+not asked again: the fetch function gives the body kept last time (status 304), and the walk remembers every such
+document it met, yielded or not, in the source's state (`kept`).
+
 The fetch function asks conditionally, page by page: a URL fetched before is asked with its ETag and
 Last-Modified (the source's state), and a 304 comes back with the body kept last time, so that the source can
 still read that page's links. A source whose index already says a document has not changed (Murmurations'
@@ -33,6 +37,13 @@ MAX_DOCUMENTS = 1000  # fetches of one walk: a platform's pages of 100 entries m
 
 # What the hub knew of a URL from its last run: (ETag, Last-Modified, a function that reads the body kept then).
 Previous = Callable[[str], tuple[str | None, str | None, Callable[[], bytes | None]] | None]
+# The body kept of a URL whose server said it never changes, or None (ask it).
+Reusable = Callable[[str], bytes | None]
+
+
+def immutable(document: Fetched) -> bool:
+    """Whether the answer said the document never changes (RFC 8246)."""
+    return any(part.strip().lower() == "immutable" for part in document.headers.get("cache-control", "").split(","))
 
 
 class WalkLimit(FetchError, WalkStopped):
@@ -43,13 +54,14 @@ class Fetcher:
     """The fetch function a document source gets (harvesters.formats.Fetch): guarded, bounded, conditional."""
 
     def __init__(self, name: str, url: str, policy: FetchPolicy, paging: Paging | None = None,
-                 previous: Previous | None = None) -> None:
+                 previous: Previous | None = None, reusable: Reusable | None = None) -> None:
         self.name = name
         self.url = url
         self.rules = policy if url.startswith("file:") else replace(policy, file_root=None)
         self.max_bytes = policy.max_bytes
         self._paging = paging
         self.previous = previous
+        self.reusable = reusable
         self.fetched: dict[int, Fetched] = {}  # by identity: what the source yields must be what the fetcher gave
         self.count = 0
         self.total = 0
@@ -63,6 +75,11 @@ class Fetcher:
         if self.count >= MAX_DOCUMENTS:
             raise WalkLimit(target, f"the {self.name} documents of {self.url} need more than {MAX_DOCUMENTS} "
                                     "fetches: the walk stops here")
+        kept = self.reusable(target) if self.reusable is not None else None
+        if kept is not None:  # immutable, and read before: not asked again
+            document = Fetched(target, kept, None, now_iso(), status=304, headers={"cache-control": "immutable"})
+            self.fetched[id(document)] = document
+            return document
         self.count += 1
         self._wait()
         known = self.previous(target) if self.previous is not None else None
@@ -95,6 +112,13 @@ class Fetcher:
         self.fetched[id(document)] = document
         return document
 
+    def compose(self, url: str, body: bytes, content_type: str) -> Fetched:
+        """A document made of documents this function gave (an event stream's current state, built from its pages):
+        nothing in it was fetched any other way, so the walk takes it like a fetched one (harvesters/ldes.py)."""
+        document = Fetched(url, body, content_type, now_iso())
+        self.fetched[id(document)] = document
+        return document
+
     def _wait(self) -> None:
         delay = self._paging.delay if self._paging is not None else 0.0
         if delay and self._last is not None:
@@ -103,13 +127,23 @@ class Fetcher:
 
 
 def walk(fmt: Format | None, url: str, policy: FetchPolicy, paging: Paging | None = None,
-         previous: Previous | None = None) -> Iterator[Fetched | Failed]:
+         previous: Previous | None = None, reusable: Reusable | None = None,
+         kept: dict[str, Fetched] | None = None) -> Iterator[Fetched | Failed]:
     """The documents `fmt`'s document source (or, without one, the paged-API walk) reads from `url`, and `Failed`
     for those that failed alone. Raises FetchError or harvesters' DocumentFetchError (a fetch that failed and ended
     the walk, or a bound passed) or LiftError (a document the source could not read): the documents yielded so far
-    stand."""
+    stand. `kept` receives, by URL, every immutable document the fetch function gave (fetched or `reusable`)."""
     name = fmt.name if fmt is not None else "paged"
-    fetcher = Fetcher(name, url, policy, paging, previous)
+    fetcher = Fetcher(name, url, policy, paging, previous, reusable)
+    try:
+        yield from _walked(fmt, fetcher, url, paging, name)
+    finally:
+        if kept is not None:
+            kept.update((document.url, document) for document in fetcher.fetched.values() if immutable(document))
+
+
+def _walked(fmt: Format | None, fetcher: Fetcher, url: str, paging: Paging | None,
+            name: str) -> Iterator[Fetched | Failed]:
     if fmt is not None and fmt.documents is not None:
         documents: Iterator[Fetched | Failed] = fmt.documents(url, fetcher)
     else:

@@ -424,7 +424,8 @@ class Pipeline:
         new_state.last_rejected = counts["rejected"]
         if facts.status == "failed":
             # Every document failed. Those fetched failed on their bytes: the same bytes fail again.
-            new_state.failure = harvest_state.Failure(dict(fetches.shas), facts.errors, self.reading_fingerprint(source),
+            new_state.failure = harvest_state.Failure(dict(fetches.shas), facts.errors,
+                                                      self.reading_fingerprint(source),
                                                       facts.run.value, setup=_setup(source)) \
                 if fetches.shas else state.failure
         return self._finish(source, facts, state, new_state, warnings, clock, "committed")
@@ -506,7 +507,8 @@ class Pipeline:
         # an error while reading, splitting or judging them); after a failure of the hub's own (fetching,
         # reading its store, writing: a full disk…) the bytes in place before stay, to be read again.
         if attempt.shas and (held is not None or attempt.stage in ("lifting", "splitting", "validating")):
-            new_state.failure = harvest_state.Failure(dict(attempt.shas), facts.errors, self.reading_fingerprint(source),
+            new_state.failure = harvest_state.Failure(dict(attempt.shas), facts.errors,
+                                                      self.reading_fingerprint(source),
                                                        facts.run.value, held.count if held else None, _setup(source))
         else:
             new_state.documents = {**state.documents}
@@ -638,8 +640,15 @@ class Pipeline:
             sha = known.sha256
             return known.etag, known.last_modified, lambda: payloads.read(self.data, sha)
 
+        def reusable(target: str) -> bytes | None:
+            known = state.documents.get(target)
+            if not charter_unchanged or known is None or not known.immutable or not known.sha256:
+                return None
+            return payloads.read(self.data, known.sha256)
+
+        kept: dict[str, Fetched] = {}
         try:
-            for item in walk(fmt, url, policy, source.paging, previous):
+            for item in walk(fmt, url, policy, source.paging, previous, reusable, kept):
                 fetches.attempted += 1
                 known = state.documents.get(item.url, DocumentState())
                 met.add(item.url)
@@ -667,10 +676,35 @@ class Pipeline:
             failed = error.url if isinstance(error, DocumentFetchError) else error.document
             fetches.failed.add(failed)
             met.add(failed)
+        payload_quads += self._keep_immutable(source, kept, met, state, new_state, facts, fetches)
         walked |= met
         fetches.walked |= met
         if not whole:
             incomplete |= met
+        return payload_quads
+
+    def _keep_immutable(self, source: Source, kept: dict[str, Fetched], met: set[str], state: SourceState,
+                        new_state: SourceState, facts: RunFacts, fetches: _Fetches) -> list[Quad]:
+        """The immutable pages a walk read but did not yield as documents (an event stream's, composed into one
+        document): remembered in the source's state with their payload, so the next run reads them from there
+        without asking (hub/pipeline/documents.py); a page read from there is used by this run again."""
+        payload_quads: list[Quad] = []
+        for url, document in kept.items():
+            if url in met:
+                continue  # a yielded document: kept as such
+            known = state.documents.get(url)
+            if document.not_modified and known is not None and known.sha256:
+                new_state.documents[url] = known
+                facts.payloads.append(self.minter.payload(known.sha256))
+                continue
+            self._keeping.append(self._payload_writer.submit(payloads.keep, self.data, document.sha256, document.body))
+            payload = self.minter.payload(document.sha256)
+            facts.payloads.append(payload)
+            new_state.documents[url] = DocumentState(document.etag, document.last_modified, document.sha256,
+                                                     immutable=True)
+            payload_quads += self.prov.payload(PayloadFacts(
+                payload, document.url, document.fetched_at, len(document.body), document.content_type or source.format,
+                document.status if document.headers else None, document.etag))
         return payload_quads
 
     def _lift_all(self, source: Source, fetches: _Fetches, state: SourceState, facts: RunFacts,

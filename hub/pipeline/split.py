@@ -95,8 +95,9 @@ def split_records(
     if lines is None:
         lines = to_lines(quads or [])
     upstream: dict[str, set[str]] = defaultdict(set)
+    per_graph: dict[str, set[str]] = defaultdict(set)  # "<s> <p>" -> the upstream graphs that gave it values
     if graphs:
-        lines = _without_graphs(lines, upstream)
+        lines = _without_graphs(lines, upstream, per_graph)
     if _shuffled(lines):
         # Sorted and rebuilt as fresh strings, a subject's statements become neighbours, in the list
         # and in memory: a shuffled 100k-record feed then splits a third faster.
@@ -200,6 +201,11 @@ def split_records(
             reused=triples is None,
         )
         record.content_hash = content_hash
+        if len(upstream_graphs) > 1:
+            # An entity several upstream graphs describe (another hub's record graphs of two networks): the
+            # charter's cardinalities hold per upstream graph (hub/charter/validation.py).
+            record.per_upstream = {key: len(found) for node in nodes if node[0] == "<"
+                                   for key, found in _pairs_of(node, by_subject, per_graph) if len(found) > 1}
         if refusal is not None:
             record.refuse(refusal.messages())
         records.append(record)
@@ -244,10 +250,21 @@ def _shuffled(lines: list[str], sample: int = 2000) -> bool:
     return len(head) > 100 and changes > len(head) // 2
 
 
-def _without_graphs(lines: list[str], upstream: dict[str, set[str]]) -> list[str]:
-    """`S P O G .` lines as `S P O .`, remembering each subject's graphs (a feed's own named graphs). Lines in the
-    graph a platform's lift says provenance in (harvesters/platform.py) are never data: the lifting took those of
-    a platform format apart, and any other feed's are dropped here."""
+def _pairs_of(node: str, by_subject: dict[str, list[str]],
+              per_graph: dict[str, set[str]]) -> Iterable[tuple[str, set[str]]]:
+    """The `S P` keys of a node's statements, with the upstream graphs that gave each its values."""
+    for predicate in {rest.split(" ", 1)[0] for rest in by_subject.get(node, ())}:
+        key = f"{node} {predicate}"
+        if key in per_graph:
+            yield key, per_graph[key]
+
+
+def _without_graphs(lines: list[str], upstream: dict[str, set[str]],
+                    per_graph: dict[str, set[str]] | None = None) -> list[str]:
+    """`S P O G .` lines as `S P O .`, remembering each subject's graphs (a feed's own named graphs), and in
+    `per_graph` the graphs that gave each `S P` its values. Lines in the graph a platform's lift says provenance in
+    (harvesters/platform.py) are never data: the lifting took those of a platform format apart, and any other feed's
+    are dropped here."""
     triples = []
     for line in lines:
         subject, predicate, obj, graph = split_line(line)
@@ -256,6 +273,8 @@ def _without_graphs(lines: list[str], upstream: dict[str, set[str]]) -> list[str
         triples.append(f"{subject} {predicate} {obj} .")
         if graph is not None and graph[0] == "<":
             upstream[subject].add(graph[1:-1])
+            if per_graph is not None and subject[0] == "<":
+                per_graph[f"{subject} {predicate}"].add(graph)
     return triples
 
 

@@ -129,6 +129,20 @@ def void_description(base: str, numbers: DatasetFigures) -> bytes:
         Triple(service, term(DCAT, "endpointURL"), endpoint),
         Triple(service, term(DCAT, "endpointDescription"), endpoint),
     ]
+    # The event stream of record versions another hub follows (hub/gateway/event_stream.py, docs/federation.md).
+    stream, stream_distribution = NamedNode(f"{base}ldes"), BlankNode()
+    triples += [
+        Triple(dataset, term(DCAT, "distribution"), stream_distribution),
+        Triple(stream_distribution, A, term(DCAT, "Distribution")),
+        Triple(stream_distribution, term(DCAT, "accessURL"), stream),
+        Triple(stream_distribution, term(DCTERMS, "conformsTo"), NamedNode("https://w3id.org/ldes/specification")),
+        Triple(stream_distribution, term(DCAT, "mediaType"), Literal("application/n-quads")),
+        Triple(stream_distribution, term(DCTERMS, "title"), Literal("Linked Data Event Stream of record versions",
+                                                                       language="en")),
+        Triple(stream, A, NamedNode("https://w3id.org/ldes#EventStream")),
+        Triple(stream, A, term(DCAT, "Dataset")),
+        Triple(stream, term(DCTERMS, "isPartOf"), dataset),
+    ]
     triples += [Triple(dataset, term(DCTERMS, "license"), NamedNode(iri)) for iri in sorted(numbers.licenses)]
     for source in numbers.sources:
         s = NamedNode(source.iri)
