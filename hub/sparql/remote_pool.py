@@ -1,0 +1,144 @@
+"""The SPARQL endpoint's queries on a SPARQL 1.1 server (hub/store/remote.py; docs/stores.md).
+
+The hub's guard has read the query first (hub/gateway/sparql.py): no SERVICE, no LOAD, and no Virtuoso `DEFINE`
+pragma reaches the server. Each query is forwarded under the endpoint's deadline (the client's timeout; the server
+stops it on its side too where it is told to: Oxigraph server's `--timeout-s`, docs/stores.md), at most `workers` at
+once, each address at most `client_queries` running or waiting, `max_waiting` waiting in all, as the embedded
+pool (hub/sparql/pool.py). The answer is read back as pyoxigraph terms and written out by the same code the query
+workers use, so formats, row caps and the truncation header are the embedded endpoint's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import re
+from collections import Counter
+from typing import Any
+
+from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions
+
+from hub.sparql.guard import names_own_dataset
+from hub.sparql.pool import DEFAULT_DEADLINE, DEFAULT_MAX_ROWS, Answer, default_client_queries, default_max_waiting
+from hub.sparql.worker import Job, _graph, _solutions
+from hub.store.remote import QueryRejected, QueryTimedOut, RemoteReader, ServerClient, StoreUnavailable
+
+log = logging.getLogger(__name__)
+_SYNTAX = re.compile(r"pars|syntax|unexpected|expected", re.IGNORECASE)
+
+
+class _Collected:
+    """Stands in for a worker's pipe: the messages the answer writers send, kept."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[Any, ...]] = []
+
+    def send(self, message: tuple[Any, ...]) -> None:
+        self.messages.append(message)
+
+    def answer(self) -> Answer:
+        first = self.messages[0]
+        if first[0] == "error":
+            return Answer(first[1], title=first[2], detail=first[3])
+        if first[0] == "whole":
+            return Answer(200, first[1], first[2], whole=first[3])
+        body = b"".join(message[1] for message in self.messages if message[0] == "data")
+        return Answer(200, first[1], first[2], whole=body)
+
+
+class RemoteQueryPool:
+    """The endpoint's side of a server: `execute` as QueryPool's."""
+
+    def __init__(self, client: ServerClient, workers: int = 2, deadline: float = DEFAULT_DEADLINE,
+                 max_rows: int = DEFAULT_MAX_ROWS, base_iri: str | None = None, client_queries: int | None = None,
+                 max_waiting: int | None = None) -> None:
+        self.client = client
+        self.size = workers
+        self.deadline = deadline
+        self.max_rows = max_rows
+        self.base_iri = base_iri
+        self.client_queries = client_queries if client_queries is not None else default_client_queries(workers)
+        self.max_waiting = max_waiting if max_waiting is not None else default_max_waiting(workers)
+        self._slots: asyncio.Semaphore | None = None
+        self._admitted: Counter[str] = Counter()
+        self._waiting = 0
+        self._closed = False
+        self.killed = 0  # queries stopped at their deadline
+
+    def start(self) -> None:
+        """Nothing to start: the server runs the queries."""
+
+    def pids(self) -> list[int]:
+        return []
+
+    def close(self) -> None:
+        self._closed = True
+
+    async def execute(self, job_query: str, *, client: str = "", default_graphs: tuple[str, ...] | None = None,
+                      named_graphs: tuple[str, ...] | None = None, accept: str | None = None) -> Answer:
+        wait = max(1, math.ceil(self.deadline))
+        if self._closed:
+            return Answer(503, title="Server shutting down", detail="the server is stopping; try again shortly",
+                          retry_after=wait)
+        if self._admitted[client] >= self.client_queries:
+            return Answer(429, title="Too many queries", retry_after=wait,
+                          detail=f"this address already has {self.client_queries} queries running or waiting, the "
+                                 f"most one address may have; wait for an answer before sending more")
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.size)
+        if self._slots.locked() and self._waiting >= self.max_waiting:
+            return Answer(503, title="Query queue full", retry_after=wait,
+                          detail=f"{self.max_waiting} queries are already waiting; try again in {wait} s")
+        loop = asyncio.get_running_loop()
+        ends = loop.time() + self.deadline
+        self._admitted[client] += 1
+        self._waiting += 1
+        try:
+            try:
+                async with asyncio.timeout_at(ends):
+                    await self._slots.acquire()
+            except TimeoutError:
+                return Answer(503, title="Query workers busy", retry_after=wait,
+                              detail=f"no query slot came free within the deadline ({self.deadline:g} s); "
+                                     f"try again later")
+            finally:
+                self._waiting -= 1
+            try:
+                job = Job(job_query, default_graphs, named_graphs, accept, self.max_rows, self.base_iri)
+                remaining = max(0.1, ends - loop.time())
+                return await asyncio.to_thread(self._run, job, remaining)
+            finally:
+                self._slots.release()
+        finally:
+            self._admitted[client] -= 1
+            if self._admitted[client] <= 0:
+                del self._admitted[client]
+
+    def _run(self, job: Job, timeout: float) -> Answer:
+        dataset = job.default_graphs is not None or job.named_graphs is not None
+        reader = RemoteReader(self.client)
+        try:
+            result = reader.query(
+                job.query,
+                default_graphs=[NamedNode(i) for i in job.default_graphs or ()] if dataset else None,
+                named_graphs=[NamedNode(i) for i in job.named_graphs or ()] if dataset else None,
+                base_iri=job.base_iri, own_dataset=not dataset and names_own_dataset(job.query), timeout=timeout)
+        except QueryTimedOut:
+            self.killed += 1
+            log.info("a query ran past the deadline of %g s on the SPARQL server", self.deadline)
+            return Answer(503, title="Query deadline passed",
+                          detail=f"the query ran longer than the deadline of {self.deadline:g} s and was stopped; "
+                                 f"narrow it (a LIMIT, more specific patterns) and try again")
+        except QueryRejected as error:
+            title = "SPARQL syntax error" if _SYNTAX.search(str(error)) else "Query failed"
+            return Answer(400, title=title, detail=f"the SPARQL server refused the query: {error}")
+        except StoreUnavailable as error:
+            log.warning("the SPARQL server failed a query: %s", error)
+            return Answer(503, title="Store unavailable", detail=str(error))
+        collected = _Collected()
+        if isinstance(result, QueryBoolean | QuerySolutions):
+            _solutions(result, job, collected)  # type: ignore[arg-type]
+        else:
+            _graph(result, job, collected)  # type: ignore[arg-type]
+        return collected.answer()
