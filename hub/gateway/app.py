@@ -41,6 +41,7 @@ from hub.pages import routes as pages
 from hub.pages.options import PageOptions
 from hub.pipeline.scheduler import Scheduler
 from hub.sparql.pool import QueryPool
+from hub.sparql.remote_pool import RemoteQueryPool
 from hub.store.reader import NotPublished, PublishedReader
 
 DESCRIPTION = """
@@ -58,11 +59,21 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None,
     `trusted_proxies` are the peers whose X-Forwarded-For names the client (hub/gateway/client_address.py).
     """
     sparql_options = sparql_options or SparqlOptions()
-    # The query workers start on the first query and stop with the application.
-    query_pool = QueryPool(settings.data_dir, workers=sparql_options.workers, deadline=sparql_options.deadline,
-                           max_rows=sparql_options.max_rows, base_iri=f"{settings.base_iri}sparql",
-                           memory_mib=sparql_options.memory_mib, client_queries=sparql_options.client_queries,
-                           max_waiting=sparql_options.max_waiting)
+    published_reader = PublishedReader(settings)
+    query_pool: QueryPool | RemoteQueryPool
+    if published_reader.server is not None:
+        # The store on a SPARQL server: queries are forwarded to it under the same deadline (docs/stores.md).
+        query_pool = RemoteQueryPool(published_reader.server, workers=sparql_options.workers,
+                                     deadline=sparql_options.deadline, max_rows=sparql_options.max_rows,
+                                     base_iri=f"{settings.base_iri}sparql",
+                                     client_queries=sparql_options.client_queries,
+                                     max_waiting=sparql_options.max_waiting)
+    else:
+        # The query workers start on the first query and stop with the application.
+        query_pool = QueryPool(settings.data_dir, workers=sparql_options.workers, deadline=sparql_options.deadline,
+                               max_rows=sparql_options.max_rows, base_iri=f"{settings.base_iri}sparql",
+                               memory_mib=sparql_options.memory_mib, client_queries=sparql_options.client_queries,
+                               max_waiting=sparql_options.max_waiting)
 
     scheduler = Scheduler(settings) if schedule else None
 
@@ -83,7 +94,7 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None,
             query_pool.close()
 
     app = FastAPI(title="Mutualisons hub", version=__version__, description=DESCRIPTION, lifespan=lifespan)
-    app.state.reader = PublishedReader(settings)
+    app.state.reader = published_reader
     app.state.settings = settings
     app.state.sparql_options = sparql_options
     app.state.query_pool = query_pool

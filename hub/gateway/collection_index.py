@@ -36,6 +36,7 @@ from hub.gateway.spatial import PointGrid
 from hub.gateway.textsearch import fold, matches, words
 from hub.sparql import queries
 from hub.store.embedded import ReadOnlyStore
+from hub.store.interface import Reader
 from hub.store.reader import Published
 
 KEEP_INDEXES = 3
@@ -156,7 +157,7 @@ class IndexParts:
     labels: dict[str, set[str]]  # theme concept -> its folded labels
 
 
-def read_parts(store: ReadOnlyStore, minter: Minter) -> IndexParts:
+def read_parts(store: Reader, minter: Minter) -> IndexParts:
     """Every item of a generation (from its record graphs), the sources' attribution and the themes."""
     rows = store.select(queries.render("record-graphs", meta=minter.meta_graph()))
     hierarchy = default_vocabulary().hierarchy
@@ -556,7 +557,9 @@ class IndexCache:
         number = published.generation.number
         try:
             parts = None
-            if _bytes_on_disk(published.generation.path) >= CHILD_READ_BYTES:
+            # A server's version is read here, through its protocol; a large generation in a child.
+            path = published.generation.path
+            if path is not None and _bytes_on_disk(path) >= CHILD_READ_BYTES:
                 try:
                     parts = _read_in_child(published, self.minter)
                 except (OSError, BrokenProcessPool):  # no child to be had (or it died): read here, slower

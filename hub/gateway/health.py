@@ -20,7 +20,9 @@ from hub.gateway.deps import reader
 from hub.store import generations
 from hub.store.embedded import ReadOnlyStore
 from hub.store.generations import Generation
+from hub.store.interface import Reader
 from hub.store.reader import PublishedReader
+from hub.store.remote import StoreUnavailable
 
 router = APIRouter(tags=["Health"])
 log = logging.getLogger(__name__)
@@ -37,7 +39,8 @@ class GenerationCounts:
         self._counting: set[int] = set()
         self._lock = threading.Lock()
 
-    def get(self, generation: Generation) -> dict[str, int] | None:
+    def get(self, generation: Generation, server: Reader | None = None) -> dict[str, int] | None:
+        """`server`: the store on a SPARQL server, counted through its protocol (its versions have no folder)."""
         with self._lock:
             known = self._known.get(generation.number)
             if known is not None:
@@ -49,7 +52,8 @@ class GenerationCounts:
                 return written
             if generation.number not in self._counting:
                 self._counting.add(generation.number)
-                threading.Thread(target=self._count, args=(generation,), name="healthz-counts", daemon=True).start()
+                threading.Thread(target=self._count, args=(generation, server), name="healthz-counts",
+                                 daemon=True).start()
         return None
 
     def _keep(self, number: int, counts: dict[str, int]) -> None:
@@ -57,11 +61,12 @@ class GenerationCounts:
         for old in sorted(self._known)[:-KEEP]:
             del self._known[old]
 
-    def _count(self, generation: Generation) -> None:
+    def _count(self, generation: Generation, server: Reader | None) -> None:
         counts: dict[str, int] | None = None
         try:
-            counts = generations.count(ReadOnlyStore(generation.path))
-        except OSError:
+            store = ReadOnlyStore(generation.path) if generation.path is not None else server
+            counts = generations.count(store) if store is not None else None
+        except (OSError, StoreUnavailable):
             log.warning("generation %s could not be counted (pruned meanwhile?)", generation.number, exc_info=True)
         with self._lock:
             self._counting.discard(generation.number)
@@ -79,7 +84,7 @@ def _counts(request: Request, hub: PublishedReader) -> GenerationCounts:
 @router.get("/healthz", summary="Published generation, its age and counts; harvest running or not")
 async def healthz(request: Request, hub: PublishedReader = Depends(reader)) -> Response:
     pid = hub.harvest_running()
-    generation = generations.current(hub.data)
+    generation = hub.current()
     if generation is None:
         return JSONResponse({"status": "empty", "detail": "no generation has been published yet: run "
                              "`mutualisons harvest`", "generation": None,
@@ -88,7 +93,7 @@ async def healthz(request: Request, hub: PublishedReader = Depends(reader)) -> R
         "status": "ok",
         "generation": generation.number,
         "age_seconds": round(max(0.0, time.time() - generation.published_at), 3),
-        "counts": _counts(request, hub).get(generation),
+        "counts": _counts(request, hub).get(generation, None if generation.path else hub.published().store),
         "harvest_running": pid is not None,
         "harvest_pid": pid,
     })

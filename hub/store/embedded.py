@@ -224,6 +224,10 @@ class WorkingStore(_Queryable):
         self._store.flush()
         self._store.backup(str(target))
 
+    def release_checkpoint(self, checkpoint: Path) -> None:
+        """The checkpoint's hard links would keep replaced files on disk."""
+        shutil.rmtree(checkpoint, ignore_errors=True)
+
     def roll_back_to(self, checkpoint: Path) -> None:
         """Makes a checkpoint taken with `checkpoint` the working store again: whatever was written
         since is undone (a failed source's writes). The store reopens at its next use."""

@@ -24,6 +24,7 @@ Kept outside the protocols, as the embedded backend's own: the savepoint a faile
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 from pyoxigraph import BlankNode, NamedNode, Quad, QueryBoolean, QuerySolutions, QueryTriples
@@ -106,11 +107,35 @@ class Writer(Reader, Protocol):
         ...
 
 
+class HarvestWriter(Writer, Protocol):
+    """What the harvest asks of a writer beyond the protocols: a savepoint before each source's writes, taken back
+    if the source fails (the embedded store: a checkpoint of hard links; a server: the operations held since, never
+    sent), and the embedded store's compaction (a server compacts on its own)."""
+
+    bulk_written: int
+
+    def open(self) -> None: ...
+
+    def checkpoint(self, target: Path) -> None: ...
+
+    def roll_back_to(self, checkpoint: Path) -> None: ...
+
+    def release_checkpoint(self, checkpoint: Path) -> None:
+        """The source's run stands: its savepoint is let go (its writes are published with the next version)."""
+        ...
+
+    def needs_compaction(self, threshold: int | None = None) -> bool: ...
+
+    def compact(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class Store(Protocol):
     """A backend: one writer, and the published version readers see."""
 
     @property
-    def writer(self) -> Writer: ...
+    def writer(self) -> HarvestWriter: ...
 
     def publish(self) -> int:
         """Everything written becomes the published version, at once; returns its number."""

@@ -361,6 +361,10 @@ class RemoteWriter(RemoteReader):
             del self._held[self._mark:]
         self._mark = None
 
+    def release_checkpoint(self, checkpoint: Any = None) -> None:
+        """The source's run stands: its operations go with the next push (the next read, checkpoint or publish)."""
+        self._mark = None
+
     def needs_compaction(self, threshold: int | None = None) -> bool:
         return False
 
