@@ -43,6 +43,7 @@ from hub.pipeline.scheduler import Scheduler
 from hub.sparql.pool import QueryPool
 from hub.sparql.remote_pool import RemoteQueryPool
 from hub.store.reader import NotPublished, PublishedReader
+from hub.store.remote import StoreUnavailable
 
 DESCRIPTION = """
 The Mutualisons hub gathers the maps of Brussels networks of alternatives into one linked-open-data
@@ -106,6 +107,11 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None,
     @app.exception_handler(NotPublished)
     async def not_published(_: Request, error: NotPublished) -> JSONResponse:
         return problem(503, "No data published yet", str(error))
+
+    @app.exception_handler(StoreUnavailable)
+    async def store_unavailable(_: Request, error: StoreUnavailable) -> JSONResponse:
+        # The store on a SPARQL server (docs/stores.md) did not answer: the request may be tried again.
+        return problem(503, "Store unavailable", f"{error}; try again shortly")
 
     @app.exception_handler(RequestValidationError)
     async def bad_parameter(_: Request, error: RequestValidationError) -> JSONResponse:

@@ -13,6 +13,7 @@ import threading
 import time
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from hub.archive.datadir import DataDir
@@ -45,6 +46,12 @@ class GenerationCounts:
             known = self._known.get(generation.number)
             if known is not None:
                 return known
+        if server is not None:
+            # A server's version is counted through its protocol, once (a COUNT of the quads, the graphs).
+            counted = generations.count(server)
+            with self._lock:
+                self._keep(generation.number, counted)
+            return counted
         written = generations.counts(self.data, generation.number)
         with self._lock:
             if written is not None:
@@ -52,8 +59,7 @@ class GenerationCounts:
                 return written
             if generation.number not in self._counting:
                 self._counting.add(generation.number)
-                threading.Thread(target=self._count, args=(generation, server), name="healthz-counts",
-                                 daemon=True).start()
+                threading.Thread(target=self._count, args=(generation,), name="healthz-counts", daemon=True).start()
         return None
 
     def _keep(self, number: int, counts: dict[str, int]) -> None:
@@ -61,12 +67,12 @@ class GenerationCounts:
         for old in sorted(self._known)[:-KEEP]:
             del self._known[old]
 
-    def _count(self, generation: Generation, server: Reader | None) -> None:
+    def _count(self, generation: Generation) -> None:
         counts: dict[str, int] | None = None
         try:
-            store = ReadOnlyStore(generation.path) if generation.path is not None else server
-            counts = generations.count(store) if store is not None else None
-        except (OSError, StoreUnavailable):
+            assert generation.path is not None  # a generation of the data folder (a server's is counted in `get`)
+            counts = generations.count(ReadOnlyStore(generation.path))
+        except OSError:
             log.warning("generation %s could not be counted (pruned meanwhile?)", generation.number, exc_info=True)
         with self._lock:
             self._counting.discard(generation.number)
@@ -89,11 +95,16 @@ async def healthz(request: Request, hub: PublishedReader = Depends(reader)) -> R
         return JSONResponse({"status": "empty", "detail": "no generation has been published yet: run "
                              "`mutualisons harvest`", "generation": None,
                              "harvest_running": pid is not None, "harvest_pid": pid}, status_code=503)
+    server = None if generation.path is not None else hub.published().store
+    try:
+        counts = await run_in_threadpool(_counts(request, hub).get, generation, server)
+    except StoreUnavailable:
+        counts = None  # the server is slow or down: the counts come later, the rest of the health now
     return JSONResponse({
         "status": "ok",
         "generation": generation.number,
         "age_seconds": round(max(0.0, time.time() - generation.published_at), 3),
-        "counts": _counts(request, hub).get(generation, None if generation.path else hub.published().store),
+        "counts": counts,
         "harvest_running": pid is not None,
         "harvest_pid": pid,
     })

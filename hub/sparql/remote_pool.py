@@ -26,6 +26,19 @@ from hub.store.remote import QueryRejected, QueryTimedOut, RemoteReader, ServerC
 
 log = logging.getLogger(__name__)
 _SYNTAX = re.compile(r"pars|syntax|unexpected|expected", re.IGNORECASE)
+_POSITION = re.compile(r"^error at (?P<line>\d+):(?P<column>\d+): (?P<reason>.*)$", re.DOTALL)
+
+
+def _rejected(said: str, base_line: bool) -> Answer:
+    """The server's refusal in the endpoint's words. Oxigraph says `error at L:C: reason`, counted from the line the
+    hub put before the query (its BASE, when it gave one): said as the embedded endpoint says it."""
+    position = _POSITION.match(said)
+    if position is not None:
+        line = int(position["line"]) - (1 if base_line else 0)
+        return Answer(400, title="SPARQL syntax error",
+                      detail=f"line {line}, column {position['column']}: {position['reason']}")
+    title = "SPARQL syntax error" if _SYNTAX.search(said) else "Query failed"
+    return Answer(400, title=title, detail=f"the SPARQL server refused the query: {said}")
 
 
 class _Collected:
@@ -131,8 +144,7 @@ class RemoteQueryPool:
                           detail=f"the query ran longer than the deadline of {self.deadline:g} s and was stopped; "
                                  f"narrow it (a LIMIT, more specific patterns) and try again")
         except QueryRejected as error:
-            title = "SPARQL syntax error" if _SYNTAX.search(str(error)) else "Query failed"
-            return Answer(400, title=title, detail=f"the SPARQL server refused the query: {error}")
+            return _rejected(str(error), job.base_iri is not None)
         except StoreUnavailable as error:
             log.warning("the SPARQL server failed a query: %s", error)
             return Answer(503, title="Store unavailable", detail=str(error))

@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 
 VERSION = NamedNode(HUB + "storeVersion")
 PUBLISHED_AT = NamedNode(HUB + "storePublishedAt")
+VERSION_TIMEOUT = 5.0
 # Virtuoso keeps graphs of its own in every store (its schemas, its DAV folder): they are not the hub's.
 _ENGINE_GRAPHS = {"virtuoso": ("http://www.openlinksw.com/", "http://localhost:8890/", "http://www.w3.org/ns/ldp",
                                "http://localuriqaserver/",
@@ -276,7 +277,7 @@ class RemoteReader:
         prefixes = _ENGINE_GRAPHS.get(self.client.config.engine, ())
         tests = [f'!STRSTARTS(STR(?g), "{prefix}")' for prefix in prefixes]
         if self.meta is not None:
-            tests.append(f"?s != {term(_store_node(self.meta))}")
+            tests.append(f"?p NOT IN ({term(VERSION)}, {term(PUBLISHED_AT)})")
         return f"FILTER({' && '.join(tests)})" if tests else ""
 
     def count_quads(self) -> int:
@@ -289,12 +290,14 @@ class RemoteReader:
         serialize((Quad(row["s"], row["p"], row["o"], row["g"]) for row in rows), output, RdfFormat.N_QUADS)
         return output.getvalue()
 
-    def version(self, meta: NamedNode) -> tuple[int, float] | None:
-        """The server's current version and when it was published (epoch seconds), or None before the first."""
+    def version(self, meta: NamedNode, timeout: float = VERSION_TIMEOUT) -> tuple[int, float] | None:
+        """The server's current version and when it was published (epoch seconds), or None before the first.
+        Asked on every request of the gateway: a short timeout, so that a server down fails requests fast."""
         node = term(_store_node(meta))
-        rows = self.select(f"SELECT ?v ?at WHERE {{ GRAPH {term(meta)} {{ {node} {term(VERSION)} ?v "
-                           f"OPTIONAL {{ {node} {term(PUBLISHED_AT)} ?at }} }} }}")
-        if not rows or "v" not in rows[0]:
+        result = self.query(f"SELECT ?v ?at WHERE {{ GRAPH {term(meta)} {{ {node} {term(VERSION)} ?v "
+                            f"OPTIONAL {{ {node} {term(PUBLISHED_AT)} ?at }} }} }}", timeout=timeout)
+        rows = [{"v": s["v"], "at": s["at"]} for s in result] if isinstance(result, QuerySolutions) else []
+        if not rows or rows[0]["v"] is None:
             return None
         number = max(int(row["v"].value) for row in rows)
         at = rows[0].get("at")
@@ -306,8 +309,8 @@ class RemoteReader:
 
 
 def _store_node(meta: NamedNode) -> NamedNode:
-    """What the version counter is said of: the store, a node of the meta graph."""
-    return NamedNode(meta.value + "#store")
+    """What the version counter is said of: the hub itself (`{base}`, the agent of its graphs), in the meta graph."""
+    return NamedNode(meta.value.removesuffix("graph/meta"))
 
 
 def _insert(quads: Iterable[Quad], operation: int) -> str | None:
@@ -468,7 +471,8 @@ class RemoteWriter(RemoteReader):
         node, meta = term(_store_node(self.meta)), term(self.meta)
         at = Literal(dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
                      datatype=NamedNode(XSD + "dateTime"))
-        version = (f"DELETE WHERE {{ GRAPH {meta} {{ {node} ?p ?o }} }} ;\n"
+        version = (f"DELETE WHERE {{ GRAPH {meta} {{ {node} {term(VERSION)} ?v . "
+                   f"{node} {term(PUBLISHED_AT)} ?t }} }} ;\n"
                    f"INSERT DATA {{ GRAPH {meta} {{ {node} {term(VERSION)} {number} ; "
                    f"{term(PUBLISHED_AT)} {term(at)} }} }}")
         self.client.update(" ;\n".join([*self._held, version]))
