@@ -38,6 +38,9 @@ def quiet(_: str) -> None:
 
 TEST_STORE = os.environ.get("HUB_TEST_STORE", "embedded")
 TEST_STORES = ("embedded", "oxigraph-server", "virtuoso")
+# A test of the embedded store's own machinery (generation folders, query worker processes) run on the shared hub.
+embedded_only = pytest.mark.skipif(TEST_STORE != "embedded", reason=f"HUB_TEST_STORE={TEST_STORE}: tests the embedded "
+                                   f"store's own machinery (generation folders, query worker processes)")
 
 
 @pytest.fixture(scope="session")

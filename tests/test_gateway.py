@@ -22,7 +22,7 @@ from hub.pipeline.canonical import canonical_hash
 from hub.pipeline.harvest import HarvestSummary, harvest
 from hub.store.interface import Reader
 from hub.store.reader import PublishedReader
-from tests.conftest import BASE, TEST_STORE, quiet
+from tests.conftest import BASE, embedded_only, quiet
 from tests.test_pipeline import SHARED_ORG
 
 THEMES = "https://w3id.org/mutualisons/ns#theme-"  # what `theme:` stands for
@@ -467,8 +467,7 @@ def test_every_sort_pages_without_gaps_or_repeats(client: TestClient, sort: str)
     assert wrong.status_code == 400 and wrong.json()["parameter"] == "cursor"
 
 
-@pytest.mark.skipif(TEST_STORE != "embedded", reason="a SPARQL server's version (HUB_TEST_STORE) is read through its "
-                    "protocol, never from a folder in a child process")
+@embedded_only  # a server's version is read through its protocol, never from a folder in a child process
 def test_an_index_read_in_a_child_process_equals_one_read_here(harvested: tuple[Settings, HarvestSummary],
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """A big generation's index is read in a child process (the server's GIL stays free for requests):

@@ -2,25 +2,25 @@
 
 The hub's guard has read the query first (hub/gateway/sparql.py): no SERVICE, no LOAD, and no Virtuoso `DEFINE`
 pragma reaches the server. Each query is forwarded under the endpoint's deadline (the client's timeout; the server
-stops it on its side too where it is told to: Oxigraph server's `--timeout-s`, docs/stores.md), at most `workers` at
-once, each address at most `client_queries` running or waiting, `max_waiting` waiting in all, as the embedded
-pool (hub/sparql/pool.py). The answer is read back as pyoxigraph terms and written out by the same code the query
-workers use, so formats, row caps and the truncation header are the embedded endpoint's.
+stops it on its side too where it is told to: Oxigraph server's `--timeout-s`, docs/stores.md), handed out as the
+embedded pool hands out its workers (hub/sparql/pool.py: at most `workers` at once, each address at most
+`client_queries` running or waiting and never every slot, `max_waiting` waiting in all). The answer is read back
+as pyoxigraph terms and written out by the same code the query workers use, so formats, row caps and the
+truncation header are the embedded endpoint's.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import re
-from collections import Counter
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 
 from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions
 
 from hub.sparql.guard import names_own_dataset
-from hub.sparql.pool import DEFAULT_DEADLINE, DEFAULT_MAX_ROWS, Answer, default_client_queries, default_max_waiting
+from hub.sparql.pool import DEFAULT_DEADLINE, DEFAULT_MAX_ROWS, Answer, QueryPool
 from hub.sparql.worker import Job, _graph, _solutions
 from hub.store.remote import QueryRejected, QueryTimedOut, RemoteReader, ServerClient, StoreUnavailable
 
@@ -60,73 +60,52 @@ class _Collected:
         return Answer(200, first[1], first[2], whole=body)
 
 
-class RemoteQueryPool:
-    """The endpoint's side of a server: `execute` as QueryPool's."""
+class _Slot:
+    """A place for one query at the server: the embedded pool's worker, with no process of the hub's."""
+
+    process = None
+
+    def stop(self) -> None:
+        """The server stops its own queries (its timeout); the hub has nothing to kill."""
+
+    def kill(self) -> None:
+        """As `stop`."""
+
+
+class RemoteQueryPool(QueryPool):
+    """The endpoint's side of a server: `execute` as QueryPool's, with its fair hand-out of `workers` slots (one
+    client never holds them all, a free slot goes to the client running the fewest), the server running the query."""
 
     def __init__(self, client: ServerClient, workers: int = 2, deadline: float = DEFAULT_DEADLINE,
                  max_rows: int = DEFAULT_MAX_ROWS, base_iri: str | None = None, client_queries: int | None = None,
                  max_waiting: int | None = None) -> None:
+        super().__init__(Path("."), workers=workers, deadline=deadline, max_rows=max_rows, base_iri=base_iri,
+                         client_queries=client_queries, max_waiting=max_waiting)
         self.client = client
-        self.size = workers
-        self.deadline = deadline
-        self.max_rows = max_rows
-        self.base_iri = base_iri
-        self.client_queries = client_queries if client_queries is not None else default_client_queries(workers)
-        self.max_waiting = max_waiting if max_waiting is not None else default_max_waiting(workers)
-        self._slots: asyncio.Semaphore | None = None
-        self._admitted: Counter[str] = Counter()
-        self._waiting = 0
-        self._closed = False
-        self.killed = 0  # queries stopped at their deadline
 
-    def start(self) -> None:
-        """Nothing to start: the server runs the queries."""
+    def _spawn(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            slot = cast(Any, _Slot())
+            self._all.add(slot)
+            self._idle.append(slot)
+            self._dispatch()
 
     def pids(self) -> list[int]:
-        return []
-
-    def close(self) -> None:
-        self._closed = True
+        return []  # no process of the hub's runs a query
 
     async def execute(self, job_query: str, *, client: str = "", default_graphs: tuple[str, ...] | None = None,
                       named_graphs: tuple[str, ...] | None = None, accept: str | None = None) -> Answer:
-        wait = max(1, math.ceil(self.deadline))
-        if self._closed:
-            return Answer(503, title="Server shutting down", detail="the server is stopping; try again shortly",
-                          retry_after=wait)
-        if self._admitted[client] >= self.client_queries:
-            return Answer(429, title="Too many queries", retry_after=wait,
-                          detail=f"this address already has {self.client_queries} queries running or waiting, the "
-                                 f"most one address may have; wait for an answer before sending more")
-        if self._slots is None:
-            self._slots = asyncio.Semaphore(self.size)
-        if self._slots.locked() and self._waiting >= self.max_waiting:
-            return Answer(503, title="Query queue full", retry_after=wait,
-                          detail=f"{self.max_waiting} queries are already waiting; try again in {wait} s")
-        loop = asyncio.get_running_loop()
-        ends = loop.time() + self.deadline
-        self._admitted[client] += 1
-        self._waiting += 1
+        self.start()
+        got = await self._acquire(client)
+        if isinstance(got, Answer):
+            return got
         try:
-            try:
-                async with asyncio.timeout_at(ends):
-                    await self._slots.acquire()
-            except TimeoutError:
-                return Answer(503, title="Query workers busy", retry_after=wait,
-                              detail=f"no query slot came free within the deadline ({self.deadline:g} s); "
-                                     f"try again later")
-            finally:
-                self._waiting -= 1
-            try:
-                job = Job(job_query, default_graphs, named_graphs, accept, self.max_rows, self.base_iri)
-                remaining = max(0.1, ends - loop.time())
-                return await asyncio.to_thread(self._run, job, remaining)
-            finally:
-                self._slots.release()
+            job = Job(job_query, default_graphs, named_graphs, accept, self.max_rows, self.base_iri)
+            return await asyncio.to_thread(self._run, job, self.deadline)
         finally:
-            self._admitted[client] -= 1
-            if self._admitted[client] <= 0:
-                del self._admitted[client]
+            self._release(got, healthy=True)  # the server stopped a runaway itself: the slot is free again
 
     def _run(self, job: Job, timeout: float) -> Answer:
         dataset = job.default_graphs is not None or job.named_graphs is not None
