@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -45,6 +46,8 @@ from hub.sparql.remote_pool import RemoteQueryPool
 from hub.store.reader import NotPublished, PublishedReader
 from hub.store.remote import StoreUnavailable
 
+log = logging.getLogger(__name__)
+
 DESCRIPTION = """
 The Mutualisons hub gathers the maps of Brussels networks of alternatives into one linked-open-data
 commons. Every statement it serves can be traced to its source, its harvest run and the exact bytes
@@ -85,6 +88,8 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None,
             app.state.index_cache.warm(app.state.reader.published())
         except NotPublished:
             pass
+        except StoreUnavailable as error:  # a SPARQL server down: the hub serves, and says so, until it is back
+            log.warning("the store is unavailable at start: %s", error)
         if scheduler is not None:
             scheduler.start()
         try:
