@@ -167,8 +167,10 @@ class VirtuosoServer(Engine):
             _wait_for(f"{self.url}/sparql?query=ASK%7B%7D", self.process, "Virtuoso", seconds=120)
             isql = shutil.which("isql-vt") or "isql-vt"
             subprocess.run([isql, f"127.0.0.1:{sql_port}", "dba", "dba",
+                            # Read and write (1 + 2) for the endpoint's anonymous user, never 4: the
+                            # "sponger", which fetches the web on a query's behalf.
                             "exec=GRANT SPARQL_UPDATE TO \"SPARQL\"; "
-                            "DB.DBA.RDF_DEFAULT_USER_PERMS_SET ('nobody', 7);"],
+                            "DB.DBA.RDF_DEFAULT_USER_PERMS_SET ('nobody', 3);"],
                            check=True, capture_output=True, timeout=60, env={**os.environ, "HOME": str(folder)})
         except BaseException:
             self.stop()
