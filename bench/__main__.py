@@ -2,14 +2,16 @@
 
 BENCH_ORGANISATIONS sets the size of the generated feed (default 100000); BENCH_MAP_PLACES the places on
 the map for its time to interactive (default 2000); BENCH_LOAD_ORGANISATIONS, BENCH_LOAD_CLIENTS and
-BENCH_LOAD_SECONDS the load test's feed (default 20000), clients (20) and window (30 s).
+BENCH_LOAD_SECONDS the load test's feed (default 20000), clients (20) and window (30 s). The remote store's figures
+(`INFO remote_store …`, bench/remote_store_bench.py) follow the SPARQL benchmark's.
 """
 
-from bench import gateway_bench, harvest_bench, load_bench, map_bench, sparql_bench
+from bench import gateway_bench, harvest_bench, load_bench, map_bench, remote_store_bench, sparql_bench
 
 if __name__ == "__main__":
     harvest_bench.main()
     sparql_bench.main()
+    remote_store_bench.main()  # the harvest and the SPARQL mix with Oxigraph server as the store
     gateway_bench.main()
     map_bench.main()
     load_bench.main()
