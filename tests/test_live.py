@@ -91,7 +91,7 @@ def test_harvest_over_http_and_serve_with_uvicorn(tmp_path: Path, feed_server: s
                 time.sleep(0.2)
             assert http.get("/sparql", params={"query": "ASK {}"}).json()["boolean"] is True
             geo = http.get("/api/organizations", params={"format": "geojson"}).json()
-            assert len(geo["features"]) == 11
+            assert len(geo["features"]) == 12
             feature = geo["features"][0]
             provenance = http.get(feature["properties"]["provenance"]).json()
             documents = {s["document"] for s in provenance["statements"]}

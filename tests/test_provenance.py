@@ -370,7 +370,7 @@ def test_a_data_folder_from_before_migrates_in_place(examples_copy: Path, tmp_pa
     [migration] = store.select(sparql_prefixes() + """SELECT ?m ?graphs ?rehashed ?from ?to WHERE { GRAPH ?meta {
         ?m a hub:Migration, prov:Activity ; hub:recordGraphs ?graphs ; hub:rehashed ?rehashed ; hub:fromModel ?from ;
            hub:provenanceModel ?to ; prov:startedAtTime ?start ; prov:endedAtTime ?end } }""")
-    assert (int(migration["graphs"].value), int(migration["from"].value), int(migration["to"].value)) == (78, 1, 2)
+    assert (int(migration["graphs"].value), int(migration["from"].value), int(migration["to"].value)) == (80, 1, 2)
     new_hashes = {row["g"].value: row["h"].value for row in store.select(sparql_prefixes() + """
         SELECT ?g ?h WHERE { GRAPH ?m { ?g a hub:RecordGraph ; hub:contentHash ?h } }""")}
     rehashed = sum(new_hashes[graph] != old_hashes[graph] for graph in old_hashes)
@@ -379,7 +379,7 @@ def test_a_data_folder_from_before_migrates_in_place(examples_copy: Path, tmp_pa
     with TestClient(create_app(settings)) as client:
         quads = dump_quads(client)
         assert client.get(migration["m"].value.removeprefix(BASE.rstrip("/"))).status_code == 200
-    assert_every_hash_recomputes(quads, 78)
+    assert_every_hash_recomputes(quads, 80)
     assert all(len(facts) == 6 for facts in descriptions(quads).values())
     del store
 
@@ -402,7 +402,7 @@ def test_a_data_folder_from_before_migrates_in_place(examples_copy: Path, tmp_pa
     assert (run.counts["added"], run.counts["updated"], run.counts["removed"]) == (0, 1, 0), run
     with TestClient(create_app(settings)) as client:
         quads = dump_quads(client)
-    assert_every_hash_recomputes(quads, 78)
+    assert_every_hash_recomputes(quads, 80)
     described = descriptions(quads)
     assert all(len(facts) == 6 for facts in described.values()), {g: len(f) for g, f in described.items()
                                                                     if len(f) != 6}

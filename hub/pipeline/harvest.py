@@ -152,13 +152,15 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
         # After big writes the store may be compacted before it is published (WorkingStore.needs_compaction
         # says why), in a thread while the last small writes go on (RocksDB takes writes meanwhile). It is
         # asked for (`compact`), not done by default: it adds a fifth to a first harvest of 100k records.
+        # The links graph is written first (after every source: docs/architecture.md): at many records it is a
+        # big write of its own, which the compaction must include.
+        runs += pipeline.retire_removed_sources(known)  # their records leave their clusters too
+        pipeline.linker.run(store, pipeline.published_generation)
         with ThreadPoolExecutor(1, thread_name_prefix="compact") as compactor:
             compacting = None
             if compact and store.needs_compaction():
                 progress(f"compacting the store after {store.bulk_written} statements written in bulk")
                 compacting = compactor.submit(store.compact)
-            runs += pipeline.retire_removed_sources(known)
-            pipeline.linker.run(store, pipeline.published_generation)  # after every source: docs/architecture.md
             pipeline.describe_hub_graphs(sources)
             keep = pipeline.recent_payloads(sources)
             if compacting is not None:
