@@ -75,6 +75,9 @@ class _Queryable:
     def graph_quads(self, graph: NamedNode) -> list[Quad]:
         return list(self._store.quads_for_pattern(None, None, None, graph))
 
+    def graphs_quads(self, graphs: Sequence[NamedNode]) -> dict[str, list[Quad]]:
+        return {graph.value: self.graph_quads(graph) for graph in graphs}
+
     def object_quads(self, obj: NamedNode, predicate: NamedNode | None = None) -> list[Quad]:
         """Every quad pointing at a node, in any graph."""
         return list(self._store.quads_for_pattern(None, predicate, obj, None))

@@ -234,6 +234,15 @@ class RemoteReader:
             triples = list(found)  # type: ignore[arg-type]
         return [Quad(t.subject, t.predicate, t.object, graph) for t in triples]
 
+    def graphs_quads(self, graphs: Sequence[NamedNode], chunk: int = 1000) -> dict[str, list[Quad]]:
+        """A thousand graphs a request, not one (the gateway's index reads every record graph)."""
+        found: dict[str, list[Quad]] = {graph.value: [] for graph in graphs}
+        for start in range(0, len(graphs), chunk):
+            values = " ".join(term(graph) for graph in graphs[start:start + chunk])
+            for row in self.select(f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}"):
+                found[row["g"].value].append(Quad(row["s"], row["p"], row["o"], row["g"]))
+        return found
+
     def subject_quads(self, subject: NamedNode | BlankNode, graph: NamedNode | None = None) -> list[Quad]:
         if isinstance(subject, BlankNode):
             # SPARQL cannot name a stored blank node: the graph's statements about blank nodes are read once per
