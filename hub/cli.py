@@ -28,6 +28,7 @@ from hub.sparql.pool import (
     default_query_memory_mib,
     default_workers,
 )
+from hub.store.remote import StoreUnavailable
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 # On SIGTERM, requests still running after this many seconds are cut, so that a server busy with slow
@@ -195,6 +196,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _error(str(error), EXIT_USAGE)
     except ProfileError as error:
         return _error(f"invalid hub profile: {error}", EXIT_USAGE)
+    except store_config.StoreConfigError as error:
+        return _error(f"invalid store settings: {error} (docs/stores.md)", EXIT_USAGE)
+    except StoreUnavailable as error:
+        return _error(f"the store is unavailable: {error}", EXIT_FAILED)
     except ConfigError as error:
         return _error(f"invalid sources file: {error}", EXIT_USAGE)
 

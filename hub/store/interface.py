@@ -3,8 +3,9 @@
 It speaks SPARQL text, pyoxigraph terms and N-Quads lines, and each operation is one a SPARQL 1.1 server can do
 with one Update or one Graph Store Protocol request, so a server (Oxigraph server, Fuseki, QLever, Virtuoso) can
 take the embedded store's place: a backend implements these protocols and passes the contract tests
-(tests/store_contract.py). Today's backend is the embedded Oxigraph (hub/store/embedded.py, published as
-generations by hub/store/generations.py, `EmbeddedStore`).
+(tests/store_contract.py). Two backends do: the embedded Oxigraph (hub/store/embedded.py, published as
+generations by hub/store/generations.py, `EmbeddedStore`) and a SPARQL 1.1 server (hub/store/remote.py,
+`RemoteStore`: docs/stores.md).
 
 - **Publish a source version**: the single writer (the harvest, the admin's load) makes its writes on the
   `Writer` (the record graphs of a source's run loaded as N-Quads, a changed record patched statement by
