@@ -7,6 +7,7 @@ suites run on Oxigraph server with HUB_TEST_STORE=oxigraph-server (tests/conftes
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -27,6 +28,7 @@ from hub.core.iris import Minter
 from hub.core.store_config import StoreConfigError, from_profile, from_url, store_of
 from hub.gateway.app import create_app
 from hub.pipeline.harvest import harvest
+from hub.sparql.remote_pool import RemoteQueryPool
 from hub.store.reader import PublishedReader
 from hub.store.remote import RemoteReader, ServerClient
 from tests.conftest import ROOT, quiet
@@ -309,3 +311,24 @@ def test_a_server_that_does_not_answer_is_a_clear_503(tmp_path: Path) -> None:
         assert "could not be reached" in response.json()["detail"] and "docs/stores.md" in response.json()["detail"]
         assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 503
     assert time.monotonic() - started < 30
+
+
+def test_an_answer_past_the_memory_bound_is_dropped_as_it_comes(empty: OxigraphServer) -> None:
+    """The server's answer is read up to the endpoint's memory bound (--query-memory), never whole past it."""
+    numbers = " ".join(str(n) for n in range(400))
+    big = f"SELECT ?a ?b WHERE {{ VALUES ?a {{ {numbers} }} VALUES ?b {{ {numbers} }} }}"  # 160k rows, ~10 MB
+
+    async def ask(memory_mib: int) -> tuple[int, str, int]:
+        client = ServerClient(empty.config)
+        pool = RemoteQueryPool(client, workers=2, deadline=20, max_rows=10, memory_mib=memory_mib)
+        try:
+            answer = await pool.execute(big, accept="application/sparql-results+json")
+            return answer.status, answer.title, len(answer.whole or b"")
+        finally:
+            pool.close()
+            client.close()
+
+    status, title, _ = asyncio.run(ask(1))
+    assert (status, title) == (503, "Query needed too much memory")
+    status, _, size = asyncio.run(ask(64))
+    assert status == 200 and 0 < size < 10_000  # capped at max_rows by the hub, as the embedded endpoint does

@@ -71,7 +71,7 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None,
                                      deadline=sparql_options.deadline, max_rows=sparql_options.max_rows,
                                      base_iri=f"{settings.base_iri}sparql",
                                      client_queries=sparql_options.client_queries,
-                                     max_waiting=sparql_options.max_waiting)
+                                     max_waiting=sparql_options.max_waiting, memory_mib=sparql_options.memory_mib)
     else:
         # The query workers start on the first query and stop with the application.
         query_pool = QueryPool(settings.data_dir, workers=sparql_options.workers, deadline=sparql_options.deadline,

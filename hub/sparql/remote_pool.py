@@ -22,7 +22,7 @@ from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions
 from hub.sparql.guard import names_own_dataset
 from hub.sparql.pool import DEFAULT_DEADLINE, DEFAULT_MAX_ROWS, Answer, QueryPool
 from hub.sparql.worker import Job, _graph, _solutions
-from hub.store.remote import QueryRejected, QueryTimedOut, RemoteReader, ServerClient, StoreUnavailable
+from hub.store.remote import AnswerTooLarge, QueryRejected, QueryTimedOut, RemoteReader, ServerClient, StoreUnavailable
 
 log = logging.getLogger(__name__)
 _SYNTAX = re.compile(r"pars|syntax|unexpected|expected", re.IGNORECASE)
@@ -78,9 +78,10 @@ class RemoteQueryPool(QueryPool):
 
     def __init__(self, client: ServerClient, workers: int = 2, deadline: float = DEFAULT_DEADLINE,
                  max_rows: int = DEFAULT_MAX_ROWS, base_iri: str | None = None, client_queries: int | None = None,
-                 max_waiting: int | None = None) -> None:
+                 max_waiting: int | None = None, memory_mib: int | None = None) -> None:
+        """`memory_mib`: the most the hub reads of one answer (the embedded workers' memory cap)."""
         super().__init__(Path("."), workers=workers, deadline=deadline, max_rows=max_rows, base_iri=base_iri,
-                         client_queries=client_queries, max_waiting=max_waiting)
+                         memory_mib=memory_mib, client_queries=client_queries, max_waiting=max_waiting)
         self.client = client
 
     def _spawn(self) -> None:
@@ -115,13 +116,18 @@ class RemoteQueryPool(QueryPool):
                 job.query,
                 default_graphs=[NamedNode(i) for i in job.default_graphs or ()] if dataset else None,
                 named_graphs=[NamedNode(i) for i in job.named_graphs or ()] if dataset else None,
-                base_iri=job.base_iri, own_dataset=not dataset and names_own_dataset(job.query), timeout=timeout)
+                base_iri=job.base_iri, own_dataset=not dataset and names_own_dataset(job.query), timeout=timeout,
+                max_bytes=self.memory_mib << 20)
         except QueryTimedOut:
             self.killed += 1
             log.info("a query ran past the deadline of %g s on the SPARQL server", self.deadline)
             return Answer(503, title="Query deadline passed",
                           detail=f"the query ran longer than the deadline of {self.deadline:g} s and was stopped; "
                                  f"narrow it (a LIMIT, more specific patterns) and try again")
+        except AnswerTooLarge:
+            return Answer(503, title="Query needed too much memory",
+                          detail=f"the query's answer passed {self.memory_mib} MiB, the most the hub reads of one "
+                                 f"(--query-memory); narrow it (a LIMIT, fewer variables) and try again")
         except QueryRejected as error:
             return _rejected(str(error), job.base_iri is not None)
         except StoreUnavailable as error:

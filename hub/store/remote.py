@@ -80,6 +80,10 @@ class QueryTimedOut(StoreUnavailable):
     """The server took longer than the request's timeout."""
 
 
+class AnswerTooLarge(Exception):
+    """The server's answer to a query passed the bytes the hub reads of one (the endpoint's memory bound)."""
+
+
 class QueryRejected(Exception):
     """The server refused a query as malformed or unanswerable (HTTP 400): the query's fault, not the server's."""
 
@@ -105,10 +109,21 @@ class ServerClient:
     def close(self) -> None:
         self._http.close()
 
-    def _post(self, url: str, *, timeout: float | None, **kwargs: Any) -> httpx.Response:
+    def _post(self, url: str, *, timeout: float | None, max_bytes: int | None = None,
+              **kwargs: Any) -> httpx.Response:
+        """POST; with `max_bytes`, an answer longer than that is dropped as it comes (AnswerTooLarge)."""
         where = urllib.parse.urlsplit(url)._replace(query="").geturl()
         try:
-            return self._http.post(url, timeout=timeout or self.config.timeout, **kwargs)
+            if max_bytes is None:
+                return self._http.post(url, timeout=timeout or self.config.timeout, **kwargs)
+            with self._http.stream("POST", url, timeout=timeout or self.config.timeout, **kwargs) as response:
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > max_bytes:
+                        raise AnswerTooLarge(f"the SPARQL server's answer passed {max_bytes >> 20} MiB")
+                return httpx.Response(response.status_code, headers=response.headers, content=bytes(body),
+                                      request=response.request)
         except httpx.TimeoutException as error:
             raise QueryTimedOut(f"the SPARQL server at {where} did not answer within "
                                 f"{timeout or self.config.timeout:g} s") from error
@@ -116,7 +131,8 @@ class ServerClient:
             raise StoreUnavailable(f"the SPARQL server at {where} could not be reached ({type(error).__name__}): "
                                    f"check that it runs and that [store] names it (docs/stores.md)") from error
 
-    def query(self, sparql: str, params: list[tuple[str, str]], timeout: float | None = None) -> httpx.Response:
+    def query(self, sparql: str, params: list[tuple[str, str]], timeout: float | None = None,
+              max_bytes: int | None = None) -> httpx.Response:
         """A query through the SPARQL 1.1 Protocol (POST, form-encoded); a 400 is the query's fault."""
         json = self.config.engine != "virtuoso"  # Virtuoso's JSON results type literals the 2008 way
         accept = ("application/sparql-results+json, " if json else "application/sparql-results+xml, ") + \
@@ -126,7 +142,7 @@ class ServerClient:
             params = [p for p in params if p != ("union-default-graph", "")]
             url += ("&" if "?" in url else "?") + "union-default-graph"
         body = urllib.parse.urlencode([("query", sparql), *params]).encode("ascii")
-        response = self._post(url, timeout=timeout, content=body, headers={
+        response = self._post(url, timeout=timeout, max_bytes=max_bytes, content=body, headers={
             "Accept": accept, "Content-Type": "application/x-www-form-urlencoded"})
         if response.status_code == 400:
             raise QueryRejected(_said(response))
@@ -187,7 +203,7 @@ class RemoteReader:
 
     def query(self, sparql: str, *, default_graphs: Sequence[NamedNode] | None = None,
               named_graphs: Sequence[NamedNode] | None = None, base_iri: str | None = None,
-              own_dataset: bool = False, timeout: float | None = None) -> QueryResult:
+              own_dataset: bool = False, timeout: float | None = None, max_bytes: int | None = None) -> QueryResult:
         """As the embedded store's: with no dataset given, the default graph is the union of the named graphs (the
         server must be set so: docs/stores.md); a given dataset is exactly that dataset; `own_dataset` lets the
         query's FROM apply. `base_iri` is said in the query's prologue (the protocol has no parameter for it)."""
@@ -201,7 +217,7 @@ class RemoteReader:
             params += [("named-graph-uri", g.value) for g in named_graphs or []]
         if base_iri is not None:
             sparql = f"BASE <{base_iri}>\n{sparql}"
-        answered = results(self.client.query(sparql, params, timeout))
+        answered = results(self.client.query(sparql, params, timeout, max_bytes))
         if isinstance(answered, list):
             return cast(QueryResult, answered)  # triples, iterated as QueryTriples are
         return answered
