@@ -186,7 +186,9 @@ def results(response: httpx.Response) -> QueryResult | list[Any]:
     """The server's answer as pyoxigraph solutions, a boolean, or a list of triples."""
     media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type in _RESULT_TYPES:
-        return parse_query_results(response.content, format=_RESULT_TYPES[media_type])
+        # Virtuoso names blank nodes `nodeID://b1` in its XML results, `_:b1` in its graphs: the label is `b1`.
+        content = response.content.replace(b"<bnode>nodeID://", b"<bnode>")
+        return parse_query_results(content, format=_RESULT_TYPES[media_type])
     if media_type in _RDF_TYPES:
         return list(parse(response.content, format=_RDF_TYPES[media_type]))
     raise StoreUnavailable(f"the SPARQL server answered in {media_type or 'no media type'}, which the hub does not "
