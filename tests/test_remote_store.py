@@ -28,6 +28,7 @@ from hub.core.iris import Minter
 from hub.core.store_config import StoreConfigError, from_profile, from_url, store_of
 from hub.gateway.app import create_app
 from hub.pipeline.harvest import harvest
+from hub.pipeline.scheduler import start_harvest
 from hub.sparql.remote_pool import RemoteQueryPool
 from hub.store.reader import PublishedReader
 from hub.store.remote import RemoteReader, ServerClient
@@ -332,3 +333,22 @@ def test_an_answer_past_the_memory_bound_is_dropped_as_it_comes(empty: OxigraphS
     assert (status, title) == (503, "Query needed too much memory")
     status, _, size = asyncio.run(ask(64))
     assert status == 200 and 0 < size < 10_000  # capped at max_rows by the hub, as the embedded endpoint does
+
+
+def test_a_background_harvest_of_serve_store_writes_to_the_same_server(empty: OxigraphServer, tmp_path: Path) -> None:
+    """`serve --store URL --schedule` (and the admin's trigger) start harvests in child processes: into the server."""
+    toml = write_feeds(tmp_path / "feeds", 1)
+    settings = Settings(sources_path=toml, data_dir=tmp_path / "data", base_iri=BASE, store=from_url(empty.url))
+    pid = start_harvest(settings)
+    ends = time.monotonic() + 120
+    while time.monotonic() < ends:
+        try:
+            os.kill(pid, 0)  # the scheduler's thread reaps it: gone once it has ended
+        except ProcessLookupError:
+            break
+        time.sleep(0.2)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        raise AssertionError("the background harvest did not end within 120 s")
+    assert {source_id: version_of(empty.config, source_id) for source_id in SOURCES} == dict.fromkeys(SOURCES, "v1")
+    assert not (tmp_path / "data" / "generations").exists()

@@ -330,6 +330,7 @@ class _KeyLocator:
 class StoreConfig:
     """A SPARQL 1.1 server holding the public data (read from `--store` or [store] by hub/core/store_config.py)."""
 
+    url: str  # the base URL given (`--store`, [store] url)
     engine: str
     query: str
     update: str

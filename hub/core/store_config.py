@@ -39,7 +39,7 @@ def from_url(url: str, engine: str = "oxigraph", where: str = "--store") -> Stor
     """A server named by its base URL, with its engine's endpoints below it."""
     base = _checked_url(url, where).rstrip("/")
     query, update, graph_store = _PATHS[engine]
-    return StoreConfig(engine, base + query, base + update, None if graph_store is None else base + graph_store)
+    return StoreConfig(url, engine, base + query, base + update, None if graph_store is None else base + graph_store)
 
 
 def from_profile(path: Path) -> StoreConfig | None:
@@ -86,7 +86,7 @@ def from_profile(path: Path) -> StoreConfig | None:
     user = table.get("user")
     if user is not None and not isinstance(user, str):
         raise StoreConfigError(f"{where}: 'user' must be a string")
-    return StoreConfig(made.engine, endpoints.get("query", made.query), endpoints.get("update", made.update),
+    return StoreConfig(made.url, made.engine, endpoints.get("query", made.query), endpoints.get("update", made.update),
                        endpoints.get("graph_store", made.graph_store), float(timeout), user, password_env, auth)
 
 
