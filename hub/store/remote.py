@@ -11,8 +11,8 @@ the rest. A harvest killed at any moment has sent whole requests only: each sour
 
 The writer reads what it wrote: a read outside a source's run first pushes what is held (the linker reads every
 source's new records); inside a source's run (from its checkpoint to `release_checkpoint` or `roll_back_to`) it
-reads the server as the run found it, which is what the run's own reads ask for (the source's published records). Readers (`RemoteReader`) ask
-the server; the gateway follows `version()`, and rebuilds its indexes when it changes.
+reads the server as the run found it, which is what the run's own reads ask for (the source's published records).
+Readers (`RemoteReader`) ask the server; the gateway follows `version()`, and rebuilds its indexes when it changes.
 
 Every request has a client timeout (`[store] timeout`; the SPARQL endpoint's deadline for its queries); the hub's
 SERVICE guard has refused what it must before any query is forwarded (hub/gateway/sparql.py).
