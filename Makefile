@@ -11,7 +11,7 @@ MINT_HOST := $(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST))
 MUTUALISONS_BASE_IRI ?= http://$(MINT_HOST):$(PORT)/
 export MUTUALISONS_BASE_IRI
 
-.PHONY: run test lint bench harvest clean browser ldes-client
+.PHONY: run test test-remote lint bench harvest clean browser ldes-client virtuoso
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,14 @@ harvest: $(STAMP)
 run: harvest
 	$(BIN)/mutualisons serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP) browser ldes-client
+test: $(STAMP) browser virtuoso ldes-client
 	$(BIN)/python -m pytest
+
+# The gateway and SPARQL suites again with the hub's store on an Oxigraph server the tests start on loopback
+# (docs/stores.md); `make test` already runs the store contract and tests/test_remote_store.py on it.
+test-remote: $(STAMP)
+	HUB_TEST_STORE=oxigraph-server $(BIN)/python -m pytest tests/test_gateway.py tests/test_api.py \
+	  tests/test_sparql_endpoint.py tests/test_named_queries.py tests/test_query_limits.py tests/test_sparql_guard.py
 
 # The browser tests drive Debian's Chromium (Playwright never downloads a browser). Installed only when
 # missing, and only where apt-get runs as root; elsewhere the browser tests skip and say why.
@@ -49,6 +55,17 @@ ldes-client:
 	  (cd tools/ldes && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
 	    || echo "make: ldes-client could not be installed in tools/ldes; the LDES client tests will skip"; \
 	else echo "make: npm is missing; the LDES client tests will skip"; fi
+
+# The store contract runs on Virtuoso open source too (tests start it by hand on loopback ports). Installed only
+# when missing, and only where apt-get runs as root; elsewhere those tests skip and say why.
+virtuoso:
+	@if [ ! -x /usr/bin/virtuoso-t ]; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      virtuoso-opensource >/dev/null) \
+	      || echo "make: virtuoso-opensource could not be installed; the Virtuoso store tests will skip"; \
+	  else echo "make: /usr/bin/virtuoso-t is missing and apt-get is not available as root; the Virtuoso store tests will skip"; fi; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check hub harvesters tests bench

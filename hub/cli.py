@@ -17,7 +17,8 @@ from harvesters.formats import FormatTableError, LiftError, table
 from hub import __version__
 from hub.archive.datadir import BaseIriMismatch, DataDir
 from hub.charter import messages
-from hub.core.config import ConfigError, Settings, load_sources, unknown_profile
+from hub.core import store_config
+from hub.core.config import ConfigError, Settings, StoreConfig, load_sources, unknown_profile
 from hub.core.iris import Minter
 from hub.core.lock import HarvestRunning
 from hub.core.profile import ProfileError, profile_path
@@ -29,6 +30,7 @@ from hub.sparql.pool import (
     default_query_memory_mib,
     default_workers,
 )
+from hub.store.remote import StoreUnavailable
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 # On SIGTERM, requests still running after this many seconds are cut, so that a server busy with slow
@@ -52,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     harvest = commands.add_parser("harvest", help="harvest sources (all when none given) and publish")
     harvest.add_argument("ids", nargs="*", metavar="ID", help="source ids from sources.toml")
+    harvest.add_argument("--store", metavar="URL", type=_store_url,
+                         help="keep the public data on the Oxigraph server at URL (its /query, /update and /store) "
+                              "instead of the embedded store; other engines: [store] in hub.toml (docs/stores.md)")
     harvest.add_argument("--due", action="store_true",
                          help="only the sources whose period (sources.toml) has passed since their last run")
     harvest.add_argument("--compact", action="store_true",
@@ -64,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--schedule", action="store_true",
                        help="harvest the sources whose period has passed, in a child process, every minute")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--store", metavar="URL", type=_store_url,
+                       help="serve the public data from the Oxigraph server at URL, as `harvest --store` wrote it "
+                            "(docs/stores.md)")
     serve.add_argument("--query-deadline", type=_positive_float, default=DEFAULT_DEADLINE, metavar="S",
                        help=f"stop a SPARQL query after S seconds with 503 (default {DEFAULT_DEADLINE:g})")
     serve.add_argument("--max-rows", type=_positive_int, default=DEFAULT_MAX_ROWS, metavar="N",
@@ -147,6 +155,13 @@ class _Removed(argparse.Action):
         parser.error(self.removed)
 
 
+def _store_url(text: str) -> StoreConfig:
+    try:
+        return store_config.from_url(text)
+    except store_config.StoreConfigError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _positive_float(text: str) -> float:
     value = float(text)
     if value <= 0:
@@ -179,7 +194,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if base_iri is None and not os.environ.get("MUTUALISONS_BASE_IRI"):
         base_iri = DataDir(Path(args.data or "data")).recorded_base_iri()
     settings = Settings.resolve(args.sources, args.data, base_iri,
-                                getattr(args, "host", None), getattr(args, "port", None))
+                                getattr(args, "host", None), getattr(args, "port", None),
+                                getattr(args, "store", None))
     try:
         if args.command not in ("validate", "mapping"):
             DataDir(settings.data_dir).record_base_iri(settings.base_iri)
@@ -190,6 +206,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _error(str(error), EXIT_USAGE)
     except ProfileError as error:
         return _error(f"invalid hub profile: {error}", EXIT_USAGE)
+    except store_config.StoreConfigError as error:
+        return _error(f"invalid store settings: {error} (docs/stores.md)", EXIT_USAGE)
+    except StoreUnavailable as error:
+        return _error(f"the store is unavailable: {error}", EXIT_FAILED)
     except ConfigError as error:
         return _error(f"invalid sources file: {error}", EXIT_USAGE)
 

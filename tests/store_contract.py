@@ -173,6 +173,9 @@ class StoreContract(ABC):
             == [(NamedNode(SCHEMA + "postalCode"), Literal("1000"))]
         assert all(q.graph_name == g for q in read)
         assert reader.graph_quads(graph("a", "nothing")) == []
+        # Several graphs read at once (the gateway's index): the same statements, an absent graph empty.
+        both = reader.graphs_quads([g, graph("a", "nothing")])
+        assert sorted(map(str, both[g.value])) == sorted(map(str, read)) and both[graph("a", "nothing").value] == []
 
     # -- drop a source
 

@@ -14,17 +14,15 @@ import pytest
 from fastapi.testclient import TestClient
 from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
-from hub.archive.datadir import DataDir
 from hub.core.config import Settings
 from hub.gateway.app import create_app
 from hub.gateway.collection_index import IndexCache
 from hub.pipeline.admin_load import load_file
 from hub.pipeline.canonical import canonical_hash
 from hub.pipeline.harvest import HarvestSummary, harvest
-from hub.store import generations
-from hub.store.embedded import ReadOnlyStore
+from hub.store.interface import Reader
 from hub.store.reader import PublishedReader
-from tests.conftest import BASE, quiet
+from tests.conftest import BASE, embedded_only, quiet
 from tests.test_pipeline import SHARED_ORG
 
 THEMES = "https://w3id.org/mutualisons/ns#theme-"  # what `theme:` stands for
@@ -302,10 +300,9 @@ def test_openapi_lists_the_collection_parameters_with_examples(client: TestClien
     assert "from" in {p["name"] for p in paths["/api/events"]["get"]["parameters"]}
 
 
-def published(settings: Settings) -> ReadOnlyStore:
-    opened = generations.open_current(DataDir(settings.data_dir))
-    assert opened is not None
-    return opened[1]
+def published(settings: Settings) -> Reader:
+    """The published version, whichever backend holds it (HUB_TEST_STORE: tests/conftest.py)."""
+    return PublishedReader(settings).published().store
 
 
 def by_graph(quads: list[Quad]) -> dict[str, str]:
@@ -472,6 +469,7 @@ def test_every_sort_pages_without_gaps_or_repeats(client: TestClient, sort: str)
     assert wrong.status_code == 400 and wrong.json()["parameter"] == "cursor"
 
 
+@embedded_only  # a server's version is read through its protocol, never from a folder in a child process
 def test_an_index_read_in_a_child_process_equals_one_read_here(harvested: tuple[Settings, HarvestSummary],
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """A big generation's index is read in a child process (the server's GIL stays free for requests):

@@ -11,8 +11,8 @@ from hub.archive.datadir import DataDir
 from hub.core.config import Settings
 from hub.core.namespaces import sparql_prefixes
 from hub.pipeline.harvest import HarvestSummary, harvest
-from hub.store import generations
-from hub.store.embedded import ReadOnlyStore
+from hub.store.interface import Reader
+from hub.store.reader import PublishedReader
 from tests.conftest import BASE, quiet
 
 FOOD, TRANSITION, HEALTH = "assiette-commune", "quartiers-en-transition", "sante-solidaire"
@@ -26,13 +26,12 @@ REJECTED = {
 }
 
 
-def published_store(settings: Settings) -> ReadOnlyStore:
-    generation = generations.current(DataDir(settings.data_dir))
-    assert generation is not None
-    return ReadOnlyStore(generation.path)
+def published_store(settings: Settings) -> Reader:
+    """The published version, whichever backend holds it (HUB_TEST_STORE: tests/conftest.py)."""
+    return PublishedReader(settings).published().store
 
 
-def count(store: ReadOnlyStore, where: str) -> int:
+def count(store: Reader, where: str) -> int:
     rows = store.select(sparql_prefixes() + f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {where} }}")
     return int(rows[0]["n"].value)
 

@@ -25,7 +25,7 @@ from hub.pipeline.harvest import HarvestSummary
 from hub.sparql.pool import QueryPool
 from hub.store import generations
 from hub.store.embedded import ReadOnlyStore
-from tests.conftest import BASE
+from tests.conftest import BASE, embedded_only
 from tests.test_sparql_endpoint import CARTESIAN, proxied_client, workers_up
 
 CAP = 4096
@@ -135,6 +135,7 @@ def test_past_the_global_queue_queries_get_503_with_retry_after(capped: TestClie
     assert [result["response"].status_code for _, result in waiting] == [200, 200]
 
 
+@embedded_only
 def test_a_free_worker_goes_to_the_client_running_the_fewest(harvested: tuple[Settings, HarvestSummary]) -> None:
     async def scenario() -> dict[str, float]:
         pool = QueryPool(harvested[0].data_dir, workers=3, deadline=2.0)
@@ -172,6 +173,7 @@ def test_a_free_worker_goes_to_the_client_running_the_fewest(harvested: tuple[Se
     assert ended["z"] < ended["x2"] and ended["y2"] < ended["y1"]
 
 
+@embedded_only
 def test_closing_the_pool_kills_its_workers_and_answers_the_waiting(harvested: tuple[Settings, HarvestSummary]) -> None:
     async def scenario() -> tuple[list[int], list[int]]:
         pool = QueryPool(harvested[0].data_dir, workers=2, deadline=5.0)
@@ -196,6 +198,7 @@ def test_closing_the_pool_kills_its_workers_and_answers_the_waiting(harvested: t
 
 # ---------------------------------------------------------------- /healthz
 
+@embedded_only
 def test_counts_are_written_at_publication_and_served_by_healthz(harvested: tuple[Settings, HarvestSummary],
                                                                  client: TestClient) -> None:
     data = DataDir(harvested[0].data_dir)

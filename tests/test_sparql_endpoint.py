@@ -20,7 +20,8 @@ from hub.gateway.client_address import TrustedProxies
 from hub.gateway.sparql import SparqlOptions
 from hub.pipeline.harvest import HarvestSummary
 from hub.sparql.formats import choose_graph_format, choose_solutions_format, negotiate
-from tests.conftest import BASE
+from hub.sparql.pool import QueryPool
+from tests.conftest import BASE, TEST_STORE
 from tests.loopback import SparqlCanary
 
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
@@ -42,6 +43,8 @@ def workers_up(client: TestClient) -> set[int]:
     """The pool's workers, once all of them have started (they start in the background on the first query)."""
     pool = client.app.state.query_pool  # type: ignore[attr-defined]
     client.get("/sparql", params={"query": "ASK {}"})
+    if not isinstance(pool, QueryPool):  # the store on a SPARQL server: its own processes run the queries
+        return set()
     ends = time.monotonic() + 20
     while len(pool.pids()) < pool.size and time.monotonic() < ends:
         time.sleep(0.05)
@@ -82,9 +85,11 @@ def test_a_runaway_query_gets_503_at_the_deadline_while_others_are_answered(shor
     assert "deadline of 2 s" in response.json()["detail"]
     assert results["runaway_seconds"] < 2.0 + 2.0
     assert pool.killed == killed + 1
-    # The killed worker was replaced: still two workers, one of them new, and both answer.
-    after = workers_up(short_deadline)
-    assert len(after) == 2 and len(after - before) == 1
+    # The killed worker was replaced: still two workers, one of them new, and both answer (on a SPARQL server,
+    # HUB_TEST_STORE, the server stopped the query and the hub has no worker of its own to replace).
+    if TEST_STORE == "embedded":
+        after = workers_up(short_deadline)
+        assert len(after) == 2 and len(after - before) == 1
     for _ in range(3):
         assert short_deadline.get("/sparql", params={"query": "ASK {}"}).status_code == 200
 

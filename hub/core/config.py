@@ -339,18 +339,42 @@ def listening_base_iri(host: str, port: int) -> str:
 
 
 @dataclass(frozen=True)
+class StoreConfig:
+    """A SPARQL 1.1 server holding the public data (read from `--store` or [store] by hub/core/store_config.py)."""
+
+    url: str  # the base URL given (`--store`, [store] url)
+    engine: str
+    query: str
+    update: str
+    graph_store: str | None  # None: graphs are read with CONSTRUCT through `query`
+    timeout: float = 60.0  # seconds: a request of the hub's own (a read, one source's update) that takes longer fails
+    user: str | None = None
+    password_env: str | None = None  # the environment variable holding the password (never the file)
+    auth: str = "basic"
+
+    @property
+    def password(self) -> str | None:
+        return os.environ.get(self.password_env) if self.password_env else None
+
+    def describe(self) -> str:
+        return f"{self.engine} at {self.query}"
+
+
+@dataclass(frozen=True)
 class Settings:
     """Where the hub keeps its data and what base IRI it mints under."""
 
     sources_path: Path
     data_dir: Path
     base_iri: str
+    # A SPARQL 1.1 server holding the public data (`--store`); None: hub.toml's [store], else the embedded store.
+    store: StoreConfig | None = None
 
     @staticmethod
     def resolve(sources: str | None, data: str | None, base_iri: str | None,
-                host: str | None = None, port: int | None = None) -> Settings:
+                host: str | None = None, port: int | None = None, store: StoreConfig | None = None) -> Settings:
         """`base_iri`, else $MUTUALISONS_BASE_IRI, else the address the server listens on (`host`, `port`: what
-        `serve` mints is what it serves), else the default."""
+        `serve` mints is what it serves), else the default. `store`: a SPARQL server holding the public data."""
         base = (base_iri or os.environ.get("MUTUALISONS_BASE_IRI")
                 or (listening_base_iri(host, port) if host is not None and port is not None else DEFAULT_BASE_IRI))
         if not base.endswith("/"):
@@ -359,4 +383,5 @@ class Settings:
             sources_path=Path(sources or "examples/sources.toml"),
             data_dir=Path(data or "data"),
             base_iri=base,
+            store=store,
         )

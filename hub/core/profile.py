@@ -121,8 +121,9 @@ def load_profile(path: Path) -> HubProfile:
     text, document = read_toml(path, ProfileError, " the hub's profile")
     locator = _Locator(text)
     for key in document:
-        if key not in ("area", "linking"):
-            raise ProfileError(f"{path}:{locator.line('', key)}: unknown key {key!r}{_hint(key, ['area', 'linking'])}")
+        if key not in ("area", "linking", "store"):  # [store] is hub/core/store_config.py's
+            raise ProfileError(f"{path}:{locator.line('', key)}: unknown key {key!r}"
+                               f"{_hint(key, ['area', 'linking', 'store'])}")
     table = document.get("area")
     if not isinstance(table, dict):
         raise ProfileError(f"{path}:1: the profile needs an [area] table: its boundary, countries and postal codes "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -46,7 +47,11 @@ from hub.pages.not_found import not_found_page
 from hub.pages.options import PageOptions
 from hub.pipeline.scheduler import Scheduler
 from hub.sparql.pool import QueryPool
+from hub.sparql.remote_pool import RemoteQueryPool
 from hub.store.reader import NotPublished, PublishedReader
+from hub.store.remote import StoreUnavailable
+
+log = logging.getLogger(__name__)
 
 DESCRIPTION = """
 The Mutualisons hub gathers the maps of Brussels networks of alternatives into one linked-open-data
@@ -77,11 +82,21 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None,
     `trusted_proxies` are the peers whose X-Forwarded-For names the client (hub/gateway/client_address.py).
     """
     sparql_options = sparql_options or SparqlOptions()
-    # The query workers start on the first query and stop with the application.
-    query_pool = QueryPool(settings.data_dir, workers=sparql_options.workers, deadline=sparql_options.deadline,
-                           max_rows=sparql_options.max_rows, base_iri=f"{settings.base_iri}sparql",
-                           memory_mib=sparql_options.memory_mib, client_queries=sparql_options.client_queries,
-                           max_waiting=sparql_options.max_waiting)
+    published_reader = PublishedReader(settings)
+    query_pool: QueryPool | RemoteQueryPool
+    if published_reader.server is not None:
+        # The store on a SPARQL server: queries are forwarded to it under the same deadline (docs/stores.md).
+        query_pool = RemoteQueryPool(published_reader.server, workers=sparql_options.workers,
+                                     deadline=sparql_options.deadline, max_rows=sparql_options.max_rows,
+                                     base_iri=f"{settings.base_iri}sparql",
+                                     client_queries=sparql_options.client_queries,
+                                     max_waiting=sparql_options.max_waiting, memory_mib=sparql_options.memory_mib)
+    else:
+        # The query workers start on the first query and stop with the application.
+        query_pool = QueryPool(settings.data_dir, workers=sparql_options.workers, deadline=sparql_options.deadline,
+                               max_rows=sparql_options.max_rows, base_iri=f"{settings.base_iri}sparql",
+                               memory_mib=sparql_options.memory_mib, client_queries=sparql_options.client_queries,
+                               max_waiting=sparql_options.max_waiting)
 
     scheduler = Scheduler(settings) if schedule else None
 
@@ -92,6 +107,8 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None,
             app.state.index_cache.warm(app.state.reader.published())
         except NotPublished:
             pass
+        except StoreUnavailable as error:  # a SPARQL server down: the hub serves, and says so, until it is back
+            log.warning("the store is unavailable at start: %s", error)
         if scheduler is not None:
             scheduler.start()
         try:
@@ -104,7 +121,7 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None,
     # /docs and /redoc are served below from vendored files (hub/gateway/static/vendor): they render offline.
     app = FastAPI(title="Mutualisons hub", version=__version__, description=DESCRIPTION, lifespan=lifespan,
                   docs_url=None, redoc_url=None)
-    app.state.reader = PublishedReader(settings)
+    app.state.reader = published_reader
     app.state.settings = settings
     app.state.sparql_options = sparql_options
     app.state.query_pool = query_pool
@@ -123,6 +140,11 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None,
         takes = f"it takes {', '.join(error.taken)}" if error.taken else "it takes no query parameters"
         return problem(400, "Bad parameter", f"{error.parameter} is not a parameter of this path; {takes}{hint}",
                        parameter=error.parameter, **({"suggestion": error.suggestion} if error.suggestion else {}))
+
+    @app.exception_handler(StoreUnavailable)
+    async def store_unavailable(_: Request, error: StoreUnavailable) -> JSONResponse:
+        # The store on a SPARQL server (docs/stores.md) did not answer: the request may be tried again.
+        return problem(503, "Store unavailable", f"{error}; try again shortly")
 
     @app.exception_handler(RequestValidationError)
     async def bad_parameter(_: Request, error: RequestValidationError) -> JSONResponse:

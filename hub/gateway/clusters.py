@@ -18,7 +18,7 @@ from hub.core.clusters import canonical_iri, clusters_of
 from hub.gateway import item_properties
 from hub.gateway.spatial import distance_m
 from hub.sparql import queries
-from hub.store.embedded import ReadOnlyStore
+from hub.store.interface import Reader
 
 # Items are hub/gateway/collection_index.py's `Item`, which imports this module: typed `Any` here so the two never
 # import each other (tests/test_layout.py refuses circles).
@@ -26,7 +26,7 @@ Item = Any
 SAME_POINT_METRES = 25.0  # two sources' pins closer than this say the same place
 
 
-def same_as_pairs(store: ReadOnlyStore, links_graph: NamedNode) -> list[tuple[str, str]]:
+def same_as_pairs(store: Reader, links_graph: NamedNode) -> list[tuple[str, str]]:
     """The links in force: the `owl:sameAs` statements of the links graph."""
     rows = store.select(queries.render("same-as-links", links=links_graph))
     return [(row["a"].value, row["b"].value) for row in rows]

@@ -38,6 +38,7 @@ from hub.gateway.spatial import PointGrid
 from hub.gateway.textsearch import TextIndex, fold, words
 from hub.sparql import queries
 from hub.store.embedded import ReadOnlyStore
+from hub.store.interface import Reader
 from hub.store.reader import Published
 
 KEEP_INDEXES = 3
@@ -176,18 +177,27 @@ class IndexParts:
     labels: dict[str, set[str]]  # theme concept -> its folded labels
 
 
-def read_parts(store: ReadOnlyStore, minter: Minter) -> IndexParts:
+GRAPHS_READ_TOGETHER = 1000
+
+
+def read_parts(store: Reader, minter: Minter) -> IndexParts:
     """Every item of a generation (from its record graphs), the sources' attribution and the themes."""
     rows = store.select(queries.render("record-graphs", meta=minter.meta_graph()))
     hierarchy = default_vocabulary().hierarchy
     by_iri: dict[str, Item] = {}
-    for row in rows:
+    graphs: dict[str, list[Quad]] = {}
+    for number, row in enumerate(rows):
+        if number % GRAPHS_READ_TOGETHER == 0:
+            # A thousand record graphs read together: one request on a SPARQL server, not one per record
+            # (docs/stores.md), and no more of them in memory at once.
+            chunk = rows[number:number + GRAPHS_READ_TOGETHER]
+            graphs = store.graphs_quads(list({r["g"].value: NamedNode(r["g"].value) for r in chunk}.values()))
         subject = row["s"].value
         item = by_iri.setdefault(subject, Item(subject))
         ref = RecordRef(row["g"].value, row["source"].value, _value(row.get("license")),
                         row["changed"].value, _value(row.get("run")))
         item.records.append(ref)
-        quads = store.graph_quads(NamedNode(ref.graph))
+        quads = graphs[ref.graph]
         # The record's kind, from its types as the split found it (the description does not repeat it).
         kind = hierarchy.kind_of(q.object.value for q in quads if q.predicate.value == RDF + "type"
                                  and isinstance(q.subject, NamedNode) and q.subject.value == subject
@@ -737,7 +747,9 @@ class IndexCache:
         number = published.generation.number
         try:
             parts = None if self._read is None else self._read(published)
-            if parts is None and _bytes_on_disk(published.generation.path) >= CHILD_READ_BYTES:
+            # A server's version is read here, through its protocol; a large generation in a child.
+            path = published.generation.path
+            if parts is None and path is not None and _bytes_on_disk(path) >= CHILD_READ_BYTES:
                 try:
                     parts = _read_in_child(published, self.minter)
                 except (OSError, BrokenProcessPool):  # no child to be had (or it died): read here, slower

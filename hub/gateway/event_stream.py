@@ -39,7 +39,7 @@ from hub.core.ntriples import split_line, to_quads
 from hub.core.vocabulary import default_vocabulary
 from hub.pipeline import redaction
 from hub.store import changes as change_feed
-from hub.store.embedded import ReadOnlyStore
+from hub.store.interface import Reader
 
 LDES = "https://w3id.org/ldes#"
 TREE = "https://w3id.org/tree#"
@@ -198,7 +198,7 @@ _PERSON_TOMBSTONES = """SELECT ?g WHERE {{ GRAPH <{meta}> {{ ?g a <{hub}Tombston
 class PageBuilder:
     """Builds the pages of one generation's stream from the private history and the published store."""
 
-    def __init__(self, data: DataDir, store: ReadOnlyStore, minter: Minter, stream: Stream,
+    def __init__(self, data: DataDir, store: Reader, minter: Minter, stream: Stream,
                  versions: VersionReader | None = None) -> None:
         self.versions = versions or VersionReader()
         self.data = data
@@ -349,7 +349,7 @@ class StreamCache:
         self._limit = pages
         self._versions = VersionReader()
 
-    def stream(self, data: DataDir, store: ReadOnlyStore, minter: Minter, generation: int, size: int) -> Stream:
+    def stream(self, data: DataDir, store: Reader, minter: Minter, generation: int, size: int) -> Stream:
         key = (str(data.root), generation, size)
         with self._lock:
             if self._key != key or self._stream is None:
@@ -358,7 +358,7 @@ class StreamCache:
                 self._pages.clear()
             return self._stream
 
-    def page(self, data: DataDir, store: ReadOnlyStore, minter: Minter, stream: Stream, number: int) -> list[Quad]:
+    def page(self, data: DataDir, store: Reader, minter: Minter, stream: Stream, number: int) -> list[Quad]:
         with self._lock:
             if number in self._pages and self._stream is stream:
                 self._pages.move_to_end(number)

@@ -13,6 +13,7 @@ import threading
 import time
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from hub.archive.datadir import DataDir
@@ -20,7 +21,9 @@ from hub.gateway.deps import reader
 from hub.store import generations
 from hub.store.embedded import ReadOnlyStore
 from hub.store.generations import Generation
+from hub.store.interface import Reader
 from hub.store.reader import PublishedReader
+from hub.store.remote import StoreUnavailable
 
 router = APIRouter(tags=["Health"])
 log = logging.getLogger(__name__)
@@ -37,11 +40,18 @@ class GenerationCounts:
         self._counting: set[int] = set()
         self._lock = threading.Lock()
 
-    def get(self, generation: Generation) -> dict[str, int] | None:
+    def get(self, generation: Generation, server: Reader | None = None) -> dict[str, int] | None:
+        """`server`: the store on a SPARQL server, counted through its protocol (its versions have no folder)."""
         with self._lock:
             known = self._known.get(generation.number)
             if known is not None:
                 return known
+        if server is not None:
+            # A server's version is counted through its protocol, once (a COUNT of the quads, the graphs).
+            counted = generations.count(server)
+            with self._lock:
+                self._keep(generation.number, counted)
+            return counted
         written = generations.counts(self.data, generation.number)
         with self._lock:
             if written is not None:
@@ -60,6 +70,7 @@ class GenerationCounts:
     def _count(self, generation: Generation) -> None:
         counts: dict[str, int] | None = None
         try:
+            assert generation.path is not None  # a generation of the data folder (a server's is counted in `get`)
             counts = generations.count(ReadOnlyStore(generation.path))
         except OSError:
             log.warning("generation %s could not be counted (pruned meanwhile?)", generation.number, exc_info=True)
@@ -79,16 +90,21 @@ def _counts(request: Request, hub: PublishedReader) -> GenerationCounts:
 @router.get("/healthz", summary="Published generation, its age and counts; harvest running or not")
 async def healthz(request: Request, hub: PublishedReader = Depends(reader)) -> Response:
     pid = hub.harvest_running()
-    generation = generations.current(hub.data)
+    generation = hub.current()
     if generation is None:
         return JSONResponse({"status": "empty", "detail": "no generation has been published yet: run "
                              "`mutualisons harvest`", "generation": None,
                              "harvest_running": pid is not None, "harvest_pid": pid}, status_code=503)
+    server = None if generation.path is not None else hub.published().store
+    try:
+        counts = await run_in_threadpool(_counts(request, hub).get, generation, server)
+    except StoreUnavailable:
+        counts = None  # the server is slow or down: the counts come later, the rest of the health now
     return JSONResponse({
         "status": "ok",
         "generation": generation.number,
         "age_seconds": round(max(0.0, time.time() - generation.published_at), 3),
-        "counts": _counts(request, hub).get(generation),
+        "counts": counts,
         "harvest_running": pid is not None,
         "harvest_pid": pid,
     })

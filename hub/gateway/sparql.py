@@ -34,6 +34,7 @@ from hub.sparql import queries as named_queries
 from hub.sparql.formats import prefers_html
 from hub.sparql.guard import QueryRefused, check_query
 from hub.sparql.pool import DEFAULT_DEADLINE, DEFAULT_MAX_QUERY_BYTES, DEFAULT_MAX_ROWS, QueryPool
+from hub.sparql.remote_pool import RemoteQueryPool
 from hub.store.reader import NotPublished, PublishedReader
 
 router = APIRouter(tags=["SPARQL"])
@@ -200,8 +201,8 @@ def _refuse_update() -> Response:
                    "so every quad keeps its provenance")
 
 
-def pool(request: Request) -> QueryPool:
-    query_pool: QueryPool = request.app.state.query_pool
+def pool(request: Request) -> QueryPool | RemoteQueryPool:
+    query_pool: QueryPool | RemoteQueryPool = request.app.state.query_pool
     return query_pool
 
 

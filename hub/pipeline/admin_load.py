@@ -21,8 +21,9 @@ from hub.core.config import Settings
 from hub.core.durations import now_iso
 from hub.core.iris import Minter
 from hub.core.lock import WriterLock
+from hub.core.store_config import store_of
 from hub.pipeline.provenance import META_TITLE, AdminGraphFacts, ProvenanceWriter
-from hub.store import generations
+from hub.store import backends
 
 
 class LoadError(Exception):
@@ -85,9 +86,8 @@ def load_file(settings: Settings, path: Path, graph_iri: str, *, who: str | None
     facts = AdminGraphFacts(graph=graph, loaded_by=who or getpass.getuser(), loaded_at=now_iso(),
                             file_name=path.name, sha256=digest, license=license_node)
     with WriterLock(data_dir.lock_file):
-        generations.restore_working(data_dir)
+        backend, _ = backends.open_writer(data_dir, store_of(settings), minter.meta_graph())
         data_dir.dirty_marker.touch()
-        backend = generations.EmbeddedStore(data_dir)
         store = backend.writer
         store.replace_graph(graph, quads)
         store.remove_matching(graph, None, minter.meta_graph())

@@ -44,6 +44,7 @@ from hub.core.iris import Minter, document_iri, run_timestamp
 from hub.core.lock import WriterLock
 from hub.core.profile import profile_path
 from hub.core.records import PROVENANCE_MODEL, Record, Verdict
+from hub.core.store_config import store_of
 from hub.core.vocabulary import default_vocabulary
 from hub.pipeline import migration, redaction
 from hub.pipeline.documents import walk, walks
@@ -65,8 +66,9 @@ from hub.pipeline.outcome import verdict_warnings
 from hub.pipeline.provenance import META_TITLE, FetchFacts, GraphFacts, PayloadFacts, ProvenanceWriter, RunFacts
 from hub.pipeline.record_writer import RecordWriter
 from hub.sparql import queries
-from hub.store import dump, generations
-from hub.store.embedded import WorkingStore
+from hub.store import backends, dump, generations
+from hub.store.interface import HarvestWriter
+from hub.store.remote import RemoteStore
 
 Progress = Callable[[str], None]
 SHOWN_WARNINGS = 20  # of a run's warnings, those its progress lines say
@@ -111,20 +113,27 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
     selected = [s for s in sources if not source_ids or s.id in source_ids]
     data = DataDir(settings.data_dir)
     data.record_base_iri(settings.base_iri)
+    remote = store_of(settings)  # None: the embedded store (docs/stores.md)
     with WriterLock(data.lock_file), without_cycle_collector():
         if due_only:
             selected = [source for source in selected if is_due(data, source)]
             if not selected and not migration.pending(data) and not decisions_pending(data):
                 progress("no source is due")
                 current = generations.current(data)
+                if remote is not None:
+                    server = RemoteStore(remote, Minter(settings.base_iri).meta_graph())
+                    try:
+                        return HarvestSummary([], backends.published_number(server))
+                    finally:
+                        server.close()
                 return HarvestSummary([], current.number if current else None)
-        if generations.restore_working(data):
+        minter = Minter(settings.base_iri)
+        backend, restored = backends.open_writer(data, remote, minter.meta_graph())
+        if restored:
             progress("the last harvest was interrupted: working store rebuilt from the last generation")
         shutil.rmtree(data.scratch, ignore_errors=True)  # what a killed harvest left behind
-        backend = generations.EmbeddedStore(data)
         store = backend.writer  # opened when the pipeline first needs it: see WorkingStore.open
-        minter = Minter(settings.base_iri)
-        leftovers = generations.discard_unpublished(data) + unpublished.discard(
+        leftovers = (generations.discard_unpublished(data) if remote is None else 0) + unpublished.discard(
             data, lambda run: _run_described(store, minter.meta_graph(), run))
         if leftovers:
             progress(f"removed {leftovers} file(s) an interrupted harvest or publication left behind")
@@ -135,8 +144,7 @@ def harvest(settings: Settings, source_ids: Sequence[str] = (), progress: Progre
             # when the folder's marker is not the current model: opening the store early would compact it
             # while a document is parsed in two processes (see WorkingStore.open).
             migration.migrate(store, data, minter, progress)
-        previous = generations.current(data)
-        pipeline = Pipeline(store, data, minter, Charter(area=area), progress, previous.number if previous else None)
+        pipeline = Pipeline(store, data, minter, Charter(area=area), progress, backends.published_number(backend))
         try:
             runs = [pipeline.run_source(source) for source in selected]
         finally:
@@ -236,7 +244,7 @@ class RemovalHeld(Exception):
 
 
 class Pipeline:
-    def __init__(self, store: WorkingStore, data: DataDir, minter: Minter, charter: Charter,
+    def __init__(self, store: HarvestWriter, data: DataDir, minter: Minter, charter: Charter,
                  progress: Progress, published_generation: int | None = None) -> None:
         self.store = store
         self.data = data
@@ -286,8 +294,8 @@ class Pipeline:
         except Exception as error:  # noqa: BLE001 - a source's failure is that source's (DESIGN.md)
             message, trace = _failure_message(attempt, error), traceback.format_exc()
         else:
-            if attempt.checkpoint is not None:  # its hard links would keep replaced files on disk
-                shutil.rmtree(attempt.checkpoint, ignore_errors=True)
+            if attempt.checkpoint is not None:
+                self.store.release_checkpoint(attempt.checkpoint)
             self.linker.note(source.id, *attempt.linked)  # only a run that stands is linked
             return summary
         # Undone outside the except clause: the failure's frames (and what they hold of the store) are gone.
@@ -1104,7 +1112,7 @@ def _log_failure(data: DataDir, source_id: str, message: str, trace: str) -> Non
         log.error("[%s] %s\n%s", source_id, message, trace)
 
 
-def _run_described(store: WorkingStore, meta: NamedNode, run: str) -> bool:
+def _run_described(store: HarvestWriter, meta: NamedNode, run: str) -> bool:
     """Whether the store's meta graph describes the run: in a published generation, the run was published."""
     return bool(store.select(queries.render("run-described", meta=meta, run=NamedNode(run))))
 

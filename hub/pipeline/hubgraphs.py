@@ -22,7 +22,7 @@ from hub.core.namespaces import HUB
 from hub.core.vocabulary import PROFILES_DIR, RECORD_KINDS, SHAPES_DIR, VOCAB_DIR, default_vocabulary
 from hub.pipeline.provenance import ProvenanceWriter
 from hub.sparql import queries
-from hub.store.embedded import WorkingStore
+from hub.store.interface import HarvestWriter
 
 FILE_GRAPHS: tuple[tuple[str, str, tuple[Path, ...]], ...] = (
     ("vocabulary", "The hub vocabulary (vocab/hub.ttl)", (VOCAB_DIR / "hub.ttl",)),
@@ -40,7 +40,7 @@ def file_quads(paths: tuple[Path, ...], graph: NamedNode) -> list[Quad]:
     return quads
 
 
-def write_hub_graphs(store: WorkingStore, minter: Minter, prov: ProvenanceWriter, at: str) -> dict[str, int]:
+def write_hub_graphs(store: HarvestWriter, minter: Minter, prov: ProvenanceWriter, at: str) -> dict[str, int]:
     """Rewrites the hub's own graphs and their descriptions; returns quads per graph."""
     meta = minter.meta_graph()
     sizes: dict[str, int] = {}
@@ -61,7 +61,7 @@ def write_hub_graphs(store: WorkingStore, minter: Minter, prov: ProvenanceWriter
     return sizes
 
 
-def verification_quads(store: WorkingStore, graph: NamedNode) -> list[Quad]:
+def verification_quads(store: HarvestWriter, graph: NamedNode) -> list[Quad]:
     """The rule applied to what is published: only accepted records are in the store."""
     rows = store.select(queries.load("recommendations"))
     recommendations = [verification.RecommendationFacts(r["practitioner"].value, r["recommender"].value,

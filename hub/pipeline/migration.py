@@ -42,7 +42,7 @@ from hub.pipeline.canonical import LimitExceeded, canonical_hash
 from hub.pipeline.literals import MARK, normal_line
 from hub.pipeline.provenance import FetchFacts, GraphFacts, MigrationFacts, ProvenanceWriter
 from hub.store import generations
-from hub.store.embedded import WorkingStore
+from hub.store.interface import HarvestWriter
 
 log = logging.getLogger(__name__)
 CHUNK = 5_000  # record graphs per removal of descriptions and per load of new ones
@@ -108,12 +108,12 @@ def pending(data: DataDir) -> bool:
         return True
 
 
-def needed(store: WorkingStore, meta: NamedNode) -> bool:
+def needed(store: HarvestWriter, meta: NamedNode) -> bool:
     """Whether any record graph is still described the model 1 way."""
     return store.ask(PENDING.replace("$meta", str(meta)))
 
 
-def migrate(store: WorkingStore, data: DataDir, minter: Minter, progress: Callable[[str], None]) -> Migrated:
+def migrate(store: HarvestWriter, data: DataDir, minter: Minter, progress: Callable[[str], None]) -> Migrated:
     """Brings every record graph's description to the current model (see the module's docstring)."""
     started = now_iso()
     meta = minter.meta_graph()
@@ -163,7 +163,7 @@ def migrate(store: WorkingStore, data: DataDir, minter: Minter, progress: Callab
     return done
 
 
-def _old_descriptions(store: WorkingStore, meta: NamedNode) -> list[_Old]:
+def _old_descriptions(store: HarvestWriter, meta: NamedNode) -> list[_Old]:
     found: dict[str, _Old] = {}
     for row in store.select(OLD_DESCRIPTIONS.replace("$meta", str(meta))):
         graph = row["g"].value
@@ -183,7 +183,7 @@ def _old_descriptions(store: WorkingStore, meta: NamedNode) -> list[_Old]:
     return [found[graph] for graph in sorted(found)]
 
 
-def _served_hash(store: WorkingStore, old: _Old) -> str:
+def _served_hash(store: HarvestWriter, old: _Old) -> str:
     """The RDFC-1.0 hash of the record as the store serves it: what the split gives its feed's statements now."""
     lines = to_lines(Quad(q.subject, q.predicate, q.object) for q in store.graph_quads(NamedNode(old.graph)))
     try:

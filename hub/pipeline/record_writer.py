@@ -20,7 +20,7 @@ from hub.archive.datadir import DataDir
 from hub.core.records import Record
 from hub.pipeline.literals import MARK as TYPED
 from hub.pipeline.literals import normal_line
-from hub.store.embedded import WorkingStore
+from hub.store.interface import HarvestWriter
 
 CHUNK = 5_000  # records per N-Quads load or deletion: the bulk loader's memory grows with the chunk
 # Statements per load of a patch's additions. Each bulk load flushes what the deletions left in memory,
@@ -31,7 +31,7 @@ Lines = Callable[[Record], tuple[list[str], list[str]]]  # a record -> (its stat
 
 
 class RecordWriter:
-    def __init__(self, store: WorkingStore, data: DataDir, meta: NamedNode) -> None:
+    def __init__(self, store: HarvestWriter, data: DataDir, meta: NamedNode) -> None:
         self.store = store
         self.data = data
         self.meta = meta

@@ -25,6 +25,9 @@ def start_harvest(settings: Settings, source_ids: list[str] | None = None, due_o
                "--compact"]  # nobody waits for a background harvest: it leaves the store compacted
     if due_only:
         command.append("--due")
+    if settings.store is not None and settings.store.engine == "oxigraph":
+        # `serve --store URL`: the child harvests into the same server (a [store] table, it reads itself).
+        command += ["--store", settings.store.url]
     command += source_ids or []
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with (settings.data_dir / "harvest.log").open("ab") as log:

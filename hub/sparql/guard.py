@@ -1,4 +1,4 @@
-"""Refuse queries that would make the hub fetch on a stranger's behalf: SERVICE, and LOAD.
+"""Refuse queries that would make the hub fetch on a stranger's behalf: SERVICE, LOAD, and Virtuoso's DEFINE pragmas.
 
 pyoxigraph executes `SERVICE` calls itself, to any address, has no switch to stop it and exposes no
 query parser, so the endpoint decides before pyoxigraph sees the query. Two parsers that disagree are
@@ -443,6 +443,11 @@ def _refusal(token: Token, prefixes: dict[str, list[str]]) -> str | None:
             return f"{_SERVICE_REFUSED}; query the other endpoint yourself"
         if "LOAD" in upper:
             return "LOAD is refused: the hub's data changes only through harvests"
+        if "DEFINE" in upper:
+            # Virtuoso's pragmas (`DEFINE input:grab-all "yes"`, `DEFINE get:soft`) make it fetch the web
+            # itself; no SPARQL engine reads the word otherwise (docs/stores.md).
+            return ("DEFINE is refused: engine pragmas (Virtuoso's `DEFINE input:…`, `get:…`) may make the store "
+                    "fetch the web, and this hub never fetches anything on a query's behalf")
     elif token.kind == "pname":
         prefix, _, local = token.text.partition(":")
         if "SERVICE" in prefix.upper() or "SERVICE" in local.upper() and _keyword_reachable(

@@ -14,7 +14,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, seriali
 from hub.core.namespaces import DCAT, DCTERMS, HUB, PREFIXES, RDF, XSD, term
 from hub.core.records import PROVENANCE_MODEL
 from hub.sparql.formats import FORMAT_IRIS, GRAPH_FORMATS, SOLUTION_FORMATS
-from hub.store.embedded import ReadOnlyStore
+from hub.store.interface import Reader
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
@@ -73,7 +73,7 @@ class DatasetFigures:
     admin_graphs: list[tuple[str, str, int]]  # (graph, licence or "", triples)
 
 
-def figures(store: ReadOnlyStore, meta: NamedNode) -> DatasetFigures:
+def figures(store: Reader, meta: NamedNode) -> DatasetFigures:
     """Counts for the VoID description, read from the published store."""
     prefixes = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in TURTLE_PREFIXES.items())
     sources: dict[str, SourceFigures] = {}

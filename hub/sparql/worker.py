@@ -215,6 +215,7 @@ def main(conn: Connection, data_dir: str, memory_limit: int | None = None) -> No
             continue
         if opened is None or opened[0] != generation.number:
             opened = None  # let go of the older generation before opening the newer one
+            assert generation.path is not None  # a generation of the data folder (not a server's version)
             try:
                 opened = (generation.number, ReadOnlyStore(generation.path))
             except OSError as error:

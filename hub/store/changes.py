@@ -16,7 +16,7 @@ from pyoxigraph import NamedNode
 from hub.archive.datadir import DataDir
 from hub.core.config import is_source_id
 from hub.core.iris import Minter, is_run_timestamp
-from hub.store.embedded import ReadOnlyStore
+from hub.store.interface import Reader
 
 RUNS = """PREFIX hub: <https://w3id.org/mutualisons/ns#>
 SELECT ?run WHERE { GRAPH $meta { ?run a hub:HarvestRun } }"""
@@ -33,7 +33,7 @@ class Change:
     source: str
 
 
-def changes(data: DataDir, store: ReadOnlyStore, minter: Minter) -> list[Change]:
+def changes(data: DataDir, store: Reader, minter: Minter) -> list[Change]:
     published_runs = {row["run"].value for row in store.select(RUNS.replace("$meta", str(minter.meta_graph())))}
     # Only the files a run wrote: anything else in the folder names no run (and no IRI could be made of it).
     files = sorted((path.stem, path.parent.name, path) for path in (data.private / "versions").glob("*/*.nq")

@@ -75,6 +75,9 @@ class _Queryable:
     def graph_quads(self, graph: NamedNode) -> list[Quad]:
         return list(self._store.quads_for_pattern(None, None, None, graph))
 
+    def graphs_quads(self, graphs: Sequence[NamedNode]) -> dict[str, list[Quad]]:
+        return {graph.value: self.graph_quads(graph) for graph in graphs}
+
     def object_quads(self, obj: NamedNode, predicate: NamedNode | None = None) -> list[Quad]:
         """Every quad pointing at a node, in any graph."""
         return list(self._store.quads_for_pattern(None, predicate, obj, None))
@@ -223,6 +226,10 @@ class WorkingStore(_Queryable):
         """A RocksDB checkpoint (hard links) of the store into a folder that must not exist."""
         self._store.flush()
         self._store.backup(str(target))
+
+    def release_checkpoint(self, checkpoint: Path) -> None:
+        """The checkpoint's hard links would keep replaced files on disk."""
+        shutil.rmtree(checkpoint, ignore_errors=True)
 
     def roll_back_to(self, checkpoint: Path) -> None:
         """Makes a checkpoint taken with `checkpoint` the working store again: whatever was written

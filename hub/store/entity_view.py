@@ -18,7 +18,7 @@ from pyoxigraph import BlankNode, NamedNode, Quad
 from hub.core.closure import transitive_closure
 from hub.core.clusters import canonical_iri
 from hub.core.namespaces import HUB, RDF
-from hub.store.embedded import ReadOnlyStore
+from hub.store.interface import Reader
 
 OWL_SAME_AS = NamedNode("http://www.w3.org/2002/07/owl#sameAs")
 FETCH = NamedNode(HUB + "fetch")
@@ -41,7 +41,7 @@ class EntityView:
         return [q for quads in self.graphs.values() for q in quads] + self.descriptions
 
 
-def build(store: ReadOnlyStore, iri: str, meta: NamedNode, links: NamedNode | None = None) -> EntityView:
+def build(store: Reader, iri: str, meta: NamedNode, links: NamedNode | None = None) -> EntityView:
     """`links`: the links graph whose `owl:sameAs` join the entity's cluster (none: the IRI alone)."""
     subject = NamedNode(iri)
     names = _same_as_closure(store, subject, links) if links is not None else {subject}
@@ -78,14 +78,14 @@ def build(store: ReadOnlyStore, iri: str, meta: NamedNode, links: NamedNode | No
     return view
 
 
-def cluster_of(store: ReadOnlyStore, iri: str, meta: NamedNode, links: NamedNode) -> tuple[str, list[str]]:
+def cluster_of(store: Reader, iri: str, meta: NamedNode, links: NamedNode) -> tuple[str, list[str]]:
     """(canonical IRI, members) of the cluster an IRI is in; (the IRI, [the IRI]) when it is in none."""
     names = _same_as_closure(store, NamedNode(iri), links)
     members = sorted(n.value for n in names)
     return canonical_iri(members, meta.value.removesuffix("graph/meta")), members
 
 
-def _same_as_closure(store: ReadOnlyStore, start: NamedNode, links: NamedNode) -> set[NamedNode]:
+def _same_as_closure(store: Reader, start: NamedNode, links: NamedNode) -> set[NamedNode]:
     def linked(current: NamedNode) -> list[NamedNode]:
         others = [q.object for q in store.subject_quads(current, links) if q.predicate == OWL_SAME_AS]
         others += [q.subject for q in store.object_quads(current, OWL_SAME_AS) if q.graph_name == links]
@@ -94,13 +94,13 @@ def _same_as_closure(store: ReadOnlyStore, start: NamedNode, links: NamedNode) -
     return transitive_closure(start, linked, limit=500)
 
 
-def _is_whole(store: ReadOnlyStore, graph: NamedNode, meta: NamedNode) -> bool:
+def _is_whole(store: Reader, graph: NamedNode, meta: NamedNode) -> bool:
     """Record graphs and admin-loaded graphs are shown whole; the hub's own large graphs are not."""
     kinds = {q.object for q in store.subject_quads(graph, meta) if q.predicate.value == RDF + "type"}
     return NamedNode(HUB + "RecordGraph") in kinds or NamedNode(HUB + "AdminGraph") in kinds
 
 
-def _with_blank_nodes(store: ReadOnlyStore, quads: list[Quad], graph: NamedNode) -> list[Quad]:
+def _with_blank_nodes(store: Reader, quads: list[Quad], graph: NamedNode) -> list[Quad]:
     found = list(quads)
     seen: set[str] = set()
     stack: list[BlankNode] = [q.object for q in quads if isinstance(q.object, BlankNode)]

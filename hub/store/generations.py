@@ -24,7 +24,7 @@ from hub.archive.datadir import DataDir
 from hub.store.embedded import ReadOnlyStore, WorkingStore
 
 if TYPE_CHECKING:
-    from hub.store.interface import Store
+    from hub.store.interface import Reader, Store
 
 KEEP_GENERATIONS = 3
 
@@ -32,7 +32,7 @@ KEEP_GENERATIONS = 3
 @dataclass(frozen=True)
 class Generation:
     number: int
-    path: Path
+    path: Path | None  # None: a version of the store on a SPARQL server (hub/store/remote.py)
     published_at: float
 
 
@@ -67,7 +67,7 @@ def publish(working: WorkingStore, data: DataDir) -> Generation:
     return Generation(number, target, time.time())
 
 
-def count(store: WorkingStore | ReadOnlyStore) -> dict[str, int]:
+def count(store: Reader) -> dict[str, int]:
     """What /healthz reports of a generation: its quads and its named graphs."""
     return {"quads": store.count_quads(), "graphs": sum(1 for _ in store.named_graphs())}
 
@@ -103,7 +103,7 @@ def restore_working(data: DataDir) -> bool:
         return False
     shutil.rmtree(data.working, ignore_errors=True)
     generation = current(data)
-    if generation is not None:
+    if generation is not None and generation.path is not None:
         shutil.copytree(generation.path, data.working)
         # A checkpoint has no LOCK file of its own worth keeping: RocksDB recreates it.
         (data.working / "LOCK").unlink(missing_ok=True)
@@ -130,7 +130,7 @@ def discard_unpublished(data: DataDir) -> int:
 
 def open_current(data: DataDir) -> tuple[Generation, ReadOnlyStore] | None:
     generation = current(data)
-    if generation is None:
+    if generation is None or generation.path is None:
         return None
     return generation, ReadOnlyStore(generation.path)
 

@@ -3,8 +3,9 @@
 It speaks SPARQL text, pyoxigraph terms and N-Quads lines, and each operation is one a SPARQL 1.1 server can do
 with one Update or one Graph Store Protocol request, so a server (Oxigraph server, Fuseki, QLever, Virtuoso) can
 take the embedded store's place: a backend implements these protocols and passes the contract tests
-(tests/store_contract.py). Today's backend is the embedded Oxigraph (hub/store/embedded.py, published as
-generations by hub/store/generations.py, `EmbeddedStore`).
+(tests/store_contract.py). Two backends do: the embedded Oxigraph (hub/store/embedded.py, published as
+generations by hub/store/generations.py, `EmbeddedStore`) and a SPARQL 1.1 server (hub/store/remote.py,
+`RemoteStore`: docs/stores.md).
 
 - **Publish a source version**: the single writer (the harvest, the admin's load) makes its writes on the
   `Writer` (the record graphs of a source's run loaded as N-Quads, a changed record patched statement by
@@ -24,6 +25,7 @@ Kept outside the protocols, as the embedded backend's own: the savepoint a faile
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 from pyoxigraph import BlankNode, NamedNode, Quad, QueryBoolean, QuerySolutions, QueryTriples
@@ -48,6 +50,10 @@ class Reader(Protocol):
 
     def graph_quads(self, graph: NamedNode) -> list[Quad]:
         """Graph Store GET."""
+        ...
+
+    def graphs_quads(self, graphs: Sequence[NamedNode]) -> dict[str, list[Quad]]:
+        """Several graphs read whole (graph IRI -> its quads): one request per thousand graphs on a server."""
         ...
 
     def subject_quads(self, subject: NamedNode | BlankNode, graph: NamedNode | None = None) -> list[Quad]: ...
@@ -106,11 +112,35 @@ class Writer(Reader, Protocol):
         ...
 
 
+class HarvestWriter(Writer, Protocol):
+    """What the harvest asks of a writer beyond the protocols: a savepoint before each source's writes, taken back
+    if the source fails (the embedded store: a checkpoint of hard links; a server: the operations held since, never
+    sent), and the embedded store's compaction (a server compacts on its own)."""
+
+    bulk_written: int
+
+    def open(self) -> None: ...
+
+    def checkpoint(self, target: Path) -> None: ...
+
+    def roll_back_to(self, checkpoint: Path) -> None: ...
+
+    def release_checkpoint(self, checkpoint: Path) -> None:
+        """The source's run stands: its savepoint is let go (its writes are published with the next version)."""
+        ...
+
+    def needs_compaction(self, threshold: int | None = None) -> bool: ...
+
+    def compact(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class Store(Protocol):
     """A backend: one writer, and the published version readers see."""
 
     @property
-    def writer(self) -> Writer: ...
+    def writer(self) -> HarvestWriter: ...
 
     def publish(self) -> int:
         """Everything written becomes the published version, at once; returns its number."""

@@ -36,7 +36,7 @@ from hub.pipeline.linking.graph import LINKS_TITLE, digest, lines
 from hub.pipeline.linking.scoring import Scored, frequent_keys, score
 from hub.pipeline.provenance import ProvenanceWriter
 from hub.sparql import queries
-from hub.store.embedded import WorkingStore
+from hub.store.interface import HarvestWriter
 
 LINKED_KINDS = frozenset({"organization"})  # organisations and places; never persons, events or documents
 LINKER_VERSION = "1"  # bumped when scoring changes: every pair is scored anew then
@@ -126,7 +126,7 @@ class Linker:
         for graph in removed:
             self._changes[graph] = None
 
-    def run(self, store: WorkingStore, published_generation: int | None) -> LinkOutcome | None:
+    def run(self, store: HarvestWriter, published_generation: int | None) -> LinkOutcome | None:
         """Links what changed and patches the links graph; None when nothing needed it."""
         clock = time.perf_counter()
         state = archive.load_state(self.data)
@@ -226,7 +226,7 @@ class Linker:
                 deleted += old[1]
         return new_written, added, deleted
 
-    def _describe(self, store: WorkingStore) -> None:
+    def _describe(self, store: HarvestWriter) -> None:
         """The links graph's description in the meta graph: a graph the hub computes, and under which thresholds."""
         graph, meta = self.minter.links_graph(), self.minter.meta_graph()
         prov = ProvenanceWriter(self.minter)
@@ -236,7 +236,7 @@ class Linker:
                   Quad(graph, term(HUB, "reviewThreshold"), _decimal(self.rules.review_at), meta)]
         store.add_quads(quads)
 
-    def _read_store(self, store: WorkingStore) -> list[Facts]:
+    def _read_store(self, store: HarvestWriter) -> list[Facts]:
         """Every linkable record graph's facts, from the store (when the private state cannot be used)."""
         hierarchy = default_vocabulary().hierarchy
         rows = store.select(queries.render("link-facts", meta=self.minter.meta_graph()))
