@@ -19,12 +19,14 @@ from hub.gateway import (
     changes,
     collections,
     context,
+    documents,
     entities,
     events,
     health,
     links,
     provenance,
     query_page,
+    reports,
     runs,
     sources,
     sparql,
@@ -112,11 +114,12 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None,
         return problem(404, "Not found", f"nothing at {request.url.path!r}: the API's paths are listed at /docs")
 
     # Map sites on other origins read the commons straight from the browser.
-    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"],
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "PUT", "DELETE"],
+                       allow_headers=["*"],
                        expose_headers=[TRUNCATED_HEADER, "Link", "ETag", "X-Total-Count"])
     app.state.validate_limiter = validate.RateLimiter()
     for module in (sparql, void, events, collections, context, provenance, sources, runs, health, changes,
-                   entities, vocab, validate, links):
+                   entities, vocab, validate, links, documents, reports):
         app.include_router(module.router)
     # The hub's own web pages (map, agenda, library, sources, entity pages, embed), after the API routes.
     app.include_router(pages.router)

@@ -30,8 +30,9 @@ from harvesters.formats import DocumentFetchError, Failed, Format, LiftError, ta
 from harvesters.jsonld import cached, shipped_then
 from harvesters.wording import because
 from hub import __version__
-from hub.archive import history, payloads, quarantine, unpublished
+from hub.archive import history, payloads, pushed, quarantine, unpublished
 from hub.archive import state as harvest_state
+from hub.archive import warnings as kept_warnings
 from hub.archive.datadir import DataDir
 from hub.archive.state import DocumentState, RecordEntry, SourceState
 from hub.charter import messages
@@ -45,7 +46,7 @@ from hub.core.lock import WriterLock
 from hub.core.profile import profile_path
 from hub.core.records import PROVENANCE_MODEL, Record, Verdict
 from hub.core.vocabulary import default_vocabulary
-from hub.pipeline import migration, redaction
+from hub.pipeline import migration, redaction, run_warnings
 from hub.pipeline.documents import walk, walks
 from hub.pipeline.fetch import (
     FeedGone,
@@ -297,7 +298,7 @@ class Pipeline:
              clock: float) -> RunSummary:
         charter_unchanged = state.charter == self.charter.fingerprint
         confirmed = state.removal_confirmed is not None  # used up by this run, whatever it does
-        self.progress(f"[{source.id}] harvesting {', '.join(source.urls)}"
+        self.progress(f"[{source.id}] harvesting {', '.join(source.urls) or 'the documents its network pushed'}"
                       + (" (removal confirmed by an administrator)" if confirmed else ""))
         policy = FetchPolicy(file_root=source.toml_dir, trusted_hosts=source.trusted_hosts,
                              max_bytes=source.max_bytes, max_seconds=source.max_seconds)
@@ -334,10 +335,12 @@ class Pipeline:
             facts.errors = list(state.last_errors)
             facts.ended_at = now_iso()
             self._describe_payloads(payload_quads)
+            since, previous = kept_warnings.last_committed(self.data, source.id)
+            entries = run_warnings.all_carried(previous, since)  # nothing was read again: they all still hold
             facts.counts = {"added": 0, "updated": 0, "unchanged": len(existing), "removed": 0,
-                            "accepted": len(existing), "rejected": state.last_rejected, "warned": 0,
+                            "accepted": len(existing), "rejected": state.last_rejected, "warned": len(entries),
                             "documents": fetches.attempted, "bytes": 0}
-            return self._finish(source, facts, state, new_state, warnings, clock, "unchanged bytes")
+            return self._finish(source, facts, state, new_state, warnings, clock, "unchanged bytes", entries)
 
         # Under the same charter, a record whose shape digest is the published one is known unchanged
         # without being canonicalised again (hub/pipeline/split.py, _shape_digest).
@@ -403,7 +406,13 @@ class Pipeline:
         else:
             counts = self._settle(source, facts, records, graph_of, accepted, rejected, existing, fetches,
                                   new_state, written, not confirmed, attempt, warnings, persons)
-        counts["warned"] = len(warnings)
+        entries = run_warnings.entries(warnings, records.values(), accepted, graph_of)
+        if facts.status != "failed":
+            # The records not judged again keep the charter's warnings of their published version.
+            judged = {v.record.subject.value for v in verdicts}
+            since, previous = kept_warnings.last_committed(self.data, source.id)
+            entries += run_warnings.carried(previous, {graph_of[s] for s in records if s not in judged}, since)
+        counts["warned"] = len(entries)
         counts["documents"] = fetches.attempted
         counts["bytes"] = fetches.bytes
         facts.counts = counts
@@ -413,7 +422,7 @@ class Pipeline:
             new_state.failure = harvest_state.Failure(dict(fetches.shas), facts.errors, self.charter.fingerprint,
                                                       facts.run.value, setup=_setup(source)) \
                 if fetches.shas else state.failure
-        return self._finish(source, facts, state, new_state, warnings, clock, "committed")
+        return self._finish(source, facts, state, new_state, warnings, clock, "committed", entries)
 
     def _hold_mass_removal(self, source: Source, existing: dict[str, RecordEntry], kept: set[str],
                            fetches: _Fetches, records: dict[str, Record], rejected: frozenset[str] = frozenset()
@@ -502,9 +511,16 @@ class Pipeline:
         return self._finish(source, facts, state, new_state, [], clock, "held" if held else "failed, undone")
 
     def _finish(self, source: Source, facts: RunFacts, state: SourceState, new_state: SourceState,
-                warnings: list[str], clock: float, what: str) -> RunSummary:
+                warnings: list[str], clock: float, what: str,
+                entries: list[dict[str, object]] | None = None) -> RunSummary:
         while self._keeping:
             self._keeping.pop().result()  # the run's payloads are on disk before it counts as done
+        # Each warning with its record, for the source's network (hub/archive/warnings.py); noted in the journal
+        # first, so that a harvest killed before it publishes leaves none of an unpublished run.
+        stamp = run_timestamp(facts.started_at)
+        self.journal.add(facts.run.value, [kept_warnings.path(self.data, source.id, stamp)])
+        kept_warnings.write(self.data, source.id, stamp, facts.run.value, facts.status,
+                            entries if entries is not None else run_warnings.entries(warnings, [], [], {}))
         self.store.add_quads(self.prov.run(facts))
         new_state.last_run_end = facts.ended_at
         new_state.last_status = facts.status
@@ -539,7 +555,21 @@ class Pipeline:
         now = dt.datetime.now(dt.UTC)
         walked: set[str] = set()  # the documents the walks met (fetched, unchanged or failed)
         incomplete: set[str] = set()  # those met by a walk that did not read every page
+        pushed_prefix = self.minter.pushed_prefix(source.id)
         for document in documents:
+            if document.startswith(pushed_prefix):
+                fetches.attempted += 1
+                previous = state.documents.get(document, DocumentState())
+                body = pushed.read(self.data, source.id, document[len(pushed_prefix):])
+                if body is None:  # revoked between the listing and now: it is read again next time
+                    facts.errors.append(f"{document}: the pushed document was removed while the harvest read it")
+                    fetches.failed.add(document)
+                    continue
+                entry, content = body
+                payload_quads += self._take(source, document, Fetched(
+                    url=document, body=content, content_type=entry.media_type, fetched_at=entry.pushed),
+                    previous, facts, new_state, charter_unchanged, fetches)
+                continue
             if walks(walker, source.paging):
                 payload_quads += self._walk(source, walker, document, policy, facts, state, new_state,
                                             charter_unchanged, fetches, walked, incomplete)
@@ -746,6 +776,12 @@ class Pipeline:
                     failed.add(url)
             else:
                 documents.append(url)
+        if source.push:  # what the network pushed, each under its own document URL (hub/archive/pushed.py)
+            documents += [self.minter.pushed_document(source.id, entry.name).value
+                          for entry in pushed.listed(self.data, source.id)]
+            if not documents:
+                facts.errors.append(f"no document yet: the source has no url and its network has pushed nothing "
+                                    f"(PUT /api/sources/{source.id}/documents/NAME with its token)")
         return documents, failed
 
     def _existing_graphs(self, source_id: str, state: SourceState | None = None) -> dict[str, RecordEntry]:
@@ -994,6 +1030,7 @@ class Pipeline:
                 self.progress(f"[{source_id}] history: {done.files} old run file(s) pruned to their current "
                               f"versions ({done.bytes_before >> 20} MiB -> {done.bytes_after >> 20} MiB)")
             quarantine.prune(self.data, source_id, keep)
+            kept_warnings.prune(self.data, source_id, keep)
 
     def save_states(self, generation: int, configured: list[str]) -> None:
         """After publication: the harvested sources' states, and the others' record indexes carried
