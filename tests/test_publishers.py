@@ -4,6 +4,7 @@ Against the real application and store (TestClient) and a real harvest in a chil
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -340,3 +341,95 @@ def test_warnings_are_kept_with_their_record_until_it_is_fixed(
         # Fixed: the warning is gone.
         fixed, _ = run_of((PREFIXES + organisation(0) + organisation(1, " (v2)")).encode())
         assert fixed["warnings"] == [] and fixed["counts"]["warned"] == 0  # type: ignore[index]
+
+
+CONTACT_FEED = """@prefix schema: <https://schema.org/> .
+@prefix hub: <https://w3id.org/mutualisons/ns#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix s: <https://sante.example/id/> .
+s:dr-public a hub:HealthPractitioner ; schema:name "Claire Publique"@fr ; schema:jobTitle "Médecin"@fr ;
+    hub:consent [ hub:consentScope hub:scope-public-listing ; dcterms:date "2026-01-02"^^xsd:date ] .
+s:nurse-hidden a schema:Person ; schema:name "Inès Cachée"@fr ; schema:email "ines@nurse.example" ;
+    hub:consent [ hub:consentScope SCOPE ; dcterms:date "2026-01-02"^^xsd:date ] .
+s:reco-1 a hub:Recommendation ; hub:recommender s:nurse-hidden ; hub:recommends s:dr-public ;
+    hub:recommenderProfession "Infirmière"@fr ; schema:dateCreated "2026-02-01"^^xsd:date .
+"""
+HIDDEN = ("Inès Cachée", "ines@nurse.example", "https://sante.example/id/nurse-hidden")
+
+
+def test_networks_only_persons_are_never_public_and_read_by_publisher_tokens_only(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import gzip
+
+    from hub.pipeline.contact_book import pseudonym
+    from hub.store.reader import PublishedReader
+
+    monkeypatch.setenv("MUTUALISONS_ADMIN_TOKEN", ADMIN)
+    feed = tmp_path / "sante.ttl"
+    feed.write_text(CONTACT_FEED.replace("SCOPE", "hub:scope-public-listing"), encoding="utf-8")
+    (tmp_path / "sources.toml").write_text(
+        '[[source]]\nid = "sante"\nname = "Santé"\nurl = "file:sante.ttl"\nformat = "turtle"\n'
+        'license = "https://creativecommons.org/licenses/by/4.0/"\npublisher = "S"\ncontact = "mailto:s@s.example"\n'
+        '\n[[source]]\nid = "other"\nname = "Other"\npush = true\n'
+        'license = "https://creativecommons.org/licenses/by/4.0/"\npublisher = "O"\ncontact = "mailto:o@o.example"\n',
+        encoding="utf-8")
+    settings = Settings(tmp_path / "sources.toml", tmp_path / "data", BASE)
+    harvest(settings, progress=quiet)  # listed publicly first
+    with TestClient(create_app(settings)) as client:
+        assert "Inès Cachée" in client.get("/api/people").text
+        key = client.get("/api/provenance", params={"subject": HIDDEN[2]}).json()["statements"][0]["graph"]
+        key = key.rsplit("/", 1)[-1]
+
+    # The person narrows their consent to the networks' contact book.
+    feed.write_text(CONTACT_FEED.replace("SCOPE", "hub:scope-contact-book"), encoding="utf-8")
+    summary = harvest(settings, ["sante"], progress=quiet)
+    [run] = summary.runs
+    assert run.status == "succeeded" and run.counts["accepted"] == 3, run
+    other = _token(settings, "other", capsys)
+    store = PublishedReader(settings).published().store
+    assert not store.select("SELECT ?s WHERE { GRAPH ?g { ?s ?p ?o FILTER(CONTAINS(STR(?o), 'Cach')"
+                            f" || ?s = <{HIDDEN[2]}> || ?o = <{HIDDEN[2]}>) }} }}")
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/api/provenance", params={"subject": HIDDEN[2]}).json()["statements"] == []
+        page = client.get("/id", params={"iri": HIDDEN[2]}, headers={"Accept": "text/html"})
+        assert page.status_code == 404 and "Cachée" not in page.text and "nurse.example" not in page.text
+        public = [client.get("/api/people").text, client.get("/api/changes").text,
+                  gzip.decompress(client.get("/dump.nq.gz").content).decode("utf-8"),
+                  client.get(f"/api/graphs/sante/{key}/history").text,
+                  client.post("/sparql", data={"query": "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }"},
+                              headers={"Accept": "application/sparql-results+json"}).text]
+        for text in public:
+            assert not any(value in text for value in HIDDEN), text[:300]
+        # The recommendation names them by the hub's pseudonym: still one professional, nothing of them.
+        recommendation = client.get("/api/provenance", params={"subject": "https://sante.example/id/reco-1"}).json()
+        recommenders = [s["object"]["value"] for s in recommendation["statements"]
+                        if s["predicate"].endswith("recommender")]
+        assert recommenders == [pseudonym(client.app.state.reader.minter, HIDDEN[2])]  # type: ignore[attr-defined]
+
+        # Any publisher token (here another source's) reads the contact book, and the admin; nobody else.
+        assert client.get("/api/contacts").status_code == 403
+        assert client.get("/api/contacts", headers=bearer("mps_forged")).status_code == 403
+        book = client.get("/api/contacts", headers=bearer(other)).json()["persons"]
+        assert [(p["source"], p["subject"], p["pseudonym"]) for p in book] == [
+            ("sante", HIDDEN[2], recommenders[0])]
+        assert "Inès Cachée" in book[0]["nquads"] and "ines@nurse.example" in book[0]["nquads"]
+        assert client.get("/api/contacts", headers=bearer(ADMIN)).json()["persons"] == book
+
+    # The same bytes again: still listed privately, still counted.
+    [again] = harvest(settings, ["sante"], progress=quiet).runs
+    assert again.counts["accepted"] == 3 and len(json.loads(
+        (settings.data_dir / "private" / "contacts" / "sante.json").read_text(encoding="utf-8"))["persons"]) == 1
+
+
+def test_a_nested_person_for_the_networks_only_leaves_the_public_record() -> None:
+    from tests.test_consent_alignment import check_text
+
+    text = (CONTACT_FEED.replace("SCOPE", "hub:scope-contact-book").split("s:reco-1")[0]
+            + 's:org a schema:Organization ; schema:name "Maison"@fr ; schema:employee [ a schema:Person ; '
+              'schema:name "Léa"@fr ; hub:consent [ hub:consentScope hub:scope-contact-book ; '
+              'dcterms:date "2026-01-02"^^xsd:date ] ] .\n')
+    report = check_text(text, "text/turtle")
+    org = next(v.record for v in report.verdicts if v.record.subject.value == "https://sante.example/id/org")
+    assert not any("Léa" in line for line in org.triples)
+    assert any("[consent.networks-only]" in w for w in report.warnings)

@@ -18,6 +18,7 @@ from hub.core.config import Settings
 from hub.gateway import (
     changes,
     collections,
+    contacts,
     context,
     documents,
     entities,
@@ -119,7 +120,7 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None,
                        expose_headers=[TRUNCATED_HEADER, "Link", "ETag", "X-Total-Count"])
     app.state.validate_limiter = validate.RateLimiter()
     for module in (sparql, void, events, collections, context, provenance, sources, runs, health, changes,
-                   entities, vocab, validate, links, documents, reports):
+                   entities, vocab, validate, links, documents, reports, contacts):
         app.include_router(module.router)
     # The hub's own web pages (map, agenda, library, sources, entity pages, embed), after the API routes.
     app.include_router(pages.router)

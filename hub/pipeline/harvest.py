@@ -30,6 +30,7 @@ from harvesters.formats import DocumentFetchError, Failed, Format, LiftError, ta
 from harvesters.jsonld import cached, shipped_then
 from harvesters.wording import because
 from hub import __version__
+from hub.archive import contact_book as contacts_kept
 from hub.archive import history, payloads, pushed, quarantine, unpublished
 from hub.archive import state as harvest_state
 from hub.archive import warnings as kept_warnings
@@ -46,7 +47,7 @@ from hub.core.lock import WriterLock
 from hub.core.profile import profile_path
 from hub.core.records import PROVENANCE_MODEL, Record, Verdict
 from hub.core.vocabulary import default_vocabulary
-from hub.pipeline import migration, redaction, run_warnings
+from hub.pipeline import contact_book, migration, redaction, run_warnings
 from hub.pipeline.documents import walk, walks
 from hub.pipeline.fetch import (
     FeedGone,
@@ -337,8 +338,10 @@ class Pipeline:
             self._describe_payloads(payload_quads)
             since, previous = kept_warnings.last_committed(self.data, source.id)
             entries = run_warnings.all_carried(previous, since)  # nothing was read again: they all still hold
-            facts.counts = {"added": 0, "updated": 0, "unchanged": len(existing), "removed": 0,
-                            "accepted": len(existing), "rejected": state.last_rejected, "warned": len(entries),
+            book = len(contacts_kept.read(self.data, source.id))  # its networks-only persons, accepted then
+            facts.counts = {"added": 0, "updated": 0, "unchanged": len(existing) + book, "removed": 0,
+                            "accepted": len(existing) + book, "rejected": state.last_rejected,
+                            "warned": len(entries),
                             "documents": fetches.attempted, "bytes": 0}
             return self._finish(source, facts, state, new_state, warnings, clock, "unchanged bytes", entries)
 
@@ -347,7 +350,10 @@ class Pipeline:
         known = {graph.rsplit("/", 1)[1]: (shape, existing[graph].content_hash)
                  for graph, shape in shapes.items()} if charter_unchanged else {}
         records = self._lift_all(source, fetches, state, facts, warnings, known, attempt)
-        self.progress(f"[{source.id}] {len(records)} record(s) lifted ({time.perf_counter() - clock:.1f} s)")
+        # Persons listed for the networks only are judged, never published: the contact book keeps them.
+        contacts = contact_book.take_out(records, default_vocabulary().hierarchy, self.minter)
+        self.progress(f"[{source.id}] {len(records)} record(s) lifted ({time.perf_counter() - clock:.1f} s)"
+                      + (f", {len(contacts)} for the networks' contact book" if contacts else ""))
         graph_of = {r.subject.value: self.minter.graph(source.id, r.graph_key).value for r in records.values()}
         # A record whose hash is the one already published, under the same charter, was accepted then.
         def published_as_is(record: Record) -> bool:
@@ -366,7 +372,7 @@ class Pipeline:
         # Something to commit: records, or removals that were said (a confirmed removal, a feed gone past its
         # gone_grace). No document gave a record and nothing else: nothing to publish, nothing of the source
         # changes, and the errors say why (the valve above held a run that would empty a published source).
-        committing = bool(records) or bool(fetches.gone) or (confirmed and bool(existing))
+        committing = bool(records) or bool(contacts) or bool(fetches.gone) or (confirmed and bool(existing))
         if not committing:
             facts.status = "failed"
         # The run ends as it commits: its prov:endedAtTime is when the records it writes last changed.
@@ -395,6 +401,14 @@ class Pipeline:
             attempt.stage = "writing"
         accepted = [v for v in verdicts if v.accepted]
         rejected = [v for v in verdicts if not v.accepted]
+        listed: list[Record] = []
+        if contacts:
+            graph_of |= {s: self.minter.graph(source.id, r.graph_key).value for s, r in contacts.items()}
+            for verdict in self.charter.validate(list(contacts.values())):
+                if verdict.accepted:
+                    listed.append(verdict.record)
+                else:
+                    rejected.append(verdict)
         self.progress(f"[{source.id}] {len(to_validate)} record(s) validated and written, {len(rejected)} "
                       f"rejected ({time.perf_counter() - clock:.1f} s)")
         warnings += verdict_warnings(accepted)
@@ -406,6 +420,10 @@ class Pipeline:
         else:
             counts = self._settle(source, facts, records, graph_of, accepted, rejected, existing, fetches,
                                   new_state, written, not confirmed, attempt, warnings, persons)
+        if facts.status != "failed":
+            for change, number in self._keep_contacts(source, facts, listed, fetches).items():
+                counts[change] += number
+            counts["accepted"] += len(listed)
         entries = run_warnings.entries(warnings, records.values(), accepted, graph_of)
         if facts.status != "failed":
             # The records not judged again keep the charter's warnings of their published version.
@@ -423,6 +441,25 @@ class Pipeline:
                                                       facts.run.value, setup=_setup(source)) \
                 if fetches.shas else state.failure
         return self._finish(source, facts, state, new_state, warnings, clock, "committed", entries)
+
+    def _keep_contacts(self, source: Source, facts: RunFacts, listed: list[Record], fetches: _Fetches
+                       ) -> dict[str, int]:
+        """The source's networks-only persons, for the contact book: this run's, and those of documents it could
+        not read (they stay as they were). Returns how many were added, updated or unchanged, as a run counts."""
+        before = {str(entry.get("subject")): entry for entry in contacts_kept.read(self.data, source.id)}
+        unread = {document_iri(url) for url in fetches.failed | fetches.spared}
+        now = contact_book.entries(listed, self.minter, facts.run.value)
+        kept = [entry for subject, entry in before.items() if _under(document_iri(str(entry.get("document", ""))),
+                                                                     unread)
+                and subject not in {str(entry["subject"]) for entry in now}]
+        changes = {"added": 0, "updated": 0, "unchanged": 0}
+        for entry in now:
+            previous = before.get(str(entry["subject"]))
+            changes["added" if previous is None else "unchanged" if previous.get("nquads") == entry["nquads"]
+                    else "updated"] += 1
+        if now or kept or before:
+            contacts_kept.write(self.data, source.id, facts.run.value, now + kept)
+        return changes
 
     def _hold_mass_removal(self, source: Source, existing: dict[str, RecordEntry], kept: set[str],
                            fetches: _Fetches, records: dict[str, Record], rejected: frozenset[str] = frozenset()
@@ -1043,6 +1080,7 @@ class Pipeline:
                 continue
             if source_id not in configured:
                 harvest_state.remove(self.data, source_id)
+                contacts_kept.remove(self.data, source_id)  # a removed source's networks-only persons go too
                 continue
             state = harvest_state.load(self.data, source_id)
             if state.generation is not None and state.generation == self.published_generation:
