@@ -179,6 +179,16 @@ def test_a_network_pushes_a_csv_and_reads_its_rejected_row(hub: tuple[Settings, 
     assert client.get("/api/sources/pushed/documents", headers=bearer(ADMIN)).json()["documents"][0]["name"] \
         == "feed.csv"
 
+    # The network starts its own source's harvest: the same bytes, unchanged, the rejected row still reported.
+    published = generations.current(DataDir(settings.data_dir))
+    assert published is not None
+    started = client.post("/api/sources/pushed/harvest", headers=bearer(secrets["pushed"]))
+    assert started.status_code == 202 and started.json()["started"] is True
+    _wait_for_generation(settings, published.number)
+    latest = client.get("/api/sources/pushed/runs").json()["runs"][0]
+    assert latest["run"] != runs[0]["run"] and latest["counts"]["unchanged"] == 1
+    assert latest["counts"]["rejected"] == 1
+
 
 def test_pushes_are_bounded_and_refused_clearly(hub: tuple[Settings, TestClient, dict[str, str]]) -> None:
     _, client, secrets = hub
