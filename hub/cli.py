@@ -132,6 +132,17 @@ def build_parser() -> argparse.ArgumentParser:
     confirm.add_argument("id", metavar="ID", help="the source id from sources.toml")
     confirm.add_argument("--by", metavar="NAME", help="who confirms (default: the user running the command)")
 
+    token = commands.add_parser("token",
+                                help="publisher tokens: a network's key to its own source (docs/publishers.md)")
+    token_commands = token.add_subparsers(dest="token_command", metavar="ACTION", required=True)
+    create = token_commands.add_parser("create", help="make a token for a source and print it (once: only its hash "
+                                                      "is kept)")
+    create.add_argument("source", metavar="SOURCE", help="the source id from sources.toml")
+    create.add_argument("--label", default="", metavar="TEXT", help="who holds it, to tell tokens apart in the list")
+    token_commands.add_parser("list", help="list the tokens (id, source, when made, label; never the secret)")
+    revoke = token_commands.add_parser("revoke", help="revoke a token at once")
+    revoke.add_argument("id", metavar="ID", help="the token's id, as `token list` prints it")
+
     mapping = commands.add_parser("mapping", help="declarative mappings for GeoJSON, CSV and iCalendar feeds")
     mapping_commands = mapping.add_subparsers(dest="mapping_command", metavar="ACTION", required=True)
     suggest = mapping_commands.add_parser(
@@ -200,7 +211,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command not in ("validate", "mapping"):
             DataDir(settings.data_dir).record_base_iri(settings.base_iri)
         handler = {"harvest": _harvest, "serve": _serve, "validate": _validate, "sources": _sources,
-                   "mapping": _mapping, "load": _load, "confirm-removal": _confirm_removal}[args.command]
+                   "mapping": _mapping, "load": _load, "confirm-removal": _confirm_removal,
+                   "token": _token}[args.command]
         return handler(settings, args)
     except BaseIriMismatch as error:
         return _error(str(error), EXIT_USAGE)
@@ -345,6 +357,31 @@ def _confirm_removal(settings: Settings, args: argparse.Namespace) -> int:
         return _error(f"{error}: confirm once it has ended", EXIT_FAILED)
     print(f"{args.id}: removal of {held.held} record(s) confirmed (held by run {held.run}); the source's next "
           f"harvest removes them: mutualisons harvest {args.id}")
+    return EXIT_OK
+
+
+def _token(settings: Settings, args: argparse.Namespace) -> int:
+    from hub.archive import tokens
+
+    data = DataDir(settings.data_dir)
+    if args.token_command == "create":
+        known = [source.id for source in load_sources(settings.sources_path)]
+        if args.source not in known:
+            return _error(f"unknown source id {args.source!r}; known: {', '.join(sorted(known))}", EXIT_USAGE)
+        token, secret = tokens.create(data, args.source, args.label)
+        print(secret)
+        print(f"token {token.id} for source {token.source}: give it to the network, it is not shown again "
+              f"(the hub keeps only its hash); revoke it with `mutualisons token revoke {token.id}`", file=sys.stderr)
+        return EXIT_OK
+    if args.token_command == "revoke":
+        gone = tokens.revoke(data, args.id)
+        if gone is None:
+            return _error(f"no token {args.id!r}: `mutualisons token list` shows the ids", EXIT_USAGE)
+        print(f"token {gone.id} of source {gone.source} revoked")
+        return EXIT_OK
+    print(f"{'id':<10} {'source':<28} {'created (UTC)':<28} label")
+    for token in tokens.tokens(data):
+        print(f"{token.id:<10} {token.source:<28} {token.created:<28} {token.label}")
     return EXIT_OK
 
 

@@ -760,8 +760,9 @@ def test_what_a_killed_harvest_left_is_cleaned_at_the_next_start(tmp_path: Path,
     if killed == "publishing":
         assert not second.exists()  # its run was never published, nor its quarantine
         assert not (data.quarantine / "net" / f"{second.stem}.json").exists()
-        # The pointer file, the checkpoint, the version file and the quarantine of the unpublished run.
-        assert "removed 4 file(s) an interrupted harvest or publication left behind" in said
+        # The pointer file, the checkpoint, the version file, the quarantine and the warnings (issue 22) of the
+        # unpublished run.
+        assert "removed 5 file(s) an interrupted harvest or publication left behind" in said
         assert result.generation == 2 and counts(result)["updated"] == 1
     else:
         assert second.exists()  # published: its versions are history now

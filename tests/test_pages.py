@@ -141,7 +141,8 @@ def test_entity_page_shows_fields_with_provenance_badges_and_the_contact(client:
     assert "Quai des Charbonnages 30" in text  # inside the address blank node
     assert text.count('class="badge"') >= 5 and "Bron: jardins-partages" in text
     assert "odbl" in text and "Niet geverifieerd" in text
-    assert "mailto:carte@jardins-partages.example?subject=" in text
+    # issue 22: the report form (kept by the hub for the network) replaced the mailto link
+    assert 'action="/api/reports"' in text and "Melding versturen" in text and "mailto:carte@" not in text
     # a theme reads as its SKOS label in the page's language, linked to its IRI
     assert '<a href="https://w3id.org/mutualisons/ns#theme-gardens-compost">Tuinen en compost</a>' in text
     # the same page at the entity's own path

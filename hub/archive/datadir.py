@@ -10,6 +10,11 @@
     data/harvest.lock          the writer's lock, holding its pid
     data/private/              what no query reaches: quarantine and payloads
     data/private/scratch/      the running harvest's temporary files (emptied when a harvest starts)
+    data/private/tokens.json   publisher tokens' hashes (hub/archive/tokens.py)
+    data/private/pushed/       documents networks pushed (hub/archive/pushed.py)
+    data/private/warnings/     each run's warnings with their records (hub/archive/warnings.py)
+    data/private/reports/      reports on entities (hub/archive/reports.py)
+    data/private/contacts/     persons listed for the networks only (hub/archive/contact_book.py)
 """
 
 from __future__ import annotations

@@ -1,7 +1,10 @@
 """Consent: people's data only with their consent (DESIGN.md, "What must always hold").
 
-Every node that is a person needs a consent for public listing: a `hub:consent` node with a `hub:consentScope`
-of the hub:consentScopes scheme and a `dcterms:date` not in the future. A person is a node typed as one (schema:
+Every node that is a person needs a consent: a `hub:consent` node with a `hub:consentScope` of the
+hub:consentScopes scheme and a `dcterms:date` not in the future. The scope says where they are listed:
+`hub:scope-public-listing`, publicly; `hub:scope-contact-book`, for the networks only (the contact book, which
+publisher tokens read: docs/publishers.md), never in any public answer. Neither scope is narrower than the other.
+A person is a node typed as one (schema:
 Person, foaf:Person, vcard:Individual, a DFC person, any subclass such as hub:HealthPractitioner) or, typed or
 not, a node that the rule of hub/charter/personhood.py finds to be one: an employee given as a name and a phone
 number, a founder or a member without an organisation's marks, a contact point that names someone…
@@ -32,7 +35,9 @@ from hub.core.vocabulary import (
     ClassHierarchy,
 )
 
-CONSENT_SCOPES = frozenset({HUB + "scope-public-listing", HUB + "scope-contact-book"})
+PUBLIC_LISTING = HUB + "scope-public-listing"
+CONTACT_BOOK = HUB + "scope-contact-book"
+CONSENT_SCOPES = frozenset({PUBLIC_LISTING, CONTACT_BOOK})
 _TYPE = RDF + "type"
 
 
@@ -41,19 +46,33 @@ def node_key(node: object) -> str:
     return ("_:" + node.value) if isinstance(node, BlankNode) else getattr(node, "value", str(node))
 
 
-def has_valid_consent(person: str, by_subject: dict[str, list[Quad]], today: date) -> bool:
-    """A consent node with an allowed scope and a date (xsd:date or dateTime) not after today."""
+def has_valid_consent(person: str, by_subject: dict[str, list[Quad]], today: date,
+                      scopes: frozenset[str] = CONSENT_SCOPES) -> bool:
+    """A consent node with one of `scopes` (any allowed scope by default) and a date (xsd:date or dateTime) not
+    after today."""
+    return bool(valid_scopes(person, by_subject, today) & scopes)
+
+
+def valid_scopes(person: str, by_subject: dict[str, list[Quad]], today: date) -> frozenset[str]:
+    """The allowed scopes of the person's consents that have one date, not after today."""
+    found: set[str] = set()
     for quad in by_subject.get(person, ()):
         if quad.predicate.value != HUB + "consent":
             continue
         consent = by_subject.get(node_key(quad.object), [])
-        scoped = any(q.predicate.value == HUB + "consentScope" and isinstance(q.object, NamedNode)
-                     and q.object.value in CONSENT_SCOPES for q in consent)
         dates = [q.object.value for q in consent if q.predicate.value == DCTERMS + "date"
                  and isinstance(q.object, Literal)]
-        if scoped and len(dates) == 1 and _not_after(dates[0], today):
-            return True
-    return False
+        if len(dates) != 1 or not _not_after(dates[0], today):
+            continue
+        found |= {q.object.value for q in consent if q.predicate.value == HUB + "consentScope"
+                  and isinstance(q.object, NamedNode) and q.object.value in CONSENT_SCOPES}
+    return frozenset(found)
+
+
+def networks_only(person: str, by_subject: dict[str, list[Quad]], today: date) -> bool:
+    """A valid consent for the networks' contact book, and none for public listing: never public."""
+    scopes = valid_scopes(person, by_subject, today)
+    return CONTACT_BOOK in scopes and PUBLIC_LISTING not in scopes
 
 
 def _not_after(lexical: str, today: date) -> bool:

@@ -68,6 +68,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{record}: removed a nested person ({node}, {why}) at {via}: no consent for public listing with a "
               "scope and a date not in the future",
     },
+    "consent.networks-only": {
+        "fr": "{record} : personne imbriquée retirée de la fiche publique ({node}) à {via} : elle ne consent qu'au "
+              "carnet d'adresses des réseaux (hub:scope-contact-book) ; publiez-la comme fiche de personne pour "
+              "qu'elle y figure",
+        "nl": "{record}: geneste persoon verwijderd uit de openbare fiche ({node}) bij {via}: die geeft enkel "
+              "toestemming voor het adresboek van de netwerken (hub:scope-contact-book); publiceer die als "
+              "persoonsfiche om erin te staan",
+        "en": "{record}: removed a nested person from the public record ({node}) at {via}: they consent to the "
+              "networks' contact book only (hub:scope-contact-book); publish them as a person record to be listed "
+              "there",
+    },
     "consent.person-as-text": {
         "fr": "{record} : nom de personne donné comme texte retiré, à {via} : un texte ne peut pas porter de "
               "consentement (décrivez la personne, avec son consentement)",

@@ -27,7 +27,7 @@ DEFAULT_MAX_REMOVAL = 0.5
 DEFAULT_MAX_SECONDS = 600.0  # the whole fetch of one document: connect, headers, body, redirects, retries
 REQUIRED_KEYS = ("id", "name", "url", "license", "publisher", "contact")
 OPTIONAL_KEYS = (
-    "format", "language", "base", "trusted_hosts", "max_bytes", "period", "gone_grace", "mapping",
+    "push", "format", "language", "base", "trusted_hosts", "max_bytes", "period", "gone_grace", "mapping",
     "profiles", "keep_runs", "max_removal", "max_seconds", "paging", "themes",
 )
 _ID = re.compile(r"^[a-z0-9-]+$")
@@ -82,6 +82,9 @@ class Source:
     max_seconds: float = DEFAULT_MAX_SECONDS
     paging: Paging | None = None  # [source.paging]: how to read a paged API (harvesters/paging.py)
     themes: str | None = None  # a theme table laid over the format's (harvesters/themes.py), relative to the file
+    # The network may push documents with its token (PUT /api/sources/{id}/documents/{name}); they are harvested
+    # beside its `url`s, which a pushing source may leave out (docs/sources.md, docs/publishers.md).
+    push: bool = False
 
     def themes_path(self) -> Path | None:
         """The source's own theme table: relative to sources.toml, or absolute."""
@@ -140,7 +143,15 @@ def _source_from_table(path: Path, locator: _KeyLocator, index: int, table: dict
     for key in table:
         if key not in allowed:
             raise fail(key, f"unknown key {key!r}{_hint(key, allowed)}")
+    push = table.get("push", False)
+    if not isinstance(push, bool):
+        raise fail("push", "'push' must be true or false")
     for key in REQUIRED_KEYS:
+        if key == "url" and push and key not in table:
+            continue  # a source its network pushes to needs no URL of its own
+        if key == "url" and key not in table:
+            raise fail(None, "missing required key 'url' (the feed's address; or say push = true when the network "
+                             "pushes its documents with its token)")
         if key not in table:
             near = [k for k in table if k not in allowed]
             raise fail(None, f"missing required key {key!r}" + (_hint(near[0], [key]) if near else ""))
@@ -166,8 +177,8 @@ def _source_from_table(path: Path, locator: _KeyLocator, index: int, table: dict
     if not _ID.match(source_id):
         raise fail("id", f"id {source_id!r} must match [a-z0-9-]+")
     urls = text_list("url")
-    if not urls:
-        raise fail("url", "'url' must name at least one feed")
+    if not urls and not push:
+        raise fail("url", "'url' must name at least one feed (or say push = true: its network pushes its documents)")
     for url in urls:
         if not (url.startswith(("http://", "https://", "file:"))):
             raise fail("url", f"url {url!r} must be http(s):// or file: (relative to {path.name})")
@@ -264,6 +275,7 @@ def _source_from_table(path: Path, locator: _KeyLocator, index: int, table: dict
         max_seconds=float(max_seconds),
         paging=paging,
         themes=themes,
+        push=push,
     )
 
 

@@ -54,6 +54,14 @@ class Minter:
         """One document as one run of a source fetched it (its URL, time, bytes and licence then)."""
         return NamedNode(f"{self.base}fetch/{source_id}/{timestamp}/{short_hash(document_iri(document))}")
 
+    def pushed_document(self, source_id: str, name: str) -> NamedNode:
+        """A document its network pushed to the source (hub/archive/pushed.py): the API path it was pushed to,
+        which describes it (its bytes go to the source's token only)."""
+        return NamedNode(f"{self.pushed_prefix(source_id)}{_segment(name)}")
+
+    def pushed_prefix(self, source_id: str) -> str:
+        return f"{self.base}api/sources/{source_id}/documents/"
+
     def migration(self, timestamp: str) -> NamedNode:
         """A migration of the data folder's provenance to the hub's current model (docs/provenance.md)."""
         return NamedNode(f"{self.base}migration/{timestamp}")

@@ -20,7 +20,9 @@ from hub.core.config import Settings
 from hub.gateway import (
     changes,
     collections,
+    contacts,
     context,
+    documents,
     entities,
     events,
     health,
@@ -29,6 +31,7 @@ from hub.gateway import (
     map_api,
     provenance,
     query_page,
+    reports,
     runs,
     sources,
     sparql,
@@ -164,7 +167,7 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None,
         return problem(404, "Not found", f"nothing at {request.url.path!r}: the API's paths are listed at /docs")
 
     # Map sites on other origins read the commons straight from the browser.
-    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "POST"],
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE"],
                        allow_headers=["*"], expose_headers=[TRUNCATED_HEADER, "Link", "ETag", "X-Total-Count"])
     app.add_middleware(HeadAsGet)  # outermost: every GET, API or page, answers HEAD
 
@@ -183,7 +186,7 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None,
 
     app.state.validate_limiter = validate.RateLimiter()
     for module in (sparql, void, events, collections, context, provenance, sources, runs, health, changes,
-                   ldes, entities, vocab, validate, links, map_api):
+                   ldes, entities, vocab, validate, links, map_api, documents, reports, contacts):
         # The API's own resources refuse parameters they do not take (the SPARQL protocol, the vocabulary's
         # and the entity pages' content negotiation read theirs themselves; collections check theirs in
         # gateway_params.py, with the same answer).

@@ -1,10 +1,12 @@
-"""What every resource module needs: the reader of published generations, and problem responses."""
+"""What every resource module needs: the reader of published generations, problem responses, and who is asking
+(the admin token, a source's publisher token: docs/publishers.md)."""
 
 from __future__ import annotations
 
 import difflib
 import hmac
 import os
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
@@ -12,6 +14,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
+from hub.archive import tokens
 from hub.core.config import is_source_id
 from hub.core.iris import is_run_timestamp
 from hub.store.reader import PublishedReader
@@ -90,3 +93,66 @@ def admin_refusal(request: Request) -> JSONResponse | None:
     if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip(), expected):
         return problem(403, "Admin token required", "send Authorization: Bearer <MUTUALISONS_ADMIN_TOKEN>")
     return None
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who sent the request: the administrator, a source's network (its publisher token), or anyone."""
+
+    admin: bool = False
+    token: tokens.Token | None = None
+    presented: bool = False  # a bearer token was sent, whether or not it opens anything
+
+    @property
+    def source(self) -> str | None:
+        return self.token.source if self.token is not None else None
+
+    def may_read(self, source_id: str) -> bool:
+        """Whether the caller sees the source's private data (values, warnings' texts, reports' contacts)."""
+        return self.admin or self.source == source_id
+
+
+def caller(request: Request) -> Caller:
+    given = _bearer(request)
+    if given is None:
+        return Caller()
+    expected = os.environ.get("MUTUALISONS_ADMIN_TOKEN")
+    if expected and hmac.compare_digest(given.encode(), expected.encode()):
+        return Caller(admin=True, presented=True)
+    hub: PublishedReader = request.app.state.reader
+    return Caller(token=tokens.find(hub.data, given), presented=True)
+
+
+def source_refusal(request: Request, source_id: str) -> JSONResponse | None:
+    """None when the request carries the source's publisher token or the admin token; otherwise the 403 to answer.
+    A token opens its own source only: another source's data is refused, whatever the path."""
+    who = caller(request)
+    if who.may_read(source_id):
+        return None
+    if who.token is not None:
+        return problem(403, "Not this source's token",
+                       f"this token is the publisher token of source {who.token.source!r}: it opens "
+                       f"/api/sources/{who.token.source}/… only, not source {source_id!r}'s data",
+                       source=source_id)
+    if who.presented:
+        return problem(403, "Unknown token", "the bearer token is neither a publisher token the hub knows (it may "
+                       "have been revoked: `mutualisons token list`) nor the admin token", source=source_id)
+    return problem(403, "Token required", f"send Authorization: Bearer <token>, with source {source_id!r}'s "
+                   f"publisher token (`mutualisons token create {source_id}`) or the admin token", source=source_id)
+
+
+def publisher_refusal(request: Request) -> JSONResponse | None:
+    """None for any publisher token or the admin token (what every network may read: the contact book)."""
+    who = caller(request)
+    if who.admin or who.token is not None:
+        return None
+    if who.presented:
+        return problem(403, "Unknown token", "the bearer token is neither a publisher token the hub knows (it may "
+                       "have been revoked) nor the admin token")
+    return problem(403, "Token required", "send Authorization: Bearer <token>, a network's publisher token "
+                   "(`mutualisons token create SOURCE`) or the admin token")

@@ -1,6 +1,6 @@
-"""The audit trail: runs of a source, one run, the history of a record graph, raw payloads (admin),
-and harvests started on demand (admin). Paths are built from the same segments as the minted IRIs,
-never from a whole IRI."""
+"""The audit trail: runs of a source, one run, the history of a record graph, raw payloads (the source's token or
+admin), and harvests started on demand (the source's token or admin). Paths are built from the same segments as the
+minted IRIs, never from a whole IRI."""
 
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ from fastapi.responses import JSONResponse, Response
 from pyoxigraph import NamedNode, Quad
 
 from hub.archive import history, payloads
+from hub.archive import warnings as kept_warnings
 from hub.core.config import ConfigError, load_sources
 from hub.core.iris import is_run_timestamp
 from hub.core.namespaces import HUB
 from hub.core.ntriples import split_line, to_lines
 from hub.core.vocabulary import default_vocabulary
-from hub.gateway.deps import admin_refusal, problem, reader, unknown_segment
+from hub.gateway.deps import caller, problem, reader, source_refusal, unknown_segment
 from hub.gateway.sources import published_runs, source_table
 from hub.pipeline import redaction
 from hub.pipeline.scheduler import start_harvest
@@ -59,11 +60,14 @@ async def source_runs(source_id: str, hub: PublishedReader = Depends(reader)) ->
     return JSONResponse({"source": source_id, "runs": await run_in_threadpool(_runs, hub, source_id)})
 
 
-@router.get("/api/runs/{source_id}/{timestamp}", summary="One run: status, counts, errors, payloads, graphs")
-async def run_detail(source_id: str, timestamp: str, hub: PublishedReader = Depends(reader)) -> Response:
+@router.get("/api/runs/{source_id}/{timestamp}",
+            summary="One run: status, counts, errors, warnings (their texts to the source's token), payloads, graphs")
+async def run_detail(request: Request, source_id: str, timestamp: str,
+                     hub: PublishedReader = Depends(reader)) -> Response:
     if (unknown := unknown_segment(source_id, timestamp)) is not None:
         return unknown
     run = hub.minter.run(source_id, timestamp)
+    private = caller(request).may_read(source_id)
 
     def load() -> dict[str, Any] | None:
         store = hub.published().store
@@ -77,7 +81,10 @@ async def run_detail(source_id: str, timestamp: str, hub: PublishedReader = Depe
                                                      "etag") if key in row}
                    for row in store.select(queries.render("run-detail", run=run, meta=meta))]
         graphs = store.select(queries.render("run-graphs", run=run, meta=meta))
-        return {**summary, "errors": errors, "payloads": fetched,
+        kept = kept_warnings.read(hub.data, source_id, timestamp)
+        # The network (and the admin) read every warning whole; anyone else what quotes no value.
+        warned = None if kept is None else kept if private else [kept_warnings.public_view(w) for w in kept]
+        return {**summary, "errors": errors, "warnings": warned, "payloads": fetched,
                 # A person's tombstone names no subject (their consent ended): null.
                 "graphs": [{"graph": g["graph"].value, "subject": g["subject"].value if "subject" in g else None,
                             "change": g["change"].value, **({"reason": g["reason"].value} if "reason" in g else {})}
@@ -90,15 +97,16 @@ async def run_detail(source_id: str, timestamp: str, hub: PublishedReader = Depe
     return JSONResponse(found)
 
 
-@router.get("/api/runs/{source_id}/{timestamp}/payload", summary="The exact bytes a run fetched (admin)")
+@router.get("/api/runs/{source_id}/{timestamp}/payload",
+            summary="The exact bytes a run fetched (the source's token, or admin)")
 async def run_payload(request: Request, source_id: str, timestamp: str,
                       sha256: str | None = Query(None, description="which payload, when the run fetched several"),
                       hub: PublishedReader = Depends(reader)) -> Response:
-    refusal = admin_refusal(request)
-    if refusal is not None:
-        return refusal
     if (unknown := unknown_segment(source_id, timestamp)) is not None:
         return unknown
+    refusal = source_refusal(request, source_id)
+    if refusal is not None:
+        return refusal
     run = hub.minter.run(source_id, timestamp)
     rows = await run_in_threadpool(
         hub.published().store.select, queries.render("run-detail", run=run, meta=hub.minter.meta_graph()))
@@ -194,13 +202,14 @@ def _withdrawn_persons(hub: PublishedReader, source_id: str, iris: set[str]) -> 
     return frozenset(graph_of[row["g"].value] for row in rows)
 
 
-@router.post("/api/sources/{source_id}/harvest", summary="Start a harvest of one source (admin)", status_code=202)
+@router.post("/api/sources/{source_id}/harvest", summary="Start a harvest of one source (the source's token, or admin)",
+             status_code=202)
 async def trigger_harvest(request: Request, source_id: str, hub: PublishedReader = Depends(reader)) -> Response:
-    refusal = admin_refusal(request)
-    if refusal is not None:
-        return refusal
     if (unknown := unknown_segment(source_id)) is not None:
         return unknown
+    refusal = source_refusal(request, source_id)
+    if refusal is not None:
+        return refusal
     # The harvest reads sources.toml: a source just added there can be harvested before anything was
     # published, and one removed from it cannot be harvested any more.
     try:

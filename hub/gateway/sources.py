@@ -1,5 +1,6 @@
-"""`/api/sources`: each source with its last run; `/api/sources/{id}/quarantine`: its rejected records;
-`POST /api/sources/{id}/confirm-removal` (admin): let a held removal through, and harvest the source."""
+"""`/api/sources`: each source with its last run; `/api/sources/{id}/quarantine`: its rejected records (their values
+to the source's token or admin); `POST /api/sources/{id}/confirm-removal` (the source's token or admin): let a held
+removal through, and harvest the source."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from hub.archive import quarantine
 from hub.archive import state as harvest_state
 from hub.core.config import ConfigError, load_sources
 from hub.core.lock import HarvestRunning
-from hub.gateway.deps import admin_refusal, problem, reader, unknown_segment
+from hub.gateway.deps import caller, problem, reader, source_refusal, unknown_segment
 from hub.pipeline.scheduler import start_harvest
 from hub.sparql import queries
 from hub.store.reader import PublishedReader
@@ -61,7 +62,8 @@ def published_runs(hub: PublishedReader, source_id: str) -> set[str]:
 
 @router.get("/api/sources/{source_id}/quarantine", summary="The rejected records of a source's last run")
 async def source_quarantine(request: Request, source_id: str,
-                            full: bool = Query(False, description="the records with their values (admin only)"),
+                            full: bool = Query(False, description="the records with their values (the source's "
+                                                                  "token or admin only)"),
                             hub: PublishedReader = Depends(reader)) -> Response:
     if (unknown := unknown_segment(source_id)) is not None:
         return unknown
@@ -71,8 +73,8 @@ async def source_quarantine(request: Request, source_id: str,
     runs = await run_in_threadpool(published_runs, hub, source_id)
     document = await run_in_threadpool(quarantine.read_latest, hub.data, source_id, runs)
     if full:
-        # The values may be personal data: only an administrator sees them.
-        refusal = admin_refusal(request)
+        # The values may be personal data: only the source's network and the administrator see them.
+        refusal = source_refusal(request, source_id)
         if refusal is not None:
             return refusal
         return JSONResponse({"source": source_id, **(document or {"records": []})})
@@ -80,15 +82,18 @@ async def source_quarantine(request: Request, source_id: str,
 
 
 @router.post("/api/sources/{source_id}/confirm-removal", status_code=202,
-             summary="Confirm the removal a source's last run was held for, and harvest it (admin)")
+             summary="Confirm the removal a source's last run was held for, and harvest it (the source's token, "
+                     "or admin)")
 async def confirm_removal(request: Request, source_id: str, hub: PublishedReader = Depends(reader)) -> Response:
     """The safety valve's named way through (`mutualisons confirm-removal ID` on the command line): the
     confirmation is recorded in the source's state, used up by its next run, which starts at once."""
-    refusal = admin_refusal(request)
-    if refusal is not None:
-        return refusal
     if (unknown := unknown_segment(source_id)) is not None:
         return unknown
+    refusal = source_refusal(request, source_id)
+    if refusal is not None:
+        return refusal
+    who = caller(request)
+    by = "administrator (API)" if who.admin else f"publisher token {who.token.id if who.token else '?'} (API)"
     try:
         configured = await run_in_threadpool(load_sources, hub.settings.sources_path)
     except ConfigError as error:
@@ -96,7 +101,7 @@ async def confirm_removal(request: Request, source_id: str, hub: PublishedReader
     if not any(source.id == source_id for source in configured):
         return problem(404, "Unknown source", f"no source {source_id!r} in {hub.settings.sources_path.name}")
     try:
-        held = await run_in_threadpool(harvest_state.confirm_removal, hub.data, source_id, "administrator (API)")
+        held = await run_in_threadpool(harvest_state.confirm_removal, hub.data, source_id, by)
     except harvest_state.NothingHeld as error:
         return problem(409, "Nothing held", str(error))
     except HarvestRunning as error:

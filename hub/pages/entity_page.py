@@ -108,10 +108,12 @@ def render_entity_page(entity_jsonld: dict[str, Any], provenance: list[dict[str,
                        nested: dict[str, list[tuple[str, str]]] | None = None,
                        labels: dict[str, dict[str, str]] | None = None,
                        products: dict[str, Any] | None = None,
-                       cluster: dict[str, Any] | None = None) -> str:
+                       cluster: dict[str, Any] | None = None, reports_open: int = 0,
+                       report_outcome: str | None = None) -> str:
     """The body of an entity page (the caller wraps it in the site's frame). `products` is the first page of
     `/api/products?enterprise=` (JSON-LD) for an enterprise that has a catalogue. `cluster`: `/api/clusters` of a
-    merged item, whose statements (every member's) `provenance` holds."""
+    merged item, whose statements (every member's) `provenance` holds. `reports_open`: how many reports on the entity
+    are open (`/api/reports/open`); `report_outcome`: "sent" once the page's report form was sent."""
     iri = str(entity_jsonld.get("@id", ""))
     by_iri = {source["iri"]: source for source in sources or []}
     nested = nested or {}
@@ -142,7 +144,7 @@ def render_entity_page(entity_jsonld: dict[str, Any], provenance: list[dict[str,
 <dl class="fields">{''.join(rows)}</dl>
 {_products(iri, products, lang)}
 {_provenance_table(provenance, by_iri, lang)}
-{_report(provenance, by_iri, lang, iri)}"""
+{_report(provenance, lang, iri, reports_open, report_outcome)}"""
 
 
 def _products(iri: str, page: dict[str, Any] | None, lang: str) -> str:
@@ -215,18 +217,21 @@ def _provenance_table(provenance: list[dict[str, Any]], sources: dict[str, dict[
 <th scope="col">{e(t(lang, "col_graph"))}</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div></section>"""
 
 
-def _report(provenance: list[dict[str, Any]], sources: dict[str, dict[str, Any]], lang: str, iri: str) -> str:
-    contacts = []
-    for source_iri in sorted({s.get("source") or "" for s in provenance}):
-        source = sources.get(source_iri)
-        if not source or not source.get("contact"):
-            continue
-        contact = str(source["contact"])
-        if contact.startswith("mailto:"):
-            subject = quote(f"{t(lang, 'report')}: {iri}")
-            contact = f"{contact}?subject={subject}"
-        contacts.append(f'<li><a href="{e(contact)}">{e(source.get("name"))}</a></li>')
-    if not contacts:
+def _report(provenance: list[dict[str, Any]], lang: str, iri: str, reports_open: int,
+            outcome: str | None) -> str:
+    """The report form (POST /api/reports: kept by the hub for the networks that publish the entity), and whether a
+    report is open; never a report's text or contact. `website` is the honeypot people never see or fill."""
+    if not provenance:
         return ""
+    status = f'<p class="notice" role="status">{e(t(lang, "report_open", n=reports_open))}</p>' if reports_open else ""
+    thanks = f'<p class="notice" role="status">{e(t(lang, "report_thanks"))}</p>' if outcome == "sent" else ""
     return f"""<section aria-labelledby="report-title"><h2 id="report-title">{e(t(lang, "report"))}</h2>
-<p>{e(t(lang, "report_help"))}</p><ul>{''.join(contacts)}</ul></section>"""
+{status}{thanks}<p>{e(t(lang, "report_help"))}</p>
+<form method="post" action="/api/reports" class="report-form">
+<input type="hidden" name="entity" value="{e(iri)}"><input type="hidden" name="lang" value="{e(lang)}">
+<p><label for="report-what">{e(t(lang, "report_what"))}</label><br>
+<textarea id="report-what" name="what" required maxlength="2000" rows="4"></textarea></p>
+<p><label for="report-contact">{e(t(lang, "report_contact"))}</label><br>
+<input id="report-contact" name="contact" maxlength="200" autocomplete="email"></p>
+<p hidden aria-hidden="true"><label>Website <input name="website" tabindex="-1" autocomplete="off"></label></p>
+<p><button type="submit">{e(t(lang, "report_send"))}</button></p></form></section>"""

@@ -101,8 +101,21 @@ _STRINGS: dict[str, tuple[str, str, str]] = {
         "het charter vraagt.",
         "Not verified: published by a network, without the two professional recommendations the charter asks."),
     "report": ("Signaler un problème", "Een probleem melden", "Report a problem"),
-    "report_help": ("Écrivez au réseau qui publie cette fiche :", "Schrijf naar het netwerk dat deze fiche "
-                    "publiceert:", "Write to the network that publishes this entry:"),
+    "report_help": ("Dites ce qui ne va pas : le hub transmet votre signalement au réseau qui publie cette fiche, "
+                    "qui la corrige dans ses données.", "Zeg wat er niet klopt: de hub geeft uw melding door aan het "
+                    "netwerk dat deze fiche publiceert, dat ze in zijn gegevens verbetert.", "Say what is wrong: "
+                    "the hub passes your report to the network that publishes this entry, which fixes it in its "
+                    "data."),
+    "report_what": ("Qu'est-ce qui ne va pas ?", "Wat klopt er niet?", "What is wrong?"),
+    "report_contact": ("Votre adresse e-mail, si vous voulez une réponse (facultatif ; seul le réseau la voit, "
+                       "effacée à la clôture)", "Uw e-mailadres, als u een antwoord wilt (facultatief; alleen het "
+                       "netwerk ziet het, gewist bij het afsluiten)", "Your e-mail address, if you want an answer "
+                       "(optional; only the network sees it, deleted when the report is closed)"),
+    "report_send": ("Envoyer le signalement", "Melding versturen", "Send the report"),
+    "report_thanks": ("Merci : votre signalement est transmis au réseau.", "Bedankt: uw melding is doorgegeven "
+                      "aan het netwerk.", "Thank you: your report was passed to the network."),
+    "report_open": ("Signalement(s) en cours pour cette fiche : {n}", "Open melding(en) voor deze fiche: {n}",
+                    "Open report(s) on this entry: {n}"),
     "not_found": ("Introuvable", "Niet gevonden", "Not found"),
     "not_found_help": ("Aucune donnée publiée sur ce sujet.", "Geen gepubliceerde gegevens over dit onderwerp.",
                        "No published data about this subject."),

@@ -178,10 +178,20 @@ async def entity_html(request: Request, iri: str) -> Response:
             entity["verificationStatus"] = statement["object"]["value"]
     body = render_entity_page(entity, statements, lang, sources=sources, nested=await _nested(request, iri),
                               labels=await _labels(request, iri), products=await _products(request, iri),
-                              cluster=cluster if merged else None)
+                              cluster=cluster if merged else None, reports_open=await _reports_open(request, iri),
+                              report_outcome=request.query_params.get("report"))
     title = body.split("<h1>", 1)[1].split("</h1>", 1)[0] if "<h1>" in body else iri
     document = page(request, lang, html.unescape(title), body, alternate=twin)
     return HTMLResponse(document, status_code=200 if statements else 404)
+
+
+async def _reports_open(request: Request, iri: str) -> int:
+    """How many reports on the entity are open (`/api/reports/open`: a count, never their text)."""
+    try:
+        answer = await get_json(request, "/api/reports/open", {"entity": iri})
+    except ApiError:
+        return 0
+    return int(answer.get("open", 0))
 
 
 async def _products(request: Request, iri: str) -> dict[str, Any] | None:

@@ -30,8 +30,10 @@ from harvesters.formats import DocumentFetchError, Failed, Format, LiftError, ta
 from harvesters.jsonld import cached, shipped_then
 from harvesters.wording import because
 from hub import __version__
-from hub.archive import history, payloads, quarantine, unpublished
+from hub.archive import contact_book as contacts_kept
+from hub.archive import history, payloads, pushed, quarantine, unpublished
 from hub.archive import state as harvest_state
+from hub.archive import warnings as kept_warnings
 from hub.archive.datadir import DataDir
 from hub.archive.state import DocumentState, RecordEntry, SourceState
 from hub.charter import messages
@@ -46,7 +48,7 @@ from hub.core.profile import profile_path
 from hub.core.records import PROVENANCE_MODEL, Record, Verdict
 from hub.core.store_config import store_of
 from hub.core.vocabulary import default_vocabulary
-from hub.pipeline import migration, redaction
+from hub.pipeline import contact_book, migration, redaction, run_warnings
 from hub.pipeline.documents import walk, walks
 from hub.pipeline.fetch import (
     FeedGone,
@@ -319,7 +321,7 @@ class Pipeline:
              clock: float) -> RunSummary:
         charter_unchanged = state.charter == self.reading_fingerprint(source)
         confirmed = state.removal_confirmed is not None  # used up by this run, whatever it does
-        self.progress(f"[{source.id}] harvesting {', '.join(source.urls)}"
+        self.progress(f"[{source.id}] harvesting {', '.join(source.urls) or 'the documents its network pushed'}"
                       + (" (removal confirmed by an administrator)" if confirmed else ""))
         policy = FetchPolicy(file_root=source.toml_dir, trusted_hosts=source.trusted_hosts,
                              max_bytes=source.max_bytes, max_seconds=source.max_seconds)
@@ -356,17 +358,24 @@ class Pipeline:
             facts.errors = list(state.last_errors)
             facts.ended_at = now_iso()
             self._describe_payloads(payload_quads)
-            facts.counts = {"added": 0, "updated": 0, "unchanged": len(existing), "removed": 0,
-                            "accepted": len(existing), "rejected": state.last_rejected, "warned": 0,
+            since, previous = kept_warnings.last_committed(self.data, source.id)
+            entries = run_warnings.all_carried(previous, since)  # nothing was read again: they all still hold
+            book = len(contacts_kept.read(self.data, source.id))  # its networks-only persons, accepted then
+            facts.counts = {"added": 0, "updated": 0, "unchanged": len(existing) + book, "removed": 0,
+                            "accepted": len(existing) + book, "rejected": state.last_rejected,
+                            "warned": len(entries),
                             "documents": fetches.attempted, "bytes": 0}
-            return self._finish(source, facts, state, new_state, warnings, clock, "unchanged bytes")
+            return self._finish(source, facts, state, new_state, warnings, clock, "unchanged bytes", entries)
 
         # Under the same charter, a record whose shape digest is the published one is known unchanged
         # without being canonicalised again (hub/pipeline/split.py, _shape_digest).
         known = {graph.rsplit("/", 1)[1]: (shape, existing[graph].content_hash)
                  for graph, shape in shapes.items()} if charter_unchanged else {}
         records = self._lift_all(source, fetches, state, facts, warnings, known, attempt)
-        self.progress(f"[{source.id}] {len(records)} record(s) lifted ({time.perf_counter() - clock:.1f} s)")
+        # Persons listed for the networks only are judged, never published: the contact book keeps them.
+        contacts = contact_book.take_out(records, default_vocabulary().hierarchy, self.minter)
+        self.progress(f"[{source.id}] {len(records)} record(s) lifted ({time.perf_counter() - clock:.1f} s)"
+                      + (f", {len(contacts)} for the networks' contact book" if contacts else ""))
         graph_of = {r.subject.value: self.minter.graph(source.id, r.graph_key).value for r in records.values()}
         # A record whose hash is the one already published, under the same charter, was accepted then.
         def published_as_is(record: Record) -> bool:
@@ -385,7 +394,7 @@ class Pipeline:
         # Something to commit: records, or removals that were said (a confirmed removal, a feed gone past its
         # gone_grace). No document gave a record and nothing else: nothing to publish, nothing of the source
         # changes, and the errors say why (the valve above held a run that would empty a published source).
-        committing = bool(records) or bool(fetches.gone) or (confirmed and bool(existing))
+        committing = bool(records) or bool(contacts) or bool(fetches.gone) or (confirmed and bool(existing))
         if not committing:
             facts.status = "failed"
         # The run ends as it commits: its prov:endedAtTime is when the records it writes last changed.
@@ -414,6 +423,14 @@ class Pipeline:
             attempt.stage = "writing"
         accepted = [v for v in verdicts if v.accepted]
         rejected = [v for v in verdicts if not v.accepted]
+        listed: list[Record] = []
+        if contacts:
+            graph_of |= {s: self.minter.graph(source.id, r.graph_key).value for s, r in contacts.items()}
+            for verdict in self.charter.validate(list(contacts.values())):
+                if verdict.accepted:
+                    listed.append(verdict.record)
+                else:
+                    rejected.append(verdict)
         self.progress(f"[{source.id}] {len(to_validate)} record(s) validated and written, {len(rejected)} "
                       f"rejected ({time.perf_counter() - clock:.1f} s)")
         warnings += verdict_warnings(accepted)
@@ -425,7 +442,17 @@ class Pipeline:
         else:
             counts = self._settle(source, facts, records, graph_of, accepted, rejected, existing, fetches,
                                   new_state, written, not confirmed, attempt, warnings, persons)
-        counts["warned"] = len(warnings)
+        if facts.status != "failed":
+            for change, number in self._keep_contacts(source, facts, listed, fetches).items():
+                counts[change] += number
+            counts["accepted"] += len(listed)
+        entries = run_warnings.entries(warnings, records.values(), accepted, graph_of)
+        if facts.status != "failed":
+            # The records not judged again keep the charter's warnings of their published version.
+            judged = {v.record.subject.value for v in verdicts}
+            since, previous = kept_warnings.last_committed(self.data, source.id)
+            entries += run_warnings.carried(previous, {graph_of[s] for s in records if s not in judged}, since)
+        counts["warned"] = len(entries)
         counts["documents"] = fetches.attempted
         counts["bytes"] = fetches.bytes
         facts.counts = counts
@@ -436,7 +463,26 @@ class Pipeline:
                                                       self.reading_fingerprint(source),
                                                       facts.run.value, setup=_setup(source)) \
                 if fetches.shas else state.failure
-        return self._finish(source, facts, state, new_state, warnings, clock, "committed")
+        return self._finish(source, facts, state, new_state, warnings, clock, "committed", entries)
+
+    def _keep_contacts(self, source: Source, facts: RunFacts, listed: list[Record], fetches: _Fetches
+                       ) -> dict[str, int]:
+        """The source's networks-only persons, for the contact book: this run's, and those of documents it could
+        not read (they stay as they were). Returns how many were added, updated or unchanged, as a run counts."""
+        before = {str(entry.get("subject")): entry for entry in contacts_kept.read(self.data, source.id)}
+        unread = {document_iri(url) for url in fetches.failed | fetches.spared}
+        now = contact_book.entries(listed, self.minter, facts.run.value)
+        kept = [entry for subject, entry in before.items() if _under(document_iri(str(entry.get("document", ""))),
+                                                                     unread)
+                and subject not in {str(entry["subject"]) for entry in now}]
+        changes = {"added": 0, "updated": 0, "unchanged": 0}
+        for entry in now:
+            previous = before.get(str(entry["subject"]))
+            changes["added" if previous is None else "unchanged" if previous.get("nquads") == entry["nquads"]
+                    else "updated"] += 1
+        if now or kept or before:
+            contacts_kept.write(self.data, source.id, facts.run.value, now + kept)
+        return changes
 
     def _hold_mass_removal(self, source: Source, existing: dict[str, RecordEntry], kept: set[str],
                            fetches: _Fetches, records: dict[str, Record], rejected: frozenset[str] = frozenset()
@@ -526,9 +572,16 @@ class Pipeline:
         return self._finish(source, facts, state, new_state, [], clock, "held" if held else "failed, undone")
 
     def _finish(self, source: Source, facts: RunFacts, state: SourceState, new_state: SourceState,
-                warnings: list[str], clock: float, what: str) -> RunSummary:
+                warnings: list[str], clock: float, what: str,
+                entries: list[dict[str, object]] | None = None) -> RunSummary:
         while self._keeping:
             self._keeping.pop().result()  # the run's payloads are on disk before it counts as done
+        # Each warning with its record, for the source's network (hub/archive/warnings.py); noted in the journal
+        # first, so that a harvest killed before it publishes leaves none of an unpublished run.
+        stamp = run_timestamp(facts.started_at)
+        self.journal.add(facts.run.value, [kept_warnings.path(self.data, source.id, stamp)])
+        kept_warnings.write(self.data, source.id, stamp, facts.run.value, facts.status,
+                            entries if entries is not None else run_warnings.entries(warnings, [], [], {}))
         self.store.add_quads(self.prov.run(facts))
         new_state.last_run_end = facts.ended_at
         new_state.last_status = facts.status
@@ -563,7 +616,21 @@ class Pipeline:
         now = dt.datetime.now(dt.UTC)
         walked: set[str] = set()  # the documents the walks met (fetched, unchanged or failed)
         incomplete: set[str] = set()  # those met by a walk that did not read every page
+        pushed_prefix = self.minter.pushed_prefix(source.id)
         for document in documents:
+            if document.startswith(pushed_prefix):
+                fetches.attempted += 1
+                previous = state.documents.get(document, DocumentState())
+                body = pushed.read(self.data, source.id, document[len(pushed_prefix):])
+                if body is None:  # revoked between the listing and now: it is read again next time
+                    facts.errors.append(f"{document}: the pushed document was removed while the harvest read it")
+                    fetches.failed.add(document)
+                    continue
+                entry, content = body
+                payload_quads += self._take(source, document, Fetched(
+                    url=document, body=content, content_type=entry.media_type, fetched_at=entry.pushed),
+                    previous, facts, new_state, charter_unchanged, fetches)
+                continue
             if walks(walker, source.paging):
                 payload_quads += self._walk(source, walker, document, policy, facts, state, new_state,
                                             charter_unchanged, fetches, walked, incomplete)
@@ -802,6 +869,12 @@ class Pipeline:
                     failed.add(url)
             else:
                 documents.append(url)
+        if source.push:  # what the network pushed, each under its own document URL (hub/archive/pushed.py)
+            documents += [self.minter.pushed_document(source.id, entry.name).value
+                          for entry in pushed.listed(self.data, source.id)]
+            if not documents:
+                facts.errors.append(f"no document yet: the source has no url and its network has pushed nothing "
+                                    f"(PUT /api/sources/{source.id}/documents/NAME with its token)")
         return documents, failed
 
     def _existing_graphs(self, source_id: str, state: SourceState | None = None) -> dict[str, RecordEntry]:
@@ -1050,6 +1123,7 @@ class Pipeline:
                 self.progress(f"[{source_id}] history: {done.files} old run file(s) pruned to their current "
                               f"versions ({done.bytes_before >> 20} MiB -> {done.bytes_after >> 20} MiB)")
             quarantine.prune(self.data, source_id, keep)
+            kept_warnings.prune(self.data, source_id, keep)
 
     def save_states(self, generation: int, configured: list[str]) -> None:
         """After publication: the harvested sources' states, and the others' record indexes carried
@@ -1062,6 +1136,7 @@ class Pipeline:
                 continue
             if source_id not in configured:
                 harvest_state.remove(self.data, source_id)
+                contacts_kept.remove(self.data, source_id)  # a removed source's networks-only persons go too
                 continue
             state = harvest_state.load(self.data, source_id)
             if state.generation is not None and state.generation == self.published_generation:

@@ -19,7 +19,15 @@ from datetime import date
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
-from hub.charter.consent import curie, has_valid_consent, index_nodes, node_key, with_what_only_they_reach
+from hub.charter.consent import (
+    PUBLIC_LISTING,
+    curie,
+    has_valid_consent,
+    index_nodes,
+    networks_only,
+    node_key,
+    with_what_only_they_reach,
+)
 from hub.charter.messages import warning as coded
 from hub.charter.personhood import literal_is_a_person, persons_in
 from hub.core.namespaces import RDF, SCHEMA
@@ -42,12 +50,15 @@ def remove_unconsented_persons(record: Record, hierarchy: ClassHierarchy, today:
     typed: list[Quad] = []
     warnings = []
     for node, person in persons_in(subject, by_subject, types, referrers, hierarchy).items():
-        if has_valid_consent(node, by_subject, today):
+        if has_valid_consent(node, by_subject, today, frozenset({PUBLIC_LISTING})):
             if not person.typed:
                 typed.append(Quad(person.term, _TYPE, _PERSON))
             continue
         doomed.add(node)
         via = sorted({curie(q.predicate.value) for q in referrers.get(node, ())}) or ["(unreferenced)"]
+        if networks_only(node, by_subject, today):  # listed for the networks only: never in a public record
+            warnings.append(coded("consent.networks-only", record=subject, node=node, via=", ".join(via)))
+            continue
         warnings.append(coded("consent.nested-person", record=subject, node=node, why=person.why, via=", ".join(via)))
     # A person's name as text can carry no consent: such statements go, wherever they are in the record.
     named = [q for q in quads if isinstance(q.object, Literal) and literal_is_a_person(q.predicate.value,
