@@ -36,6 +36,7 @@ from hub.gateway.client_address import TrustedProxies
 from hub.gateway.collection_index import IndexCache
 from hub.gateway.deps import problem
 from hub.gateway.health import GenerationCounts
+from hub.gateway.language import ProblemLanguage
 from hub.gateway.sparql import TRUNCATED_HEADER, SparqlOptions
 from hub.pages import routes as pages
 from hub.pages.options import PageOptions
@@ -114,6 +115,8 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None,
     # Map sites on other origins read the commons straight from the browser.
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"],
                        expose_headers=[TRUNCATED_HEADER, "Link", "ETag", "X-Total-Count"])
+    # Problem details in the request's language (?lang=, Accept-Language; English otherwise).
+    app.add_middleware(ProblemLanguage)
     app.state.validate_limiter = validate.RateLimiter()
     for module in (sparql, void, events, collections, context, provenance, sources, runs, health, changes,
                    entities, vocab, validate, links):

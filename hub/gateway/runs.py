@@ -19,6 +19,7 @@ from hub.core.namespaces import HUB
 from hub.core.ntriples import split_line, to_lines
 from hub.core.vocabulary import default_vocabulary
 from hub.gateway.deps import admin_refusal, problem, reader, unknown_segment
+from hub.gateway.language import api_language, said_lines
 from hub.gateway.sources import published_runs, source_table
 from hub.pipeline import redaction
 from hub.pipeline.scheduler import start_harvest
@@ -60,7 +61,8 @@ async def source_runs(source_id: str, hub: PublishedReader = Depends(reader)) ->
 
 
 @router.get("/api/runs/{source_id}/{timestamp}", summary="One run: status, counts, errors, payloads, graphs")
-async def run_detail(source_id: str, timestamp: str, hub: PublishedReader = Depends(reader)) -> Response:
+async def run_detail(request: Request, source_id: str, timestamp: str,
+                     hub: PublishedReader = Depends(reader)) -> Response:
     if (unknown := unknown_segment(source_id, timestamp)) is not None:
         return unknown
     run = hub.minter.run(source_id, timestamp)
@@ -87,6 +89,12 @@ async def run_detail(source_id: str, timestamp: str, hub: PublishedReader = Depe
     found = await run_in_threadpool(load)
     if found is None:
         return problem(404, "Unknown run", f"no run {timestamp!r} of source {source_id!r}")
+    # The stored lines as they are (`errors`), and said in the reader's language with their codes (`said`).
+    lang = api_language(request.scope)
+    found["lang"] = lang
+    found["said"] = {"errors": said_lines(found["errors"], lang),
+                     **({"warnings": said_lines(found["warnings"], lang)} if isinstance(found.get("warnings"), list)
+                        else {})}
     return JSONResponse(found)
 
 

@@ -35,7 +35,7 @@ def _card(lang: str, source: dict[str, Any], quarantine: dict[str, Any]) -> str:
         error_html = _errors(lang, run)
         run_html = f"""<p>{e(t(lang, "last_run"))}: <span class="status-{e(status)}">{e(maybe(lang, f"status_{status}",
                                                                                             status))}</span>
-— {e(t(lang, "started"))} <time datetime="{e(run.get('started'))}">{e(moment(run.get('started')))}</time></p>
+— {e(t(lang, "started"))} <time datetime="{e(run.get('started'))}">{e(moment(run.get('started'), lang))}</time></p>
 <ul class="counts">{counts}</ul>{error_html}"""
     return f"""<section class="source-card" id="{anchor}" aria-labelledby="{anchor}-title">
 <h2 id="{anchor}-title">{e(source.get("name"))}</h2>
@@ -54,7 +54,7 @@ def _earlier(lang: str, runs: list[dict[str, Any]]) -> str:
         status = str(run.get("status", ""))
         counts = run.get("counts", {})
         rows.append(
-            f'<li><time datetime="{e(run.get("started"))}">{e(moment(run.get("started")))}</time> — '
+            f'<li><time datetime="{e(run.get("started"))}">{e(moment(run.get("started"), lang))}</time> — '
             f'<span class="status-{e(status)}">{e(maybe(lang, f"status_{status}", status))}</span> — '
             f'{int(counts.get("accepted", 0))} {e(t(lang, "count_accepted"))}, '
             f'{int(counts.get("rejected", 0))} {e(t(lang, "count_rejected"))} '
@@ -70,6 +70,9 @@ def _errors(lang: str, run: dict[str, Any]) -> str:
     A known code is said in the page's language (`runerror_{code}` in i18n), the hub's own message beneath.
     """
     raw = run.get("errors") or ([run["error"]] if run.get("error") else [])
+    said = (run.get("said") or {}).get("errors")
+    if isinstance(said, list) and len(said) == len(raw):
+        raw = [str(line.get("text", "")) if isinstance(line, dict) else line for line in said]  # the page's language
     items = []
     for error in raw if isinstance(raw, list) else [raw]:
         if isinstance(error, dict):

@@ -4,6 +4,12 @@
 (function () {
   const config = JSON.parse(document.getElementById("map-config").textContent);
   const S = config.strings;
+  // Plural forms by CLDR category, from the gettext catalogs: "1 plaats", "2 plaatsen".
+  const pluralRule = new Intl.PluralRules(config.lang);
+  const counted = (key, n) => {
+    const forms = config.plurals[key];
+    return (forms[pluralRule.select(n)] || forms.other).replace("{n}", n);
+  };
   const status = document.getElementById("status");
   const list = document.getElementById("places");
   const form = document.getElementById("filters");
@@ -158,13 +164,13 @@
 
   function drawList() {
     if (!list) {
-      status.textContent = S.places_in_view.replace("{n}", features.length);
+      status.textContent = counted("places_in_view", features.length);
       return;
     }
     const bounds = map.getBounds();
     const visible = features.filter((f) => bounds.contains(L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0])));
     visible.sort((a, b) => pick(a.properties.names, a.properties.name).localeCompare(pick(b.properties.names, b.properties.name)));
-    status.textContent = S.places_in_view.replace("{n}", visible.length);
+    status.textContent = counted("places_in_view", visible.length);
     const fragment = document.createDocumentFragment();
     for (const feature of visible.slice(0, 300)) {
       const p = feature.properties;
