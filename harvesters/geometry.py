@@ -45,7 +45,8 @@ class GeoError(Exception):
 # the same): a run keeps the English sentence and its code, and the hub says it again in French and Dutch.
 SWAPPED = {
     "geo.swapped": "the geometry: [{lon}, {lat}] read as longitude {lon}, latitude {lat} lies outside {area}, but "
-                   "swapped it is in {area}: the coordinates look like [lat, lon] (GeoJSON and this mapping expect [lon, lat])",
+                   "swapped it is in {area}: the coordinates look like [lat, lon] (GeoJSON and this mapping expect "
+                   "[lon, lat])",
     "geo.swapped-shape": "the {kind} geometry: [{lon}, {lat}] read as longitude {lon}, latitude {lat} lies outside "
                          "{area}, but swapped it is in {area}: the coordinates look like [lat, lon] (GeoJSON and this "
                          "mapping expect [lon, lat])",

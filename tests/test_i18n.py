@@ -78,7 +78,7 @@ SAMPLE = {"area": "Bruxelles-Capitale", "countries": "BE", "document": "http://f
           "node": "_:b0", "why": "untyped", "via": "schema:member", "kind": "organization",
           "key": "schema:url <http://x.test/>", "records": "data.items", "found": "an object with keys 'a'",
           "kinds": messages.kinds_in_words(["organization", "event", "resource"]), "lon": "50.8467", "lat": "4.3525",
-          "field": "'coords'", "order": "lonlat"}
+          "field": "'coords'", "order": "lonlat", "language": "fr", "vocabulary": "vcard"}
 
 
 @pytest.mark.parametrize("code", sorted(messages.MESSAGES))

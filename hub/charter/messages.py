@@ -140,6 +140,10 @@ def read_line(line: str) -> tuple[str, Notice] | None:
     return matched.group("_prefix"), Notice(code, params)
 
 
+def _place(lang: str, key: str, found: re.Match[str]) -> str:
+    return locale.text(lang, key, "charter", **found.groupdict())
+
+
 def localize(line: str, lang: str) -> dict[str, object]:
     """A stored run line (error or warning) for a reader of `lang`: its text in that language, its code and
     parameters when it has them (`code` None: the line is said as it was stored)."""
@@ -148,6 +152,6 @@ def localize(line: str, lang: str) -> dict[str, object]:
         return {"text": line, "code": None, "params": None}
     prefix, notice = read
     for pattern, key in _PLACES:
-        prefix = pattern.sub(lambda found, key=key: locale.text(lang, key, "charter", **found.groupdict()), prefix)
+        prefix = pattern.sub(functools.partial(_place, lang, key), prefix)
     params = {key: value[lang] if isinstance(value, Mapping) else value for key, value in notice.params.items()}
     return {"text": f"{prefix}{notice.text(lang)}", "code": notice.code, "params": params}

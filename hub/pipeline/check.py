@@ -14,18 +14,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pyoxigraph import Literal
+
 from harvesters.jsonld import Resolver, cached, shipped_resolver, shipped_then
 from hub.charter.messages import Notice
 from hub.charter.validation import Charter
 from hub.charter.verification import VerificationStatus, compute, from_records
 from hub.core.config import DEFAULT_MAX_BYTES
 from hub.core.iris import Minter
-from hub.core.records import Verdict
+from hub.core.ntriples import to_quads
+from hub.core.records import Record, Verdict
 from hub.pipeline import outcome
 from hub.pipeline.fetch import Fetched, FetchPolicy, fetch, fetch_context
 from hub.pipeline.lifting import LiftOptions, lift_lines, split_lifted
 
 CHECK_SOURCE_ID = "validate"
+SCHEMA_NAME = "https://schema.org/name"
+_NAME = f"<{SCHEMA_NAME}>"
 
 
 @dataclass
@@ -69,6 +74,7 @@ class CheckReport:
             "counts": self.counts,
             "records": [{
                 "subject": v.record.subject.value,
+                "names": names_of(v.record),
                 "kind": v.record.kind,
                 "types": v.record.types,
                 "accepted": v.accepted,
@@ -83,6 +89,16 @@ class CheckReport:
                           for notice in self.no_record],
             "warnings": self.warnings,
         }
+
+
+def names_of(record: Record) -> dict[str, str]:
+    """The record's schema:name by language tag ("und" untagged), for a verdict that names what it rejected."""
+    subject = f"<{record.subject.value}>"
+    names: dict[str, str] = {}
+    for quad in to_quads(line for line in record.triples if line.startswith(subject) and _NAME in line):
+        if quad.predicate.value == SCHEMA_NAME and isinstance(quad.object, Literal):
+            names.setdefault(quad.object.language or "und", quad.object.value)
+    return names
 
 
 def check_file(path: Path, format_name: str | None, minter: Minter, charter: Charter | None = None,
