@@ -144,13 +144,17 @@ def _place(lang: str, key: str, found: re.Match[str]) -> str:
     return locale.text(lang, key, "charter", **found.groupdict())
 
 
-def localize(line: str, lang: str) -> dict[str, object]:
+def localize(line: str, lang: str, words: Mapping[str, Mapping[str, str]] | None = None) -> dict[str, object]:
     """A stored run line (error or warning) for a reader of `lang`: its text in that language, its code and
-    parameters when it has them (`code` None: the line is said as it was stored)."""
+    parameters when it has them (`code` None: the line is said as it was stored). `words`: the hub's own words a
+    parameter may hold in English (its area's name: "Belgium"), each with its words in every language."""
     read = read_line(line)
     if read is None:
         return {"text": line, "code": None, "params": None}
     prefix, notice = read
+    if words:
+        notice = Notice(notice.code, {key: words.get(value, value) if isinstance(value, str) else value
+                                      for key, value in notice.params.items()})
     for pattern, key in _PLACES:
         prefix = pattern.sub(functools.partial(_place, lang, key), prefix)
     params = {key: value[lang] if isinstance(value, Mapping) else value for key, value in notice.params.items()}

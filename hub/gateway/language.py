@@ -13,16 +13,24 @@ answers are read (they are small); every other answer streams through untouched.
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+from pyoxigraph import Literal, NamedNode, RdfFormat, parse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub import locale
 from hub.charter import messages
+from hub.core.config import ConfigError
+from hub.core.profile import load_profile, profile_path
+from hub.core.vocabulary import SHAPES_DIR
 
 PROBLEM = b"application/problem+json"
+SH_MESSAGE = NamedNode("http://www.w3.org/ns/shacl#message")
 MAX_PROBLEM_BYTES = 64 * 1024  # a problem is a few sentences; anything bigger passes as it is
 
 
@@ -99,7 +107,46 @@ def _translated(body: bytes, lang: str) -> bytes:
     return json.dumps(said_in(problem, lang), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def said_lines(lines: list[str], lang: str) -> list[dict[str, object]]:
+def said_lines(lines: list[str], lang: str,
+               words: Mapping[str, Mapping[str, str]] | None = None) -> list[dict[str, object]]:
     """A run's stored error or warning lines for a reader of `lang`: each line's text in that language, with its
-    code and parameters when it has them (hub/charter/messages.py `localize`; a line without a code as it is)."""
-    return [messages.localize(line, lang) for line in lines]
+    code and parameters when it has them (hub/charter/messages.py `localize`), or, for a record's charter warning
+    (`subject: message`), the charter's own message in that language (`shape_messages`); any other line as it is.
+    `words`: the hub's area names (`area_words`)."""
+    said = []
+    for line in lines:
+        found = messages.localize(line, lang, words)
+        subject, _, message = line.partition(": ")
+        if found["code"] is None and message in shape_messages() and lang in shape_messages()[message]:
+            found = {**found, "text": f"{subject}: {shape_messages()[message][lang]}"}
+        said.append(found)
+    return said
+
+
+@functools.cache
+def shape_messages() -> dict[str, dict[str, str]]:
+    """The charter's messages (sh:message of shapes/*.ttl) by their English words, each in every language it has:
+    a record's charter warning is stored as `subject: English message`."""
+    by_node: dict[str, dict[str, str]] = {}
+    for path in sorted(SHAPES_DIR.glob("*.ttl")):
+        for quad in parse(path=str(path), format=RdfFormat.TURTLE):
+            if quad.predicate == SH_MESSAGE and isinstance(quad.object, Literal) and quad.object.language:
+                by_node.setdefault(str(quad.subject), {})[quad.object.language] = quad.object.value
+    return {texts["en"]: texts for texts in by_node.values() if "en" in texts}
+
+
+@functools.cache
+def _area_words(profile: Path, changed: float) -> dict[str, dict[str, str]]:
+    try:
+        found = load_profile(profile)
+    except ConfigError:
+        return {}
+    return {area.name["en"]: dict(area.name) for area in (found.area, *found.parts, *([found.whole] if found.whole
+                                                                                       else []))}
+
+
+def area_words(sources_path: Path) -> dict[str, dict[str, str]]:
+    """The hub's area and parts by their English name (which the formats write in a run's lines), each with its
+    name in French, Dutch and English (hub.toml beside sources.toml, else the shipped default)."""
+    profile = profile_path(sources_path)
+    return _area_words(profile, profile.stat().st_mtime if profile.exists() else 0.0)

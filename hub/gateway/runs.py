@@ -19,7 +19,7 @@ from hub.core.namespaces import HUB
 from hub.core.ntriples import split_line, to_lines
 from hub.core.vocabulary import default_vocabulary
 from hub.gateway.deps import admin_refusal, problem, reader, unknown_segment
-from hub.gateway.language import api_language, said_lines
+from hub.gateway.language import api_language, area_words, said_lines
 from hub.gateway.sources import published_runs, source_table
 from hub.pipeline import redaction
 from hub.pipeline.scheduler import start_harvest
@@ -92,9 +92,10 @@ async def run_detail(request: Request, source_id: str, timestamp: str,
     # The stored lines as they are (`errors`), and said in the reader's language with their codes (`said`).
     lang = api_language(request.scope)
     found["lang"] = lang
-    found["said"] = {"errors": said_lines(found["errors"], lang),
-                     **({"warnings": said_lines(found["warnings"], lang)} if isinstance(found.get("warnings"), list)
-                        else {})}
+    words = area_words(hub.settings.sources_path)
+    found["said"] = {"errors": said_lines(found["errors"], lang, words),
+                     **({"warnings": said_lines(found["warnings"], lang, words)}
+                        if isinstance(found.get("warnings"), list) else {})}
     return JSONResponse(found)
 
 

@@ -27,7 +27,7 @@ from hub.core.profile import profile_path
 from hub.gateway.client_address import client_address
 from hub.gateway.deps import problem
 from hub.gateway.form_data import read_form
-from hub.gateway.language import api_language, said_lines
+from hub.gateway.language import api_language, area_words, said_lines
 from hub.locale import LANGUAGES, translate
 from hub.pages.i18n import negotiate, t
 from hub.pages.validate_page import render_check_page
@@ -137,7 +137,9 @@ async def _check(request: Request, body: bytes, content_type: str | None, format
     report = await _slots(request).check(check, _context_resolver(_max_bytes(request)))
     lang = lang or api_language(request.scope)
     report["lang"] = lang
-    report["said"] = {"errors": said_lines(report["errors"], lang), "warnings": said_lines(report["warnings"], lang)}
+    words = area_words(settings.sources_path)
+    report["said"] = {"errors": said_lines(report["errors"], lang, words),
+                      "warnings": said_lines(report["warnings"], lang, words)}
     return report
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_time, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -159,6 +159,17 @@ def moment(value: object, lang: str, zone: dt.tzinfo = dt.UTC) -> str:
     if isinstance(parsed, dt.date):
         return date(parsed, lang, "medium")
     return "" if value is None else str(value)
+
+
+def ago(value: object, lang: str, now: dt.datetime | None = None) -> str:
+    """How long ago an xsd:dateTime was, as the language says it ("il y a 3 jours", "3 dagen geleden"); "" for a
+    value that is not a time."""
+    parsed = parse_moment(value)
+    if not isinstance(parsed, dt.datetime):
+        return ""
+    aware = parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    return format_timedelta(aware - (now or dt.datetime.now(dt.UTC)), add_direction=True,
+                            locale=lang if lang in LANGUAGES else REFERENCE)
 
 
 # ------------------------------------------------- sentences written in English, said again in another language

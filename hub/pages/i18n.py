@@ -16,8 +16,8 @@ from hub.locale import LANGUAGES
 
 DEFAULT = locale.DEFAULT
 LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "en": "English"}
-__all__ = ["DEFAULT", "LANGUAGES", "LANGUAGE_NAMES", "bundle", "day", "keys", "maybe", "moment", "negotiate", "pick",
-           "plural", "plural_bundle", "t"]
+__all__ = ["DEFAULT", "LANGUAGES", "LANGUAGE_NAMES", "ago", "bundle", "day", "keys", "maybe", "moment", "negotiate",
+           "pick", "plural", "plural_bundle", "t"]
 
 
 def negotiate(request: Request) -> str:
@@ -43,6 +43,11 @@ def plural(lang: str, key: str, count: int, **values: object) -> str:
 def moment(value: object, lang: str) -> str:
     """A date or time of the hub (UTC) as the page's language writes it."""
     return locale.moment(value, lang)
+
+
+def ago(value: object, lang: str, now: dt.datetime | None = None) -> str:
+    """How long ago a time of the hub was, in the page's language ("3 dagen geleden")."""
+    return locale.ago(value, lang, now)
 
 
 def day(value: dt.date, lang: str) -> str:

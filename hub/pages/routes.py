@@ -60,18 +60,19 @@ async def sources_view(request: Request) -> HTMLResponse:
         for source in sources:
             # The last runs, and the last one's errors (document, place, reason), from the audit trail.
             runs = (await get_json(request, f"/api/sources/{source['id']}/runs")).get("runs", [])
-            source["runs"] = runs[:RUNS_SHOWN]
+            source["runs"] = runs[:sources_page.CHART_RUNS]
             if runs and source.get("last_run"):
                 detail = await get_json(request, runs[0]["path"])  # said in the page's language (Accept-Language)
                 source["last_run"]["errors"] = detail.get("errors", [])
                 source["last_run"]["said"] = detail.get("said", {})
+                if isinstance(detail.get("warnings"), list):  # where the run lists its warnings' text
+                    source["last_run"]["warnings"] = detail["warnings"]
     except ApiError as error:
         return HTMLResponse(sources_page.render_sources(request, lang, [], {}, error_box(lang, error.status,
                                                                                             error.detail)))
     return HTMLResponse(sources_page.render_sources(request, lang, sources, quarantines))
 
 
-RUNS_SHOWN = 5
 FORM_BYTES = 4096
 
 
