@@ -78,7 +78,8 @@ SAMPLE = {"area": "Bruxelles-Capitale", "countries": "BE", "document": "http://f
           "node": "_:b0", "why": "untyped", "via": "schema:member", "kind": "organization",
           "key": "schema:url <http://x.test/>", "records": "data.items", "found": "an object with keys 'a'",
           "kinds": messages.kinds_in_words(["organization", "event", "resource"]), "lon": "50.8467", "lat": "4.3525",
-          "field": "'coords'", "order": "lonlat", "language": "fr", "vocabulary": "vcard"}
+          "field": "'coords'", "order": "lonlat", "language": "fr", "vocabulary": "vcard",
+          "value": "'pas encore'", "part": "latitude"}
 
 
 @pytest.mark.parametrize("code", sorted(messages.MESSAGES))
@@ -175,3 +176,19 @@ def test_the_swapped_axes_sentences_of_the_formats_are_the_catalogs_english(code
     said = messages.localize(line, "nl")
     assert said["code"] == code
     assert said["text"] == "http://feed.test/a.geojson: feature nr. 2 (id=x): " + messages.render(code, params)["nl"]
+
+
+@pytest.mark.parametrize(("line", "nl"), [
+    ("file:feeds/repair-cafes.csv: line 5: field 'latitude': 'pas encore' is not a number",
+     "file:feeds/repair-cafes.csv: regel 5: veld 'latitude': 'pas encore' is geen getal"),
+    ("file:feed: feature #1 (id=p): a coordinate must be a finite number, got nan",
+     "file:feed: feature nr. 1 (id=p): een coördinaat moet een eindig getal zijn, gekregen: nan"),
+    ("http://x.test/a.json: record #3: no value in the key field 'id'",
+     "http://x.test/a.json: record nr. 3: geen waarde in het sleutelveld 'id'"),
+])
+def test_the_formats_row_reasons_without_a_code_are_recognised_by_their_english(line: str, nl: str) -> None:
+    """Rows that failed are stored as the formats write them, without a code; the catalog's `row.*` entries
+    recognise their English words, so they are said in any language too."""
+    said = messages.localize(line, "nl")
+    assert said["text"] == nl and str(said["code"]).startswith("row.")
+    assert messages.localize(line, "en")["text"] == line

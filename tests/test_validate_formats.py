@@ -169,3 +169,13 @@ def test_the_page_keeps_the_form_and_says_a_refusal_in_its_language(client: Test
                          files={"mapping": ("", b"")})
     assert broken.status_code == 422 and "Onleesbaar document" in broken.text
     assert "unclosed" in broken.text  # the pasted text is kept for the next try
+
+
+def test_the_page_says_a_rate_limit_in_its_language(client: TestClient) -> None:
+    from hub.gateway.validate import RateLimiter
+
+    client.app.state.validate_limiter = RateLimiter(limit=1, window=60)  # type: ignore[attr-defined]
+    assert client.post("/validate", params={"lang": "nl"}, data={"text": " "}).status_code == 400
+    limited = client.post("/validate", params={"lang": "nl"}, data={"text": " "})
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
+    assert '<html lang="nl">' in limited.text and "Te veel controles: dit adres mag 1 controles" in limited.text

@@ -95,6 +95,7 @@ _PLACES = ((re.compile(r"\bline (?P<line>\d+) column (?P<column>\d+)\b"), "where
            (re.compile(r"\bline (?P<line>\d+)\b"), "where.line"),
            (re.compile(r"\bfeature #(?P<number>\d+)\b"), "where.feature"),
            (re.compile(r"\bVEVENT #(?P<number>\d+)\b"), "where.event"),
+           (re.compile(r"\brecord #(?P<number>\d+)\b"), "where.record"),
            (re.compile(r"\brow (?P<number>\d+)\b"), "where.row"))
 
 
@@ -124,12 +125,18 @@ def _kinds_back(said: str) -> object:
     return kinds_in_words([by_words[words] for words in re.findall(alternatives, said)])
 
 
+# The formats' row reasons that carry no code in a run's line (the formats write them in English, and runs
+# stored them so): recognised by their English words at the end of the line (`row.*` in the catalog).
+RECOGNISED = tuple(code for code in MESSAGES if code.startswith("row."))
+
+
 def read_line(line: str) -> tuple[str, Notice] | None:
-    """The prefix and the coded message of a stored run line ("… [document.empty]"), or None when the line has
-    no code the hub knows, or its sentence is not the code's English one (then it stays as it is)."""
+    """The prefix and the coded message of a stored run line ("… [document.empty]", or a row reason the catalog
+    recognises by its English words), or None when the line has no code the hub knows, or its sentence is not the
+    code's English one (then it stays as it is)."""
     coded = _CODED_LINE.match(line)
     if coded is None or coded.group("code") not in MESSAGES:
-        return None
+        return _recognised(line)
     code = coded.group("code")
     matched = _template(code).match(coded.group("body"))
     if matched is None:
@@ -138,6 +145,17 @@ def read_line(line: str) -> tuple[str, Notice] | None:
     if isinstance(params.get("kinds"), str):
         params["kinds"] = _kinds_back(str(params["kinds"]))
     return matched.group("_prefix"), Notice(code, params)
+
+
+def _recognised(line: str) -> tuple[str, Notice] | None:
+    """A row reason written without a code (`RECOGNISED`), after its place ("…: line 5: field 'x': … is not a
+    number"); None for any other line."""
+    for code in RECOGNISED:
+        matched = _template(code).match(line)
+        if matched is not None and (not matched.group("_prefix") or matched.group("_prefix").endswith(": ")):
+            return matched.group("_prefix"), Notice(code, {name: value for name, value in matched.groupdict().items()
+                                                          if name != "_prefix"})
+    return None
 
 
 def _place(lang: str, key: str, found: re.Match[str]) -> str:

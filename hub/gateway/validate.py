@@ -10,6 +10,7 @@ server's: a hostile document costs a child process, not the hub.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -223,11 +224,16 @@ async def validate_form(request: Request) -> Response:
     multipart form (or the URL-encoded form of a page without file upload); the answer is the page with the
     verdict in the page's one language, the mapping suggested when the format needs one and none was sent."""
     lang = negotiate(request)
-    refused = _refusal(request)
-    if refused is not None:
-        return refused
     cap = _max_bytes(request)
     formats = _formats()
+    refused = _refusal(request)
+    if refused is not None:  # the page, in its language, saying when to come back
+        said = json.loads(bytes(refused.body))
+        page = HTMLResponse(render_check_page(
+            request, lang, formats, alert=f"{translate(lang, said['title'], 'problems')}: "
+                                          f"{translate(lang, said['detail'], 'problems')}"), status_code=429)
+        page.headers["Retry-After"] = refused.headers["Retry-After"]
+        return page
 
     def answer(status: int, alert: str = "", report: dict[str, Any] | None = None,
                kept: dict[str, str] | None = None) -> HTMLResponse:

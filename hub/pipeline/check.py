@@ -17,7 +17,7 @@ from pathlib import Path
 from pyoxigraph import Literal
 
 from harvesters.jsonld import Resolver, cached, shipped_resolver, shipped_then
-from hub.charter.messages import Notice
+from hub.charter.messages import Notice, localize
 from hub.charter.validation import Charter
 from hub.charter.verification import VerificationStatus, compute, from_records
 from hub.core.config import DEFAULT_MAX_BYTES
@@ -60,8 +60,10 @@ class CheckReport:
         return outcome.counts(self.verdicts, self.warnings)
 
     def errors(self, language: str = "en") -> list[str]:
-        """The run's errors, as a harvest of the document would record them (in `language`)."""
-        return self.row_errors + [notice.text(language) for notice in self.no_record]
+        """The run's errors, as a harvest of the document would record them, said in `language` (a coded line
+        from the catalogs, any other as it is)."""
+        return [str(localize(line, language)["text"]) for line in self.row_errors] + \
+            [notice.text(language) for notice in self.no_record]
 
     def as_dict(self) -> dict[str, object]:
         """The verdict as JSON: what `mutualisons validate --json` prints and POST /api/validate answers.
@@ -150,7 +152,7 @@ def format_report(report: CheckReport, language: str = "en") -> str:
     for error in report.errors(language):
         lines.append(f"error: {error}")
     for warning in report.warnings:
-        lines.append(f"warning: {warning}")
+        lines.append(f"warning: {localize(warning, language)['text']}")
     counts = report.counts
     lines.append(f"a harvest of it would end {report.status}: accepted {counts['accepted']}, rejected "
                  f"{counts['rejected']}, warned {counts['warned']}")
