@@ -61,7 +61,7 @@ class ProblemLanguage:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope.get("method") == "HEAD":  # a HEAD answer has no body to say again
             await self.app(scope, receive, send)
             return
         lang = api_language(scope)
