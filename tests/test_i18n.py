@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -192,3 +193,15 @@ def test_the_formats_row_reasons_without_a_code_are_recognised_by_their_english(
     said = messages.localize(line, "nl")
     assert said["text"] == nl and str(said["code"]).startswith("row.")
     assert messages.localize(line, "en")["text"] == line
+
+
+@pytest.mark.parametrize(("lang", "label"), [("fr", "Catégorie de la boîte à outils"),
+                                             ("nl", "Categorie van de gereedschapskist"),
+                                             ("en", "Toolbox category")])
+def test_entity_pages_name_properties_with_the_vocabularys_labels(client: TestClient, lang: str,
+                                                                   label: str) -> None:
+    """hub:toolboxCategory has rdfs:labels in vocab/hub.ttl (@fr, @nl, @en): the entity page names the field so."""
+    page = client.get("/id", params={"iri": "https://assiette-commune.example/id/doc-charte-groupe-achat",
+                                     "lang": lang}, headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert f"<dt>{escape(label)}</dt>" in page.text
