@@ -40,16 +40,40 @@ class GeoError(Exception):
     """A geometry that cannot be read."""
 
 
+# The swapped-axes sentences are coded messages of the hub's `charter` catalog (hub/locale; harvesters import
+# nothing of the hub, so the English template is written here too and tests/test_i18n.py checks that both say
+# the same): a run keeps the English sentence and its code, and the hub says it again in French and Dutch.
+SWAPPED = {
+    "geo.swapped": "the geometry: [{lon}, {lat}] read as longitude {lon}, latitude {lat} lies outside {area}, but "
+                   "swapped it is in {area}: the coordinates look like [lat, lon] (GeoJSON and this mapping expect "
+                   "[lon, lat])",
+    "geo.swapped-shape": "the {kind} geometry: [{lon}, {lat}] read as longitude {lon}, latitude {lat} lies outside "
+                         "{area}, but swapped it is in {area}: the coordinates look like [lat, lon] (GeoJSON and this "
+                         "mapping expect [lon, lat])",
+    "geo.swapped-fields": "the latitude and longitude fields: [{lon}, {lat}] read as longitude {lon}, latitude "
+                          "{lat} lies outside {area}, but swapped it is in {area}: the coordinates look like "
+                          "[lat, lon] (GeoJSON and this mapping expect [lon, lat])",
+    "geo.swapped-pair": "field {field}: [{lon}, {lat}] read as longitude {lon}, latitude {lat} lies outside "
+                        "{area}, but swapped it is in {area}: the coordinates look like [lat, lon]; if the field "
+                        "really is in that order, write point = \"{order}\" in the mapping",
+}
+
+
 class SwappedAxes(GeoError):
     """A point of the service area given as [lat, lon]: reported, never silently placed somewhere else."""
 
 
-def check_axes(lon: Decimal, lat: Decimal, what: str, area: Area | None) -> None:
+def swapped(code: str, **params: object) -> str:
+    """A swapped-axes reason as a run line keeps it: the English sentence and its code in brackets."""
+    return f"{SWAPPED[code].format(**params)} [{code}]"
+
+
+def check_axes(lon: Decimal, lat: Decimal, area: Area | None, code: str = "geo.swapped", **params: object) -> None:
+    """Raises SwappedAxes (the coded sentence `code` of SWAPPED, with `params`) when the point lies outside the area
+    and inside it once swapped."""
     if area is None or area.contains(float(lon), float(lat)) or not area.contains(float(lat), float(lon)):
         return
-    raise SwappedAxes(f"{what}: [{lon}, {lat}] read as longitude {lon}, latitude {lat} lies outside {area.name}, "
-                      f"but swapped it is in {area.name}: the coordinates look like [lat, lon] "
-                      f"(GeoJSON and this mapping expect [lon, lat])")
+    raise SwappedAxes(swapped(code, lon=lon, lat=lat, area=area.name, **params))
 
 
 def geo_quads(subject: NamedNode | BlankNode, lon: Decimal, lat: Decimal) -> list[Quad]:
@@ -70,7 +94,7 @@ def geometry_quads(subject: NamedNode | BlankNode, geometry: dict[str, Any], are
         if not isinstance(coordinates, list) or len(coordinates) < 2:
             raise GeoError(f"a Point needs [lon, lat], got {coordinates!r}")
         lon, lat = (_number(c) for c in coordinates[:2])
-        check_axes(lon, lat, "the geometry", area)
+        check_axes(lon, lat, area)
         return geo_quads(subject, lon, lat)
     _check_finite(coordinates, kind)
     # Imported here: shapely brings numpy (a tenth of a second, and address space), which only lines and
@@ -86,7 +110,7 @@ def geometry_quads(subject: NamedNode | BlankNode, geometry: dict[str, Any], are
         raise GeoError(f"an empty {kind} geometry")
     point = shaped.representative_point()
     lon, lat = Decimal(repr(point.x)), Decimal(repr(point.y))
-    check_axes(lon, lat, f"the {kind} geometry", area)
+    check_axes(lon, lat, area, "geo.swapped-shape", kind=kind)
     node = BlankNode()
     return [
         Quad(subject, NamedNode(GEO + "hasGeometry"), node),

@@ -851,10 +851,10 @@ def _pair(rule: FieldRule, raw: Any, check: bool = True, area: Area | None = Non
     if not check:
         return lon, lat
     try:
-        check_axes(lon, lat, f"field {rule.name!r}", area)
+        check_axes(lon, lat, area, "geo.swapped-pair", field=repr(rule.name),
+                   order="latlon" if rule.point == "lonlat" else "lonlat")
     except SwappedAxes as error:
-        raise RowError(f"{error}; if the field really is in that order, write point = "
-                       f"\"{'latlon' if rule.point == 'lonlat' else 'lonlat'}\" in the mapping") from error
+        raise RowError(str(error)) from error
     return lon, lat
 
 
@@ -941,7 +941,7 @@ def _lift_fields(table: TableMapping, subject: NamedNode | BlankNode, row: dict[
         if "latitude" in geo_fields and "longitude" in geo_fields:
             point = (geo_fields["longitude"], geo_fields["latitude"])
             try:
-                check_axes(point[0], point[1], "the latitude and longitude fields", context.area)
+                check_axes(point[0], point[1], context.area, "geo.swapped-fields")
             except SwappedAxes as error:
                 raise RowError(str(error)) from error
         elif geo_fields:

@@ -76,16 +76,18 @@ def serve(settings: Settings, port: int, read: Callable[[Published], IndexParts]
 
 
 @contextmanager
-def chromium() -> Iterator[Any]:
-    """A headless Chromium context on a fresh profile (Playwright's persistent context owns --user-data-dir)."""
+def chromium(locale: str | None = None) -> Iterator[Any]:
+    """A headless Chromium context on a fresh profile (Playwright's persistent context owns --user-data-dir);
+    `locale` (e.g. "nl-BE") is the browser's own language, which its file buttons are drawn in."""
     from playwright.sync_api import sync_playwright
 
     profile = tempfile.mkdtemp(prefix="hub-chromium-")
     try:
         with sync_playwright() as playwright:
             context = playwright.chromium.launch_persistent_context(
-                profile, executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
-                viewport={"width": 1280, "height": 800})
+                profile, executable_path=str(CHROMIUM), headless=True,
+                args=CHROMIUM_ARGS + ([f"--lang={locale}"] if locale else []),
+                viewport={"width": 1280, "height": 800}, **({"locale": locale} if locale else {}))
             try:
                 yield context
             finally:

@@ -182,6 +182,27 @@ def test_sources_dashboard_shows_what_to_fix(page: Any, hub_url: str) -> None:
     assert_accessible(page, "/sources")
 
 
+def test_sources_dashboard_reads_at_a_glance_on_a_phone(page: Any, hub_url: str) -> None:
+    """The summary's rows become cards at 390 px, each source's runs are charted, the rejected records are cards
+    with why first; nothing scrolls sideways (screenshot: test-artefacts/sources-nl-390x844.png)."""
+    page.set_viewport_size(PHONE)
+    page.goto(f"{hub_url}/sources?lang=nl")
+    row = page.locator("table.summary tbody tr").first
+    assert row.evaluate("r => getComputedStyle(r).display") == "block"
+    # Each cell says what it is (its column's name, drawn before it).
+    label = page.evaluate("() => getComputedStyle(document.querySelector('table.summary td:nth-child(5)'), "
+                          "'::before').content")
+    assert label == '"Geweigerd"'
+    assert page.locator("#source-assiette-commune figure.runs-chart svg, #source-assiette-commune .counts").count()
+    card = page.locator("#source-assiette-commune .card.rejected").first
+    text = card.inner_text()
+    assert text.index("Waarom:") < text.index("Een organisatie of plaats moet een naam hebben")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(page, "sources-nl-390x844")
+    assert_accessible(page, "/sources")
+    page.set_viewport_size(DESKTOP)
+
+
 def test_agenda_lists_the_example_events(page: Any, hub_url: str) -> None:
     page.goto(f"{hub_url}/agenda?lang=fr&from=2027-01-01")
     text = page.locator("main").inner_text()

@@ -112,7 +112,7 @@ def test_sources_dashboard_shows_rejected_records_in_each_language(client: TestC
 def test_agenda_lists_events_by_week_with_a_webcal_link_carrying_the_filters(client: TestClient) -> None:
     text = client.get("/agenda", params={"lang": "en", "from": "2027-01-01", "source": "agenda-alternatives"}).text
     assert "Repair Café de Saint-Gilles" in text
-    assert "Week of 4 January 2027" in text
+    assert "Week of January 4, 2027" in text  # English dates as Babel writes them (issue 22)
     assert "Séance d&#x27;information" not in text  # another network's event, filtered out
     link = re.search(r'id="subscribe" href="(webcal://[^"]+)"', text).group(1)  # type: ignore[union-attr]
     assert "source=agenda-alternatives" in link and "from=2027-01-01" in link and "/api/events.ics?" in link
@@ -206,7 +206,7 @@ def test_a_failed_run_shows_its_errors_in_the_page_language(client: TestClient) 
                       "feed.ttl line 3 column 7: unexpected token"]}
     source = {"id": "broken", "name": "Broken network", "contact": "mailto:a@b.example", "last_run": run}
     text = render_sources(request, "nl", [source], {})
-    assert "mislukt" in text and "2027-01-01 10:00 UTC" in text
+    assert "mislukt" in text and "1 jan 2027 10:00 UTC" in text  # Dutch dates as Babel writes them (issue 22)
     assert "De feed kon niet worden opgehaald. — " in text and "name does not resolve" in text
     assert "feed.ttl line 3 column 7: unexpected token" in text
 

@@ -44,6 +44,7 @@ from hub.gateway.collection_index import IndexCache
 from hub.gateway.deps import UnknownParameter, problem, strict_query
 from hub.gateway.head import HeadAsGet
 from hub.gateway.health import GenerationCounts
+from hub.gateway.language import ProblemLanguage
 from hub.gateway.sparql import TRUNCATED_HEADER, SparqlOptions
 from hub.pages import routes as pages
 from hub.pages.not_found import not_found_page
@@ -184,6 +185,8 @@ def create_app(settings: Settings, sparql_options: SparqlOptions | None = None,
                               redoc_js_url=f"{VENDOR}/redoc/redoc.standalone.js",
                               redoc_favicon_url=f"{VENDOR}/swagger-ui/favicon-32x32.png", with_google_fonts=False)
 
+    # Problem details in the request's language (?lang=, Accept-Language; English otherwise).
+    app.add_middleware(ProblemLanguage)
     app.state.validate_limiter = validate.RateLimiter()
     for module in (sparql, void, events, collections, context, provenance, sources, runs, health, changes,
                    ldes, entities, vocab, validate, links, map_api, documents, reports, contacts):

@@ -20,6 +20,7 @@ from hub.core.namespaces import HUB
 from hub.core.ntriples import split_line, to_lines
 from hub.core.vocabulary import default_vocabulary
 from hub.gateway.deps import caller, problem, reader, source_refusal, unknown_segment
+from hub.gateway.language import api_language, area_words, said_lines
 from hub.gateway.sources import published_runs, source_table
 from hub.pipeline import redaction
 from hub.pipeline.scheduler import start_harvest
@@ -94,6 +95,13 @@ async def run_detail(request: Request, source_id: str, timestamp: str,
     found = await run_in_threadpool(load)
     if found is None:
         return problem(404, "Unknown run", f"no run {timestamp!r} of source {source_id!r}")
+    # The stored lines as they are (`errors`), and said in the reader's language with their codes (`said`).
+    lang = api_language(request.scope)
+    found["lang"] = lang
+    words = area_words(hub.settings.sources_path)
+    found["said"] = {"errors": said_lines(found["errors"], lang, words),
+                     **({"warnings": said_lines(found["warnings"], lang, words)}
+                        if isinstance(found.get("warnings"), list) else {})}
     return JSONResponse(found)
 
 

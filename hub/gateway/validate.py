@@ -10,11 +10,11 @@ server's: a hostile document costs a child process, not the hub.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
 from collections import deque
-from html import escape
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -27,6 +27,11 @@ from harvesters.jsonld import Resolver, cached, shipped_then
 from hub.core.profile import profile_path
 from hub.gateway.client_address import client_address
 from hub.gateway.deps import problem
+from hub.gateway.form_data import read_form
+from hub.gateway.language import api_language, area_words, said_lines
+from hub.locale import LANGUAGES, translate
+from hub.pages.i18n import negotiate, t
+from hub.pages.validate_page import render_check_page
 from hub.pipeline.check_worker import SUBMITTED, CheckRefused, CheckRequest, WorkerLimits, WorkerSlots
 from hub.pipeline.fetch import FetchError, FetchPolicy, fetch, fetch_context
 
@@ -36,8 +41,8 @@ MAX_BYTES = 1024 * 1024
 
 
 def _formats() -> list[str]:
-    """The `format` values a check takes: the registered formats that need no mapping (none can be sent)."""
-    return sorted(fmt.name for fmt in table() if fmt.mapping != "required")
+    """The `format` values a check takes: every registered format (a mapping is sent, or suggested)."""
+    return sorted(fmt.name for fmt in table())
 _LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 __all__ = ["SUBMITTED", "router"]
 
@@ -123,12 +128,20 @@ def _context_resolver(cap: int) -> Resolver:
 
 
 async def _check(request: Request, body: bytes, content_type: str | None, format_name: str | None,
-                 language: str | None = None) -> dict[str, Any]:
-    """The report of a check run in a worker process; raises CheckRefused."""
+                 language: str | None = None, mapping: str | None = None, filename: str | None = None,
+                 lang: str | None = None) -> dict[str, Any]:
+    """The report of a check run in a worker process, with its messages said in the request's language
+    (`said`, as a run's are); raises CheckRefused."""
     settings = request.app.state.settings
     check = CheckRequest(body, content_type, format_name, settings.base_iri, language,
-                         profile=str(profile_path(settings.sources_path)))
-    return await _slots(request).check(check, _context_resolver(_max_bytes(request)))
+                         profile=str(profile_path(settings.sources_path)), mapping=mapping, filename=filename)
+    report = await _slots(request).check(check, _context_resolver(_max_bytes(request)))
+    lang = lang or api_language(request.scope)
+    report["lang"] = lang
+    words = area_words(settings.sources_path)
+    report["said"] = {"errors": said_lines(report["errors"], lang, words),
+                      "warnings": said_lines(report["warnings"], lang, words)}
+    return report
 
 
 def _refused_problem(refused: CheckRefused) -> Response:
@@ -148,6 +161,8 @@ async def validate_document(request: Request, format: str | None = None, url: st
         return problem(400, "Unknown format", f"format must be one of {', '.join(_formats())}")
     cap = _max_bytes(request)
     content_type = request.headers.get("content-type")
+    mapping: str | None = None
+    filename: str | None = None
     if url is not None:
         # Through the guarded fetcher, with no trusted host: public addresses only, the same caps.
         if not url.startswith(("http://", "https://")):
@@ -159,15 +174,32 @@ async def validate_document(request: Request, format: str | None = None, url: st
         body, content_type = fetched.body, fetched.content_type
     else:
         try:
-            body = await _read_capped(request, cap)
+            # A form carries the document and its mapping (and their names): its parts, not only the document.
+            body = await _read_capped(request, cap * 2 if _is_form(content_type) else cap)
         except TooLarge:
             return problem(413, "Document too large", f"documents are checked up to {cap} bytes")
+    if url is None and _is_form(content_type):
+        form = read_form(body, content_type or "")
+        given = form.get("document")
+        if given is None or not given.value.strip():
+            return problem(400, "Empty document", "send the document as the request body, or as the `document` "
+                           "field of a multipart form")
+        if len(given.value) > cap or (form.get("mapping") is not None and len(form["mapping"].value) > cap):
+            return problem(413, "Document too large", f"documents are checked up to {cap} bytes")
+        body, content_type = given.value, given.content_type
+        filename = given.filename or filename
+        format = format or form.text("format") or None
+        language = language or form.text("language") or None
+        mapping = form.text("mapping") if form.get("mapping") is not None and form["mapping"].value.strip() \
+            else None
+        if format is not None and format not in _formats():
+            return problem(400, "Unknown format", f"format must be one of {', '.join(_formats())}")
     if not body.strip():
         return problem(400, "Empty document", "send the document as the request body")
     if language is not None and not _LANGUAGE.match(language):
         return problem(400, "Bad language", "language must be a BCP 47 tag such as 'fr' or 'nl-BE'")
     try:
-        report = await _check(request, body, content_type, format, language)
+        report = await _check(request, body, content_type, format, language, mapping, filename)
     except CheckRefused as failure:
         return _refused_problem(failure)
     return JSONResponse(report)
@@ -175,97 +207,79 @@ async def validate_document(request: Request, format: str | None = None, url: st
 
 # ---------------------------------------------------------------- the page
 
-_FORM = """<form method="post" action="/validate">
-<p><label>Format <select name="format"><option value="">(detect)</option>{options}</select></label>
-<label>File <input type="file" id="file" accept="{extensions}"></label>
-<label>Language <select name="lang"><option>fr</option><option>nl</option><option>en</option></select></label></p>
-<p><textarea name="document" id="document" rows="18" cols="100"
- placeholder="Turtle, JSON-LD, RDF/XML…">{document}</textarea></p>
-<p><button type="submit">Vérifier / Controleren / Check</button></p></form>
-<script>document.getElementById('file').addEventListener('change', e => {{ const f = e.target.files[0];
-if (f) f.text().then(t => {{ document.getElementById('document').value = t; }}); }});</script>"""
+
+def _is_form(content_type: str | None) -> bool:
+    return (content_type or "").lower().startswith("multipart/form-data")
 
 
-def _page(body: str, document: str = "") -> str:
-    options = "".join(f"<option>{name}</option>" for name in _formats())
-    extensions = ",".join(extension for fmt in table() if fmt.name in _formats() for extension in fmt.extensions)
-    return ('<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Mutualisons — vérifier un flux'
-            '</title><style>body{font-family:sans-serif;max-width:60rem;margin:auto;padding:1rem}'
-            '.rejected{color:#a00}.accepted{color:#070}</style></head><body>'
-            '<h1>Vérifier un document / Een document controleren / Check a document</h1>'
-            '<p>Collez ou chargez votre document : le hub le juge comme une moisson, sans rien garder. '
-            'The rules: <a href="/shapes">/shapes</a>.</p>'
-            + _FORM.format(options=options, extensions=escape(extensions), document=escape(document)) + body
-            + "</body></html>")
-
-
-@router.get("/validate", summary="The page where publishers paste or upload a document to check",
+@router.get("/validate", summary="The page where publishers upload or paste a document to check",
             response_class=HTMLResponse)
-def validate_page() -> HTMLResponse:
-    return HTMLResponse(_page(""))
+def validate_page(request: Request) -> HTMLResponse:
+    return HTMLResponse(render_check_page(request, negotiate(request), _formats()))
 
 
 @router.post("/validate", response_class=HTMLResponse, include_in_schema=False)
 async def validate_form(request: Request) -> Response:
-    refused = _refusal(request)
-    if refused is not None:
-        return refused
+    """The page's form: a file (or pasted text), its format, the language of its names and a mapping, as a
+    multipart form (or the URL-encoded form of a page without file upload); the answer is the page with the
+    verdict in the page's one language, the mapping suggested when the format needs one and none was sent."""
+    lang = negotiate(request)
     cap = _max_bytes(request)
+    formats = _formats()
+    refused = _refusal(request)
+    if refused is not None:  # the page, in its language, saying when to come back
+        said = json.loads(bytes(refused.body))
+        page = HTMLResponse(render_check_page(
+            request, lang, formats, alert=f"{translate(lang, said['title'], 'problems')}: "
+                                          f"{translate(lang, said['detail'], 'problems')}"), status_code=429)
+        page.headers["Retry-After"] = refused.headers["Retry-After"]
+        return page
+
+    def answer(status: int, alert: str = "", report: dict[str, Any] | None = None,
+               kept: dict[str, str] | None = None) -> HTMLResponse:
+        return HTMLResponse(render_check_page(request, lang, formats, report=report, alert=alert, **(kept or {})),
+                            status_code=status)
+
+    content_type = request.headers.get("content-type")
     try:
         raw = await _read_capped(request, cap * 3)  # percent-encoding inflates a document up to threefold
     except TooLarge:
-        return HTMLResponse(_page(f"<p class=rejected>Document too large: up to {cap} bytes.</p>"), status_code=413)
-    fields = parse_qs(raw.decode("utf-8", errors="replace"))
-    document = fields.get("document", [""])[0]
-    format_name = fields.get("format", [""])[0] or None
-    lang = fields.get("lang", ["fr"])[0] if fields.get("lang", ["fr"])[0] in ("fr", "nl", "en") else "fr"
-    if format_name is not None and format_name not in _formats():
+        return answer(413, t(lang, "check_too_large", cap=cap))
+    if _is_form(content_type):
+        form = read_form(raw, content_type or "")
+        upload = form.get("document")
+        document = upload.value if upload is not None and upload.value.strip() else \
+            form.text("text").encode("utf-8")
+        filename = upload.filename if upload is not None and upload.filename and upload.value.strip() else None
+        format_name, names = form.text("format") or None, form.text("language") or None
+        mapping_part = form.get("mapping")
+        mapping = mapping_part.value.decode("utf-8", errors="replace") \
+            if mapping_part is not None and mapping_part.value.strip() else None
+        pasted = "" if upload is not None and upload.value.strip() else form.text("text")
+        chosen = form.text("lang")
+    else:
+        fields = parse_qs(raw.decode("utf-8", errors="replace"))
+        pasted = fields.get("document", fields.get("text", [""]))[0]
+        document, filename, mapping = pasted.encode("utf-8"), None, None
+        format_name = fields.get("format", [""])[0] or None
+        names = fields.get("language", [""])[0] or None
+        chosen = fields.get("lang", [""])[0]
+    if chosen in LANGUAGES and "lang" not in request.query_params:
+        lang = chosen  # the form's own language field, for a form posted without ?lang=
+    if format_name is not None and format_name not in formats:
         format_name = None
+    if names is not None and not _LANGUAGE.match(names):
+        names = None
+    kept = {"text": pasted, "format_name": format_name or "", "names": names or ""}
     if not document.strip():
-        return HTMLResponse(_page("<p class=rejected>Empty document.</p>"), status_code=400)
-    if len(document.encode("utf-8")) > cap:
-        return HTMLResponse(_page(f"<p class=rejected>Document too large: up to {cap} bytes.</p>", document),
-                            status_code=413)
+        return answer(400, t(lang, "check_empty"), kept=kept)
+    if len(document) > cap or (mapping is not None and len(mapping.encode("utf-8")) > cap):
+        return answer(413, t(lang, "check_too_large", cap=cap), kept=kept)
     try:
-        report = await _check(request, document.encode("utf-8"), None, format_name)
+        # The page's language is the check's: its messages (`said`) come back in it.
+        report = await _check(request, document, None, format_name, names, mapping, filename, lang)
     except CheckRefused as failure:
-        return HTMLResponse(_page(f"<p class=rejected>{escape(failure.title)}: {escape(failure.detail)}</p>",
-                                  document), status_code=failure.status)
-    return HTMLResponse(_page(_report_html(report, lang), document))
-
-
-def _report_html(report: dict[str, Any], lang: str) -> str:
-    verdict = ("conforme / conform / conforms" if report["conforms"]
-               else "non conforme / niet conform / does not conform")
-    parts = [f"<h2>{escape(verdict)}</h2><ul>"]
-    for record in report["records"]:
-        state = "accepted" if record["accepted"] else "rejected"
-        parts.append(f'<li class={state}><b>{state}</b> <code>{escape(record["subject"])}</code> '
-                     f'({escape(record["kind"])})<ul>')
-        for result in record["results"]:
-            value = f' — <code>{escape(str(result["value"]))}</code>' if result["value"] is not None else ""
-            parts.append(f'<li>{escape(result["severity"])}: {escape(result["message"][lang])}{value}</li>')
-        parts.append("</ul></li>")
-    parts.append("</ul>")
-    for practitioner, status in report["verification"].items():
-        parts.append(f"<p>{escape(practitioner)}: {escape(status['label'][lang])} "
-                     f"({status['recommendations']})</p>")
-    # What a harvest of the document would record: its errors (failed rows, no record: why) and warnings.
-    said = report["no_record"]
-    rows = report["errors"][:len(report["errors"]) - len(said)]  # the failed rows, then the no-record lines
-    parts += [f"<p class=rejected>✗ {escape(error)}</p>" for error in rows]
-    parts += [f"<p class=rejected>✗ {escape(notice['message'][lang])}</p>" for notice in said]
-    parts += [f"<p>⚠ {escape(w)}</p>" for w in report["warnings"]]
-    counts = report["counts"]
-    parts.append(f"<p>{escape(_HARVEST_WOULD[lang].format(status=report['status'], **counts))}</p>")
-    return "".join(parts)
-
-
-_HARVEST_WOULD = {
-    "fr": "Une moisson de ce document finirait « {status} » : {accepted} acceptée(s), {rejected} refusée(s), "
-          "{warned} avertissement(s).",
-    "nl": "Een oogst van dit document zou eindigen als '{status}': {accepted} aanvaard, {rejected} geweigerd, "
-          "{warned} waarschuwing(en).",
-    "en": "A harvest of this document would end '{status}': {accepted} accepted, {rejected} rejected, "
-          "{warned} warning(s).",
-}
+        detail = translate(lang, failure.detail, "problems")
+        return answer(failure.status, f"{translate(lang, failure.title, 'problems')}: {detail}", kept=kept)
+    report["filename"] = filename
+    return answer(200, report=report, kept=kept)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Request
 
-from hub.pages.i18n import pick, t
+from hub.pages.i18n import day, pick, t
 from hub.pages.layout import e, page
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -66,14 +66,8 @@ def render_agenda(request: Request, lang: str, events: list[dict[str, Any]], sou
                 alternate_type="application/ld+json")
 
 
-def _date(day: dt.date, lang: str) -> str:
-    months = {"fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-                     "octobre", "novembre", "décembre"),
-              "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
-                     "oktober", "november", "december"),
-              "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-                     "October", "November", "December")}
-    return f"{day.day} {months[lang][day.month - 1]} {day.year}"
+def _date(value: dt.date, lang: str) -> str:
+    return day(value, lang)
 
 
 def _names(event: dict[str, Any]) -> dict[str, str]:

@@ -7,6 +7,8 @@ from typing import Any
 import httpx
 from fastapi import Request
 
+from hub.pages.i18n import negotiate
+
 
 class ApiError(Exception):
     def __init__(self, status: int, detail: str) -> None:
@@ -46,7 +48,8 @@ async def get_json(request: Request, path: str, params: dict[str, str] | None = 
     soon as a few were drawn at once."""
     peer = (request.client.host, request.client.port) if request.client else ("127.0.0.1", 123)
     transport = httpx.ASGITransport(app=request.app, client=peer)
-    headers = {"Accept": accept}
+    # The page's language, so that a problem's detail shown on the page is in it too.
+    headers = {"Accept": accept, "Accept-Language": negotiate(request)}
     forwarded = request.headers.getlist("x-forwarded-for")
     if forwarded:
         headers["X-Forwarded-For"] = ", ".join(forwarded)

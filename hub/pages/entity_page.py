@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from hub.pages.i18n import LANGUAGES, maybe, pick, t
+from hub.pages.i18n import LANGUAGES, maybe, pick, plural, t
 from hub.pages.layout import e, moment
 
 SCHEMA = "https://schema.org/"
@@ -65,9 +65,18 @@ def _badge(statement: dict[str, Any], sources: dict[str, dict[str, Any]], lang: 
     label = source.get("id") or _local(source_iri) or "hub"
     fetched = statement.get("fetched") or statement.get("changed") or ""
     license_iri = statement.get("license") or ""
-    title = f"{label} — {t(lang, 'fetched')} {moment(fetched)} — {t(lang, 'license')} {license_iri}"
+    title = f"{label} — {t(lang, 'fetched')} {moment(fetched, lang)} — {t(lang, 'license')} {license_iri}"
     href = f"#prov-{quote(statement.get('graph') or '', safe='')}"
     return f'<a class="badge" href="{e(href)}" title="{e(title)}">{e(t(lang, "source"))}: {e(label)}</a>'
+
+
+def _field_label(predicate: str, lang: str, labels: dict[str, dict[str, str]]) -> str:
+    """A property's name in the page's language: the vocabulary's rdfs:label (hub.ttl), else the pages' catalog
+    (schema.org's common properties), else its local name."""
+    said = pick(labels.get(predicate, {}), lang)
+    if said:
+        return said[:1].upper() + said[1:]
+    return maybe(lang, f"prop_{_local(predicate)}", _local(predicate))
 
 
 def _value(statement: dict[str, Any], nested: dict[str, list[tuple[str, str]]], lang: str,
@@ -133,8 +142,7 @@ def render_entity_page(entity_jsonld: dict[str, Any], provenance: list[dict[str,
             continue
         # Show the page's language first among language-tagged values; all are kept.
         statements = sorted(statements, key=lambda s: _language_rank(s["object"].get("xml:lang"), lang))
-        label = t(lang, "prop_type") if predicate == RDF_TYPE else maybe(lang, f"prop_{_local(predicate)}",
-                                                                         _local(predicate))
+        label = t(lang, "prop_type") if predicate == RDF_TYPE else _field_label(predicate, lang, labels)
         values = "".join(f"<li>{_value(s, nested, lang, labels)} {_badge(s, by_iri, lang)}</li>" for s in statements)
         rows.append(f'<dt>{e(label)}</dt><dd><ul class="values">{values}</ul></dd>')
     return f"""<h1>{e(_name(entity_jsonld, provenance, lang))}</h1>
@@ -163,7 +171,7 @@ def _products(iri: str, page: dict[str, Any] | None, lang: str) -> str:
         shown = f" — {e(', '.join(prices))}" if prices else ""
         items.append(f'<li><a href="/id?{e(urlencode({"iri": product, "lang": lang}))}">{e(name)}</a>{shown}</li>')
     total = page.get("totalItems", len(members)) if page else len(members)
-    more = f"<p>{e(t(lang, 'products_more', n=total - len(members)))}</p>" if total > len(members) else ""
+    more = f"<p>{e(plural(lang, 'products_more', total - len(members)))}</p>" if total > len(members) else ""
     catalogue = {fmt: "/api/products?" + urlencode({"enterprise": iri, **({"format": fmt} if fmt else {})})
                  for fmt in ("", "csv", "geojson")}
     links = " · ".join(f'<a href="{e(href)}">{label}</a>' for href, label in (
@@ -208,7 +216,7 @@ def _provenance_table(provenance: list[dict[str, Any]], sources: dict[str, dict[
         license_iri = statement.get("license") or ""
         rows.append(f'<tr id="prov-{e(quote(graph, safe=""))}"><td>{e(name)}</td>'
                     f'<td><time datetime="{e(statement.get("fetched"))}">'
-                    f'{e(moment(statement.get("fetched")))}</time></td>'
+                    f'{e(moment(statement.get("fetched"), lang))}</time></td>'
                     f'<td><a href="{e(license_iri)}">{e(license_iri)}</a></td>'
                     f'<td><a href="/api/provenance?{e(urlencode({"subject": graph}))}">{e(graph)}</a></td></tr>')
     return f"""<section aria-labelledby="prov-title"><h2 id="prov-title">{e(t(lang, "provenance"))}</h2>

@@ -7,9 +7,10 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 
-from hub.pages.i18n import LANGUAGE_NAMES, LANGUAGES, t
+from hub.pages.i18n import LANGUAGE_NAMES, LANGUAGES, moment, t
 
 NAV = (("/", "map"), ("/agenda", "agenda"), ("/library", "library"), ("/sources", "sources"), ("/sparql", "sparql"))
+__all__ = ["e", "error_box", "link", "moment", "page", "with_lang"]
 
 
 def e(value: object) -> str:
@@ -89,9 +90,3 @@ def error_box(lang: str, status: int, detail: str = "") -> str:
     extra = f'<p class="detail">{e(detail)}</p>' if detail else ""
     return f'<div class="error" role="alert"><p><strong>{e(t(lang, "error"))} {status}</strong> — ' \
            f'{e(t(lang, key))}</p>{extra}</div>'
-
-
-def moment(text: object) -> str:
-    """An xsd:dateTime as people read it: 2026-11-29 05:34 UTC."""
-    value = "" if text is None else str(text)
-    return value[:16].replace("T", " ") + (" UTC" if value.endswith("Z") else "") if len(value) >= 16 else value

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 
-from hub.pages.i18n import bundle, pick, t
+from hub.pages.i18n import bundle, pick, plural_bundle, t
 from hub.pages.layout import e, error_box, link, page
 from hub.pages.options import PageOptions
 from hub.pages.themes import Theme
@@ -16,7 +16,8 @@ from hub.pages.themes import Theme
 # The kinds offered in the filter: schema.org classes the charter's shapes target (sub-classes follow them).
 KINDS = ("Organization", "NGO", "LocalBusiness", "GroceryStore", "Store", "MedicalClinic", "Place", "CivicStructure")
 FILTERS = ("q", "theme", "type", "source", "verified")
-SCRIPT_STRINGS = ["places_in_view", "loading", "load_failed", "details", "locating_failed", "where_am_i",
+SCRIPT_PLURALS = ["places_in_view"]
+SCRIPT_STRINGS = ["loading", "load_failed", "details", "locating_failed", "where_am_i",
                   "no_tiles", "map_label", "verified", "unverified", "zoom_in", "zoom_out", "show", "show_on_map",
                   "no_theme", "cluster_places", "more_places",
                   *[f"type_{kind}" for kind in KINDS], "type_Organization", "type_Place"]
@@ -52,7 +53,8 @@ def _config(lang: str, options: PageOptions, filters: dict[str, str], embed: boo
             themes: list[Theme], area: list[float] | None) -> str:
     config = {"lang": lang, "tiles": "none" if options.no_tiles else options.tiles,
               "attribution": options.attribution, "filters": filters, "embed": embed, "area": area,
-              "legend": legend(themes, lang), "strings": bundle(lang, SCRIPT_STRINGS)}
+              "legend": legend(themes, lang), "strings": bundle(lang, SCRIPT_STRINGS),
+              "plurals": plural_bundle(lang, SCRIPT_PLURALS)}
     # `</` inside a <script> element would end it: JSON allows `<\/` for `</`.
     return json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
 

@@ -73,16 +73,19 @@ async def sources_view(request: Request) -> HTMLResponse:
         for source in sources:
             # The last runs, and the last one's errors (document, place, reason), from the audit trail.
             runs = (await get_json(request, f"/api/sources/{source['id']}/runs")).get("runs", [])
-            source["runs"] = runs[:RUNS_SHOWN]
+            source["runs"] = runs[:sources_page.CHART_RUNS]
             if runs and source.get("last_run"):
-                source["last_run"]["errors"] = (await get_json(request, runs[0]["path"])).get("errors", [])
+                detail = await get_json(request, runs[0]["path"])  # said in the page's language (Accept-Language)
+                source["last_run"]["errors"] = detail.get("errors", [])
+                source["last_run"]["said"] = detail.get("said", {})
+                if isinstance(detail.get("warnings"), list):  # where the run lists its warnings' text
+                    source["last_run"]["warnings"] = detail["warnings"]
     except ApiError as error:
         return HTMLResponse(sources_page.render_sources(request, lang, [], {}, error_box(lang, error.status,
                                                                                             error.detail)))
     return HTMLResponse(sources_page.render_sources(request, lang, sources, quarantines))
 
 
-RUNS_SHOWN = 5
 FORM_BYTES = 4096
 
 
@@ -207,13 +210,17 @@ async def _products(request: Request, iri: str) -> dict[str, Any] | None:
 
 
 async def _labels(request: Request, iri: str) -> dict[str, dict[str, str]]:
-    """SKOS labels of the concepts the entity points to (themes, audiences), when the hub has the schemes."""
+    """SKOS labels of the concepts the entity points to (themes, audiences), and the vocabulary's rdfs:labels of
+    its properties and classes (hub.ttl: @fr, @nl, @en), when the hub has them."""
     try:
         subject = NamedNode(iri)
     except ValueError:
         return {}
-    query = ("PREFIX skos: <http://www.w3.org/2004/02/skos/core#> SELECT ?o ?label WHERE { GRAPH ?g { "
-             + str(subject) + " ?p ?o FILTER(isIRI(?o)) } ?o skos:prefLabel ?label }")
+    query = ("PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+             "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> SELECT ?o ?label WHERE { "
+             "{ GRAPH ?g { " + str(subject) + " ?p ?o FILTER(isIRI(?o)) } ?o skos:prefLabel ?label } UNION "
+             "{ GRAPH ?g { " + str(subject) + " ?o ?any } ?o rdfs:label ?label } UNION "
+             "{ GRAPH ?g { " + str(subject) + " a ?o } ?o rdfs:label ?label } }")
     try:
         answer = await get_json(request, "/sparql", {"query": query}, accept="application/sparql-results+json")
     except ApiError:

@@ -37,6 +37,7 @@ from decimal import Decimal, InvalidOperation
 
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad
 
+from hub.charter.messages import warning as coded
 from hub.core.namespaces import DFC, DFC_POD, FOAF, HUB, RDF, SCHEMA, SCHEMA_HTTP, VCARD, XSD
 
 RDF_TYPE = RDF + "type"
@@ -152,21 +153,20 @@ class AlignmentReport:
     mapped: dict[str, int] = field(default_factory=dict)  # vocabulary -> triples added
 
     def warnings(self, document: str, language: str | None) -> list[str]:
+        """What the alignment did, as coded warnings (`align.*`, hub/charter/messages.py): said in each reader's
+        language from the run's English line."""
         lines = []
         if self.rewritten_schema_terms:
-            lines.append(f"{document}: {self.rewritten_schema_terms} http://schema.org/ terms stored as "
-                         f"https://schema.org/")
+            lines.append(coded("align.schema-http", document=document, count=self.rewritten_schema_terms))
         if self.tagged_names:
-            lines.append(f"{document}: {self.tagged_names} untagged name(s) tagged @{language} (the source's "
-                         f"language)")
+            lines.append(coded("align.names-tagged", document=document, count=self.tagged_names,
+                               language=language))
         if self.untagged_names:
-            lines.append(f"{document}: {self.untagged_names} name(s) without a language tag, and the source "
-                         f"declares no language")
+            lines.append(coded("align.names-untagged", document=document, count=self.untagged_names))
         if self.stripped_claims:
-            lines.append(f"{document}: {self.stripped_claims} verification claim(s) ignored: the hub computes "
-                         f"verification itself")
+            lines.append(coded("align.claims-ignored", document=document, count=self.stripped_claims))
         for vocabulary, count in sorted(self.mapped.items()):
-            lines.append(f"{document}: {count} {vocabulary} statement(s) mapped to schema.org (originals kept)")
+            lines.append(coded("align.mapped", document=document, count=count, vocabulary=vocabulary))
         return lines
 
     def notes(self) -> list[str]:

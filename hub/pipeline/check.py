@@ -14,18 +14,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pyoxigraph import Literal
+
 from harvesters.jsonld import Resolver, cached, shipped_resolver, shipped_then
-from hub.charter.messages import Notice
+from hub.charter.messages import Notice, localize
 from hub.charter.validation import Charter
 from hub.charter.verification import VerificationStatus, compute, from_records
 from hub.core.config import DEFAULT_MAX_BYTES
 from hub.core.iris import Minter
-from hub.core.records import Verdict
+from hub.core.ntriples import to_quads
+from hub.core.records import Record, Verdict
 from hub.pipeline import outcome
 from hub.pipeline.fetch import Fetched, FetchPolicy, fetch, fetch_context
 from hub.pipeline.lifting import LiftOptions, lift_lines, split_lifted
 
 CHECK_SOURCE_ID = "validate"
+SCHEMA_NAME = "https://schema.org/name"
+_NAME = f"<{SCHEMA_NAME}>"
 
 
 @dataclass
@@ -55,8 +60,10 @@ class CheckReport:
         return outcome.counts(self.verdicts, self.warnings)
 
     def errors(self, language: str = "en") -> list[str]:
-        """The run's errors, as a harvest of the document would record them (in `language`)."""
-        return self.row_errors + [notice.text(language) for notice in self.no_record]
+        """The run's errors, as a harvest of the document would record them, said in `language` (a coded line
+        from the catalogs, any other as it is)."""
+        return [str(localize(line, language)["text"]) for line in self.row_errors] + \
+            [notice.text(language) for notice in self.no_record]
 
     def as_dict(self) -> dict[str, object]:
         """The verdict as JSON: what `mutualisons validate --json` prints and POST /api/validate answers.
@@ -69,6 +76,7 @@ class CheckReport:
             "counts": self.counts,
             "records": [{
                 "subject": v.record.subject.value,
+                "names": names_of(v.record),
                 "kind": v.record.kind,
                 "types": v.record.types,
                 "accepted": v.accepted,
@@ -83,6 +91,16 @@ class CheckReport:
                           for notice in self.no_record],
             "warnings": self.warnings,
         }
+
+
+def names_of(record: Record) -> dict[str, str]:
+    """The record's schema:name by language tag ("und" untagged), for a verdict that names what it rejected."""
+    subject = f"<{record.subject.value}>"
+    names: dict[str, str] = {}
+    for quad in to_quads(line for line in record.triples if line.startswith(subject) and _NAME in line):
+        if quad.predicate.value == SCHEMA_NAME and isinstance(quad.object, Literal):
+            names.setdefault(quad.object.language or "und", quad.object.value)
+    return names
 
 
 def check_file(path: Path, format_name: str | None, minter: Minter, charter: Charter | None = None,
@@ -134,7 +152,7 @@ def format_report(report: CheckReport, language: str = "en") -> str:
     for error in report.errors(language):
         lines.append(f"error: {error}")
     for warning in report.warnings:
-        lines.append(f"warning: {warning}")
+        lines.append(f"warning: {localize(warning, language)['text']}")
     counts = report.counts
     lines.append(f"a harvest of it would end {report.status}: accepted {counts['accepted']}, rejected "
                  f"{counts['rejected']}, warned {counts['warned']}")

@@ -21,9 +21,11 @@ import pickle
 import resource
 import signal
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from harvesters.jsonld import SHIPPED, ContextError, Resolver
 from hub.core.process_limits import lower_limit
@@ -64,6 +66,17 @@ class CheckRequest:
     language: str | None = None
     contexts: dict[str, bytes] = field(default_factory=dict)  # remote contexts, fetched by the server
     profile: str | None = None  # the hub's profile (hub.toml) the charter judges by; None: the default
+    # The mapping the document is read with (a mapping file's TOML). None: a format that needs one gets the one
+    # `mutualisons mapping suggest` would write, checked as it is and handed back for the network to keep.
+    mapping: str | None = None
+    # The uploaded file's name (never a path): the document is then named `SUBMITTED/name`, which a mapping's
+    # `files` patterns and the detection by extension read, as they read a source's file name.
+    filename: str | None = None
+
+
+def submitted_name(filename: str | None) -> str:
+    """The name of a submitted document in a check's answer: SUBMITTED, or SUBMITTED/its file name."""
+    return f"{SUBMITTED}/{quote(filename)}" if filename else SUBMITTED
 
 
 class WorkerSlots:
@@ -188,19 +201,46 @@ def _work(request: CheckRequest) -> dict[str, Any]:
         missing.append(url)
         raise ContextError(f"remote JSON-LD context {url} is not loaded yet")
 
-    fetched = Fetched(url=SUBMITTED, body=request.body, content_type=request.content_type, fetched_at=now_iso())
+    fetched = Fetched(url=submitted_name(request.filename), body=request.body, content_type=request.content_type,
+                      fetched_at=now_iso())
     try:
         charter = Charter(area=ServiceArea.of(Path(request.profile))) if request.profile else None
     except ProfileError as error:
         return {"lift_error": {"message": f"the hub's profile cannot be used: {error}", "line": None, "column": None}}
-    try:
-        report = check_fetched(fetched, request.format_name, Minter(request.base_iri), charter,
-                               language=request.language, resolve_context=given)
-    except LiftError as error:
-        if missing:
-            return {"contexts_needed": missing}
-        return {"lift_error": {"message": messages.lift_error(error), "line": error.line, "column": error.column}}
-    return {"report": report.as_dict()}
+    # The mapping is a file for the lifting, as a source's is: in a folder of the child's own, gone with it.
+    with tempfile.TemporaryDirectory(prefix="mutualisons-check-") as folder:
+        try:
+            mapping, used = _mapping_for(request, Path(folder))
+            report = check_fetched(fetched, request.format_name, Minter(request.base_iri), charter,
+                                   mapping_path=mapping, language=request.language, resolve_context=given)
+        except LiftError as error:
+            if missing:
+                return {"contexts_needed": missing}
+            return {"lift_error": {"message": messages.lift_error(error), "line": error.line,
+                                   "column": error.column}}
+    return {"report": {**report.as_dict(), **({"mapping": used} if used else {})}}
+
+
+def _mapping_for(request: CheckRequest, folder: Path) -> tuple[Path | None, dict[str, Any] | None]:
+    """The mapping file to read the document with, and what the answer says of it: the uploaded one; else, for a
+    format that needs a mapping and can suggest one, the suggestion (`mutualisons mapping suggest`: its text and
+    self-check, to keep); else none. Raises LiftError (an undetectable document, or one the suggestion cannot
+    read)."""
+    from harvesters.formats import table
+    from harvesters.suggest import suggest
+
+    mapping = folder / "mapping.toml"
+    if request.mapping is not None:
+        mapping.write_text(request.mapping, encoding="utf-8")
+        return mapping, {"suggested": False}
+    fmt = table().detect(request.format_name, request.content_type, submitted_name(request.filename), request.body)
+    if fmt.mapping != "required" or fmt.suggest is None:
+        return None, None
+    document = folder / (Path(request.filename or "document").name or "document")
+    document.write_bytes(request.body)
+    suggestion = suggest(document, fmt.name)
+    mapping.write_text(suggestion.text, encoding="utf-8")
+    return mapping, {"suggested": True, "format": fmt.name, "text": suggestion.text, "check": suggestion.check}
 
 
 def main(argv: list[str]) -> int:

@@ -6,6 +6,13 @@
 (function () {
   const config = JSON.parse(document.getElementById("map-config").textContent);
   const S = config.strings;
+  // A count said in the page's language and its plural form ("1 plaats", "2 plaatsen"): the gettext catalog's
+  // forms by CLDR category, picked with Intl.PluralRules.
+  const pluralRule = new Intl.PluralRules(config.lang);
+  const counted = (key, n, shown) => {
+    const forms = config.plurals[key];
+    return (forms[pluralRule.select(n)] || forms.other).replace("{n}", shown === undefined ? n : shown);
+  };
   const status = document.getElementById("status");
   const list = document.getElementById("places");
   const more = document.getElementById("more");
@@ -262,7 +269,7 @@
     document.body.dataset.markers = String(answer.total);
     document.body.dataset.mode = answer.mode;
     drawMap(answer);
-    status.textContent = S.places_in_view.replace("{n}", number.format(answer.total));
+    status.textContent = counted("places_in_view", answer.total, number.format(answer.total));
     if (list) {
       list.replaceChildren();
       nextPage = null;
