@@ -150,3 +150,29 @@ def area_words(sources_path: Path) -> dict[str, dict[str, str]]:
     name in French, Dutch and English (hub.toml beside sources.toml, else the shipped default)."""
     profile = profile_path(sources_path)
     return _area_words(profile, profile.stat().st_mtime if profile.exists() else 0.0)
+
+
+def said_warnings(entries: list[Any], lang: str,
+                  words: Mapping[str, Mapping[str, str]] | None = None) -> list[dict[str, object]]:
+    """A run's kept warnings (hub/archive/warnings.py: each with its record, code and message) for a reader of
+    `lang`: a charter warning in the charter's words of that language, a whole line (the source's token sees it) as
+    `said_lines` says it, and a withheld one as withheld."""
+    said: list[dict[str, object]] = []
+    for entry in entries:
+        if isinstance(entry, str):
+            said += said_lines([entry], lang, words)
+            continue
+        message = entry.get("message")
+        if isinstance(message, dict) and (message.get(lang) or message.get("en")):
+            record = entry.get("record")
+            text = str(message.get(lang) or message["en"])
+            if entry.get("kind") == "charter" or len(message) > 1:
+                said.append({"text": f"{record}: {text}" if record else text, "code": entry.get("code"),
+                             "params": entry.get("params")})
+                continue
+        if entry.get("text"):
+            said += said_lines([str(entry["text"])], lang, words)
+        else:
+            said.append({"text": message if isinstance(message, str) else "", "code": entry.get("code"),
+                         "params": None})
+    return said

@@ -20,7 +20,7 @@ from hub.core.namespaces import HUB
 from hub.core.ntriples import split_line, to_lines
 from hub.core.vocabulary import default_vocabulary
 from hub.gateway.deps import caller, problem, reader, source_refusal, unknown_segment
-from hub.gateway.language import api_language, area_words, said_lines
+from hub.gateway.language import api_language, area_words, said_lines, said_warnings
 from hub.gateway.sources import published_runs, source_table
 from hub.pipeline import redaction
 from hub.pipeline.scheduler import start_harvest
@@ -100,7 +100,7 @@ async def run_detail(request: Request, source_id: str, timestamp: str,
     found["lang"] = lang
     words = area_words(hub.settings.sources_path)
     found["said"] = {"errors": said_lines(found["errors"], lang, words),
-                     **({"warnings": said_lines(found["warnings"], lang, words)}
+                     **({"warnings": said_warnings(found["warnings"], lang, words)}
                         if isinstance(found.get("warnings"), list) else {})}
     return JSONResponse(found)
 
