@@ -191,6 +191,19 @@ def test_candidates_come_from_blocks_not_from_every_pair() -> None:
     assert found >= 0.97 * len(labelled.positives), (found, len(labelled.positives))
 
 
+def test_a_word_a_neighbourhood_shares_makes_no_candidates() -> None:
+    # 90 initiatives spread over nine cells around one another, fewer than NAME_BLOCK in any one cell: their
+    # shared word says nothing, so only what they really share (here a telephone of two of them) makes a pair.
+    entities = []
+    for index in range(90):
+        latitude, longitude = 50.85 + (index % 3) * 0.0045, 4.35 + (index // 3 % 3) * 0.0070
+        phones = ["+32 2 000 00 00"] if index in (7, 8) else [f"+32 2 100 {index:02d} 00"]
+        entities.append(RULES.entity(f"http://x.test/{index}", [Facts(
+            f"http://x.test/{index}", f"http://x.test/g/{index}", "s", names=[(f"Initiative {index}", "fr")],
+            point=(latitude + 0.001, longitude + 0.001), phones=phones)]))
+    assert candidate_pairs(entities) == {(7, 8)}
+
+
 def test_precision_and_recall_on_the_labelled_set(harvested: tuple[Settings, HarvestSummary]) -> None:
     store = published_store(harvested[0])
     minter = Minter(BASE)
