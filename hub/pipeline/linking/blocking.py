@@ -82,8 +82,12 @@ class Blocks:
         self._blocks: dict[Key, int | list[int]] = {}
         self._limits: dict[str, int] = {}
         self.skipped = 0  # blocks too big to say anything
+        # Each entity's keys, worked out once: its candidates are looked up under the same keys.
+        self._keys: list[list[Key]] = []
         for position, entity in enumerate(entities):
+            keys = []
             for key, limit in _keys(entity):
+                keys.append(key)
                 self._limits.setdefault(key[0], limit)
                 found = self._blocks.get(key)
                 if found is None:
@@ -93,6 +97,7 @@ class Blocks:
                         self._blocks[key] = [found, position]
                 elif found[-1] != position:
                     found.append(position)
+            self._keys.append(keys)
 
     def _members(self, key: Key) -> list[int]:
         found = self._blocks.get(key)
@@ -126,7 +131,7 @@ class Blocks:
 
     def candidates(self, position: int) -> set[int]:
         found: set[int] = set()
-        for key, _ in _keys(self.entities[position]):
+        for key in self._keys[position]:
             if key[0] in ("g", "l"):
                 found.update(self._around(key))
             else:
