@@ -86,8 +86,12 @@ def changed_floor(before: Path, data: Path, work: Path) -> Floor | None:
     added ones. The copy's blank nodes keep their stored labels, so a statement about one is removed with
     `Store.remove` (DELETE DATA takes no blank node). None when nothing was published."""
     after = published(data)
-    if after is None:
-        return None
+    return None if after is None else apply_differences(before, after, work)
+
+
+def apply_differences(before: Path, after: Path, work: Path) -> Floor:
+    """Turns the store at `before` into one holding what the store at `after` holds, as one bulk operation
+    (DELETE DATA of the quads only `before` has, then bulk_load of those only `after` has), and times that."""
     old, new = work / "before.nq", work / "after.nq"
     _dump(before, old)
     _dump(after, new)
