@@ -9,6 +9,7 @@ import pytest
 from pyoxigraph import NamedNode
 
 from bench.link_eval import EXAMPLE_NEGATIVES, EXAMPLE_POSITIVES, evaluate, generate, with_examples
+from hub.archive import links as link_files
 from hub.archive.datadir import DataDir
 from hub.archive.links import Decision
 from hub.core.clusters import canonical_iri, clusters_of
@@ -306,6 +307,35 @@ def test_incremental_linking_gives_what_linking_everything_gives(tmp_path: Path)
     assert not any(f"<{positive[0]}>" in line for line in remaining)
     store.close()
     other_store.close()
+
+
+def test_a_harvest_that_changed_nothing_keeps_the_state_as_it_is(tmp_path: Path) -> None:
+    """Nothing noted, same rules and decisions: the state is not read, only restamped for the new generation,
+    and the next harvest's incremental linking reads it whole."""
+    alternatives = generate(300, seed=4).alternatives
+    store = WorkingStore(tmp_path / "store")
+    data = DataDir(tmp_path / "data")
+    first = Linker(data, Minter(BASE), LINKING)
+    for source, found in records_of(alternatives[:-1]).items():
+        first.note(source, found, [])
+    first.run(store, None)
+    first.save(1)
+    written = link_files.load_state(data).written
+    idle = Linker(data, Minter(BASE), LINKING)
+    assert idle.run(store, 1) is None
+    assert idle._state is None  # not read
+    idle.save(2)
+    head = link_files.load_state_head(data)
+    assert head is not None and head["generation"] == 2
+    restamped = link_files.load_state(data)
+    assert restamped.generation == 2 and restamped.written == written
+    # The generation after it links incrementally from that state, not anew from the store.
+    last = Linker(data, Minter(BASE), LINKING)
+    for source, found in records_of(alternatives[-1:]).items():
+        last.note(source, found, [])
+    outcome = last.run(store, 2)
+    assert outcome is not None and not outcome.full and outcome.changed == 1
+    store.close()
 
 
 @pytest.mark.parametrize("table, message", [
