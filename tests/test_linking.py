@@ -9,6 +9,7 @@ import pytest
 from pyoxigraph import NamedNode
 
 from bench.link_eval import EXAMPLE_NEGATIVES, EXAMPLE_POSITIVES, evaluate, generate, with_examples
+from hub.archive import links as link_files
 from hub.archive.datadir import DataDir
 from hub.archive.links import Decision
 from hub.core.clusters import canonical_iri, clusters_of
@@ -191,6 +192,19 @@ def test_candidates_come_from_blocks_not_from_every_pair() -> None:
     assert found >= 0.97 * len(labelled.positives), (found, len(labelled.positives))
 
 
+def test_a_word_a_neighbourhood_shares_makes_no_candidates() -> None:
+    # 90 initiatives spread over nine cells around one another, fewer than NAME_BLOCK in any one cell: their
+    # shared word says nothing, so only what they really share (here a telephone of two of them) makes a pair.
+    entities = []
+    for index in range(90):
+        latitude, longitude = 50.85 + (index % 3) * 0.0045, 4.35 + (index // 3 % 3) * 0.0070
+        phones = ["+32 2 000 00 00"] if index in (7, 8) else [f"+32 2 100 {index:02d} 00"]
+        entities.append(RULES.entity(f"http://x.test/{index}", [Facts(
+            f"http://x.test/{index}", f"http://x.test/g/{index}", "s", names=[(f"Initiative {index}", "fr")],
+            point=(latitude + 0.001, longitude + 0.001), phones=phones)]))
+    assert candidate_pairs(entities) == {(7, 8)}
+
+
 def test_precision_and_recall_on_the_labelled_set(harvested: tuple[Settings, HarvestSummary]) -> None:
     store = published_store(harvested[0])
     minter = Minter(BASE)
@@ -293,6 +307,35 @@ def test_incremental_linking_gives_what_linking_everything_gives(tmp_path: Path)
     assert not any(f"<{positive[0]}>" in line for line in remaining)
     store.close()
     other_store.close()
+
+
+def test_a_harvest_that_changed_nothing_keeps_the_state_as_it_is(tmp_path: Path) -> None:
+    """Nothing noted, same rules and decisions: the state is not read, only restamped for the new generation,
+    and the next harvest's incremental linking reads it whole."""
+    alternatives = generate(300, seed=4).alternatives
+    store = WorkingStore(tmp_path / "store")
+    data = DataDir(tmp_path / "data")
+    first = Linker(data, Minter(BASE), LINKING)
+    for source, found in records_of(alternatives[:-1]).items():
+        first.note(source, found, [])
+    first.run(store, None)
+    first.save(1)
+    written = link_files.load_state(data).written
+    idle = Linker(data, Minter(BASE), LINKING)
+    assert idle.run(store, 1) is None
+    assert idle._state is None  # not read
+    idle.save(2)
+    head = link_files.load_state_head(data)
+    assert head is not None and head["generation"] == 2
+    restamped = link_files.load_state(data)
+    assert restamped.generation == 2 and restamped.written == written
+    # The generation after it links incrementally from that state, not anew from the store.
+    last = Linker(data, Minter(BASE), LINKING)
+    for source, found in records_of(alternatives[-1:]).items():
+        last.note(source, found, [])
+    outcome = last.run(store, 2)
+    assert outcome is not None and not outcome.full and outcome.changed == 1
+    store.close()
 
 
 @pytest.mark.parametrize("table, message", [

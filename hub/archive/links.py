@@ -4,7 +4,9 @@
                                         score, on every harvest, until someone decides otherwise
     data/private/links/state.pickle     the facts of every linked record graph, their entities, the scored pairs
                                         and the links graph as written, for the generation it names: the next
-                                        harvest re-links only the records it changed
+                                        harvest re-links only the records it changed (a small head first says
+                                        for which generation, rules and decisions, so a harvest that changed
+                                        nothing reads and rewrites only that)
 
 The decisions are written by the API (an administrator, hub/gateway/links.py) while a harvest may run: each write
 takes a lock of its own (never the writer's), and replaces the file atomically, so a harvest reads either the old
@@ -26,7 +28,7 @@ from hub.archive.datadir import DataDir
 from hub.core.durations import now_iso
 
 VERDICTS = ("confirmed", "rejected")
-STATE_VERSION = 1  # bumped when the state's shape changes: an older state is rebuilt from the store
+STATE_VERSION = 2  # bumped when the state's shape changes: an older state is rebuilt from the store
 
 
 @dataclass(frozen=True)
@@ -86,22 +88,73 @@ def decide(data: DataDir, key: str, first: str, second: str, verdict: str | None
     return decision
 
 
+def _read_head(handle: Any) -> dict[str, Any] | None:
+    # Written only by this hub's harvest, in its private folder, like the working store itself.
+    head = pickle.load(handle)  # noqa: S301
+    return head if isinstance(head, dict) and head.get("version") == STATE_VERSION else None
+
+
+def load_state_head(data: DataDir) -> dict[str, Any] | None:
+    """What the state was written for (generation, fingerprint, decisions), read without the state itself: a
+    harvest that changed no linked record needs no more (None when there is no state, or one of an older shape)."""
+    try:
+        with (folder(data) / "state.pickle").open("rb") as handle:
+            return _read_head(handle)
+    except (FileNotFoundError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError):
+        return None
+
+
 def load_state(data: DataDir) -> Any | None:
     """The linker's state, or None when there is none (or one of an older shape)."""
     path = folder(data) / "state.pickle"
     try:
         with path.open("rb") as handle:
-            # Written only by this hub's harvest, in its private folder, like the working store itself.
-            state = pickle.load(handle)  # noqa: S301
-    except (FileNotFoundError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+            head = _read_head(handle)
+            if head is None:
+                return None
+            state = pickle.load(handle)  # noqa: S301 - see _read_head
+    except (FileNotFoundError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError):
         return None
-    return state if getattr(state, "version", None) == STATE_VERSION else None
+    if getattr(state, "version", None) != STATE_VERSION:
+        return None
+    state.generation = head["generation"]  # the head says it: a restamped state keeps its body as it was
+    return state
+
+
+def _head(state: Any) -> dict[str, Any]:
+    return {"version": STATE_VERSION, "generation": state.generation, "fingerprint": state.fingerprint,
+            "decisions": state.decisions}
 
 
 def save_state(data: DataDir, state: Any) -> None:
+    """The state, after a small head saying what it was written for (load_state_head reads only that)."""
     path = folder(data) / "state.pickle"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     with tmp.open("wb") as handle:
+        pickle.dump(_head(state), handle, protocol=pickle.HIGHEST_PROTOCOL)
         pickle.dump(state, handle, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, path)
+
+
+def restamp_state(data: DataDir, generation: int) -> bool:
+    """The state, unchanged, now belongs to `generation`: its head is written anew and its body copied as bytes
+    (pickling 100k records' facts and entities again would cost seconds a harvest that changed nothing need not
+    pay). False when there is no state to restamp."""
+    path = folder(data) / "state.pickle"
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        with path.open("rb") as handle:
+            head = _read_head(handle)
+            if head is None:
+                return False
+            head["generation"] = generation
+            with tmp.open("wb") as out:
+                pickle.dump(head, out, protocol=pickle.HIGHEST_PROTOCOL)
+                while chunk := handle.read(1 << 20):
+                    out.write(chunk)
+    except (FileNotFoundError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError):
+        tmp.unlink(missing_ok=True)
+        return False
+    os.replace(tmp, path)
+    return True

@@ -3,9 +3,10 @@
 Blocks are a word of their names in the same or a neighbouring cell of a grid of about 500 m, a word and a postal
 code, a street address, or a contact or identifier (web page or site, e-mail, telephone, enterprise number, platform
 id, a `sameAs`).
-A name word that a whole cell shares (`épicerie` in a dense street, or the benchmark's `initiative`) makes a block
-too big to say anything: such blocks are skipped, and the rarer words of the same names still meet. So 100k
-records give a few candidates each, not 100k.
+A name word that a whole cell shares (`épicerie` in a dense street), or the nine cells around an entity share
+together (the benchmark's `initiative`, some 30 a cell at 33k records: every entity would otherwise be a candidate
+of the 270 around it), makes a block too big to say anything: such blocks are skipped, and the rarer words of the
+same names still meet. So 100k records give a few candidates each, not 100k.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from hub.pipeline.linking.scoring import SHARED_BY
 CELL_LATITUDE = 0.0045  # about 500 m
 CELL_LONGITUDE = 0.0070  # about 500 m at 45-51° north; further from there the cells only change shape
 NAME_BLOCK = 30  # a name word shared by more entities in one cell (or postal code) is not a block
+NEIGHBOURHOOD_BLOCK = 30  # nor one shared by more entities in the nine cells around an entity's own
 CONTACT_BLOCK = SHARED_BY  # a contact given by SHARED_BY entities is a directory's (scoring.py)
 IDENTIFIER_BLOCK = 50
 NEIGHBOURS = [(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
@@ -80,8 +82,12 @@ class Blocks:
         self._blocks: dict[Key, int | list[int]] = {}
         self._limits: dict[str, int] = {}
         self.skipped = 0  # blocks too big to say anything
+        # Each entity's keys, worked out once: its candidates are looked up under the same keys.
+        self._keys: list[list[Key]] = []
         for position, entity in enumerate(entities):
+            keys = []
             for key, limit in _keys(entity):
+                keys.append(key)
                 self._limits.setdefault(key[0], limit)
                 found = self._blocks.get(key)
                 if found is None:
@@ -91,6 +97,7 @@ class Blocks:
                         self._blocks[key] = [found, position]
                 elif found[-1] != position:
                     found.append(position)
+            self._keys.append(keys)
 
     def _members(self, key: Key) -> list[int]:
         found = self._blocks.get(key)
@@ -103,13 +110,30 @@ class Blocks:
             return []
         return found
 
+    def _around(self, key: Key) -> list[int]:
+        """The members of a name word's blocks in the nine cells around the key's own: none when the word is
+        shared by more than NEIGHBOURHOOD_BLOCK entities there (a word nine cells share says as little as one a
+        whole cell shares, and would make every entity of the neighbourhood a candidate of every other)."""
+        kind, x, y, token = key
+        members: list[int] = []
+        for dx, dy in NEIGHBOURS:
+            found = self._blocks.get((kind, x + dx, y + dy, token))
+            if found is None:
+                continue
+            if isinstance(found, int):
+                members.append(found)
+            else:
+                members += found
+            if len(members) > NEIGHBOURHOOD_BLOCK:
+                self.skipped += 1
+                return []
+        return members
+
     def candidates(self, position: int) -> set[int]:
         found: set[int] = set()
-        for key, _ in _keys(self.entities[position]):
+        for key in self._keys[position]:
             if key[0] in ("g", "l"):
-                kind, x, y, token = key
-                for dx, dy in NEIGHBOURS:
-                    found.update(self._members((kind, x + dx, y + dy, token)))
+                found.update(self._around(key))
             else:
                 found.update(self._members(key))
         found.discard(position)

@@ -103,9 +103,9 @@ def link_facts(facts: Iterable[Facts], linking: LinkingRules,
 def decisions_pending(data: DataDir) -> bool:
     """Whether someone decided on a pair since the links were last published: a harvest with no source due then
     publishes anyway, so the decision shows at the next publication."""
-    state = archive.load_state(data)
+    head = archive.load_state_head(data)
     digest_now = archive.decisions_digest(data)
-    return bool(digest_now) and (state is None or state.decisions != digest_now)
+    return bool(digest_now) and (head is None or head["decisions"] != digest_now)
 
 
 class Linker:
@@ -117,6 +117,7 @@ class Linker:
         self.progress = progress
         self._changes: dict[str, Facts | None] = {}  # record graph -> its new facts, or None: it left
         self._state: LinkState | None = None
+        self._unchanged = False  # the saved state stands as it is: save only restamps it
 
     def note(self, source_id: str, changed: Iterable[tuple[Record, str]], removed: Iterable[str]) -> None:
         """A source's run committed these records (each with its graph) and removed these graphs."""
@@ -129,10 +130,18 @@ class Linker:
     def run(self, store: HarvestWriter, published_generation: int | None) -> LinkOutcome | None:
         """Links what changed and patches the links graph; None when nothing needed it."""
         clock = time.perf_counter()
-        state = archive.load_state(self.data)
         fingerprint = f"{LINKER_VERSION}:{self.rules.fingerprint()}"
-        decisions = archive.load_decisions(self.data)
         decided = archive.decisions_digest(self.data)
+        if not self._changes and published_generation is not None:
+            head = archive.load_state_head(self.data)
+            if head is not None and head["generation"] == published_generation \
+                    and head["fingerprint"] == fingerprint and head["decisions"] == decided:
+                # Nothing to link again, and the saved state is the published generation's: it is not even read.
+                self._unchanged = True
+                return None
+        self._unchanged = False
+        state = archive.load_state(self.data)
+        decisions = archive.load_decisions(self.data)
         stale = not isinstance(state, LinkState) or state.generation is None \
             or state.generation != published_generation
         if not stale and isinstance(state, LinkState) and not self._changes and state.fingerprint == fingerprint \
@@ -199,7 +208,9 @@ class Linker:
 
     def save(self, generation: int) -> None:
         """After publication: the state now belongs to the published generation."""
-        if self._state is not None:
+        if self._unchanged and self._state is None:
+            archive.restamp_state(self.data, generation)
+        elif self._state is not None:
             self._state.generation = generation
             archive.save_state(self.data, self._state)
 
