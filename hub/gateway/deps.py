@@ -31,16 +31,20 @@ class UnknownParameter(Exception):
         self.suggestion = close[0] if close else None
 
 
+ALWAYS_TAKEN = frozenset({"_", "lang"})
+
+
 def strict_query(request: Request) -> None:
     """Refuses query parameters the matched route neither declares nor lists in its OpenAPI description; `_` (a
-    cache-buster) is always taken. A router dependency of the API's resources (hub/gateway/app.py)."""
+    cache-buster) and `lang` (the language of problem details: hub/gateway/language.py) are always taken. A router
+    dependency of the API's resources (hub/gateway/app.py)."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
     taken = _query_names(route.dependant)
     taken |= {p["name"] for p in (route.openapi_extra or {}).get("parameters", []) if p.get("in") == "query"}
     for name in request.query_params:
-        if name not in taken and name != "_":
+        if name not in taken and name not in ALWAYS_TAKEN:
             raise UnknownParameter(name, sorted(taken))
 
 
