@@ -43,12 +43,17 @@ KEYS = {"records", "next", "page", "first_page", "offset", "size_param", "size",
 
 class DocumentFetchError(Exception):
     """A document a document source asked for could not be fetched (the hub's FetchError is one): `url` and
-    `reason`. A document source may catch it to go on with the next page; see `Failed`."""
+    `reason`. A document source may catch it to go on with the next page; see `Failed`. A reason the hub's table
+    of coded messages holds also carries its `code` and `params` (as LiftError does), so the hub says it in French,
+    Dutch and English; `reason` is its English."""
 
-    def __init__(self, url: str, reason: str) -> None:
+    def __init__(self, url: str, reason: str, code: str | None = None,
+                 params: dict[str, object] | None = None) -> None:
         super().__init__(f"{url}: {reason}")
         self.url = url
         self.reason = reason
+        self.code = code
+        self.params = dict(params or {})
 
 
 class WalkStopped(DocumentFetchError):
@@ -63,6 +68,8 @@ class Failed:
 
     url: str
     reason: str
+    code: str | None = None  # the coded message of `reason`, when its fetch error had one (DocumentFetchError)
+    params: dict[str, object] | None = None
 
 
 class Page(Protocol):
@@ -242,7 +249,7 @@ def fetch_alone(fetch: Fetch[P], url: str) -> Iterator[P | Failed]:
     except WalkStopped:
         raise
     except DocumentFetchError as error:
-        yield Failed(error.url, error.reason)
+        yield Failed(error.url, error.reason, error.code, error.params)
 
 
 class _Walk:
@@ -269,7 +276,7 @@ class _Walk:
             if self.failed_in_a_row >= MAX_FAILED_IN_A_ROW:
                 raise WalkStopped(error.url, f"{error.reason}; {MAX_FAILED_IN_A_ROW} pages failed in a row: the walk "
                                              "stops here") from error
-            return None, Failed(error.url, error.reason)
+            return None, Failed(error.url, error.reason, error.code, error.params)
         self.failed_in_a_row = 0
         return page, None
 

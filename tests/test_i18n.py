@@ -80,7 +80,12 @@ SAMPLE = {"area": "Bruxelles-Capitale", "countries": "BE", "document": "http://f
           "key": "schema:url <http://x.test/>", "records": "data.items", "found": "an object with keys 'a'",
           "kinds": messages.kinds_in_words(["organization", "event", "resource"]), "lon": "50.8467", "lat": "4.3525",
           "field": "'coords'", "order": "lonlat", "language": "fr", "vocabulary": "vcard",
-          "value": "'pas encore'", "part": "latitude"}
+          "value": "'pas encore'", "part": "latitude",
+          # fetch.*: what a server answered and the hub's limits
+          "status": "503", "phrase": "Service Unavailable", "retries": "3", "seconds": "600", "most": "60",
+          "since": "2026-12-01T10:00:00Z", "grace": "P30D", "connect": "10", "read": "30", "host": "feed.test",
+          "address": "10.0.0.7", "shown": "feed.test:80", "declared": "2000000", "max_bytes": "1048576",
+          "max": "5", "last": "http://feed.test/r5", "target": "ftp://feed.test/a", "size": "2000000"}
 
 
 @pytest.mark.parametrize("code", sorted(messages.MESSAGES))

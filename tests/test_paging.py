@@ -111,7 +111,7 @@ def test_a_page_failing_on_page_3_of_5_fails_alone_and_keeps_its_records(api: tu
     second = run(settings)
     page3 = server.url("/api/elements.json?page=3&limit=2")
     assert second.status == "partial"
-    assert second.errors == [f"{page3}: HTTP 500 Internal Server Error after 3 retries"]
+    assert second.errors == [f"{page3}: HTTP 500 Internal Server Error after 3 retries [fetch.http-status-retried]"]
     assert (second.counts["updated"], second.counts["removed"], second.counts["documents"]) == (1, 0, 5)
     names = published(settings.data_dir, NAMES)
     assert "Lieu 5" in names and "Lieu 6" in names  # page 3's records, as published before
@@ -172,7 +172,7 @@ def test_retry_after_is_honoured_within_its_bound(api: tuple[Api, LoopbackServer
     second = run(settings)
     assert time.monotonic() - started < 30
     assert second.errors == [f"{server.url('/api/elements.json?page=2&limit=2')}: HTTP 503: the server asks to retry "
-                             "after 3600 s, more than the 60 s the hub waits"]
+                             "after 3600 s, more than the 60 s the hub waits [fetch.retry-after-too-long]"]
     assert (second.status, second.counts["updated"], second.counts["removed"]) == ("partial", 1, 0)
 
 
