@@ -61,6 +61,22 @@ class WalkStopped(DocumentFetchError):
     document source would do (it must not catch this one)."""
 
 
+# The bounds of a walk as coded messages: this module imports nothing of the hub, so it writes the English itself,
+# the same as the hub's `charter` catalog says under the code (tests/test_i18n.py checks it), and the hub says it
+# in French and Dutch from there.
+STOPPED = {
+    "walk.max-pages": "the pages of {url} pass max_pages={max_pages}: the walk stops here (raise `max_pages` in "
+                      "[source.paging] if the API really has more)",
+    "walk.max-records": "the pages of {url} hold more than max_records={max_records} records: the walk stops here "
+                        "(raise `max_records` in [source.paging] if that is expected)",
+}
+
+
+def stopped(at: str, code: str, **params: object) -> WalkStopped:
+    """The walk stopped at a bound, at the URL `at`, with its coded message (`STOPPED`)."""
+    return WalkStopped(at, STOPPED[code].format(**params), code, params)
+
+
 @dataclass(frozen=True)
 class Failed:
     """What a document source yields for a document that failed alone (a page answering 500): the hub reports it
@@ -264,8 +280,7 @@ class _Walk:
     def get(self, url: str) -> tuple[Any, Failed | None]:
         """(the page, None), or (None, why it failed alone); raises WalkStopped at a bound."""
         if self.pages >= self.paging.max_pages:
-            raise WalkStopped(url, f"the pages of {self.url} pass max_pages={self.paging.max_pages}: the walk stops "
-                                   "here (raise `max_pages` in [source.paging] if the API really has more)")
+            raise stopped(url, "walk.max-pages", url=self.url, max_pages=self.paging.max_pages)
         self.pages += 1
         try:
             page = self.fetch(url)
@@ -292,9 +307,7 @@ class _Walk:
             found = len(located[1]) if located is not None else 0
         self.records += found
         if self.records > self.paging.max_records:
-            raise WalkStopped(page.url, f"the pages of {self.url} hold more than max_records="
-                                        f"{self.paging.max_records} records: the walk stops here (raise `max_records` "
-                                        "in [source.paging] if that is expected)")
+            raise stopped(page.url, "walk.max-records", url=self.url, max_records=self.paging.max_records)
         return data, found
 
     def by_next(self) -> Iterator[Any]:

@@ -179,12 +179,12 @@ def test_retry_after_is_honoured_within_its_bound(api: tuple[Api, LoopbackServer
 @pytest.mark.parametrize(("paging", "extra", "message"), [
     ('page = "page"\nsize_param = "limit"\nsize = 2\nmax_pages = 2', "",
      "the pages of {url} pass max_pages=2: the walk stops here (raise `max_pages` in [source.paging] if the API "
-     "really has more)"),
+     "really has more) [walk.max-pages]"),
     ('page = "page"\nsize_param = "limit"\nsize = 2\nmax_records = 5', "",
      "the pages of {url} hold more than max_records=5 records: the walk stops here (raise `max_records` in "
-     "[source.paging] if that is expected)"),
+     "[source.paging] if that is expected) [walk.max-records]"),
     ('page = "page"\nsize_param = "limit"\nsize = 2', "max_bytes = 400\n",
-     "the json documents of {url} exceed max_bytes=400 together: the walk stops here"),
+     "the json documents of {url} exceed max_bytes=400 together: the walk stops here [walk.max-bytes]"),
 ])
 def test_caps_stop_a_walk_with_a_clear_message_and_keep_what_was_read(api: tuple[Api, LoopbackServer], tmp_path: Path,
                                                                      paging: str, extra: str, message: str) -> None:

@@ -80,10 +80,11 @@ class FetchError(DocumentFetchError):
         self.status = status  # the last HTTP status, when a server answered
 
     @classmethod
-    def coded(cls, url: str, code: str, answered: int | None = None, **params: object) -> Self:
+    def coded(cls, at: str, code: str, answered: int | None = None, **params: object) -> Self:
         """The failure `code` with its parameters, its reason being the catalog's English sentence (the very words
-        the hub wrote before the code existed, so stored runs read the same); `answered`: the HTTP status."""
-        return cls(url, locale.text(locale.REFERENCE, code, "charter", **params), answered, code, params)
+        the hub wrote before the code existed, so stored runs read the same); `at`: the URL that failed, `answered`:
+        the HTTP status."""
+        return cls(at, locale.text(locale.REFERENCE, code, "charter", **params), answered, code, params)
 
 
 class FeedGone(FetchError):
