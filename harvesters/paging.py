@@ -43,17 +43,38 @@ KEYS = {"records", "next", "page", "first_page", "offset", "size_param", "size",
 
 class DocumentFetchError(Exception):
     """A document a document source asked for could not be fetched (the hub's FetchError is one): `url` and
-    `reason`. A document source may catch it to go on with the next page; see `Failed`."""
+    `reason`. A document source may catch it to go on with the next page; see `Failed`. A reason the hub's table
+    of coded messages holds also carries its `code` and `params` (as LiftError does), so the hub says it in French,
+    Dutch and English; `reason` is its English."""
 
-    def __init__(self, url: str, reason: str) -> None:
+    def __init__(self, url: str, reason: str, code: str | None = None,
+                 params: dict[str, object] | None = None) -> None:
         super().__init__(f"{url}: {reason}")
         self.url = url
         self.reason = reason
+        self.code = code
+        self.params = dict(params or {})
 
 
 class WalkStopped(DocumentFetchError):
     """A bound of the whole walk was reached (fetches, bytes, pages, records): the walk ends here, whatever the
     document source would do (it must not catch this one)."""
+
+
+# The bounds of a walk as coded messages: this module imports nothing of the hub, so it writes the English itself,
+# the same as the hub's `charter` catalog says under the code (tests/test_i18n.py checks it), and the hub says it
+# in French and Dutch from there.
+STOPPED = {
+    "walk.max-pages": "the pages of {url} pass max_pages={max_pages}: the walk stops here (raise `max_pages` in "
+                      "[source.paging] if the API really has more)",
+    "walk.max-records": "the pages of {url} hold more than max_records={max_records} records: the walk stops here "
+                        "(raise `max_records` in [source.paging] if that is expected)",
+}
+
+
+def stopped(at: str, code: str, **params: object) -> WalkStopped:
+    """The walk stopped at a bound, at the URL `at`, with its coded message (`STOPPED`)."""
+    return WalkStopped(at, STOPPED[code].format(**params), code, params)
 
 
 @dataclass(frozen=True)
@@ -63,6 +84,8 @@ class Failed:
 
     url: str
     reason: str
+    code: str | None = None  # the coded message of `reason`, when its fetch error had one (DocumentFetchError)
+    params: dict[str, object] | None = None
 
 
 class Page(Protocol):
@@ -242,7 +265,7 @@ def fetch_alone(fetch: Fetch[P], url: str) -> Iterator[P | Failed]:
     except WalkStopped:
         raise
     except DocumentFetchError as error:
-        yield Failed(error.url, error.reason)
+        yield Failed(error.url, error.reason, error.code, error.params)
 
 
 class _Walk:
@@ -257,8 +280,7 @@ class _Walk:
     def get(self, url: str) -> tuple[Any, Failed | None]:
         """(the page, None), or (None, why it failed alone); raises WalkStopped at a bound."""
         if self.pages >= self.paging.max_pages:
-            raise WalkStopped(url, f"the pages of {self.url} pass max_pages={self.paging.max_pages}: the walk stops "
-                                   "here (raise `max_pages` in [source.paging] if the API really has more)")
+            raise stopped(url, "walk.max-pages", url=self.url, max_pages=self.paging.max_pages)
         self.pages += 1
         try:
             page = self.fetch(url)
@@ -269,7 +291,7 @@ class _Walk:
             if self.failed_in_a_row >= MAX_FAILED_IN_A_ROW:
                 raise WalkStopped(error.url, f"{error.reason}; {MAX_FAILED_IN_A_ROW} pages failed in a row: the walk "
                                              "stops here") from error
-            return None, Failed(error.url, error.reason)
+            return None, Failed(error.url, error.reason, error.code, error.params)
         self.failed_in_a_row = 0
         return page, None
 
@@ -285,9 +307,7 @@ class _Walk:
             found = len(located[1]) if located is not None else 0
         self.records += found
         if self.records > self.paging.max_records:
-            raise WalkStopped(page.url, f"the pages of {self.url} hold more than max_records="
-                                        f"{self.paging.max_records} records: the walk stops here (raise `max_records` "
-                                        "in [source.paging] if that is expected)")
+            raise stopped(page.url, "walk.max-records", url=self.url, max_records=self.paging.max_records)
         return data, found
 
     def by_next(self) -> Iterator[Any]:

@@ -317,7 +317,7 @@ def test_a_document_source_walks_pages_through_the_guarded_fetcher(plugin: None,
     assert canary.connections() == 0
     assert (run.status, run.counts["accepted"], run.counts["documents"]) == ("partial", 2, 3)
     assert run.errors == [f"http://127.0.0.1:{canary.port}/p3: 127.0.0.1 resolves to non-public address 127.0.0.1; "
-                          f"list '127.0.0.1:{canary.port}' in trusted_hosts to allow it"]
+                          f"list '127.0.0.1:{canary.port}' in trusted_hosts to allow it [fetch.non-public]"]
     # Each record's document is its fetch node's (provenance model 2: docs/provenance.md).
     derived = published(settings.data_dir, "SELECT ?v WHERE { GRAPH ?m { ?g hub:recordSubject ?s ; "
                                            "hub:fetch ?f . ?f hub:document ?v } }")

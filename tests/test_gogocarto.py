@@ -194,7 +194,7 @@ def test_without_its_taxonomy_the_elements_are_not_read_and_every_record_stays(
     emulated.elements[0]["name"] = "renamed while the taxonomy is away"
     second = harvest(settings, progress=quiet).runs[0]
     assert second.status == "failed"
-    assert second.errors == [f"{server.url('/api/taxonomy.json')}: HTTP 404 Not Found"]
+    assert second.errors == [f"{server.url('/api/taxonomy.json')}: HTTP 404 Not Found [fetch.http-status]"]
     assert "Épicerie du Coin" in published(settings.data_dir, "SELECT ?v WHERE { ?o a schema:Organization ; "
                                                               "schema:name ?v }")
 

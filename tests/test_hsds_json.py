@@ -212,7 +212,8 @@ def test_a_failing_page_fails_alone_and_a_second_harvest_writes_nothing(director
     emulated.organizations[2]["locations"][0]["latitude"] = 50.8320
     partial = run(settings)
     assert partial.status == "partial"
-    assert partial.errors == [f"{server.url(first_page)}: HTTP 500 Internal Server Error after 3 retries"]
+    assert partial.errors == [f"{server.url(first_page)}: HTTP 500 Internal Server Error after 3 retries "
+                              "[fetch.http-status-retried]"]
     # The failed page's records stay whole (their services too); the moved location is rewritten, nothing else.
     assert (partial.counts["updated"], partial.counts["removed"], partial.counts["unchanged"]) == (1, 0, 1)
     assert published(settings.data_dir, "SELECT DISTINCT ?v WHERE { ?o hub:offersService ?v }") == [

@@ -16,6 +16,7 @@ from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 
 from harvesters.geometry import SWAPPED, swapped
+from harvesters.paging import STOPPED, stopped
 from hub import locale
 from hub.charter import messages
 from hub.core.config import Settings
@@ -80,7 +81,14 @@ SAMPLE = {"area": "Bruxelles-Capitale", "countries": "BE", "document": "http://f
           "key": "schema:url <http://x.test/>", "records": "data.items", "found": "an object with keys 'a'",
           "kinds": messages.kinds_in_words(["organization", "event", "resource"]), "lon": "50.8467", "lat": "4.3525",
           "field": "'coords'", "order": "lonlat", "language": "fr", "vocabulary": "vcard",
-          "value": "'pas encore'", "part": "latitude"}
+          "value": "'pas encore'", "part": "latitude",
+          # fetch.*: what a server answered and the hub's limits
+          "status": "503", "phrase": "Service Unavailable", "retries": "3", "seconds": "600", "most": "60",
+          "since": "2026-12-01T10:00:00Z", "grace": "P30D", "connect": "10", "read": "30", "host": "feed.test",
+          "address": "10.0.0.7", "shown": "feed.test:80", "declared": "2000000", "max_bytes": "1048576",
+          "max": "5", "last": "http://feed.test/r5", "target": "ftp://feed.test/a", "size": "2000000",
+          # walk.*: the bounds of a paged API's walk
+          "url": "http://feed.test/api", "max_pages": "100", "max_records": "10000", "name": "json"}
 
 
 @pytest.mark.parametrize("code", sorted(messages.MESSAGES))
@@ -177,6 +185,20 @@ def test_the_swapped_axes_sentences_of_the_formats_are_the_catalogs_english(code
     said = messages.localize(line, "nl")
     assert said["code"] == code
     assert said["text"] == "http://feed.test/a.geojson: feature nr. 2 (id=x): " + messages.render(code, params)["nl"]
+
+
+@pytest.mark.parametrize("code", sorted(STOPPED))
+def test_the_walk_bounds_of_the_paged_apis_are_the_catalogs_english(code: str) -> None:
+    """harvesters/paging.py writes its bounds' sentences itself: the catalog's English, so that a run's line
+    ("<page>: … [walk.max-pages]", as the hub stores it) is said in French and Dutch."""
+    params = {name: SAMPLE[name] for name in FIELD.findall(STOPPED[code])}
+    error = stopped("http://feed.test/api?page=3", code, **params)
+    assert error.reason == messages.MESSAGES[code]["en"].format(**params)
+    line = messages.fetch_error(error)
+    assert line == f"http://feed.test/api?page=3: {error.reason} [{code}]"
+    for lang in locale.LANGUAGES:
+        assert messages.localize(line, lang)["text"] == "http://feed.test/api?page=3: " + messages.render(
+            code, params)[lang]
 
 
 @pytest.mark.parametrize(("line", "nl"), [

@@ -247,7 +247,8 @@ def test_a_failing_tile_fails_alone_and_keeps_its_records(karte: tuple[OpenFairD
     emulated.entries[0]["title"] = "Repair Café de Saint-Gilles"
     second = harvest(settings, progress=quiet).runs[0]
     assert second.status == "partial"
-    assert second.errors == [f"{server.url(search(TILES[4]))}: HTTP 500 Internal Server Error after 3 retries"]
+    assert second.errors == [f"{server.url(search(TILES[4]))}: HTTP 500 Internal Server Error after 3 retries "
+                             "[fetch.http-status-retried]"]
     assert (second.counts["updated"], second.counts["removed"]) == (1, 0)
     names = published(settings.data_dir, "SELECT ?v WHERE { ?o a schema:Organization ; schema:name ?v }")
     assert "Jardin collectif Schaerbeek" in names and "Repair Café de Saint-Gilles" in names and len(names) == 6

@@ -111,7 +111,7 @@ def test_a_page_failing_on_page_3_of_5_fails_alone_and_keeps_its_records(api: tu
     second = run(settings)
     page3 = server.url("/api/elements.json?page=3&limit=2")
     assert second.status == "partial"
-    assert second.errors == [f"{page3}: HTTP 500 Internal Server Error after 3 retries"]
+    assert second.errors == [f"{page3}: HTTP 500 Internal Server Error after 3 retries [fetch.http-status-retried]"]
     assert (second.counts["updated"], second.counts["removed"], second.counts["documents"]) == (1, 0, 5)
     names = published(settings.data_dir, NAMES)
     assert "Lieu 5" in names and "Lieu 6" in names  # page 3's records, as published before
@@ -172,19 +172,19 @@ def test_retry_after_is_honoured_within_its_bound(api: tuple[Api, LoopbackServer
     second = run(settings)
     assert time.monotonic() - started < 30
     assert second.errors == [f"{server.url('/api/elements.json?page=2&limit=2')}: HTTP 503: the server asks to retry "
-                             "after 3600 s, more than the 60 s the hub waits"]
+                             "after 3600 s, more than the 60 s the hub waits [fetch.retry-after-too-long]"]
     assert (second.status, second.counts["updated"], second.counts["removed"]) == ("partial", 1, 0)
 
 
 @pytest.mark.parametrize(("paging", "extra", "message"), [
     ('page = "page"\nsize_param = "limit"\nsize = 2\nmax_pages = 2', "",
      "the pages of {url} pass max_pages=2: the walk stops here (raise `max_pages` in [source.paging] if the API "
-     "really has more)"),
+     "really has more) [walk.max-pages]"),
     ('page = "page"\nsize_param = "limit"\nsize = 2\nmax_records = 5', "",
      "the pages of {url} hold more than max_records=5 records: the walk stops here (raise `max_records` in "
-     "[source.paging] if that is expected)"),
+     "[source.paging] if that is expected) [walk.max-records]"),
     ('page = "page"\nsize_param = "limit"\nsize = 2', "max_bytes = 400\n",
-     "the json documents of {url} exceed max_bytes=400 together: the walk stops here"),
+     "the json documents of {url} exceed max_bytes=400 together: the walk stops here [walk.max-bytes]"),
 ])
 def test_caps_stop_a_walk_with_a_clear_message_and_keep_what_was_read(api: tuple[Api, LoopbackServer], tmp_path: Path,
                                                                      paging: str, extra: str, message: str) -> None:

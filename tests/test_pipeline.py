@@ -197,7 +197,8 @@ def test_a_missing_folder_fails_the_run_and_keeps_its_records(tmp_path: Path, ex
     (examples_copy / "feeds" / "sante-solidaire").rename(examples_copy / "feeds" / "moved")
     [run] = harvest_into(tmp_path, examples_copy, HEALTH).runs
     assert run.status == "failed" and run.counts["removed"] == 0
-    assert run.errors == ["file:feeds/sante-solidaire/: this folder does not exist"]  # no machine path
+    # No machine path in the line.
+    assert run.errors == ["file:feeds/sante-solidaire/: this folder does not exist [fetch.folder-missing]"]
     store = published_store(Settings(examples_copy / "sources.toml", tmp_path / "data", BASE))
     assert count(store, f"GRAPH ?meta {{ ?s a hub:RecordGraph ; dcterms:source <{BASE}source/{HEALTH}> }}") == 18
 

@@ -12,6 +12,10 @@ warnings are text, so `warning` writes the English sentence followed by its code
 code and its parameters again in such a line (the English sentence is its template filled in), so a stored run
 is said in any language (`localize`).
 
+A document that could not be fetched (`fetch.*`: an HTTP status, a timeout, a refused address, too many bytes…)
+is a run error written the same way, after the document's address (`fetch_line`); its parameters are the
+hub's limits and what the server answered, never a value of the data.
+
 What a run's documents gave (`document.*`: a document that gave no record, and why) and records that collided
 (`split.*`) are coded the same way. A `document.*` message becomes a run error, which the run's public
 description shows: its parameters are the document's address, counts and the types the document used, never a
@@ -26,7 +30,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from harvesters.formats import LiftError
+from harvesters.formats import DocumentFetchError, LiftError
 from hub import locale
 from hub.locale import LANGUAGES
 
@@ -83,6 +87,20 @@ def lift_error(error: LiftError) -> str:
         return str(error)
     where = f" line {error.line}" + (f" column {error.column}" if error.column else "") if error.line else ""
     return f"{error.document}: {error.format_name}{where}: {warning(error.code, **error.params)}"
+
+
+def fetch_line(url: str, reason: str, code: str | None = None, params: Mapping[str, object] | None = None) -> str:
+    """A document that could not be fetched, as a run's error says it: its URL and, when the fetch gave a code of
+    this table (`fetch.*`, hub/pipeline/fetch.py), the English sentence and the code in brackets; else the reason
+    as the fetch said it."""
+    if code is None or code not in MESSAGES:
+        return f"{url}: {reason}"
+    return f"{url}: {warning(code, **(params or {}))}"
+
+
+def fetch_error(error: DocumentFetchError) -> str:
+    """A fetch error (hub/pipeline/fetch.py's FetchError is one) as a run's error says it (`fetch_line`)."""
+    return fetch_line(error.url, error.reason, error.code, error.params)
 
 
 # ------------------------------------------------------------ reading a stored line again

@@ -73,8 +73,7 @@ class Fetcher:
 
     def __call__(self, target: str) -> Fetched:
         if self.count >= MAX_DOCUMENTS:
-            raise WalkLimit(target, f"the {self.name} documents of {self.url} need more than {MAX_DOCUMENTS} "
-                                    "fetches: the walk stops here")
+            raise WalkLimit.coded(target, "walk.max-fetches", name=self.name, url=self.url, max=MAX_DOCUMENTS)
         kept = self.reusable(target) if self.reusable is not None else None
         if kept is not None:  # immutable, and read before: not asked again
             document = Fetched(target, kept, None, now_iso(), status=304, headers={"cache-control": "immutable"})
@@ -95,8 +94,8 @@ class Fetcher:
         if not document.not_modified:
             self.total += len(document.body)
             if self.total > self.max_bytes:
-                raise WalkLimit(target, f"the {self.name} documents of {self.url} exceed max_bytes={self.max_bytes} "
-                                        "together: the walk stops here")
+                raise WalkLimit.coded(target, "walk.max-bytes", name=self.name, url=self.url,
+                                      max_bytes=self.max_bytes)
         self.fetched[id(document)] = document
         return document
 

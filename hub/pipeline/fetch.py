@@ -34,7 +34,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import quote, unquote, urljoin, urlparse
 
 import httpcore
@@ -42,12 +42,13 @@ import httpx
 
 from harvesters.formats import DocumentFetchError
 from harvesters.wording import because
+from hub import locale
 from hub.core.durations import now_iso
 
 MAX_REDIRECTS = 5
-# httpx's timeouts, in words ("timed out (connecting; …)").
-_TIMEOUTS = {"ConnectTimeout": "connecting", "ReadTimeout": "waiting for the server", "WriteTimeout": "sending",
-             "PoolTimeout": "waiting for a connection"}
+# httpx's timeouts, each its coded message ("timed out (connecting; …)"); any other: `fetch.timeout`.
+_TIMEOUTS = {"ConnectTimeout": "fetch.timeout-connect", "ReadTimeout": "fetch.timeout-read",
+             "WriteTimeout": "fetch.timeout-write", "PoolTimeout": "fetch.timeout-pool"}
 USER_AGENT = "Mutualisons-hub/0.1 (+https://w3id.org/mutualisons)"
 FEED_ACCEPT = ("text/turtle, application/ld+json, application/trig, application/n-quads, "
                "application/n-triples, application/rdf+xml;q=0.9, text/html;q=0.5, */*;q=0.1")
@@ -70,11 +71,20 @@ Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 class FetchError(DocumentFetchError):
     """A fetch that failed: the message names the URL and the reason. A document source (harvesters/formats.py)
-    knows it as a DocumentFetchError."""
+    knows it as a DocumentFetchError. The failures a network commonly sees carry a code of the `charter` catalog
+    (`fetch.*`) and its parameters (`coded`), so a run says them in French, Dutch and English."""
 
-    def __init__(self, url: str, reason: str, status: int | None = None) -> None:
-        super().__init__(url, reason)
+    def __init__(self, url: str, reason: str, status: int | None = None, code: str | None = None,
+                 params: dict[str, object] | None = None) -> None:
+        super().__init__(url, reason, code, params)
         self.status = status  # the last HTTP status, when a server answered
+
+    @classmethod
+    def coded(cls, at: str, code: str, answered: int | None = None, **params: object) -> Self:
+        """The failure `code` with its parameters, its reason being the catalog's English sentence (the very words
+        the hub wrote before the code existed, so stored runs read the same); `at`: the URL that failed, `answered`:
+        the HTTP status."""
+        return cls(at, locale.text(locale.REFERENCE, code, "charter", **params), answered, code, params)
 
 
 class FeedGone(FetchError):
@@ -125,10 +135,10 @@ def expand_file_url(url: str, policy: FetchPolicy) -> list[str]:
     if not url.endswith("/"):
         return [url]
     if not path.is_dir():
-        raise FetchError(url, "this folder does not exist")
+        raise FetchError.coded(url, "fetch.folder-missing")
     names = sorted(child.name for child in path.iterdir() if child.is_file() and not child.name.startswith("."))
     if not names:
-        raise FetchError(url, "this folder holds no document")
+        raise FetchError.coded(url, "fetch.folder-empty")
     return [url + name for name in names]
 
 
@@ -174,8 +184,10 @@ def _fetch_file(url: str, policy: FetchPolicy) -> Fetched:
     try:
         size = path.stat().st_size
         if size > policy.max_bytes:
-            raise FetchError(url, f"{size} bytes exceeds max_bytes={policy.max_bytes}")
+            raise FetchError.coded(url, "fetch.file-too-large", size=size, max_bytes=policy.max_bytes)
         body = path.read_bytes()
+    except FileNotFoundError as error:
+        raise FetchError.coded(url, "fetch.file-missing") from error
     except OSError as error:
         raise FetchError(url, f"cannot read: {error.strerror}") from error
     return Fetched(url=url, body=body, content_type=None, fetched_at=now_iso())
@@ -260,15 +272,15 @@ def resolve_checked(url: str, policy: FetchPolicy) -> tuple[str, int, list[str]]
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
-        raise FetchError(url, f"cannot resolve {host}: {getattr(error, 'strerror', None) or error}") from error
+        raise FetchError.coded(url, "fetch.unresolved", host=host,
+                               why=getattr(error, 'strerror', None) or str(error)) from error
     addresses = list(dict.fromkeys(str(info[4][0]).split("%")[0] for info in infos))
     if not addresses:
-        raise FetchError(url, f"cannot resolve {host}: no address")
+        raise FetchError.coded(url, "fetch.no-address", host=host)
     if not trusted:
         for text in addresses:
             if is_forbidden(ipaddress.ip_address(text)):
-                raise FetchError(url, f"{host} resolves to non-public address {text}; list '{shown}' in "
-                                      f"trusted_hosts to allow it")
+                raise FetchError.coded(url, "fetch.non-public", host=host, address=text, shown=shown)
     return host, port, addresses
 
 
@@ -385,32 +397,38 @@ def _fetch_http(url: str, policy: FetchPolicy, accept: str, etag: str | None,
                         return _fetched(current, response, b"", response.headers.get("etag") or etag,
                                         response.headers.get("last-modified") or last_modified)
                     if status == 410:
-                        raise FeedGone(current, "HTTP 410 Gone: the publisher has withdrawn this feed", status)
+                        raise FeedGone.coded(current, "fetch.gone", status)
                     if status in RETRY_STATUSES and attempt < policy.retries:
                         wait = _retry_wait(current, response, attempt, policy)
                         if time.monotonic() + wait > deadline:
-                            raise FetchError(current, f"HTTP {status}: no time left to retry within "
-                                                      f"max_seconds={policy.max_seconds:g}", status)
+                            raise FetchError.coded(current, "fetch.no-time-to-retry", status, status=status,
+                                                   seconds=f"{policy.max_seconds:g}")
                         attempt += 1
                         response.close()
                         time.sleep(wait)
                         continue
                     if status >= 300 or status < 200:
-                        tries = f" after {attempt} retries" if attempt else ""
-                        raise FetchError(current, f"HTTP {status} {response.reason_phrase}{tries}", status)
+                        phrase = response.reason_phrase
+                        if not phrase:  # a status without a name: said as it is (a code reads back its words)
+                            tries = f" after {attempt} retries" if attempt else ""
+                            raise FetchError(current, f"HTTP {status} {phrase}{tries}", status)
+                        if attempt:
+                            raise FetchError.coded(current, "fetch.http-status-retried", status, status=status,
+                                                   phrase=phrase, retries=attempt)
+                        raise FetchError.coded(current, "fetch.http-status", status, status=status, phrase=phrase)
                     body = _read_body(current, response, policy, deadline)
                     return _fetched(current, response, body, response.headers.get("etag"),
                                     response.headers.get("last-modified"))
             except httpx.TimeoutException as error:
                 if time.monotonic() >= deadline:
-                    raise FetchError(current, f"no complete answer within max_seconds={policy.max_seconds:g} "
-                                              f"(connecting, headers and body together)") from error
-                raise FetchError(current, f"timed out ({_TIMEOUTS.get(type(error).__name__, 'waiting')}; connect "
-                                          f"{policy.connect_timeout:g} s, read {policy.read_timeout:g} s)") from error
+                    raise FetchError.coded(current, "fetch.deadline", seconds=f"{policy.max_seconds:g}") from error
+                raise FetchError.coded(current, _TIMEOUTS.get(type(error).__name__, "fetch.timeout"),
+                                       connect=f"{policy.connect_timeout:g}",
+                                       read=f"{policy.read_timeout:g}") from error
             except httpx.HTTPError as error:
-                raise FetchError(current, "the request failed: " + because(
-                    error, "the server's answer is not HTTP the hub can read") + "; check the URL, or ask the "
-                    "feed's publisher whether their server is up") from error
+                why = because(error, "the server's answer is not HTTP the hub can read")
+                code = "fetch.connect-failed" if isinstance(error, httpx.ConnectError) else "fetch.request-failed"
+                raise FetchError.coded(current, code, why=why) from error
 
 
 def _fetched(url: str, response: httpx.Response, body: bytes, etag: str | None,
@@ -422,16 +440,17 @@ def _fetched(url: str, response: httpx.Response, body: bytes, etag: str | None,
 
 def _redirect_target(origin: str, current: str, response: httpx.Response, redirects: int) -> str:
     if redirects > MAX_REDIRECTS:
-        raise FetchError(origin, f"more than {MAX_REDIRECTS} redirects (last at {current})", response.status_code)
+        raise FetchError.coded(origin, "fetch.redirects", response.status_code, max=MAX_REDIRECTS, last=current)
     location = response.headers.get("location")
     if not location:
-        raise FetchError(current, f"HTTP {response.status_code} without Location", response.status_code)
+        raise FetchError.coded(current, "fetch.redirect-no-location", response.status_code,
+                               status=response.status_code)
     target = urljoin(current, location.strip())
     scheme = urlparse(target).scheme.lower()
     if scheme == "file":
-        raise FetchError(current, f"redirect to {target} refused: a file: IRI reached from a feed is refused")
+        raise FetchError.coded(current, "fetch.redirect-file", target=target)
     if scheme not in ("http", "https"):
-        raise FetchError(current, f"redirect to a non-HTTP URL refused: {target}")
+        raise FetchError.coded(current, "fetch.redirect-scheme", target=target)
     return target
 
 
@@ -450,8 +469,8 @@ def _retry_wait(url: str, response: httpx.Response, attempt: int, policy: FetchP
     if seconds is None:
         return float(policy.backoff_base * 2 ** attempt)
     if seconds > policy.max_retry_after:
-        raise FetchError(url, f"HTTP {response.status_code}: the server asks to retry after {seconds:.0f} s, "
-                              f"more than the {policy.max_retry_after:g} s the hub waits", response.status_code)
+        raise FetchError.coded(url, "fetch.retry-after-too-long", response.status_code, status=response.status_code,
+                               seconds=f"{seconds:.0f}", most=f"{policy.max_retry_after:g}")
     return seconds
 
 
@@ -460,7 +479,7 @@ def _read_body(url: str, response: httpx.Response, policy: FetchPolicy, deadline
     limit = policy.max_bytes
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise FetchError(url, f"Content-Length {declared} exceeds max_bytes={limit}")
+        raise FetchError.coded(url, "fetch.too-large-declared", declared=declared, max_bytes=limit)
     codings = [c.strip().lower() for c in response.headers.get("content-encoding", "").split(",")]
     codings = [c for c in codings if c and c != "identity"]
     if len(codings) > 1 or (codings and codings[0] not in ("gzip", "x-gzip", "deflate")):
@@ -471,10 +490,10 @@ def _read_body(url: str, response: httpx.Response, policy: FetchPolicy, deadline
     for chunk in response.iter_raw():  # as it arrives: a fixed chunk size would wait to fill it
         wire += len(chunk)
         if wire > limit:
-            raise FetchError(url, f"body exceeds max_bytes={limit}")
+            raise FetchError.coded(url, "fetch.too-large", max_bytes=limit)
         body.write(inflater.feed(chunk) if inflater else chunk)
         if time.monotonic() > deadline:
-            raise FetchError(url, f"still downloading after max_seconds={policy.max_seconds:g}")
+            raise FetchError.coded(url, "fetch.deadline-body", seconds=f"{policy.max_seconds:g}")
     if inflater:
         inflater.finish()
     return body.getvalue()
@@ -509,7 +528,7 @@ class _Inflater:
             self.started = True
             self.produced += len(piece)
             if self.produced > self.limit:
-                raise FetchError(self.url, f"decompressed body exceeds max_bytes={self.limit}")
+                raise FetchError.coded(self.url, "fetch.too-large-decoded", max_bytes=self.limit)
             out += piece
             data = self.decoder.unconsumed_tail
             if self.decoder.eof:

@@ -645,15 +645,15 @@ class Pipeline:
                 new_state.documents[document] = DocumentState(sha256=previous.sha256, gone_since=since)
                 if now - parse_time(since) >= parse_duration(source.gone_grace):
                     fetches.gone.add(document)
-                    facts.errors.append(f"{error}; gone since {since}, longer than gone_grace "
-                                        f"{source.gone_grace}: its records are removed")
+                    facts.errors.append(messages.fetch_line(error.url, "", "fetch.gone-removed",
+                                                            {"since": since, "grace": source.gone_grace}))
                 else:
                     fetches.failed.add(document)
-                    facts.errors.append(f"{error}; gone since {since}: its records are kept until gone_grace "
-                                        f"{source.gone_grace} has passed")
+                    facts.errors.append(messages.fetch_line(error.url, "", "fetch.gone-kept",
+                                                            {"since": since, "grace": source.gone_grace}))
                 continue
             except FetchError as error:
-                facts.errors.append(str(error))
+                facts.errors.append(messages.fetch_error(error))
                 fetches.failed.add(document)
                 if previous.sha256:
                     new_state.documents[document] = previous
@@ -729,7 +729,7 @@ class Pipeline:
                 met.add(item.url)
                 if isinstance(item, Failed):
                     whole = False
-                    facts.errors.append(f"{item.url}: {item.reason}")
+                    facts.errors.append(messages.fetch_line(item.url, item.reason, item.code, item.params))
                     fetches.failed.add(item.url)
                     if known.sha256:
                         new_state.documents[item.url] = known
@@ -747,7 +747,8 @@ class Pipeline:
         except (DocumentFetchError, LiftError) as error:
             whole = False
             fetches.attempted += 1
-            facts.errors.append(messages.lift_error(error) if isinstance(error, LiftError) else str(error))
+            facts.errors.append(messages.lift_error(error) if isinstance(error, LiftError)
+                                else messages.fetch_error(error))
             failed = error.url if isinstance(error, DocumentFetchError) else error.document
             fetches.failed.add(failed)
             met.add(failed)
@@ -865,7 +866,7 @@ class Pipeline:
                 try:
                     documents += expand_file_url(url, policy)
                 except FetchError as error:
-                    facts.errors.append(str(error))
+                    facts.errors.append(messages.fetch_error(error))
                     failed.add(url)
             else:
                 documents.append(url)
