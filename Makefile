@@ -8,8 +8,8 @@ PORT   ?= 8000
 # The IRIs the hub mints follow where `make run` serves them (PORT=8501 make run mints http://127.0.0.1:8501/…),
 # unless MUTUALISONS_BASE_IRI is set (behind a proxy or a name). A data folder keeps the base it was created with.
 MINT_HOST := $(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST))
-MUTUALISONS_BASE_IRI ?= http://$(MINT_HOST):$(PORT)/
-export MUTUALISONS_BASE_IRI
+# Only for what harvests and serves: the tests mint their own IRIs and must not inherit this one.
+harvest run: export MUTUALISONS_BASE_IRI ?= http://$(MINT_HOST):$(PORT)/
 
 .PHONY: run test test-remote lint bench harvest clean browser ldes-client virtuoso
 
