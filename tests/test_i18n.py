@@ -227,3 +227,23 @@ def test_entity_pages_name_properties_with_the_vocabularys_labels(client: TestCl
                                      "lang": lang}, headers={"Accept": "text/html"})
     assert page.status_code == 200
     assert f"<dt>{escape(label)}</dt>" in page.text
+
+
+@pytest.mark.parametrize(("path", "params", "lang", "detail"), [
+    ("/api/organizations", {"bboxx": "4,50,5,51"}, "nl",
+     "bboxx is geen parameter van deze collectie; ze neemt bbox, near"),
+    ("/api/organizations", {"bboxx": "4,50,5,51"}, "fr",
+     "bboxx n'est pas un paramètre de cette collection ; elle prend bbox, near"),
+    ("/api/organizations", {"verified": "maybe"}, "nl", "verified verwacht true of false"),
+    ("/api/organizations", {"sort": "size"}, "fr", "sort attend l'une de ces valeurs : "),
+    ("/api/sources", {"page": "2"}, "nl", "page is geen parameter van dit pad; het neemt"),
+])
+def test_bad_parameters_are_said_in_the_request_language(client: TestClient, path: str, params: dict[str, str],
+                                                         lang: str, detail: str) -> None:
+    """A map site's developer reads the 400 that names the wrong parameter in their language, the parameter's
+    name, the values and the suggestion kept as the API spells them."""
+    answer = client.get(path, params=params, headers={"Accept-Language": lang})
+    assert answer.status_code == 400 and answer.headers["content-language"] == lang
+    assert answer.json()["detail"].startswith(detail), answer.json()["detail"]
+    if "bboxx" in params:
+        assert answer.json()["detail"].endswith("'bbox' ?)" if lang == "fr" else "'bbox'?)")
