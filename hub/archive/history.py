@@ -205,39 +205,11 @@ def rewrite(data: DataDir, source_id: str, before: str, graphs: set[str],
     to keep them all. A changed version is marked redacted. Each file is written beside itself as it is
     read (a file may be half a gigabyte) and swapped in only if something changed, so a reader or a crash
     sees the old file or the new one. Returns how many files changed."""
-    changed_files = 0
-    for path in sorted(folder(data, source_id).glob("*.nq")):
-        if path.stem >= before:
-            continue
-        temporary = path.with_name(path.name + ".tmp")
-        changed = False
-        try:
-            with temporary.open("w", encoding="utf-8") as out:
-                for preamble, block in _marked_blocks(path, read_size):
-                    if preamble:
-                        out.write(block)
-                        continue
-                    head, _, body = block.partition("\n")
-                    graph = head[1:-1]
-                    lines = body.split("\n")
-                    kept = None if graph not in graphs else \
-                        change(graph, [line for line in lines if line and line[0] != "#"])
-                    if kept is None:
-                        out.write(_VERSION + block)
-                        continue
-                    changed = True
-                    notes = [line for line in lines if line.startswith("# ") and not line.startswith(_REDACTED)]
-                    out.writelines(f"{line}\n" for line in [_VERSION + head, _REDACTED + head, *notes, *kept])
-                out.flush()
-                os.fsync(out.fileno())
-        except ValueError:  # not UTF-8: not a file this hub wrote, left as it is
-            changed = False
-        if changed:
-            os.replace(temporary, path)
-            changed_files += 1
-        else:
-            temporary.unlink(missing_ok=True)
-    return changed_files
+    def redacting(graph: str, lines: list[str]) -> list[str] | None:
+        return None if graph not in graphs else change(graph, lines)
+
+    paths = [path for path in sorted(folder(data, source_id).glob("*.nq")) if path.stem < before]
+    return sum(_rewrite_versions(path, redacting, read_size, mark_redacted=True) for path in paths)
 
 
 def restate(data: DataDir, source_id: str, stamps: set[str], change: Callable[[str, list[str]], list[str] | None],
@@ -248,38 +220,44 @@ def restate(data: DataDir, source_id: str, stamps: set[str], change: Callable[[s
     them as they are. A migration of the provenance model restates the current versions this way, so the
     next patch of a record removes exactly what the store holds (hub/pipeline/migration.py). Each file is
     written beside itself and swapped in. Returns how many files changed."""
-    changed_files = 0
-    for stamp in sorted(stamps):
-        path = file(data, source_id, stamp)
-        if not path.is_file():
-            continue
-        temporary = path.with_name(path.name + ".tmp")
+    paths = [path for path in (file(data, source_id, stamp) for stamp in sorted(stamps)) if path.is_file()]
+    return sum(_rewrite_versions(path, change, read_size, mark_redacted=False) for path in paths)
+
+
+def _rewrite_versions(path: Path, change: Callable[[str, list[str]], list[str] | None], read_size: int,
+                      mark_redacted: bool) -> bool:
+    """One history file's versions passed through `change` (None: the version as it is), written beside the
+    file and swapped in only if a version changed; a changed version is marked redacted when asked. Whether
+    the file changed."""
+    temporary = path.with_name(path.name + ".tmp")
+    changed = False
+    try:
+        with temporary.open("w", encoding="utf-8") as out:
+            for preamble, block in _marked_blocks(path, read_size):
+                if preamble:
+                    out.write(block)
+                    continue
+                head, _, body = block.partition("\n")
+                lines = body.split("\n")
+                kept = change(head[1:-1], [line for line in lines if line and line[0] != "#"])
+                if kept is None:
+                    out.write(_VERSION + block)
+                    continue
+                changed = True
+                # An earlier redaction mark is not repeated: a redacted version is marked once.
+                notes = [line for line in lines if line.startswith("# ")
+                         and not (mark_redacted and line.startswith(_REDACTED))]
+                marks = [_VERSION + head, _REDACTED + head] if mark_redacted else [_VERSION + head]
+                out.writelines(f"{line}\n" for line in [*marks, *notes, *kept])
+            out.flush()
+            os.fsync(out.fileno())
+    except ValueError:  # not UTF-8: not a file this hub wrote, left as it is
         changed = False
-        try:
-            with temporary.open("w", encoding="utf-8") as out:
-                for preamble, block in _marked_blocks(path, read_size):
-                    if preamble:
-                        out.write(block)
-                        continue
-                    head, _, body = block.partition("\n")
-                    lines = body.split("\n")
-                    kept = change(head[1:-1], [line for line in lines if line and line[0] != "#"])
-                    if kept is None:
-                        out.write(_VERSION + block)
-                        continue
-                    changed = True
-                    notes = [line for line in lines if line.startswith("# ")]
-                    out.writelines(f"{line}\n" for line in [_VERSION + head, *notes, *kept])
-                out.flush()
-                os.fsync(out.fileno())
-        except ValueError:  # not UTF-8: not a file this hub wrote, left as it is
-            changed = False
-        if changed:
-            os.replace(temporary, path)
-            changed_files += 1
-        else:
-            temporary.unlink(missing_ok=True)
-    return changed_files
+    if changed:
+        os.replace(temporary, path)
+    else:
+        temporary.unlink(missing_ok=True)
+    return changed
 
 
 def prune(data: DataDir, source_id: str, current: dict[str, str | None], keep_runs: int,
